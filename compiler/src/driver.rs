@@ -1,0 +1,147 @@
+//! The compile driver: model file → validated spec → forward graph → pass pipeline → artifacts
+//! (`plan.json`, `ir/NN-name.mlir`). The CLI calls [`compile`] and [`write_artifacts`]; tests and
+//! benchmarks call them directly. Errors are split into user errors (exit code 2, a diagnostic
+//! that says how to fix the input) and internal errors (a compiler bug).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use parc_dialects::diag::Diagnostic;
+use parc_dialects::ir::Module;
+use parc_dialects::pass::{run_pipeline, PipelineError, PipelineOptions, PipelineReport, Timing};
+
+use crate::frontend::{load_model, ModelSpec};
+use crate::mesh::Mesh;
+use crate::models::build_forward;
+use crate::passes::pipeline;
+use crate::plan::{make_plan, Plan};
+
+/// What passes see besides the module.
+pub struct CompileContext {
+    pub spec: ModelSpec,
+    pub mesh: Mesh,
+}
+
+/// Options of one compilation.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    pub mesh: Mesh,
+    pub pipeline: PipelineOptions,
+}
+
+/// A failed compilation.
+#[derive(Debug)]
+pub enum CompileError {
+    /// Bad input: a malformed file, an impossible mesh. Exit code 2.
+    User(Diagnostic),
+    /// A compiler bug (a pass failed or produced invalid IR). Exit code 1.
+    Internal(String),
+}
+
+impl CompileError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CompileError::User(_) => 2,
+            CompileError::Internal(_) => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::User(d) => write!(f, "{d}"),
+            CompileError::Internal(m) => write!(f, "internal compiler error: {m}\n  help: this is a bug in parc; please report it with the model file and the command line"),
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+impl From<Diagnostic> for CompileError {
+    fn from(d: Diagnostic) -> Self {
+        CompileError::User(d)
+    }
+}
+
+impl From<PipelineError> for CompileError {
+    fn from(e: PipelineError) -> Self {
+        match e {
+            PipelineError::UnknownPrintAfter { .. } => CompileError::User(Diagnostic::new(e.to_string())),
+            other => CompileError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The result of a compilation, before anything is written.
+pub struct CompileOutput {
+    pub module: Module,
+    pub plan: Plan,
+    pub report: PipelineReport,
+    pub elapsed: Duration,
+}
+
+/// Compiles the model file at `model_path`.
+pub fn compile_file(model_path: &str, opts: &CompileOptions) -> Result<CompileOutput, CompileError> {
+    let t0 = Instant::now();
+    let spec = load_model(model_path)?;
+    compile_spec(spec, opts, t0)
+}
+
+/// Compiles an already parsed spec; `started` is when the work began (for timings).
+pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) -> Result<CompileOutput, CompileError> {
+    opts.mesh.check_model(&spec)?;
+    let mut module = build_forward(&spec).map_err(|e| CompileError::Internal(e.to_string()))?;
+    let frontend = started.elapsed();
+    let ctx = CompileContext { spec, mesh: opts.mesh };
+    let passes = pipeline();
+    let mut pipeline_opts = opts.pipeline.clone();
+    // Every stage is dumped into OUT/ir/.
+    pipeline_opts.dump_all = true;
+    let mut report = run_pipeline(&mut module, &ctx, &passes, &pipeline_opts)?;
+    report.timings.insert(0, Timing { stage: "frontend".into(), run: frontend, verify: Duration::ZERO });
+    let ir = report.dumps.iter().map(|d| format!("ir/{}", d.file_name)).collect();
+    let plan = make_plan(&ctx.spec, &ctx.mesh, &module, ir);
+    Ok(CompileOutput { module, plan, report, elapsed: started.elapsed() })
+}
+
+/// Writes `plan.json` and the IR dumps into `out_dir`, replacing the dumps of an earlier run.
+/// Returns the paths written.
+pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<PathBuf>, CompileError> {
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        CompileError::User(
+            Diagnostic::new(format!("cannot {what} {}: {e}", path.display()))
+                .with_help("choose an output directory you can write to with -o"),
+        )
+    };
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(CompileError::User(
+            Diagnostic::new(format!("output path {} exists and is not a directory", out_dir.display()))
+                .with_help("pass a directory to -o (it is created if missing)"),
+        ));
+    }
+    let ir_dir = out_dir.join("ir");
+    std::fs::create_dir_all(&ir_dir).map_err(|e| io("create", &ir_dir, e))?;
+    // Dumps from an earlier compile with other passes must not linger beside the new ones.
+    if let Ok(entries) = std::fs::read_dir(&ir_dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "mlir") {
+                std::fs::remove_file(&path).map_err(|e| io("remove stale dump", &path, e))?;
+            }
+        }
+    }
+    let mut written = Vec::new();
+    for dump in &output.report.dumps {
+        let path = ir_dir.join(&dump.file_name);
+        std::fs::write(&path, &dump.text).map_err(|e| io("write", &path, e))?;
+        written.push(path);
+    }
+    let plan_path = out_dir.join("plan.json");
+    let mut json = serde_json::to_string_pretty(&output.plan).map_err(|e| CompileError::Internal(e.to_string()))?;
+    json.push('\n');
+    std::fs::write(&plan_path, json).map_err(|e| io("write", &plan_path, e))?;
+    written.push(plan_path);
+    Ok(written)
+}

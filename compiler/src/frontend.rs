@@ -1,0 +1,651 @@
+//! The model-description frontend: reads `model.toml`, checks every field, and produces a
+//! validated [`ModelSpec`]. Every error is a [`Diagnostic`] that names the file, line and column
+//! and says how to fix it. The schema is documented in docs/model-format.md; this module is its
+//! only implementation. It builds no IR (see [`crate::models`]).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use parc_dialects::diag::{did_you_mean, or_list, Diagnostic, SourceFile};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Normalization layer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Norm {
+    LayerNorm,
+    RmsNorm,
+}
+
+/// MLP activation.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Gelu,
+    SwiGlu,
+}
+
+/// Position encoding.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Position {
+    Learned,
+    Rope,
+}
+
+/// Training precision.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Precision {
+    Fp32,
+    Bf16,
+}
+
+/// Activation recomputation policy.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Recompute {
+    None,
+    Selective,
+    Full,
+}
+
+/// Learning-rate schedule.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum LrSchedule {
+    Constant,
+    Cosine,
+}
+
+/// The optimizer and its hyper-parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Optimizer {
+    AdamW { lr: f64, beta1: f64, beta2: f64, eps: f64, weight_decay: f64 },
+    Sgd { lr: f64, momentum: f64, weight_decay: f64 },
+}
+
+impl Optimizer {
+    /// The peak learning rate.
+    pub fn lr(&self) -> f64 {
+        match self {
+            Optimizer::AdamW { lr, .. } | Optimizer::Sgd { lr, .. } => *lr,
+        }
+    }
+}
+
+/// The `[model]` table, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelConfig {
+    pub name: String,
+    pub vocab: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub ffn: usize,
+    pub seq_len: usize,
+    pub norm: Norm,
+    pub norm_eps: f64,
+    pub activation: Activation,
+    pub position: Position,
+    pub rope_theta: f64,
+    pub tie_embeddings: bool,
+    pub bias: bool,
+}
+
+impl ModelConfig {
+    /// Size of one attention head.
+    pub fn head_dim(&self) -> usize {
+        self.hidden / self.heads
+    }
+}
+
+/// The `[training]` table, validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingConfig {
+    pub global_batch: usize,
+    pub micro_batch: usize,
+    pub precision: Precision,
+    pub zero: u8,
+    pub recompute: Recompute,
+    pub seed: u64,
+    pub optimizer: Optimizer,
+    pub grad_clip: Option<f64>,
+    pub warmup_steps: u64,
+    pub lr_schedule: LrSchedule,
+    pub min_lr: f64,
+}
+
+/// A validated model description, with the source kept for later diagnostics (mesh checks
+/// point at the field they are about).
+#[derive(Clone, Debug)]
+pub struct ModelSpec {
+    pub model: ModelConfig,
+    pub training: TrainingConfig,
+    pub source: SourceFile,
+    spans: HashMap<&'static str, Range<usize>>,
+}
+
+impl ModelSpec {
+    /// A diagnostic pointing at field `key` (e.g. `"model.heads"`), or at the file if the field
+    /// was not written (it took its default).
+    pub fn error_at(&self, key: &str, message: impl Into<String>) -> Diagnostic {
+        match self.spans.get(key) {
+            Some(span) => Diagnostic::at(&self.source, span.clone(), message),
+            None => Diagnostic::in_file(&self.source.path, message),
+        }
+    }
+}
+
+// ---- raw (as written) --------------------------------------------------------------------
+
+type S<T> = Spanned<T>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    model: S<RawModel>,
+    training: Option<S<RawTraining>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    name: Option<S<String>>,
+    vocab: S<i64>,
+    hidden: S<i64>,
+    layers: S<i64>,
+    heads: S<i64>,
+    kv_heads: Option<S<i64>>,
+    ffn: Option<S<i64>>,
+    seq_len: S<i64>,
+    norm: Option<S<String>>,
+    norm_eps: Option<S<f64>>,
+    activation: Option<S<String>>,
+    position: Option<S<String>>,
+    rope_theta: Option<S<f64>>,
+    tie_embeddings: Option<S<bool>>,
+    bias: Option<S<bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTraining {
+    global_batch: S<i64>,
+    micro_batch: Option<S<i64>>,
+    precision: Option<S<String>>,
+    zero: Option<S<i64>>,
+    recompute: Option<S<String>>,
+    seed: Option<S<i64>>,
+    optimizer: Option<S<RawOptimizer>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOptimizer {
+    #[serde(rename = "type")]
+    kind: Option<S<String>>,
+    lr: Option<S<f64>>,
+    betas: Option<S<Vec<f64>>>,
+    eps: Option<S<f64>>,
+    weight_decay: Option<S<f64>>,
+    momentum: Option<S<f64>>,
+    grad_clip: Option<S<f64>>,
+    warmup_steps: Option<S<i64>>,
+    lr_schedule: Option<S<String>>,
+    min_lr: Option<S<f64>>,
+}
+
+/// Field names of each table, for messages (kept next to the structs above).
+const MODEL_KEYS: &[&str] = &[
+    "name",
+    "vocab",
+    "hidden",
+    "layers",
+    "heads",
+    "kv_heads",
+    "ffn",
+    "seq_len",
+    "norm",
+    "norm_eps",
+    "activation",
+    "position",
+    "rope_theta",
+    "tie_embeddings",
+    "bias",
+];
+const TRAINING_KEYS: &[&str] = &["global_batch", "micro_batch", "precision", "zero", "recompute", "seed", "optimizer"];
+const OPTIMIZER_KEYS: &[&str] =
+    &["type", "lr", "betas", "eps", "weight_decay", "momentum", "grad_clip", "warmup_steps", "lr_schedule", "min_lr"];
+
+// ---- parsing -----------------------------------------------------------------------------
+
+/// Reads and validates the model description at `path`.
+pub fn load_model(path: &str) -> Result<ModelSpec, Diagnostic> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            "check the path; example models are in examples/ (e.g. examples/gpt-tiny.toml)"
+        } else {
+            "make sure the file is readable UTF-8 text"
+        };
+        Diagnostic::new(format!("cannot read model file {path}: {e}")).with_help(hint)
+    })?;
+    parse_model(path, &text)
+}
+
+/// Parses and validates a model description given as text (`path` is used in messages).
+pub fn parse_model(path: &str, text: &str) -> Result<ModelSpec, Diagnostic> {
+    let source = SourceFile::new(path, text);
+    let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(&source, &e))?;
+    let mut v = Validator { source, spans: HashMap::new() };
+    let model = v.model(raw.model.into_inner())?;
+    let training = match raw.training {
+        Some(t) => v.training(t.into_inner())?,
+        None => {
+            return Err(Diagnostic::in_file(path, "missing [training] table").with_help(
+                "add a [training] table with at least global_batch, e.g.\n\n        [training]\n        global_batch = 8\n        micro_batch = 2",
+            ))
+        }
+    };
+    let spec = ModelSpec { model, training, source: v.source, spans: v.spans };
+    Ok(spec)
+}
+
+/// Turns a TOML syntax or schema error into a diagnostic with a "did you mean" where it helps.
+fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
+    let message = e.message().trim().to_string();
+    let span = e.span().unwrap_or(0..0);
+    let mut d = Diagnostic::at(source, span, message.clone());
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        // serde lists the accepted keys in backquotes after the offending one.
+        let name = rest.split('`').next().unwrap_or("");
+        let keys: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        let table = [("[model]", MODEL_KEYS), ("[training]", TRAINING_KEYS), ("[training.optimizer]", OPTIMIZER_KEYS)]
+            .iter()
+            .find(|(_, k)| k.len() == keys.len() && k.iter().all(|x| keys.contains(x)))
+            .map_or("the top level", |(t, _)| t);
+        d.message = format!("unknown key `{name}` in {table}");
+        d = match did_you_mean(name, keys.iter().copied()) {
+            Some(s) => d.with_help(format!("did you mean `{s}`? (keys: {})", keys.join(", "))),
+            None => d.with_help(format!("known keys: {}", keys.join(", "))),
+        };
+    } else if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        d.message = format!("missing required key `{name}`");
+        d = d.with_help(format!("add `{name} = ...` to this table (see docs/model-format.md)"));
+    }
+    d
+}
+
+struct Validator {
+    source: SourceFile,
+    spans: HashMap<&'static str, Range<usize>>,
+}
+
+impl Validator {
+    fn err(&self, span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(&self.source, span, message)
+    }
+
+    /// A positive integer field.
+    fn positive(&mut self, key: &'static str, v: &S<i64>) -> Result<usize, Diagnostic> {
+        self.spans.insert(key, v.span());
+        let n = *v.get_ref();
+        let field = key.rsplit('.').next().unwrap_or(key);
+        if n < 1 {
+            return Err(self
+                .err(v.span(), format!("{field} = {n} must be a positive integer"))
+                .with_help(format!("set {field} to 1 or more")));
+        }
+        usize::try_from(n).map_err(|_| self.err(v.span(), format!("{field} = {n} is too large")))
+    }
+
+    fn opt_positive(&mut self, key: &'static str, v: &Option<S<i64>>, default: usize) -> Result<usize, Diagnostic> {
+        match v {
+            Some(v) => self.positive(key, v),
+            None => Ok(default),
+        }
+    }
+
+    /// A string field that must be one of `choices`.
+    fn choice<T: Copy>(
+        &mut self,
+        key: &'static str,
+        v: &Option<S<String>>,
+        choices: &[(&str, T)],
+        default: T,
+    ) -> Result<T, Diagnostic> {
+        let Some(v) = v else { return Ok(default) };
+        self.spans.insert(key, v.span());
+        let field = key.rsplit('.').next().unwrap_or(key);
+        let s = v.get_ref().as_str();
+        if let Some(&(_, t)) = choices.iter().find(|(name, _)| *name == s) {
+            return Ok(t);
+        }
+        let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+        let mut d = self.err(v.span(), format!("{field} = \"{s}\" is not one of {}", or_list(&names)));
+        d = match did_you_mean(s, choices.iter().map(|(n, _)| *n)) {
+            Some(m) => d.with_help(format!("did you mean \"{m}\"?")),
+            None => d.with_help(format!("use one of {}", or_list(&names))),
+        };
+        Err(d)
+    }
+
+    /// A float field checked by `ok`, which describes the valid range.
+    fn float(&mut self, key: &'static str, v: &S<f64>, valid: (&str, fn(f64) -> bool)) -> Result<f64, Diagnostic> {
+        self.spans.insert(key, v.span());
+        let x = *v.get_ref();
+        let field = key.rsplit('.').next().unwrap_or(key);
+        if !x.is_finite() || !(valid.1)(x) {
+            return Err(self.err(v.span(), format!("{field} = {x} is out of range: it must be {}", valid.0)));
+        }
+        Ok(x)
+    }
+
+    fn opt_float(
+        &mut self,
+        key: &'static str,
+        v: &Option<S<f64>>,
+        default: f64,
+        valid: (&str, fn(f64) -> bool),
+    ) -> Result<f64, Diagnostic> {
+        match v {
+            Some(v) => self.float(key, v, valid),
+            None => Ok(default),
+        }
+    }
+
+    fn model(&mut self, m: RawModel) -> Result<ModelConfig, Diagnostic> {
+        let vocab = self.positive("model.vocab", &m.vocab)?;
+        let hidden = self.positive("model.hidden", &m.hidden)?;
+        let layers = self.positive("model.layers", &m.layers)?;
+        let heads = self.positive("model.heads", &m.heads)?;
+        let kv_heads = self.opt_positive("model.kv_heads", &m.kv_heads, heads)?;
+        let seq_len = self.positive("model.seq_len", &m.seq_len)?;
+        let norm = self.choice(
+            "model.norm",
+            &m.norm,
+            &[("layernorm", Norm::LayerNorm), ("rmsnorm", Norm::RmsNorm)],
+            Norm::LayerNorm,
+        )?;
+        let activation = self.choice(
+            "model.activation",
+            &m.activation,
+            &[("gelu", Activation::Gelu), ("swiglu", Activation::SwiGlu)],
+            Activation::Gelu,
+        )?;
+        let position = self.choice(
+            "model.position",
+            &m.position,
+            &[("learned", Position::Learned), ("rope", Position::Rope)],
+            Position::Learned,
+        )?;
+        let ffn = self.opt_positive("model.ffn", &m.ffn, 4 * hidden)?;
+        let default_eps = match norm {
+            Norm::LayerNorm => 1e-5,
+            Norm::RmsNorm => 1e-6,
+        };
+        let positive: (&str, fn(f64) -> bool) = ("greater than 0", |x| x > 0.0);
+        let norm_eps = self.opt_float("model.norm_eps", &m.norm_eps, default_eps, positive)?;
+        let rope_theta = self.opt_float("model.rope_theta", &m.rope_theta, 10000.0, ("greater than 1", |x| x > 1.0))?;
+        if let (Some(t), Position::Learned) = (&m.rope_theta, position) {
+            return Err(self
+                .err(t.span(), "rope_theta is set, but position = \"learned\" uses no rotary embedding")
+                .with_help("remove rope_theta, or set position = \"rope\""));
+        }
+        let tie_embeddings = m.tie_embeddings.as_ref().map_or(position == Position::Learned, |v| *v.get_ref());
+        let bias = m.bias.as_ref().map_or(norm == Norm::LayerNorm, |v| *v.get_ref());
+        if let Some(n) = &m.name {
+            self.spans.insert("model.name", n.span());
+        }
+        let name = m.name.map(|n| n.into_inner()).unwrap_or_else(|| {
+            std::path::Path::new(&self.source.path)
+                .file_stem()
+                .map_or("model".into(), |s| s.to_string_lossy().into_owned())
+        });
+
+        if hidden % heads != 0 {
+            let ok = divisors(hidden);
+            return Err(self
+                .err(m.heads.span(), format!("hidden = {hidden} is not divisible by heads = {heads}"))
+                .with_help(format!("heads must divide hidden; heads can be {}", or_list(&shorten(&ok)))));
+        }
+        if heads % kv_heads != 0 {
+            let span = m.kv_heads.as_ref().map_or(m.heads.span(), |k| k.span());
+            return Err(self
+                .err(span, format!("heads = {heads} is not divisible by kv_heads = {kv_heads}"))
+                .with_help(format!(
+                    "each key/value head serves a whole group of query heads; kv_heads can be {}",
+                    or_list(&shorten(&divisors(heads)))
+                )));
+        }
+        let head_dim = hidden / heads;
+        if position == Position::Rope && head_dim % 2 != 0 {
+            return Err(self
+                .err(
+                    m.heads.span(),
+                    format!(
+                        "rotary embeddings need an even head_dim, but hidden / heads = {hidden} / {heads} = {head_dim}"
+                    ),
+                )
+                .with_help("choose heads so that hidden / heads is even"));
+        }
+        Ok(ModelConfig {
+            name,
+            vocab,
+            hidden,
+            layers,
+            heads,
+            kv_heads,
+            ffn,
+            seq_len,
+            norm,
+            norm_eps,
+            activation,
+            position,
+            rope_theta,
+            tie_embeddings,
+            bias,
+        })
+    }
+
+    fn training(&mut self, t: RawTraining) -> Result<TrainingConfig, Diagnostic> {
+        let global_batch = self.positive("training.global_batch", &t.global_batch)?;
+        let micro_batch = self.opt_positive("training.micro_batch", &t.micro_batch, 1)?;
+        if global_batch % micro_batch != 0 {
+            let span = t.micro_batch.as_ref().map_or(t.global_batch.span(), |m| m.span());
+            return Err(self
+                .err(span, format!("global_batch = {global_batch} is not divisible by micro_batch = {micro_batch}"))
+                .with_help(format!("micro_batch can be {}", or_list(&shorten(&divisors(global_batch))))));
+        }
+        let precision = self.choice(
+            "training.precision",
+            &t.precision,
+            &[("fp32", Precision::Fp32), ("bf16", Precision::Bf16)],
+            Precision::Fp32,
+        )?;
+        let zero = match &t.zero {
+            Some(z) => {
+                self.spans.insert("training.zero", z.span());
+                let n = *z.get_ref();
+                if !(0..=3).contains(&n) {
+                    return Err(self
+                        .err(z.span(), format!("zero = {n} is not a ZeRO stage"))
+                        .with_help("zero can be 0 (off), 1, 2 or 3"));
+                }
+                n as u8
+            }
+            None => 0,
+        };
+        let recompute = self.choice(
+            "training.recompute",
+            &t.recompute,
+            &[("none", Recompute::None), ("selective", Recompute::Selective), ("full", Recompute::Full)],
+            Recompute::None,
+        )?;
+        let seed = match &t.seed {
+            Some(s) if *s.get_ref() < 0 => {
+                return Err(self
+                    .err(s.span(), format!("seed = {} must not be negative", s.get_ref()))
+                    .with_help("use any integer from 0 to 2^63 - 1"))
+            }
+            Some(s) => *s.get_ref() as u64,
+            None => 0,
+        };
+        let (optimizer, grad_clip, warmup_steps, lr_schedule, min_lr) = match t.optimizer {
+            Some(o) => self.optimizer(o)?,
+            None => (
+                Optimizer::AdamW { lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.0 },
+                None,
+                0,
+                LrSchedule::Constant,
+                0.0,
+            ),
+        };
+        Ok(TrainingConfig {
+            global_batch,
+            micro_batch,
+            precision,
+            zero,
+            recompute,
+            seed,
+            optimizer,
+            grad_clip,
+            warmup_steps,
+            lr_schedule,
+            min_lr,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn optimizer(&mut self, o: S<RawOptimizer>) -> Result<(Optimizer, Option<f64>, u64, LrSchedule, f64), Diagnostic> {
+        let table_span = o.span();
+        let o = o.into_inner();
+        #[derive(Copy, Clone, PartialEq)]
+        enum Kind {
+            AdamW,
+            Sgd,
+        }
+        let kind = self.choice(
+            "training.optimizer.type",
+            &o.kind,
+            &[("adamw", Kind::AdamW), ("sgd", Kind::Sgd)],
+            Kind::AdamW,
+        )?;
+        let lr = self.opt_float("training.optimizer.lr", &o.lr, 3e-4, ("greater than 0", |x| x > 0.0))?;
+        let non_negative: (&str, fn(f64) -> bool) = ("0 or more", |x| x >= 0.0);
+        let weight_decay = self.opt_float("training.optimizer.weight_decay", &o.weight_decay, 0.0, non_negative)?;
+        let misplaced = |v: bool, key: &str, span: Option<Range<usize>>, owner: &str| -> Result<(), Diagnostic> {
+            if v {
+                let span = span.unwrap_or(table_span.clone());
+                return Err(Diagnostic::at(
+                    &self.source,
+                    span,
+                    format!(
+                        "`{key}` is an {owner} setting, but type = \"{}\"",
+                        if owner == "AdamW" { "sgd" } else { "adamw" }
+                    ),
+                )
+                .with_help(format!(
+                    "remove `{key}`, or set type = \"{}\"",
+                    if owner == "AdamW" { "adamw" } else { "sgd" }
+                )));
+            }
+            Ok(())
+        };
+        let optimizer = match kind {
+            Kind::AdamW => {
+                misplaced(o.momentum.is_some(), "momentum", o.momentum.as_ref().map(|m| m.span()), "SGD")?;
+                let (beta1, beta2) = match &o.betas {
+                    Some(b) => {
+                        self.spans.insert("training.optimizer.betas", b.span());
+                        match b.get_ref().as_slice() {
+                            &[b1, b2] if (0.0..1.0).contains(&b1) && (0.0..1.0).contains(&b2) => (b1, b2),
+                            other => {
+                                return Err(self
+                                    .err(b.span(), format!("betas = {other:?} must be two numbers in [0, 1)"))
+                                    .with_help("for example betas = [0.9, 0.95]"))
+                            }
+                        }
+                    }
+                    None => (0.9, 0.95),
+                };
+                let eps = self.opt_float("training.optimizer.eps", &o.eps, 1e-8, ("greater than 0", |x| x > 0.0))?;
+                Optimizer::AdamW { lr, beta1, beta2, eps, weight_decay }
+            }
+            Kind::Sgd => {
+                misplaced(o.betas.is_some(), "betas", o.betas.as_ref().map(|m| m.span()), "AdamW")?;
+                misplaced(o.eps.is_some(), "eps", o.eps.as_ref().map(|m| m.span()), "AdamW")?;
+                let momentum = self.opt_float(
+                    "training.optimizer.momentum",
+                    &o.momentum,
+                    0.0,
+                    ("in [0, 1)", |x| (0.0..1.0).contains(&x)),
+                )?;
+                Optimizer::Sgd { lr, momentum, weight_decay }
+            }
+        };
+        let grad_clip = match &o.grad_clip {
+            Some(g) => Some(self.float("training.optimizer.grad_clip", g, ("greater than 0", |x| x > 0.0))?),
+            None => None,
+        };
+        let warmup_steps = match &o.warmup_steps {
+            Some(w) if *w.get_ref() < 0 => {
+                return Err(self.err(w.span(), format!("warmup_steps = {} must not be negative", w.get_ref())))
+            }
+            Some(w) => *w.get_ref() as u64,
+            None => 0,
+        };
+        let lr_schedule = self.choice(
+            "training.optimizer.lr_schedule",
+            &o.lr_schedule,
+            &[("constant", LrSchedule::Constant), ("cosine", LrSchedule::Cosine)],
+            LrSchedule::Constant,
+        )?;
+        let min_lr = self.opt_float("training.optimizer.min_lr", &o.min_lr, 0.0, non_negative)?;
+        if min_lr > lr {
+            let span = o.min_lr.as_ref().map_or(table_span, |m| m.span());
+            return Err(self
+                .err(span, format!("min_lr = {min_lr} is larger than lr = {lr}"))
+                .with_help("min_lr is the floor of the schedule; make it at most lr"));
+        }
+        Ok((optimizer, grad_clip, warmup_steps, lr_schedule, min_lr))
+    }
+}
+
+/// All divisors of `n`, ascending.
+pub fn divisors(n: usize) -> Vec<usize> {
+    let mut small = Vec::new();
+    let mut large = Vec::new();
+    let mut d = 1;
+    while d * d <= n {
+        if n % d == 0 {
+            small.push(d);
+            if d * d != n {
+                large.push(n / d);
+            }
+        }
+        d += 1;
+    }
+    small.extend(large.into_iter().rev());
+    small
+}
+
+/// At most 12 entries of a divisor list for a message: the smallest ones and the largest.
+pub fn shorten(list: &[usize]) -> Vec<String> {
+    if list.len() <= 12 {
+        return list.iter().map(|d| d.to_string()).collect();
+    }
+    let mut out: Vec<String> = list[..10].iter().map(|d| d.to_string()).collect();
+    out.push("…".into());
+    out.push(list[list.len() - 1].to_string());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn divisors_are_complete_and_sorted() {
+        assert_eq!(divisors(28), vec![1, 2, 4, 7, 14, 28]);
+        assert_eq!(divisors(1), vec![1]);
+        assert_eq!(divisors(36), vec![1, 2, 3, 4, 6, 9, 12, 18, 36]);
+    }
+}

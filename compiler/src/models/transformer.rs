@@ -1,0 +1,257 @@
+//! The dense decoder-only transformer (GPT-2 and Llama families) as a `graph`-dialect function.
+//!
+//! Signature of `@forward`:
+//!
+//! ```text
+//! func.func @forward(%tokens: tensor<BxSxi32> {parc.input = "tokens"},
+//!                    %labels: tensor<BxSxi32> {parc.input = "labels"},
+//!                    %embed.tokens.weight: tensor<VxHxf32> {parc.param = "embed.tokens.weight"}, …)
+//!     -> tensor<f32>       // mean token cross-entropy over the whole batch
+//! ```
+//!
+//! `B` is the global batch: the graph is the whole step's computation on one device; later passes
+//! split it across data-parallel ranks and micro-batches. Weights are stored `[in, out]` (the
+//! layer computes `x @ W`). Attention is written out as matmuls and a causal softmax over a
+//! `[B, kv_heads, group, S, head_dim]` layout (`group = heads / kv_heads`; the group dim is
+//! dropped when it is 1), so grouped-query attention is a broadcast of keys and values.
+
+use parc_dialects::attr::{Attr, AttrMap};
+use parc_dialects::builder::{BuildError, Builder};
+use parc_dialects::graph::GraphOp;
+use parc_dialects::{DType, Function, Module, Type, Value};
+
+use crate::frontend::{Activation, ModelConfig, ModelSpec, Norm, Position, Precision};
+
+/// One parameter tensor of the model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamInfo {
+    /// Stable name, used in IR attributes and weight files (`layers.0.attn.q.weight`).
+    pub name: String,
+    pub shape: Vec<usize>,
+}
+
+/// The model's parameters in argument order, with their shapes.
+pub fn param_names(m: &ModelConfig) -> Vec<ParamInfo> {
+    let (h, f, v, s) = (m.hidden, m.ffn, m.vocab, m.seq_len);
+    let (q_dim, kv_dim) = (m.heads * m.head_dim(), m.kv_heads * m.head_dim());
+    let mut out = Vec::new();
+    let mut p = |name: String, shape: Vec<usize>| out.push(ParamInfo { name, shape });
+    p("embed.tokens.weight".into(), vec![v, h]);
+    if m.position == Position::Learned {
+        p("embed.positions.weight".into(), vec![s, h]);
+    }
+    let norm = |p: &mut dyn FnMut(String, Vec<usize>), prefix: &str| {
+        p(format!("{prefix}.weight"), vec![h]);
+        if m.norm == Norm::LayerNorm {
+            p(format!("{prefix}.bias"), vec![h]);
+        }
+    };
+    let linear = |p: &mut dyn FnMut(String, Vec<usize>), prefix: &str, i: usize, o: usize| {
+        p(format!("{prefix}.weight"), vec![i, o]);
+        if m.bias {
+            p(format!("{prefix}.bias"), vec![o]);
+        }
+    };
+    for l in 0..m.layers {
+        norm(&mut p, &format!("layers.{l}.attn_norm"));
+        linear(&mut p, &format!("layers.{l}.attn.q"), h, q_dim);
+        linear(&mut p, &format!("layers.{l}.attn.k"), h, kv_dim);
+        linear(&mut p, &format!("layers.{l}.attn.v"), h, kv_dim);
+        linear(&mut p, &format!("layers.{l}.attn.o"), q_dim, h);
+        norm(&mut p, &format!("layers.{l}.mlp_norm"));
+        if m.activation == Activation::SwiGlu {
+            linear(&mut p, &format!("layers.{l}.mlp.gate"), h, f);
+        }
+        linear(&mut p, &format!("layers.{l}.mlp.up"), h, f);
+        linear(&mut p, &format!("layers.{l}.mlp.down"), f, h);
+    }
+    norm(&mut p, "final_norm");
+    if !m.tie_embeddings {
+        p("lm_head.weight".into(), vec![h, v]);
+    }
+    out
+}
+
+fn int(v: usize) -> Attr {
+    Attr::Int(v as i64)
+}
+
+/// Module attributes that make a dump self-describing.
+fn model_attrs(spec: &ModelSpec) -> AttrMap {
+    let m = &spec.model;
+    let t = &spec.training;
+    let model = AttrMap::new()
+        .with("name", Attr::Str(m.name.clone()))
+        .with("vocab", int(m.vocab))
+        .with("hidden", int(m.hidden))
+        .with("layers", int(m.layers))
+        .with("heads", int(m.heads))
+        .with("kv_heads", int(m.kv_heads))
+        .with("ffn", int(m.ffn))
+        .with("seq_len", int(m.seq_len))
+        .with("norm", Attr::Str(if m.norm == Norm::LayerNorm { "layernorm" } else { "rmsnorm" }.into()))
+        .with("activation", Attr::Str(if m.activation == Activation::Gelu { "gelu" } else { "swiglu" }.into()))
+        .with("position", Attr::Str(if m.position == Position::Learned { "learned" } else { "rope" }.into()))
+        .with("tie_embeddings", Attr::Bool(m.tie_embeddings))
+        .with("bias", Attr::Bool(m.bias));
+    let training = AttrMap::new()
+        .with("global_batch", int(t.global_batch))
+        .with("micro_batch", int(t.micro_batch))
+        .with("precision", Attr::Str(if t.precision == Precision::Fp32 { "fp32" } else { "bf16" }.into()));
+    AttrMap::new().with("parc.model", Attr::Dict(model)).with("parc.training", Attr::Dict(training))
+}
+
+/// Per-layer parameter handles, looked up by name.
+struct Params<'a> {
+    names: &'a [ParamInfo],
+    args: Vec<Value>,
+}
+
+impl Params<'_> {
+    fn get(&self, name: &str) -> Value {
+        let i = self
+            .names
+            .iter()
+            .position(|p| p.name == name)
+            .unwrap_or_else(|| panic!("model builder asked for unknown parameter {name}"));
+        self.args[i]
+    }
+
+    fn opt(&self, name: &str) -> Option<Value> {
+        self.names.iter().position(|p| p.name == name).map(|i| self.args[i])
+    }
+}
+
+/// Builds the module holding `@forward` for `spec`.
+pub fn build_forward(spec: &ModelSpec) -> Result<Module, BuildError> {
+    let m = &spec.model;
+    let b_size = spec.training.global_batch;
+    let dtype = match spec.training.precision {
+        Precision::Fp32 => DType::F32,
+        Precision::Bf16 => DType::BF16,
+    };
+    let params = param_names(m);
+    let mut arg_types = vec![Type::tensor([b_size, m.seq_len], DType::I32); 2];
+    arg_types.extend(params.iter().map(|p| Type::tensor(p.shape.clone(), dtype)));
+    let mut func = Function::new("forward", arg_types, vec![Type::tensor([], DType::F32)]);
+    let args = func.args().to_vec();
+    for (i, input) in ["tokens", "labels"].into_iter().enumerate() {
+        func.arg_attrs[i] = AttrMap::new().with("parc.input", Attr::Str(input.into()));
+        func.set_name(args[i], input);
+    }
+    for (i, p) in params.iter().enumerate() {
+        func.arg_attrs[i + 2] = AttrMap::new().with("parc.param", Attr::Str(p.name.clone()));
+        func.set_name(args[i + 2], p.name.clone());
+    }
+    let params = Params { names: &params, args: args[2..].to_vec() };
+    let (tokens, labels) = (args[0], args[1]);
+
+    let mut b = Builder::at_entry(&mut func);
+    let mut x = b.embedding(params.get("embed.tokens.weight"), tokens)?;
+    if let Some(pos) = params.opt("embed.positions.weight") {
+        x = b.add(x, pos)?;
+    }
+    b.named(x, "embed");
+    for l in 0..m.layers {
+        x = layer(&mut b, m, &params, l, x)?;
+    }
+    let h = norm(&mut b, m, &params, "final_norm", x)?;
+    let logits = match params.opt("lm_head.weight") {
+        Some(w) => b.matmul(h, w)?,
+        None => b.matmul_t(h, params.get("embed.tokens.weight"), false, true)?,
+    };
+    b.named(logits, "logits");
+    let token_loss = b.cross_entropy(logits, labels)?;
+    b.named(token_loss, "token_loss");
+    let loss = b.reduce(GraphOp::ReduceMean, token_loss, &[0, 1], false)?;
+    b.named(loss, "loss");
+    b.ret(&[loss])?;
+
+    let mut module = Module::new();
+    module.attrs = model_attrs(spec);
+    module.functions.push(func);
+    Ok(module)
+}
+
+fn norm(b: &mut Builder, m: &ModelConfig, p: &Params, prefix: &str, x: Value) -> Result<Value, BuildError> {
+    let w = p.get(&format!("{prefix}.weight"));
+    match m.norm {
+        Norm::LayerNorm => b.layer_norm(x, w, p.get(&format!("{prefix}.bias")), m.norm_eps),
+        Norm::RmsNorm => b.rms_norm(x, w, m.norm_eps),
+    }
+}
+
+fn linear(b: &mut Builder, p: &Params, prefix: &str, x: Value) -> Result<Value, BuildError> {
+    let y = b.matmul(x, p.get(&format!("{prefix}.weight")))?;
+    match p.opt(&format!("{prefix}.bias")) {
+        Some(bias) => b.add(y, bias),
+        None => Ok(y),
+    }
+}
+
+fn layer(b: &mut Builder, m: &ModelConfig, p: &Params, l: usize, x: Value) -> Result<Value, BuildError> {
+    let pre = format!("layers.{l}");
+    let h = norm(b, m, p, &format!("{pre}.attn_norm"), x)?;
+    b.named(h, format!("l{l}.attn_in"));
+    let a = attention(b, m, p, &pre, l, h)?;
+    let x = b.add(x, a)?;
+    b.named(x, format!("l{l}.resid"));
+    let h = norm(b, m, p, &format!("{pre}.mlp_norm"), x)?;
+    b.named(h, format!("l{l}.mlp_in"));
+    let act = match m.activation {
+        Activation::Gelu => {
+            let up = linear(b, p, &format!("{pre}.mlp.up"), h)?;
+            b.gelu(up)?
+        }
+        Activation::SwiGlu => {
+            let gate = linear(b, p, &format!("{pre}.mlp.gate"), h)?;
+            let gate = b.silu(gate)?;
+            let up = linear(b, p, &format!("{pre}.mlp.up"), h)?;
+            b.mul(gate, up)?
+        }
+    };
+    b.named(act, format!("l{l}.mlp_act"));
+    let down = linear(b, p, &format!("{pre}.mlp.down"), act)?;
+    let out = b.add(x, down)?;
+    Ok(b.named(out, format!("l{l}.out")))
+}
+
+fn attention(b: &mut Builder, m: &ModelConfig, p: &Params, pre: &str, l: usize, h: Value) -> Result<Value, BuildError> {
+    let shape = b.shape(h);
+    let (bs, s) = (shape[0], shape[1]);
+    let (heads, kv, d) = (m.heads, m.kv_heads, m.head_dim());
+    let group = heads / kv;
+    let q = linear(b, p, &format!("{pre}.attn.q"), h)?;
+    let k = linear(b, p, &format!("{pre}.attn.k"), h)?;
+    let v = linear(b, p, &format!("{pre}.attn.v"), h)?;
+    let mut q = b.reshape(q, &[bs, s, heads, d])?;
+    let mut k = b.reshape(k, &[bs, s, kv, d])?;
+    let v = b.reshape(v, &[bs, s, kv, d])?;
+    if m.position == Position::Rope {
+        q = b.rope(q, m.rope_theta)?;
+        k = b.rope(k, m.rope_theta)?;
+    }
+    // Heads move in front of the sequence so that attention is a batched matmul per head.
+    let (qh, kh, vh) = if group == 1 {
+        (b.transpose(q, &[0, 2, 1, 3])?, b.transpose(k, &[0, 2, 1, 3])?, b.transpose(v, &[0, 2, 1, 3])?)
+    } else {
+        let q5 = b.reshape(q, &[bs, s, kv, group, d])?;
+        let qh = b.transpose(q5, &[0, 2, 3, 1, 4])?;
+        let kt = b.transpose(k, &[0, 2, 1, 3])?;
+        let vt = b.transpose(v, &[0, 2, 1, 3])?;
+        (qh, b.reshape(kt, &[bs, kv, 1, s, d])?, b.reshape(vt, &[bs, kv, 1, s, d])?)
+    };
+    b.named(qh, format!("l{l}.q"));
+    b.named(kh, format!("l{l}.k"));
+    b.named(vh, format!("l{l}.v"));
+    let scores = b.matmul_t(qh, kh, false, true)?;
+    let scores = b.scale(scores, 1.0 / (d as f64).sqrt())?;
+    b.named(scores, format!("l{l}.scores"));
+    let probs = b.softmax(scores, true)?;
+    b.named(probs, format!("l{l}.probs"));
+    let o = b.matmul(probs, vh)?;
+    let o = if group == 1 { b.transpose(o, &[0, 2, 1, 3])? } else { b.transpose(o, &[0, 3, 1, 2, 4])? };
+    let o = b.reshape(o, &[bs, s, heads * d])?;
+    let out = linear(b, p, &format!("{pre}.attn.o"), o)?;
+    Ok(b.named(out, format!("l{l}.attn_out")))
+}

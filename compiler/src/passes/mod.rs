@@ -1,0 +1,21 @@
+//! The compiler's passes, one per file, and the one table that gives each its CLI name and help
+//! line. The pipeline is a straight list of these, run by the pass manager in
+//! `parc_dialects::pass` with the verifier between them.
+
+pub mod cse;
+pub mod dce;
+
+use parc_dialects::pass::Pass;
+
+use crate::driver::CompileContext;
+
+/// Every pass, in pipeline order.
+pub static PASSES: &[Pass<CompileContext>] = &[
+    Pass { name: "cse", help: "merge ops that compute the same value from the same operands", run: |m, _| cse::run(m) },
+    Pass { name: "dce", help: "drop ops whose results are never used", run: |m, _| dce::run(m) },
+];
+
+/// The passes `parc compile` runs, in order.
+pub fn pipeline() -> Vec<&'static Pass<CompileContext>> {
+    PASSES.iter().collect()
+}

@@ -1,0 +1,229 @@
+//! `plan.json`: the machine-readable summary of a compilation (model, training settings, mesh,
+//! parameter count and bytes, graph size, IR dumps). Field order is fixed by the structs, so the
+//! same input gives byte-identical files. Documented in docs/ARCHITECTURE.md ("plan.json").
+
+use std::collections::BTreeMap;
+
+use parc_dialects::ir::Module;
+use serde::Serialize;
+
+use crate::frontend::{Activation, LrSchedule, ModelSpec, Norm, Optimizer, Position, Precision, Recompute};
+use crate::mesh::Mesh;
+use crate::models::param_names;
+
+/// Version tag of the plan format.
+pub const PLAN_FORMAT: &str = "parc-plan/1";
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub format: &'static str,
+    pub model: ModelSummary,
+    pub training: TrainingSummary,
+    pub mesh: MeshSummary,
+    pub parameters: ParamSummary,
+    pub graph: GraphSummary,
+    /// IR dumps written, relative to the output directory, in pipeline order.
+    pub ir: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct ModelSummary {
+    pub name: String,
+    pub vocab: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub head_dim: usize,
+    pub ffn: usize,
+    pub seq_len: usize,
+    pub norm: &'static str,
+    pub norm_eps: f64,
+    pub activation: &'static str,
+    pub position: &'static str,
+    pub rope_theta: Option<f64>,
+    pub tie_embeddings: bool,
+    pub bias: bool,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct TrainingSummary {
+    pub global_batch: usize,
+    pub micro_batch: usize,
+    /// Micro-batches each data-parallel rank runs per step: global_batch / (micro_batch · dp).
+    pub micro_batches_per_step: usize,
+    pub tokens_per_step: usize,
+    pub precision: &'static str,
+    pub zero: u8,
+    pub recompute: &'static str,
+    pub seed: u64,
+    pub optimizer: OptimizerSummary,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct OptimizerSummary {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub lr: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub betas: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eps: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub momentum: Option<f64>,
+    pub weight_decay: f64,
+    pub grad_clip: Option<f64>,
+    pub warmup_steps: u64,
+    pub lr_schedule: &'static str,
+    pub min_lr: f64,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct MeshSummary {
+    pub dp: usize,
+    pub pp: usize,
+    pub tp: usize,
+    pub ep: usize,
+    pub world_size: usize,
+    pub rank_order: &'static str,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct ParamSummary {
+    /// Number of parameters (elements), the whole model.
+    pub count: u64,
+    /// Bytes of the parameters in the training precision, the whole model.
+    pub bytes: u64,
+    pub dtype: &'static str,
+    /// Number of parameter tensors.
+    pub tensors: usize,
+    /// Parameter count per part of the model: embedding, attention, mlp, norm, lm_head.
+    pub by_part: BTreeMap<&'static str, u64>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct GraphSummary {
+    pub functions: usize,
+    pub ops: usize,
+    /// Number of ops of each kind, by op name.
+    pub ops_by_kind: BTreeMap<&'static str, usize>,
+}
+
+/// Which part of the model a parameter belongs to.
+fn part_of(name: &str) -> &'static str {
+    if name.starts_with("embed.") {
+        "embedding"
+    } else if name.starts_with("lm_head.") {
+        "lm_head"
+    } else if name.contains("norm") {
+        "norm"
+    } else if name.contains(".attn.") {
+        "attention"
+    } else {
+        "mlp"
+    }
+}
+
+/// Summarizes a compilation.
+pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>) -> Plan {
+    let m = &spec.model;
+    let t = &spec.training;
+    let params = param_names(m);
+    let count: u64 = params.iter().map(|p| p.shape.iter().map(|&d| d as u64).product::<u64>()).sum();
+    let mut by_part = BTreeMap::new();
+    for p in &params {
+        *by_part.entry(part_of(&p.name)).or_insert(0) += p.shape.iter().map(|&d| d as u64).product::<u64>();
+    }
+    let (dtype, elem_bytes) = match t.precision {
+        Precision::Fp32 => ("f32", 4),
+        Precision::Bf16 => ("bf16", 2),
+    };
+    let mut ops_by_kind = BTreeMap::new();
+    let mut ops = 0;
+    for f in &module.functions {
+        for op in f.walk_ops() {
+            *ops_by_kind.entry(f.ops[op].kind.name()).or_insert(0) += 1;
+            ops += 1;
+        }
+    }
+    let optimizer = match t.optimizer {
+        Optimizer::AdamW { lr, beta1, beta2, eps, weight_decay } => OptimizerSummary {
+            kind: "adamw",
+            lr,
+            betas: Some([beta1, beta2]),
+            eps: Some(eps),
+            momentum: None,
+            weight_decay,
+            grad_clip: t.grad_clip,
+            warmup_steps: t.warmup_steps,
+            lr_schedule: schedule_name(t.lr_schedule),
+            min_lr: t.min_lr,
+        },
+        Optimizer::Sgd { lr, momentum, weight_decay } => OptimizerSummary {
+            kind: "sgd",
+            lr,
+            betas: None,
+            eps: None,
+            momentum: Some(momentum),
+            weight_decay,
+            grad_clip: t.grad_clip,
+            warmup_steps: t.warmup_steps,
+            lr_schedule: schedule_name(t.lr_schedule),
+            min_lr: t.min_lr,
+        },
+    };
+    Plan {
+        format: PLAN_FORMAT,
+        model: ModelSummary {
+            name: m.name.clone(),
+            vocab: m.vocab,
+            hidden: m.hidden,
+            layers: m.layers,
+            heads: m.heads,
+            kv_heads: m.kv_heads,
+            head_dim: m.head_dim(),
+            ffn: m.ffn,
+            seq_len: m.seq_len,
+            norm: if m.norm == Norm::LayerNorm { "layernorm" } else { "rmsnorm" },
+            norm_eps: m.norm_eps,
+            activation: if m.activation == Activation::Gelu { "gelu" } else { "swiglu" },
+            position: if m.position == Position::Learned { "learned" } else { "rope" },
+            rope_theta: (m.position == Position::Rope).then_some(m.rope_theta),
+            tie_embeddings: m.tie_embeddings,
+            bias: m.bias,
+        },
+        training: TrainingSummary {
+            global_batch: t.global_batch,
+            micro_batch: t.micro_batch,
+            micro_batches_per_step: t.global_batch / (t.micro_batch * mesh.dp),
+            tokens_per_step: t.global_batch * m.seq_len,
+            precision: if t.precision == Precision::Fp32 { "fp32" } else { "bf16" },
+            zero: t.zero,
+            recompute: match t.recompute {
+                Recompute::None => "none",
+                Recompute::Selective => "selective",
+                Recompute::Full => "full",
+            },
+            seed: t.seed,
+            optimizer,
+        },
+        mesh: MeshSummary {
+            dp: mesh.dp,
+            pp: mesh.pp,
+            tp: mesh.tp,
+            ep: mesh.ep,
+            world_size: mesh.world_size(),
+            rank_order: "rank = (pp_idx * dp + dp_idx) * tp + tp_idx; ep_idx = dp_idx % ep",
+        },
+        parameters: ParamSummary { count, bytes: count * elem_bytes, dtype, tensors: params.len(), by_part },
+        graph: GraphSummary { functions: module.functions.len(), ops, ops_by_kind },
+        ir,
+    }
+}
+
+fn schedule_name(s: LrSchedule) -> &'static str {
+    match s {
+        LrSchedule::Constant => "constant",
+        LrSchedule::Cosine => "cosine",
+    }
+}

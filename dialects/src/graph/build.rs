@@ -1,0 +1,139 @@
+//! Typed helpers for building `graph` ops: one method per op kind on [`Builder`], each a thin
+//! wrapper that fills the attributes and lets the op's shape rule infer the result type.
+
+use crate::attr::{Attr, AttrMap};
+use crate::builder::{BuildError, Builder};
+use crate::graph::GraphOp;
+use crate::ir::{OpKind, Value};
+use crate::types::DType;
+
+type R = Result<Value, BuildError>;
+
+fn ints(v: &[i64]) -> Attr {
+    Attr::Ints(v.to_vec())
+}
+
+impl Builder<'_> {
+    fn g(&mut self, op: GraphOp, operands: &[Value], attrs: AttrMap) -> R {
+        self.op1(OpKind::Graph(op), operands, attrs)
+    }
+
+    /// `graph.embedding`.
+    pub fn embedding(&mut self, table: Value, ids: Value) -> R {
+        self.g(GraphOp::Embedding, &[table, ids], AttrMap::new())
+    }
+
+    /// `graph.matmul` with optional transposes of either operand.
+    pub fn matmul_t(&mut self, a: Value, b: Value, transpose_a: bool, transpose_b: bool) -> R {
+        let mut attrs = AttrMap::new();
+        if transpose_a {
+            attrs.set("transpose_a", Attr::Bool(true));
+        }
+        if transpose_b {
+            attrs.set("transpose_b", Attr::Bool(true));
+        }
+        self.g(GraphOp::Matmul, &[a, b], attrs)
+    }
+
+    /// `graph.matmul` without transposes.
+    pub fn matmul(&mut self, a: Value, b: Value) -> R {
+        self.matmul_t(a, b, false, false)
+    }
+
+    /// `graph.add`.
+    pub fn add(&mut self, a: Value, b: Value) -> R {
+        self.g(GraphOp::Add, &[a, b], AttrMap::new())
+    }
+
+    /// `graph.sub`.
+    pub fn sub(&mut self, a: Value, b: Value) -> R {
+        self.g(GraphOp::Sub, &[a, b], AttrMap::new())
+    }
+
+    /// `graph.mul`.
+    pub fn mul(&mut self, a: Value, b: Value) -> R {
+        self.g(GraphOp::Mul, &[a, b], AttrMap::new())
+    }
+
+    /// `graph.div`.
+    pub fn div(&mut self, a: Value, b: Value) -> R {
+        self.g(GraphOp::Div, &[a, b], AttrMap::new())
+    }
+
+    /// `graph.scale`.
+    pub fn scale(&mut self, x: Value, factor: f64) -> R {
+        self.g(GraphOp::Scale, &[x], AttrMap::new().with("factor", Attr::Float(factor)))
+    }
+
+    /// `graph.gelu` (tanh form).
+    pub fn gelu(&mut self, x: Value) -> R {
+        self.g(GraphOp::Gelu, &[x], AttrMap::new())
+    }
+
+    /// `graph.silu`.
+    pub fn silu(&mut self, x: Value) -> R {
+        self.g(GraphOp::Silu, &[x], AttrMap::new())
+    }
+
+    /// `graph.softmax` over the last dim, optionally causal.
+    pub fn softmax(&mut self, x: Value, causal: bool) -> R {
+        let attrs = if causal { AttrMap::new().with("causal", Attr::Bool(true)) } else { AttrMap::new() };
+        self.g(GraphOp::Softmax, &[x], attrs)
+    }
+
+    /// `graph.layer_norm`.
+    pub fn layer_norm(&mut self, x: Value, weight: Value, bias: Value, eps: f64) -> R {
+        self.g(GraphOp::LayerNorm, &[x, weight, bias], AttrMap::new().with("eps", Attr::Float(eps)))
+    }
+
+    /// `graph.rms_norm`.
+    pub fn rms_norm(&mut self, x: Value, weight: Value, eps: f64) -> R {
+        self.g(GraphOp::RmsNorm, &[x, weight], AttrMap::new().with("eps", Attr::Float(eps)))
+    }
+
+    /// `graph.rope`.
+    pub fn rope(&mut self, x: Value, theta: f64) -> R {
+        self.g(GraphOp::Rope, &[x], AttrMap::new().with("theta", Attr::Float(theta)))
+    }
+
+    /// `graph.reshape`.
+    pub fn reshape(&mut self, x: Value, shape: &[usize]) -> R {
+        let shape: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+        self.g(GraphOp::Reshape, &[x], AttrMap::new().with("shape", ints(&shape)))
+    }
+
+    /// `graph.transpose`.
+    pub fn transpose(&mut self, x: Value, perm: &[i64]) -> R {
+        self.g(GraphOp::Transpose, &[x], AttrMap::new().with("perm", ints(perm)))
+    }
+
+    /// `graph.split`: one result per size.
+    pub fn split(&mut self, x: Value, axis: i64, sizes: &[i64]) -> Result<Vec<Value>, BuildError> {
+        let attrs = AttrMap::new().with("axis", Attr::Int(axis)).with("sizes", ints(sizes));
+        self.op(OpKind::Graph(GraphOp::Split), &[x], attrs)
+    }
+
+    /// `graph.concat`.
+    pub fn concat(&mut self, xs: &[Value], axis: i64) -> R {
+        self.g(GraphOp::Concat, xs, AttrMap::new().with("axis", Attr::Int(axis)))
+    }
+
+    /// `graph.reduce_sum`, `graph.reduce_mean` or `graph.reduce_max`.
+    pub fn reduce(&mut self, op: GraphOp, x: Value, axes: &[i64], keepdim: bool) -> R {
+        let mut attrs = AttrMap::new().with("axes", ints(axes));
+        if keepdim {
+            attrs.set("keepdim", Attr::Bool(true));
+        }
+        self.g(op, &[x], attrs)
+    }
+
+    /// `graph.cross_entropy`: per-token loss.
+    pub fn cross_entropy(&mut self, logits: Value, labels: Value) -> R {
+        self.g(GraphOp::CrossEntropy, &[logits, labels], AttrMap::new())
+    }
+
+    /// `graph.cast`.
+    pub fn cast(&mut self, x: Value, dtype: DType) -> R {
+        self.g(GraphOp::Cast, &[x], AttrMap::new().with("dtype", Attr::Str(dtype.name().into())))
+    }
+}

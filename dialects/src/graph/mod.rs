@@ -1,0 +1,448 @@
+//! The `graph` dialect: whole-tensor ops of a dense decoder transformer, before any
+//! partitioning. Every op kind has one entry in each table of this module: its signature
+//! ([`GraphOp::info`]) and its shape inference ([`infer_types`]). Later concerns (VJP rules,
+//! sharding rules, kernel descriptions) are further tables keyed by [`GraphOp`], one `match` each,
+//! in the modules that own them.
+//!
+//! Conventions shared by all ops:
+//! - Elementwise binary ops broadcast like NumPy (shapes aligned at the trailing dim, a dim of 1
+//!   stretches); both operands have the same element type.
+//! - `axis`/`axes` attributes may be negative and count from the last dim.
+//! - Normalizations, softmax and cross-entropy work on the last dim.
+//! - Attention is not one op: model builders write it as matmul → scale → causal softmax →
+//!   matmul over a `[batch, kv_heads, group, seq, head_dim]` layout, so grouped-query attention
+//!   is a broadcast of the key/value operands (see docs/dialects/graph.md).
+
+pub mod build;
+
+use crate::attr::AttrMap;
+use crate::dialect_ops;
+use crate::signature::{opt, req, Arity, AttrKind, OpInfo};
+use crate::types::{shape_str, DType, TensorType, Type};
+
+dialect_ops! {
+    /// Ops of the `graph` dialect.
+    pub enum GraphOp in "graph" {
+        /// `embedding(table[V, H], ids[...]) -> [..., H]`: row lookup; ids are integers.
+        Embedding = "embedding",
+        /// `matmul(a[..., M, K], b[..., K, N]) -> [..., M, N]`, batch dims broadcast;
+        /// `transpose_a` / `transpose_b` swap the last two dims of an operand first.
+        Matmul = "matmul",
+        /// Elementwise `a + b` with broadcasting.
+        Add = "add",
+        /// Elementwise `a - b` with broadcasting.
+        Sub = "sub",
+        /// Elementwise `a * b` with broadcasting.
+        Mul = "mul",
+        /// Elementwise `a / b` with broadcasting.
+        Div = "div",
+        /// `x * factor` for a constant `factor`.
+        Scale = "scale",
+        /// GELU, tanh form: `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+        Gelu = "gelu",
+        /// SiLU: `x · sigmoid(x)`.
+        Silu = "silu",
+        /// Softmax over the last dim; with `causal`, entry (i, j) of the last two dims is masked
+        /// when `j > i + (keys − queries)`.
+        Softmax = "softmax",
+        /// `layer_norm(x, weight[H], bias[H])` over the last dim with `eps`.
+        LayerNorm = "layer_norm",
+        /// `rms_norm(x, weight[H])`: `x / sqrt(mean(x²) + eps) · weight` over the last dim.
+        RmsNorm = "rms_norm",
+        /// Rotary embedding of `x[..., S, heads, D]` at positions `0..S` in the rotate-half
+        /// layout (pairs `(i, i + D/2)`), frequencies `theta^(−2i/D)`.
+        Rope = "rope",
+        /// Same elements, new `shape`.
+        Reshape = "reshape",
+        /// Permutes dims: result dim `i` is operand dim `perm[i]`.
+        Transpose = "transpose",
+        /// Splits along `axis` into pieces of `sizes`; one result per piece.
+        Split = "split",
+        /// Concatenates operands along `axis`.
+        Concat = "concat",
+        /// Sum over `axes` (kept as size-1 dims with `keepdim`).
+        ReduceSum = "reduce_sum",
+        /// Mean over `axes`.
+        ReduceMean = "reduce_mean",
+        /// Maximum over `axes`.
+        ReduceMax = "reduce_max",
+        /// `cross_entropy(logits[..., V], labels[...]) -> [...]` f32 per-token loss
+        /// `logsumexp(logits) − logits[label]`.
+        CrossEntropy = "cross_entropy",
+        /// Converts to element type `dtype` (`"f32"`, `"bf16"`, …).
+        Cast = "cast",
+    }
+}
+
+const UNARY: OpInfo = OpInfo::new(Arity::Exactly(1), Arity::Exactly(1), &[]);
+const BINARY: OpInfo = OpInfo::new(Arity::Exactly(2), Arity::Exactly(1), &[]);
+const REDUCE: OpInfo = OpInfo::new(
+    Arity::Exactly(1),
+    Arity::Exactly(1),
+    const { &[req("axes", AttrKind::Ints), opt("keepdim", AttrKind::Bool)] },
+);
+
+impl GraphOp {
+    /// The signature of this op kind.
+    pub fn info(self) -> OpInfo {
+        use Arity::*;
+        use AttrKind::*;
+        match self {
+            GraphOp::Embedding => BINARY,
+            GraphOp::Matmul => {
+                OpInfo::new(Exactly(2), Exactly(1), const { &[opt("transpose_a", Bool), opt("transpose_b", Bool)] })
+            }
+            GraphOp::Add | GraphOp::Sub | GraphOp::Mul | GraphOp::Div => BINARY,
+            GraphOp::Scale => OpInfo::new(Exactly(1), Exactly(1), const { &[req("factor", Float)] }),
+            GraphOp::Gelu | GraphOp::Silu => UNARY,
+            GraphOp::Softmax => OpInfo::new(Exactly(1), Exactly(1), const { &[opt("causal", Bool)] }),
+            GraphOp::LayerNorm => OpInfo::new(Exactly(3), Exactly(1), const { &[req("eps", Float)] }),
+            GraphOp::RmsNorm => OpInfo::new(Exactly(2), Exactly(1), const { &[req("eps", Float)] }),
+            GraphOp::Rope => OpInfo::new(Exactly(1), Exactly(1), const { &[req("theta", Float)] }),
+            GraphOp::Reshape => OpInfo::new(Exactly(1), Exactly(1), const { &[req("shape", Ints)] }),
+            GraphOp::Transpose => OpInfo::new(Exactly(1), Exactly(1), const { &[req("perm", Ints)] }),
+            GraphOp::Split => OpInfo::new(Exactly(1), AtLeast(1), const { &[req("axis", Int), req("sizes", Ints)] }),
+            GraphOp::Concat => OpInfo::new(AtLeast(1), Exactly(1), const { &[req("axis", Int)] }),
+            GraphOp::ReduceSum | GraphOp::ReduceMean | GraphOp::ReduceMax => REDUCE,
+            GraphOp::CrossEntropy => BINARY,
+            GraphOp::Cast => OpInfo::new(Exactly(1), Exactly(1), const { &[req("dtype", Str)] }),
+        }
+    }
+}
+
+/// Resolves a possibly negative `axis` against `rank`.
+pub fn normalize_axis(axis: i64, rank: usize) -> Result<usize, String> {
+    let r = rank as i64;
+    if axis < -r || axis >= r {
+        return Err(format!("axis {axis} is out of range for rank {rank} (valid: {} to {})", -r, r - 1));
+    }
+    Ok(if axis < 0 { (axis + r) as usize } else { axis as usize })
+}
+
+/// The NumPy broadcast of two shapes.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>, String> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i < n - a.len() { 1 } else { a[i - (n - a.len())] };
+        let db = if i < n - b.len() { 1 } else { b[i - (n - b.len())] };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => {
+                return Err(format!(
+                    "shapes {} and {} do not broadcast (dim {i} of the result: {da} vs {db})",
+                    shape_str(a),
+                    shape_str(b)
+                ))
+            }
+        };
+    }
+    Ok(out)
+}
+
+fn same_dtype(a: &TensorType, b: &TensorType) -> Result<(), String> {
+    if a.dtype != b.dtype {
+        return Err(format!("operand element types differ: {} vs {}", a.dtype, b.dtype));
+    }
+    Ok(())
+}
+
+fn float_operand(t: &TensorType, what: &str) -> Result<(), String> {
+    if !t.dtype.is_float() {
+        return Err(format!("{what} must have a float element type, found {}", t.dtype));
+    }
+    Ok(())
+}
+
+fn last_dim(t: &TensorType, what: &str) -> Result<usize, String> {
+    t.shape.last().copied().ok_or_else(|| format!("{what} must have rank at least 1, found a scalar"))
+}
+
+fn expect_vector(t: &TensorType, len: usize, what: &str, x: &TensorType) -> Result<(), String> {
+    if t.shape != [len] {
+        return Err(format!(
+            "{what} must have shape [{len}] (the last dim of {}), found {}",
+            shape_str(&x.shape),
+            shape_str(&t.shape)
+        ));
+    }
+    same_dtype(t, x)
+}
+
+fn reduce_axes(attrs: &AttrMap, rank: usize) -> Result<Vec<usize>, String> {
+    let axes = attrs.ints("axes").ok_or("missing integer array attribute 'axes'")?;
+    let mut out: Vec<usize> = axes.iter().map(|&a| normalize_axis(a, rank)).collect::<Result<_, _>>()?;
+    out.sort_unstable();
+    let n = out.len();
+    out.dedup();
+    if out.len() != n {
+        return Err(format!("axes {axes:?} name a dim twice"));
+    }
+    Ok(out)
+}
+
+/// Infers the result types of a `graph` op from its operand types and attributes, and checks
+/// everything that makes the op well-formed. The error says what is wrong with which number.
+pub fn infer_types(op: GraphOp, operands: &[&Type], attrs: &AttrMap) -> Result<Vec<Type>, String> {
+    let t: Vec<&TensorType> = operands.iter().map(|ty| ty.as_tensor()).collect();
+    let one = |tt: TensorType| Ok(vec![Type::Tensor(tt)]);
+    match op {
+        GraphOp::Embedding => {
+            let (table, ids) = (t[0], t[1]);
+            if table.rank() != 2 {
+                return Err(format!(
+                    "embedding table must have rank 2 [vocab, hidden], found {}",
+                    shape_str(&table.shape)
+                ));
+            }
+            float_operand(table, "embedding table")?;
+            if !ids.dtype.is_int() {
+                return Err(format!("embedding ids must be integers, found {}", ids.dtype));
+            }
+            let mut shape = ids.shape.clone();
+            shape.push(table.shape[1]);
+            one(TensorType::new(shape, table.dtype))
+        }
+        GraphOp::Matmul => {
+            let (a, b) = (t[0], t[1]);
+            if a.rank() < 2 || b.rank() < 2 {
+                return Err(format!(
+                    "matmul operands must have rank at least 2, found {} and {}",
+                    shape_str(&a.shape),
+                    shape_str(&b.shape)
+                ));
+            }
+            same_dtype(a, b)?;
+            float_operand(a, "matmul operands")?;
+            let mat = |x: &TensorType, transpose: bool| {
+                let (r, c) = (x.shape[x.rank() - 2], x.shape[x.rank() - 1]);
+                if transpose {
+                    (c, r)
+                } else {
+                    (r, c)
+                }
+            };
+            let (m, k) = mat(a, attrs.flag("transpose_a"));
+            let (k2, n) = mat(b, attrs.flag("transpose_b"));
+            if k != k2 {
+                return Err(format!(
+                    "contraction dims differ: {} is {m}x{k} and {} is {k2}x{n} after transposes",
+                    shape_str(&a.shape),
+                    shape_str(&b.shape)
+                ));
+            }
+            let mut shape = broadcast_shapes(&a.shape[..a.rank() - 2], &b.shape[..b.rank() - 2])?;
+            shape.extend([m, n]);
+            one(TensorType::new(shape, a.dtype))
+        }
+        GraphOp::Add | GraphOp::Sub | GraphOp::Mul | GraphOp::Div => {
+            same_dtype(t[0], t[1])?;
+            one(TensorType::new(broadcast_shapes(&t[0].shape, &t[1].shape)?, t[0].dtype))
+        }
+        GraphOp::Scale | GraphOp::Gelu | GraphOp::Silu => {
+            float_operand(t[0], "the operand")?;
+            one(t[0].clone())
+        }
+        GraphOp::Softmax => {
+            float_operand(t[0], "softmax input")?;
+            last_dim(t[0], "softmax input")?;
+            if attrs.flag("causal") && t[0].rank() < 2 {
+                return Err("causal softmax needs rank at least 2 ([.., queries, keys])".into());
+            }
+            if attrs.flag("causal") {
+                let (q, k) = (t[0].shape[t[0].rank() - 2], t[0].shape[t[0].rank() - 1]);
+                if q > k {
+                    return Err(format!("causal softmax needs queries <= keys, found {q} queries and {k} keys"));
+                }
+            }
+            one(t[0].clone())
+        }
+        GraphOp::LayerNorm | GraphOp::RmsNorm => {
+            let x = t[0];
+            float_operand(x, "normalization input")?;
+            let h = last_dim(x, "normalization input")?;
+            expect_vector(t[1], h, "normalization weight", x)?;
+            if op == GraphOp::LayerNorm {
+                expect_vector(t[2], h, "layer_norm bias", x)?;
+            }
+            let eps = attrs.float("eps").unwrap_or(0.0);
+            if eps.is_nan() || eps <= 0.0 {
+                return Err(format!("eps must be positive, found {eps}"));
+            }
+            one(x.clone())
+        }
+        GraphOp::Rope => {
+            let x = t[0];
+            float_operand(x, "rope input")?;
+            if x.rank() < 3 {
+                return Err(format!("rope input must be [.., seq, heads, head_dim], found {}", shape_str(&x.shape)));
+            }
+            let d = x.shape[x.rank() - 1];
+            if d % 2 != 0 {
+                return Err(format!("rope head_dim must be even, found {d}"));
+            }
+            let theta = attrs.float("theta").unwrap_or(0.0);
+            if theta.is_nan() || theta <= 1.0 {
+                return Err(format!("rope theta must be greater than 1, found {theta}"));
+            }
+            one(x.clone())
+        }
+        GraphOp::Reshape => {
+            let shape = attrs.ints("shape").ok_or("missing integer array attribute 'shape'")?;
+            if let Some(d) = shape.iter().find(|&&d| d < 1) {
+                return Err(format!("reshape target dims must be positive, found {d}"));
+            }
+            let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+            let new = TensorType::new(shape, t[0].dtype);
+            if new.num_elements() != t[0].num_elements() {
+                return Err(format!(
+                    "reshape from {} ({} elements) to {} ({} elements) changes the element count",
+                    shape_str(&t[0].shape),
+                    t[0].num_elements(),
+                    shape_str(&new.shape),
+                    new.num_elements()
+                ));
+            }
+            one(new)
+        }
+        GraphOp::Transpose => {
+            let perm = attrs.ints("perm").ok_or("missing integer array attribute 'perm'")?;
+            let rank = t[0].rank();
+            let mut seen = vec![false; rank];
+            let valid = perm.len() == rank
+                && perm.iter().all(|&p| {
+                    let ok = p >= 0 && (p as usize) < rank && !seen[p as usize];
+                    if ok {
+                        seen[p as usize] = true;
+                    }
+                    ok
+                });
+            if !valid {
+                return Err(format!("perm {perm:?} is not a permutation of 0..{rank}"));
+            }
+            let shape = perm.iter().map(|&p| t[0].shape[p as usize]).collect::<Vec<_>>();
+            one(TensorType::new(shape, t[0].dtype))
+        }
+        GraphOp::Split => {
+            let axis = normalize_axis(attrs.int("axis").unwrap_or(0), t[0].rank())?;
+            let sizes = attrs.ints("sizes").ok_or("missing integer array attribute 'sizes'")?;
+            if sizes.iter().any(|&s| s < 1) {
+                return Err(format!("split sizes must be positive, found {sizes:?}"));
+            }
+            let total: i64 = sizes.iter().sum();
+            if total != t[0].shape[axis] as i64 {
+                return Err(format!(
+                    "split sizes {sizes:?} add up to {total}, but dim {axis} has size {}",
+                    t[0].shape[axis]
+                ));
+            }
+            Ok(sizes
+                .iter()
+                .map(|&s| {
+                    let mut shape = t[0].shape.clone();
+                    shape[axis] = s as usize;
+                    Type::tensor(shape, t[0].dtype)
+                })
+                .collect())
+        }
+        GraphOp::Concat => {
+            let axis = normalize_axis(attrs.int("axis").unwrap_or(0), t[0].rank())?;
+            let mut shape = t[0].shape.clone();
+            for (i, x) in t.iter().enumerate().skip(1) {
+                same_dtype(t[0], x)?;
+                let other_dims_equal =
+                    x.rank() == shape.len() && (0..shape.len()).all(|d| d == axis || x.shape[d] == t[0].shape[d]);
+                if !other_dims_equal {
+                    return Err(format!(
+                        "concat operand {i} has shape {}, which differs from {} outside axis {axis}",
+                        shape_str(&x.shape),
+                        shape_str(&t[0].shape)
+                    ));
+                }
+                shape[axis] += x.shape[axis];
+            }
+            one(TensorType::new(shape, t[0].dtype))
+        }
+        GraphOp::ReduceSum | GraphOp::ReduceMean | GraphOp::ReduceMax => {
+            let axes = reduce_axes(attrs, t[0].rank())?;
+            if op == GraphOp::ReduceMean {
+                float_operand(t[0], "reduce_mean input")?;
+            }
+            let keepdim = attrs.flag("keepdim");
+            let shape = (0..t[0].rank())
+                .filter_map(|d| match (axes.contains(&d), keepdim) {
+                    (false, _) => Some(t[0].shape[d]),
+                    (true, true) => Some(1),
+                    (true, false) => None,
+                })
+                .collect::<Vec<_>>();
+            one(TensorType::new(shape, t[0].dtype))
+        }
+        GraphOp::CrossEntropy => {
+            let (logits, labels) = (t[0], t[1]);
+            float_operand(logits, "cross_entropy logits")?;
+            last_dim(logits, "cross_entropy logits")?;
+            if !labels.dtype.is_int() {
+                return Err(format!("cross_entropy labels must be integers, found {}", labels.dtype));
+            }
+            if labels.shape[..] != logits.shape[..logits.rank() - 1] {
+                return Err(format!(
+                    "cross_entropy labels {} must match the logits {} without their last (vocab) dim",
+                    shape_str(&labels.shape),
+                    shape_str(&logits.shape)
+                ));
+            }
+            one(TensorType::new(labels.shape.clone(), DType::F32))
+        }
+        GraphOp::Cast => {
+            let name = attrs.str("dtype").ok_or("missing string attribute 'dtype'")?;
+            let dtype = DType::from_name(name).ok_or_else(|| {
+                let names: Vec<&str> = DType::ALL.iter().map(|d| d.name()).collect();
+                format!("unknown dtype \"{name}\"; expected one of {}", names.join(", "))
+            })?;
+            one(t[0].with_dtype(dtype))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attr::Attr;
+
+    fn ty(shape: &[usize]) -> Type {
+        Type::tensor(shape.to_vec(), DType::F32)
+    }
+
+    #[test]
+    fn matmul_broadcasts_batch_dims_and_transposes() {
+        let a = ty(&[2, 4, 3, 8, 16]);
+        let b = ty(&[2, 4, 1, 8, 16]);
+        let attrs = AttrMap::new().with("transpose_b", Attr::Bool(true));
+        let out = infer_types(GraphOp::Matmul, &[&a, &b], &attrs).unwrap();
+        assert_eq!(out, vec![ty(&[2, 4, 3, 8, 8])]);
+    }
+
+    #[test]
+    fn matmul_reports_contraction_mismatch_with_numbers() {
+        let err = infer_types(GraphOp::Matmul, &[&ty(&[8, 64]), &ty(&[128, 32])], &AttrMap::new()).unwrap_err();
+        assert!(err.contains("8x64") && err.contains("128x32"), "{err}");
+    }
+
+    #[test]
+    fn broadcast_rejects_mismatched_dims() {
+        assert_eq!(broadcast_shapes(&[2, 1, 5], &[3, 1]).unwrap(), vec![2, 3, 5]);
+        assert!(broadcast_shapes(&[2, 4], &[3]).is_err());
+    }
+
+    #[test]
+    fn split_and_reduce_shapes() {
+        let attrs = AttrMap::new().with("axis", Attr::Int(-1)).with("sizes", Attr::Ints(vec![2, 6]));
+        let out = infer_types(GraphOp::Split, &[&ty(&[3, 8])], &attrs).unwrap();
+        assert_eq!(out, vec![ty(&[3, 2]), ty(&[3, 6])]);
+        let attrs = AttrMap::new().with("axes", Attr::Ints(vec![0, -1]));
+        assert_eq!(infer_types(GraphOp::ReduceMean, &[&ty(&[3, 4, 5])], &attrs).unwrap(), vec![ty(&[4])]);
+    }
+}

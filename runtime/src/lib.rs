@@ -1,0 +1,6 @@
+//! parc's runtime: it will load the per-rank programs that `parc compile` writes and execute them
+//! on a CPU or CUDA backend. It must never depend on the compiler crate, so that the `parc-rt`
+//! binary stays lean. Today it only knows the artifact layout.
+
+/// The file, inside a compiled output directory, that summarizes the plan.
+pub const PLAN_FILE: &str = "plan.json";

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The project's single test command:
+#
+#   bash scripts/test.sh
+#
+# Needs Rust (rustup, with the rustfmt and clippy components; they are added if
+# missing), gcc and python3 on Debian 12. mlir-opt (LLVM 22) is installed on
+# first use under .tools/ by scripts/install-mlir-opt.sh.
+#
+# Steps, stopping at the first failure:
+#   1. cargo fmt --check
+#   2. cargo clippy, warnings are errors
+#   3. install mlir-opt
+#   4. cargo test (integration tests dump IR under target/tmp)
+#   5. every dumped *.mlir file must parse with mlir-opt --allow-unregistered-dialect
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+die() {
+    printf 'test.sh: error: %s\n' "$*" >&2
+    exit 1
+}
+
+if ! command -v cargo >/dev/null && [[ -f $HOME/.cargo/env ]]; then
+    # shellcheck source=/dev/null
+    . "$HOME/.cargo/env"
+fi
+command -v cargo >/dev/null || die "cargo not found (install Rust with rustup)"
+
+# rustfmt and clippy are rustup components; add them where they are missing.
+need_component() {
+    local component=$1
+    shift
+    if ! "$@" >/dev/null 2>&1; then
+        command -v rustup >/dev/null || die "'$*' does not work and rustup is not there to add $component"
+        step "rustup component add $component"
+        rustup component add "$component"
+    fi
+}
+need_component rustfmt cargo fmt --version
+need_component clippy cargo clippy --version
+
+locked=()
+[[ -f Cargo.lock ]] && locked=(--locked)
+
+start=$SECONDS
+
+step "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets ${locked[*]} -- -D warnings"
+cargo clippy --workspace --all-targets "${locked[@]}" -- -D warnings
+
+step "install mlir-opt (scripts/install-mlir-opt.sh)"
+mlir_opt=$(bash scripts/install-mlir-opt.sh)
+# Tests that want to run mlir-opt themselves find it here.
+export PARC_MLIR_OPT=$mlir_opt
+PATH=$(dirname "$mlir_opt"):$PATH
+export PATH
+
+# Integration tests write their IR dumps under CARGO_TARGET_TMPDIR, which is
+# <target dir>/tmp; start from an empty one so only this run's dumps are checked.
+target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') ||
+    target_dir=${CARGO_TARGET_DIR:-$repo/target}
+tmp_dir=$target_dir/tmp
+
+step "cargo test --workspace (after removing $tmp_dir)"
+rm -rf "$tmp_dir"
+cargo test --workspace "${locked[@]}"
+
+step "scripts/check-mlir.sh $tmp_dir"
+[[ -d $tmp_dir ]] || die "cargo test wrote no IR dumps under $tmp_dir (CARGO_TARGET_TMPDIR)"
+bash scripts/check-mlir.sh "$tmp_dir"
+
+step "all checks passed ($((SECONDS - start))s)"

@@ -1,0 +1,150 @@
+//! The `parc` command line: parses arguments with clap and calls the compiler library. All
+//! work lives in the library crates; this file only maps flags to options and results to output
+//! and exit codes (0 success, 2 bad input or usage, 1 internal error).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use parc_compiler::driver::{compile_file, write_artifacts, CompileError, CompileOptions};
+use parc_compiler::mesh::Mesh;
+use parc_compiler::passes::PASSES;
+use parc_dialects::pass::PipelineOptions;
+
+const ABOUT: &str = "parc compiles a model description and a device mesh into a partitioned, per-rank execution plan.";
+
+const EXAMPLES: &str = "\
+Examples:
+  parc compile examples/gpt-tiny.toml --mesh 2x2x2 -o out/
+  parc compile examples/gpt3-175b.toml --mesh dp=8,pp=4,tp=2 -o out175/ --print-ir-after-all
+  parc compile --help        (flags, mesh syntax and the pass list)
+
+The model format is described in docs/model-format.md.";
+
+#[derive(Parser)]
+#[command(name = "parc", version, about = ABOUT, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a model for a device mesh: validate, build the graph, run the passes, write OUT/.
+    #[command(after_help = compile_help())]
+    Compile(CompileArgs),
+}
+
+#[derive(Args)]
+struct CompileArgs {
+    /// The model description (TOML; see docs/model-format.md).
+    model: String,
+    /// The device mesh: DPxPPxTP (e.g. 8x4x2 = 64 ranks) or named axes (dp=8,pp=4,tp=2,ep=2);
+    /// axes not named are 1.
+    #[arg(long, default_value = "1x1x1", value_name = "MESH")]
+    mesh: String,
+    /// Output directory; receives plan.json and ir/NN-NAME.mlir (created if missing).
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    out: PathBuf,
+    /// Print the IR after every pass to stdout (it is always written to OUT/ir/).
+    #[arg(long)]
+    print_ir_after_all: bool,
+    /// Print the IR after the named passes (comma-separated; `input` is the frontend's output).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    print_ir_after: Vec<String>,
+    /// Run the verifier after every pass (always on in debug builds).
+    #[arg(long)]
+    verify_each: bool,
+    /// Print the time spent in each stage to stderr.
+    #[arg(long)]
+    timings: bool,
+    /// Print plan.json to stdout instead of the one-line summary.
+    #[arg(long)]
+    json: bool,
+}
+
+fn compile_help() -> String {
+    let mut s = String::from(
+        "Passes, in pipeline order (OUT/ir/00-input.mlir is the frontend's graph, then one dump per pass):\n",
+    );
+    for (i, p) in PASSES.iter().enumerate() {
+        s.push_str(&format!("  {:02}-{:<8} {}\n", i + 1, p.name, p.help));
+    }
+    s.push_str(
+        "\nMesh: dp x pp x tp; rank = (pp_idx * dp + dp_idx) * tp + tp_idx (tp innermost).\n\
+         Exit codes: 0 success, 2 bad input (the message names the place and the fix), 1 internal error.\n\n\
+         Examples:\n  parc compile examples/gpt-tiny.toml --mesh 2x2x2 -o out/\n  \
+         parc compile examples/llama2-70b.toml --mesh dp=16,pp=8,tp=8 -o out70b/ --timings\n  \
+         parc compile examples/gpt-tiny.toml -o out/ --print-ir-after=dce --json",
+    );
+    s
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Compile(args) => run_compile(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
+    let started = Instant::now();
+    let mesh = Mesh::parse(&args.mesh)?;
+    let opts = CompileOptions {
+        mesh,
+        pipeline: PipelineOptions {
+            verify_each: args.verify_each || cfg!(debug_assertions),
+            dump_all: true,
+            print_after_all: args.print_ir_after_all,
+            print_after: args.print_ir_after,
+        },
+    };
+    let output = compile_file(&args.model, &opts)?;
+    write_artifacts(&args.out, &output)?;
+    for dump in output.report.dumps.iter().filter(|d| d.print) {
+        println!("// -----// IR Dump After {} ({}) //----- //\n{}", dump.stage, dump.file_name, dump.text);
+    }
+    if args.timings {
+        eprintln!("{:<16} {:>12} {:>12}", "stage", "run", "verify");
+        for t in &output.report.timings {
+            eprintln!("{:<16} {:>12.3?} {:>12.3?}", t.stage, t.run, t.verify);
+        }
+        eprintln!("{:<16} {:>12.3?}", "total", started.elapsed());
+    }
+    let plan = &output.plan;
+    if args.json {
+        let json = serde_json::to_string_pretty(plan).map_err(|e| CompileError::Internal(e.to_string()))?;
+        println!("{json}");
+    } else {
+        eprintln!(
+            "compiled {} ({} parameters, {} layers) for mesh {} ({} ranks) in {:.1?} -> {}",
+            plan.model.name,
+            human_count(plan.parameters.count),
+            plan.model.layers,
+            mesh,
+            plan.mesh.world_size,
+            started.elapsed(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `1.5B`, `124.4M`, `3.2K`: a parameter count for people.
+fn human_count(n: u64) -> String {
+    let x = n as f64;
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1}K", x / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1}M", x / 1e6),
+        _ => format!("{:.2}B", x / 1e9),
+    }
+}
