@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use parc_compiler::driver::{compile_file, write_artifacts, CompileError, CompileOptions};
 use parc_compiler::mesh::Mesh;
 use parc_compiler::passes::PASSES;
+use parc_dialects::diag::Diagnostic;
 use parc_dialects::pass::PipelineOptions;
 
 const ABOUT: &str = "parc compiles a model description and a device mesh into a partitioned, per-rank execution plan.";
@@ -97,6 +98,18 @@ fn main() -> ExitCode {
 
 fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
     let started = Instant::now();
+    // Check pass names before any work, so a typo is reported even when the model is also bad.
+    if let Some(bad) =
+        args.print_ir_after.iter().find(|n| *n != "input" && !PASSES.iter().any(|p| p.name == n.as_str()))
+    {
+        let names: Vec<&str> = std::iter::once("input").chain(PASSES.iter().map(|p| p.name)).collect();
+        let hint = parc_dialects::diag::did_you_mean(bad, names.iter().copied())
+            .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+        return Err(CompileError::User(
+            Diagnostic::new(format!("--print-ir-after={bad}: no such pass"))
+                .with_help(format!("{hint}stages are {} (see parc compile --help)", names.join(", "))),
+        ));
+    }
     let mesh = Mesh::parse(&args.mesh)?;
     let opts = CompileOptions {
         mesh,

@@ -26,6 +26,7 @@ pub struct CompileContext {
 #[derive(Clone, Debug)]
 pub struct CompileOptions {
     pub mesh: Mesh,
+    /// How the pass pipeline runs; `parc compile` sets `dump_all` so every stage lands in OUT/ir/.
     pub pipeline: PipelineOptions,
 }
 
@@ -96,10 +97,7 @@ pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) ->
     let frontend = started.elapsed();
     let ctx = CompileContext { spec, mesh: opts.mesh };
     let passes = pipeline();
-    let mut pipeline_opts = opts.pipeline.clone();
-    // Every stage is dumped into OUT/ir/.
-    pipeline_opts.dump_all = true;
-    let mut report = run_pipeline(&mut module, &ctx, &passes, &pipeline_opts)?;
+    let mut report = run_pipeline(&mut module, &ctx, &passes, &opts.pipeline)?;
     report.timings.insert(0, Timing { stage: "frontend".into(), run: frontend, verify: Duration::ZERO });
     let ir = report.dumps.iter().map(|d| format!("ir/{}", d.file_name)).collect();
     let plan = make_plan(&ctx.spec, &ctx.mesh, &module, ir);

@@ -133,6 +133,13 @@ impl ModelSpec {
     }
 }
 
+/// The largest value of any size field (vocab, hidden, batch, …): far beyond real models, and
+/// small enough that products of a few sizes cannot overflow before [`check_tensor_sizes`] runs.
+pub const MAX_SIZE: usize = 1 << 24;
+
+/// The largest number of elements one tensor of the step may have.
+pub const MAX_ELEMENTS: u128 = 1 << 62;
+
 // ---- raw (as written) --------------------------------------------------------------------
 
 type S<T> = Spanned<T>;
@@ -221,6 +228,8 @@ pub fn load_model(path: &str) -> Result<ModelSpec, Diagnostic> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             "check the path; example models are in examples/ (e.g. examples/gpt-tiny.toml)"
+        } else if std::path::Path::new(path).is_dir() {
+            "this is a directory; pass the model's .toml file (e.g. examples/gpt-tiny.toml)"
         } else {
             "make sure the file is readable UTF-8 text"
         };
@@ -244,14 +253,38 @@ pub fn parse_model(path: &str, text: &str) -> Result<ModelSpec, Diagnostic> {
         }
     };
     let spec = ModelSpec { model, training, source: v.source, spans: v.spans };
+    check_tensor_sizes(&spec)?;
     Ok(spec)
+}
+
+/// Rejects configurations whose largest tensors would not be addressable (products of sizes
+/// beyond 2^62 elements), naming the tensor and the fields that make it large.
+fn check_tensor_sizes(spec: &ModelSpec) -> Result<(), Diagnostic> {
+    let m = &spec.model;
+    let b = spec.training.global_batch as u128;
+    let (s, h, v, f, a) = (m.seq_len as u128, m.hidden as u128, m.vocab as u128, m.ffn as u128, m.heads as u128);
+    let tensors = [
+        ("attention scores [global_batch, heads, seq_len, seq_len]", b * a * s * s, "model.seq_len"),
+        ("logits [global_batch, seq_len, vocab]", b * s * v, "model.vocab"),
+        ("MLP activations [global_batch, seq_len, ffn]", b * s * f, "model.ffn"),
+        ("embedding table [vocab, hidden]", v * h, "model.vocab"),
+        ("MLP weight [hidden, ffn]", h * f, "model.ffn"),
+    ];
+    for (name, elements, key) in tensors {
+        if elements > MAX_ELEMENTS {
+            return Err(spec
+                .error_at(key, format!("the {name} would hold {elements} elements, more than parc can address (2^62)"))
+                .with_help("reduce the sizes involved (or global_batch in [training])"));
+        }
+    }
+    Ok(())
 }
 
 /// Turns a TOML syntax or schema error into a diagnostic with a "did you mean" where it helps.
 fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
     let message = e.message().trim().to_string();
     let span = e.span().unwrap_or(0..0);
-    let mut d = Diagnostic::at(source, span, message.clone());
+    let mut d = Diagnostic::at(source, span.clone(), message.clone());
     if let Some(rest) = message.strip_prefix("unknown field `") {
         // serde lists the accepted keys in backquotes after the offending one.
         let name = rest.split('`').next().unwrap_or("");
@@ -261,16 +294,63 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
             .find(|(_, k)| k.len() == keys.len() && k.iter().all(|x| keys.contains(x)))
             .map_or("the top level", |(t, _)| t);
         d.message = format!("unknown key `{name}` in {table}");
-        d = match did_you_mean(name, keys.iter().copied()) {
-            Some(s) => d.with_help(format!("did you mean `{s}`? (keys: {})", keys.join(", "))),
-            None => d.with_help(format!("known keys: {}", keys.join(", "))),
+        let tables = [("[model]", MODEL_KEYS), ("[training]", TRAINING_KEYS), ("[training.optimizer]", OPTIMIZER_KEYS)];
+        let home = tables.iter().find(|(t, k)| *t != table && k.contains(&name)).map(|(t, _)| *t);
+        d = match (home, did_you_mean(name, keys.iter().copied())) {
+            (Some(home), _) => d.with_help(format!("`{name}` belongs in the {home} table; move it there")),
+            (None, Some(s)) => d.with_help(format!("did you mean `{s}`? (keys: {})", keys.join(", "))),
+            (None, None) => d.with_help(format!("known keys: {}", keys.join(", "))),
         };
     } else if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or("");
-        d.message = format!("missing required key `{name}`");
-        d = d.with_help(format!("add `{name} = ...` to this table (see docs/model-format.md)"));
+        if name == "model" {
+            d.message = "missing [model] table".into();
+            d = d.with_help(format!(
+                "a model file needs a [model] table with vocab, hidden, layers, heads and seq_len (keys: {}); see examples/gpt-tiny.toml",
+                MODEL_KEYS.join(", ")
+            ));
+        } else {
+            d.message = format!("missing required key `{name}`");
+            d = d.with_help(format!("add `{name} = ...` to this table (see docs/model-format.md)"));
+        }
+    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+        // "invalid type: string \"two\", expected i64": say it with the key's name and an example.
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let key = key_before(source, span.start);
+        let (what, example) = match expected {
+            "i64" | "u64" | "usize" => ("an integer", format!("{key} = 8")),
+            "f64" => ("a number", format!("{key} = 0.001")),
+            "a boolean" => ("true or false", format!("{key} = true")),
+            "a sequence" => ("an array", format!("{key} = [0.9, 0.95]")),
+            "a string" => ("a string in quotes", format!("{key} = \"...\"")),
+            "struct RawModel" => ("a table", "[model] on a line of its own, then its keys".into()),
+            "struct RawTraining" => ("a table", "[training] on a line of its own, then its keys".into()),
+            "struct RawOptimizer" => ("a table", "[training.optimizer] on a line of its own, then its keys".into()),
+            other => (other, String::new()),
+        };
+        d.message = format!("`{key}` must be {what}, found {found}");
+        if !example.is_empty() {
+            d = d.with_help(format!("write it as: {example}"));
+        }
+    } else if message == "duplicate key" {
+        let key = source.text.get(span.clone()).unwrap_or("").trim().to_string();
+        d.message = format!("`{key}` is set twice in the same table");
+        d = d.with_help("remove one of the two lines");
     }
     d
+}
+
+/// The key written before the `=` that precedes byte `offset` on its line (`layers = "two"`).
+fn key_before(source: &SourceFile, offset: usize) -> String {
+    let text = &source.text[..offset.min(source.text.len())];
+    let line = text.rsplit('\n').next().unwrap_or("");
+    let key = line.rsplit_once('=').map_or(line, |(k, _)| k).trim();
+    let key = key.rsplit(['.', '{', ',']).next().unwrap_or(key).trim();
+    if key.is_empty() {
+        "value".into()
+    } else {
+        key.trim_matches('"').to_string()
+    }
 }
 
 struct Validator {
@@ -293,7 +373,12 @@ impl Validator {
                 .err(v.span(), format!("{field} = {n} must be a positive integer"))
                 .with_help(format!("set {field} to 1 or more")));
         }
-        usize::try_from(n).map_err(|_| self.err(v.span(), format!("{field} = {n} is too large")))
+        if n > MAX_SIZE as i64 {
+            return Err(self
+                .err(v.span(), format!("{field} = {n} is too large: parc plans sizes up to {MAX_SIZE} (2^24)"))
+                .with_help(format!("set {field} to at most {MAX_SIZE}")));
+        }
+        Ok(n as usize)
     }
 
     fn opt_positive(&mut self, key: &'static str, v: &Option<S<i64>>, default: usize) -> Result<usize, Diagnostic> {
@@ -424,7 +509,10 @@ impl Validator {
                         "rotary embeddings need an even head_dim, but hidden / heads = {hidden} / {heads} = {head_dim}"
                     ),
                 )
-                .with_help("choose heads so that hidden / heads is even"));
+                .with_help({
+                    let ok: Vec<usize> = divisors(hidden).into_iter().filter(|&h| (hidden / h) % 2 == 0).collect();
+                    format!("choose heads so that hidden / heads is even; heads can be {}", or_list(&shorten(&ok)))
+                }));
         }
         Ok(ModelConfig {
             name,

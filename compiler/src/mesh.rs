@@ -224,7 +224,7 @@ mod tests {
             ("dp=2,dq=2", "did you mean dp?"),
             ("dp=2,dp=4", "given twice"),
             ("dp=6,ep=4", "ep can be 1, 2, 3 or 6"),
-            ("axb", "not a size"),
+            ("axbxc", "not a size"),
             ("dp=65536,pp=65536,tp=65536", "more than"),
         ];
         for (text, expect) in cases {

@@ -202,7 +202,11 @@ impl fmt::Display for Attr {
             }
             Attr::Dict(d) => write!(f, "{d}"),
             Attr::Type(t) => write!(f, "{t}"),
-            Attr::Symbol(s) => write!(f, "@{s}"),
+            Attr::Symbol(s) if is_bare_identifier(s) => write!(f, "@{s}"),
+            Attr::Symbol(s) => {
+                f.write_str("@")?;
+                write_escaped(f, s)
+            }
         }
     }
 }
@@ -211,7 +215,7 @@ impl fmt::Display for Attr {
 pub fn is_bare_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.' | '-'))
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'))
 }
 
 impl fmt::Display for AttrMap {

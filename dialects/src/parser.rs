@@ -84,6 +84,11 @@ impl<'a> Parser<'a> {
         }
     }
 
+    fn here(&mut self) -> usize {
+        self.skip_ws();
+        self.pos
+    }
+
     fn peek(&mut self) -> Option<u8> {
         self.skip_ws();
         self.src.get(self.pos).copied()
@@ -312,7 +317,7 @@ impl<'a> Parser<'a> {
         let mut arg_attrs = Vec::new();
         if !self.eat(")") {
             loop {
-                let pos = self.pos;
+                let pos = self.here();
                 let n = self.sigil_name(b'%')?;
                 arg_names.push((n, pos));
                 self.expect(":")?;
@@ -386,7 +391,7 @@ impl<'a> Parser<'a> {
         let mut results = Vec::new();
         if self.peek() == Some(b'%') {
             loop {
-                let pos = self.pos;
+                let pos = self.here();
                 results.push((self.sigil_name(b'%')?, pos));
                 if !self.eat(",") {
                     break;
@@ -394,7 +399,7 @@ impl<'a> Parser<'a> {
             }
             self.expect("=")?;
         }
-        let op_pos = self.pos;
+        let op_pos = self.here();
         // The custom form of the terminator, as mlir-opt prints it.
         if self.peek() != Some(b'"') {
             if self.eat("func.return") || self.eat("return") {
@@ -414,7 +419,7 @@ impl<'a> Parser<'a> {
         let mut operands = Vec::new();
         if !self.eat(")") {
             loop {
-                let pos = self.pos;
+                let pos = self.here();
                 let n = self.sigil_name(b'%')?;
                 let v = scope.lookup(&n).ok_or_else(|| self.error_at(pos, format!("use of undefined value %{n}")))?;
                 operands.push((v, pos));
@@ -424,11 +429,12 @@ impl<'a> Parser<'a> {
                 self.expect(",")?;
             }
         }
+        let at = self.here();
         if self.eat("[") {
-            return Err(self.error("successor blocks are not supported"));
+            return Err(self.error_at(at, "successor blocks are not supported"));
         }
         if self.eat("<{") {
-            return Err(self.error("op properties (<{..}>) are not supported; write attributes as {..}"));
+            return Err(self.error_at(at, "op properties (<{..}>) are not supported; write attributes as {..}"));
         }
         let mut region_starts = Vec::new();
         if self.peek() == Some(b'(') {
@@ -445,7 +451,7 @@ impl<'a> Parser<'a> {
         }
         let attrs = if self.peek() == Some(b'{') { self.attr_dict()? } else { AttrMap::new() };
         self.expect(":")?;
-        let type_pos = self.pos;
+        let type_pos = self.here();
         let operand_types = self.type_list()?;
         self.expect("->")?;
         let result_types = if self.peek() == Some(b'(') { self.type_list()? } else { vec![self.ty()?] };
@@ -502,7 +508,7 @@ impl<'a> Parser<'a> {
         }
         let mut operands = Vec::new();
         while self.peek() == Some(b'%') {
-            let p = self.pos;
+            let p = self.here();
             let n = self.sigil_name(b'%')?;
             operands.push(scope.lookup(&n).ok_or_else(|| self.error_at(p, format!("use of undefined value %{n}")))?);
             if !self.eat(",") {
@@ -515,7 +521,7 @@ impl<'a> Parser<'a> {
                 if i > 0 {
                     self.expect(",")?;
                 }
-                let tp = self.pos;
+                let tp = self.here();
                 let ty = self.ty()?;
                 if &ty != func.value_type(v) {
                     return Err(self.error_at(
@@ -569,7 +575,7 @@ impl<'a> Parser<'a> {
                 self.sigil_name(b'^')?;
                 if self.eat("(") {
                     loop {
-                        let pos = self.pos;
+                        let pos = self.here();
                         let n = self.sigil_name(b'%')?;
                         self.expect(":")?;
                         let ty = self.ty()?;
@@ -650,7 +656,7 @@ impl<'a> Parser<'a> {
             return Ok(map);
         }
         loop {
-            let pos = self.pos;
+            let pos = self.here();
             let key = if self.peek() == Some(b'"') {
                 self.string()?
             } else {
@@ -672,7 +678,7 @@ impl<'a> Parser<'a> {
     }
 
     fn attr(&mut self) -> Result<Attr, ParseError> {
-        let pos = self.pos;
+        let pos = self.here();
         match self.peek() {
             Some(b'"') => return Ok(Attr::Str(self.string()?)),
             Some(b'@') => return Ok(Attr::Symbol(self.sigil_name(b'@')?)),

@@ -204,7 +204,11 @@ pub fn print_function(func: &Function, depth: usize) -> String {
     let mut p = Printer { func, names: &names, out: String::new() };
     p.indent(depth);
     p.out.push_str("func.func @");
-    p.out.push_str(&func.name);
+    if crate::attr::is_bare_identifier(&func.name) {
+        p.out.push_str(&func.name);
+    } else {
+        let _ = write_escaped(&mut p.out, &func.name);
+    }
     p.out.push('(');
     // Long signatures (a model's parameters) get one argument per line.
     let one_per_line = func.args().len() > 2;

@@ -87,12 +87,13 @@ impl TensorType {
 
     /// The number of elements (1 for a scalar).
     pub fn num_elements(&self) -> u64 {
-        self.shape.iter().map(|&d| d as u64).product()
+        // Saturates instead of overflowing: a shape this large fails every size check downstream.
+        self.shape.iter().fold(1u64, |n, &d| n.saturating_mul(d as u64))
     }
 
     /// The size in bytes.
     pub fn size_bytes(&self) -> u64 {
-        self.num_elements() * self.dtype.size_bytes()
+        self.num_elements().saturating_mul(self.dtype.size_bytes())
     }
 
     /// The same shape with another element type.

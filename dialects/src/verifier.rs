@@ -18,6 +18,9 @@
 //! 10. The function body is one block that ends with `func.return`; `func.return` appears nowhere
 //!     else, and its operand types equal the function's result types.
 //!
+//! 11. Module attributes and argument attributes have dialect-prefixed names (`parc.param`), as
+//!     MLIR requires of attributes that no op defines.
+//!
 //! Errors name the function, show the offending op as printed IR, and say what is wrong.
 
 use std::fmt;
@@ -40,7 +43,11 @@ pub struct VerifyError {
 
 impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "verification failed in @{}: {}", self.function, self.message)?;
+        if self.function.is_empty() {
+            write!(f, "verification failed: {}", self.message)?;
+        } else {
+            write!(f, "verification failed in @{}: {}", self.function, self.message)?;
+        }
         if let Some(op) = &self.op_text {
             write!(f, "\n  at: {op}")?;
         }
@@ -52,6 +59,13 @@ impl std::error::Error for VerifyError {}
 
 /// Verifies every function of `module`.
 pub fn verify_module(module: &Module) -> Result<(), VerifyError> {
+    if let Some(name) = unprefixed(&module.attrs) {
+        return Err(VerifyError {
+            function: String::new(),
+            op_text: None,
+            message: format!("module attribute '{name}' needs a dialect prefix (e.g. 'parc.{name}')"),
+        });
+    }
     let mut seen = std::collections::HashSet::new();
     for f in &module.functions {
         if f.name.is_empty() || !seen.insert(f.name.as_str()) {
@@ -99,6 +113,14 @@ impl Verifier<'_> {
         let blocks = &f.regions[f.body].blocks;
         if blocks.len() != 1 {
             return Err(self.err(None, format!("the function body must have one block, found {}", blocks.len())));
+        }
+        for (i, attrs) in f.arg_attrs.iter().enumerate() {
+            if let Some(name) = unprefixed(attrs) {
+                return Err(self.err(
+                    None,
+                    format!("argument {i} attribute '{name}' needs a dialect prefix (e.g. 'parc.{name}')"),
+                ));
+            }
         }
         self.region(f.body)?;
         let entry = f.entry_block();
@@ -259,6 +281,11 @@ impl Verifier<'_> {
         }
         Ok(())
     }
+}
+
+/// The first attribute name that is not of the form `dialect.name`.
+fn unprefixed(attrs: &crate::attr::AttrMap) -> Option<&str> {
+    attrs.iter().map(|(n, _)| n).find(|n| !matches!(n.split_once('.'), Some((d, r)) if !d.is_empty() && !r.is_empty()))
 }
 
 fn join(types: &[&Type]) -> String {

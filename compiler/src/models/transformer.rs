@@ -15,6 +15,8 @@
 //! `[B, kv_heads, group, S, head_dim]` layout (`group = heads / kv_heads`; the group dim is
 //! dropped when it is 1), so grouped-query attention is a broadcast of keys and values.
 
+use std::collections::HashMap;
+
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::{BuildError, Builder};
 use parc_dialects::graph::GraphOp;
@@ -101,24 +103,19 @@ fn model_attrs(spec: &ModelSpec) -> AttrMap {
     AttrMap::new().with("parc.model", Attr::Dict(model)).with("parc.training", Attr::Dict(training))
 }
 
-/// Per-layer parameter handles, looked up by name.
-struct Params<'a> {
-    names: &'a [ParamInfo],
-    args: Vec<Value>,
+/// Parameter handles, looked up by name.
+struct Params {
+    by_name: HashMap<String, Value>,
 }
 
-impl Params<'_> {
+impl Params {
     fn get(&self, name: &str) -> Value {
-        let i = self
-            .names
-            .iter()
-            .position(|p| p.name == name)
-            .unwrap_or_else(|| panic!("model builder asked for unknown parameter {name}"));
-        self.args[i]
+        // The builder only asks for names that `param_names` produced for this config.
+        self.by_name[name]
     }
 
     fn opt(&self, name: &str) -> Option<Value> {
-        self.names.iter().position(|p| p.name == name).map(|i| self.args[i])
+        self.by_name.get(name).copied()
     }
 }
 
@@ -143,7 +140,7 @@ pub fn build_forward(spec: &ModelSpec) -> Result<Module, BuildError> {
         func.arg_attrs[i + 2] = AttrMap::new().with("parc.param", Attr::Str(p.name.clone()));
         func.set_name(args[i + 2], p.name.clone());
     }
-    let params = Params { names: &params, args: args[2..].to_vec() };
+    let params = Params { by_name: params.into_iter().map(|p| p.name).zip(args[2..].iter().copied()).collect() };
     let (tokens, labels) = (args[0], args[1]);
 
     let mut b = Builder::at_entry(&mut func);

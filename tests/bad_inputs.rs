@@ -1,0 +1,481 @@
+//! Bad inputs through the `parc` binary: every one exits with code 2 and a message that names the
+//! numbers, the fix and (for a model field) the `file:line:col` of the field; none panics. One
+//! `check` helper; each case writes its model into target/tmp/bad_inputs/CASE/model.toml and runs
+//! parc in that directory, so messages name the file as `model.toml`.
+
+mod common;
+
+use common::{fresh_dir, run_parc};
+
+/// A small valid model. Line numbers of the cases below refer to this text; a case that replaces
+/// one line keeps them, a case that adds lines says where.
+const BASE: &str = r#"[model]
+name = "dense-tiny"
+vocab = 128
+hidden = 64
+layers = 2
+heads = 4
+seq_len = 32
+
+[training]
+global_batch = 8
+micro_batch = 2
+"#;
+
+/// `BASE` with the first occurrence of `from` replaced by `to` (which must occur).
+fn edit(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "BASE has no `{from}`");
+    BASE.replacen(from, to, 1)
+}
+
+/// `BASE` followed by `more`.
+fn with(more: &str) -> String {
+    format!("{BASE}{more}")
+}
+
+/// Runs `parc ARGS` in a fresh directory target/tmp/bad_inputs/`case`/ holding `model` (if any) as
+/// model.toml, and checks that it fails with exit code 2, that stderr contains every string of
+/// `expect` and `location` (`file:line:col`, when the error is about a place in a file), and that
+/// it did not panic.
+fn check(case: &str, model: Option<&str>, args: &[&str], expect: &[&str], location: Option<&str>) {
+    let dir = fresh_dir("bad_inputs", case);
+    if let Some(text) = model {
+        std::fs::write(dir.join("model.toml"), text).expect("write model.toml");
+    }
+    let run = run_parc(args, &dir);
+    let context = format!("case {case}: parc {}\n--- stderr ---\n{}", args.join(" "), run.stderr);
+    assert!(!run.stderr.contains("panicked"), "parc panicked; {context}");
+    assert!(!run.stderr.contains("RUST_BACKTRACE"), "parc panicked; {context}");
+    assert_eq!(run.code, Some(2), "wrong exit code; {context}");
+    for needle in expect {
+        assert!(run.stderr.contains(needle), "stderr lacks `{needle}`; {context}");
+    }
+    if let Some(location) = location {
+        assert!(run.stderr.contains(&format!("{location}: error:")), "stderr lacks `{location}`; {context}");
+    }
+}
+
+/// `parc compile model.toml -o out` on `model`.
+fn check_model(case: &str, model: &str, expect: &[&str], location: Option<&str>) {
+    check(case, Some(model), &["compile", "model.toml", "-o", "out"], expect, location);
+}
+
+/// `parc compile model.toml --mesh MESH -o out` on `model`.
+fn check_mesh(case: &str, model: &str, mesh: &str, expect: &[&str], location: Option<&str>) {
+    check(case, Some(model), &["compile", "model.toml", "--mesh", mesh, "-o", "out"], expect, location);
+}
+
+// ---- TOML syntax ------------------------------------------------------------------------------
+
+#[test]
+fn unclosed_table_header() {
+    check_model(
+        "unclosed_table_header",
+        &edit("[training]", "[training"),
+        &["unclosed table", "`]`"],
+        Some("model.toml:9:10"),
+    );
+}
+
+#[test]
+fn key_without_value() {
+    check_model("key_without_value", &edit("layers = 2", "layers 2"), &["expected `=`"], Some("model.toml:5:8"));
+}
+
+#[test]
+fn duplicate_key() {
+    check_model(
+        "duplicate_key",
+        &edit("seq_len = 32", "hidden = 64"),
+        &["`hidden` is set twice", "remove one"],
+        Some("model.toml:7:1"),
+    );
+}
+
+// ---- schema: keys and types -------------------------------------------------------------------
+
+#[test]
+fn unknown_key_in_model_suggests_the_right_one() {
+    check_model(
+        "unknown_key_hiden",
+        &edit("hidden = 64", "hiden = 64"),
+        &["unknown key `hiden` in [model]", "did you mean `hidden`?"],
+        Some("model.toml:4:1"),
+    );
+}
+
+#[test]
+fn unknown_key_in_training_suggests_the_right_one() {
+    check_model(
+        "unknown_key_micro_bach",
+        &edit("micro_batch = 2", "micro_bach = 2"),
+        &["unknown key `micro_bach` in [training]", "did you mean `micro_batch`?"],
+        Some("model.toml:11:1"),
+    );
+}
+
+#[test]
+fn optimizer_key_in_training_is_unknown_there() {
+    check_model(
+        "optimizer_key_in_training",
+        &with("warmup_steps = 10\n"),
+        &["unknown key `warmup_steps` in [training]", "belongs in the [training.optimizer] table"],
+        Some("model.toml:12:1"),
+    );
+}
+
+#[test]
+fn unknown_key_in_optimizer_suggests_the_right_one() {
+    // Lines 12-14: blank, [training.optimizer], the key.
+    check_model(
+        "unknown_key_lrr",
+        &with("\n[training.optimizer]\nlrr = 1e-3\n"),
+        &["unknown key `lrr` in [training.optimizer]", "did you mean `lr`?"],
+        Some("model.toml:14:1"),
+    );
+}
+
+#[test]
+fn unknown_top_level_table_suggests_the_right_one() {
+    check_model(
+        "unknown_table_trainig",
+        &edit("[training]", "[trainig]"),
+        &["unknown key `trainig`", "did you mean `training`?"],
+        Some("model.toml:9:2"),
+    );
+}
+
+#[test]
+fn missing_required_key() {
+    check_model(
+        "missing_vocab",
+        &edit("vocab = 128\n", ""),
+        &["missing required key `vocab`", "add `vocab = ...`"],
+        Some("model.toml:1:1"),
+    );
+}
+
+#[test]
+fn missing_training_table() {
+    let model = BASE.split("\n[training]").next().expect("BASE has a [training] table");
+    // The error is about the whole file, so it names the file without a line.
+    check_model(
+        "missing_training",
+        model,
+        &["model.toml: error: missing [training] table", "[training]", "global_batch = "],
+        None,
+    );
+}
+
+#[test]
+fn string_for_an_integer() {
+    check_model(
+        "string_for_int",
+        &edit("layers = 2", "layers = \"two\""),
+        &["`layers` must be an integer, found string \"two\"", "layers = 8"],
+        Some("model.toml:5:10"),
+    );
+}
+
+// ---- schema: values ---------------------------------------------------------------------------
+
+#[test]
+fn zero_size() {
+    check_model(
+        "zero_hidden",
+        &edit("hidden = 64", "hidden = 0"),
+        &["hidden = 0 must be a positive integer", "set hidden to 1 or more"],
+        Some("model.toml:4:10"),
+    );
+}
+
+#[test]
+fn negative_size() {
+    check_model(
+        "negative_layers",
+        &edit("layers = 2", "layers = -3"),
+        &["layers = -3 must be a positive integer", "set layers to 1 or more"],
+        Some("model.toml:5:10"),
+    );
+}
+
+#[test]
+fn size_too_large_for_the_parameter_count() {
+    // vocab × hidden overflows 64 bits: a bad input, not a crash.
+    check_model(
+        "huge_vocab",
+        &edit("vocab = 128", "vocab = 9223372036854775807"),
+        &["vocab", "too large", "at most 16777216"],
+        Some("model.toml:3:9"),
+    );
+}
+
+#[test]
+fn hidden_not_divisible_by_heads_lists_valid_heads() {
+    check_model(
+        "hidden_heads",
+        &edit("heads = 4", "heads = 5"),
+        &["hidden = 64 is not divisible by heads = 5", "heads can be 1, 2, 4, 8, 16, 32 or 64"],
+        Some("model.toml:6:9"),
+    );
+}
+
+#[test]
+fn heads_not_divisible_by_kv_heads_lists_valid_kv_heads() {
+    // kv_heads is added as line 7.
+    check_model(
+        "heads_kv_heads",
+        &edit("heads = 4\n", "heads = 4\nkv_heads = 3\n"),
+        &["heads = 4 is not divisible by kv_heads = 3", "kv_heads can be 1, 2 or 4"],
+        Some("model.toml:7:12"),
+    );
+}
+
+#[test]
+fn odd_head_dim_with_rope() {
+    // position is added as line 8; the error points at heads.
+    let model = edit("hidden = 64", "hidden = 60").replacen("seq_len = 32\n", "seq_len = 32\nposition = \"rope\"\n", 1);
+    check_model(
+        "odd_head_dim_rope",
+        &model,
+        &["even head_dim", "hidden / heads = 60 / 4 = 15", "hidden / heads is even"],
+        Some("model.toml:6:9"),
+    );
+}
+
+#[test]
+fn bad_enum_value_suggests_the_right_one() {
+    check_model(
+        "norm_rmsnom",
+        &edit("seq_len = 32\n", "seq_len = 32\nnorm = \"rmsnom\"\n"),
+        &["norm = \"rmsnom\" is not one of \"layernorm\" or \"rmsnorm\"", "did you mean \"rmsnorm\"?"],
+        Some("model.toml:8:8"),
+    );
+}
+
+#[test]
+fn rope_theta_with_learned_positions() {
+    check_model(
+        "rope_theta_learned",
+        &edit("seq_len = 32\n", "seq_len = 32\nposition = \"learned\"\nrope_theta = 10000.0\n"),
+        &["rope_theta is set, but position = \"learned\"", "remove rope_theta, or set position = \"rope\""],
+        Some("model.toml:9:14"),
+    );
+}
+
+#[test]
+fn zero_stage_out_of_range() {
+    check_model(
+        "zero_4",
+        &with("zero = 4\n"),
+        &["zero = 4 is not a ZeRO stage", "zero can be 0 (off), 1, 2 or 3"],
+        Some("model.toml:12:8"),
+    );
+}
+
+#[test]
+fn betas_with_three_values() {
+    check_model(
+        "betas_3",
+        &with("\n[training.optimizer]\nbetas = [0.9, 0.95, 0.99]\n"),
+        &["betas = [0.9, 0.95, 0.99] must be two numbers in [0, 1)", "betas = [0.9, 0.95]"],
+        Some("model.toml:14:9"),
+    );
+}
+
+#[test]
+fn momentum_with_adamw() {
+    check_model(
+        "momentum_adamw",
+        &with("\n[training.optimizer]\ntype = \"adamw\"\nmomentum = 0.9\n"),
+        &["`momentum` is an SGD setting, but type = \"adamw\"", "remove `momentum`, or set type = \"sgd\""],
+        Some("model.toml:15:12"),
+    );
+}
+
+#[test]
+fn betas_with_sgd() {
+    check_model(
+        "betas_sgd",
+        &with("\n[training.optimizer]\ntype = \"sgd\"\nbetas = [0.9, 0.95]\n"),
+        &["`betas` is an AdamW setting, but type = \"sgd\"", "remove `betas`, or set type = \"adamw\""],
+        Some("model.toml:15:9"),
+    );
+}
+
+#[test]
+fn min_lr_above_lr() {
+    check_model(
+        "min_lr_above_lr",
+        &with("\n[training.optimizer]\nlr = 1e-4\nmin_lr = 1e-3\n"),
+        &["min_lr = 0.001 is larger than lr = 0.0001", "make it at most lr"],
+        Some("model.toml:15:10"),
+    );
+}
+
+#[test]
+fn global_batch_not_divisible_by_micro_batch() {
+    check_model(
+        "global_batch_micro_batch",
+        &edit("micro_batch = 2", "micro_batch = 3"),
+        &["global_batch = 8 is not divisible by micro_batch = 3", "micro_batch can be 1, 2, 4 or 8"],
+        Some("model.toml:11:15"),
+    );
+}
+
+// ---- the mesh flag ----------------------------------------------------------------------------
+
+/// The help line of every mesh syntax error.
+const MESH_USAGE: &str = "write --mesh DPxPPxTP (e.g. 8x4x2) or name the axes";
+
+#[test]
+fn mesh_with_two_sizes() {
+    check_mesh("mesh_8x4", BASE, "8x4", &["--mesh 8x4", "expected three sizes DPxPPxTP, found 2", MESH_USAGE], None);
+}
+
+#[test]
+fn mesh_with_a_zero_size() {
+    check_mesh("mesh_8x0x2", BASE, "8x0x2", &["--mesh 8x0x2", "axis pp has size 0", MESH_USAGE], None);
+}
+
+#[test]
+fn mesh_with_an_unknown_axis() {
+    check_mesh(
+        "mesh_dq",
+        BASE,
+        "dp=2,dq=2",
+        &["unknown axis 'dq'", "did you mean dp?", "axes are dp, pp, tp and ep", MESH_USAGE],
+        None,
+    );
+}
+
+#[test]
+fn mesh_with_ep_not_dividing_dp() {
+    check_mesh(
+        "mesh_dp6_ep4",
+        BASE,
+        "dp=6,ep=4",
+        &["ep = 4 does not divide dp = 6", "ep can be 1, 2, 3 or 6", MESH_USAGE],
+        None,
+    );
+}
+
+// ---- model and mesh together ------------------------------------------------------------------
+
+#[test]
+fn heads_not_divisible_by_tp() {
+    // The example of the issue: 28 heads (hidden 448 = 28 × 16) on tp = 8.
+    let model = edit("hidden = 64", "hidden = 448").replacen("heads = 4", "heads = 28", 1);
+    check_mesh(
+        "heads_28_tp_8",
+        &model,
+        "dp=1,pp=1,tp=8",
+        &["heads = 28 is not divisible by tp = 8", "tp can be 1, 2, 4, 7, 14 or 28"],
+        Some("model.toml:6:9"),
+    );
+}
+
+#[test]
+fn kv_heads_not_divisible_by_tp() {
+    check_mesh(
+        "kv_heads_tp",
+        &edit("heads = 4\n", "heads = 8\nkv_heads = 2\n"),
+        "1x1x4",
+        &["kv_heads = 2 is not divisible by tp = 4", "tp can be 1 or 2"],
+        Some("model.toml:7:12"),
+    );
+}
+
+#[test]
+fn ffn_not_divisible_by_tp() {
+    check_mesh(
+        "ffn_tp",
+        &edit("seq_len = 32\n", "seq_len = 32\nffn = 250\n"),
+        "1x1x4",
+        &["ffn = 250 is not divisible by tp = 4", "tp can be 1, 2, 5, 10, 25, 50, 125 or 250"],
+        Some("model.toml:8:7"),
+    );
+}
+
+#[test]
+fn fewer_layers_than_pipeline_stages() {
+    check_mesh(
+        "layers_pp",
+        BASE,
+        "1x4x1",
+        &["layers = 2 cannot be split into pp = 4 pipeline stages", "pp can be at most 2"],
+        Some("model.toml:5:10"),
+    );
+}
+
+#[test]
+fn global_batch_not_divisible_by_micro_batch_times_dp() {
+    check_mesh(
+        "global_batch_dp",
+        BASE,
+        "3x1x1",
+        &["global_batch = 8 is not divisible by micro_batch × dp = 2 × 3 = 6", "dp can be 1, 2 or 4"],
+        Some("model.toml:10:16"),
+    );
+}
+
+#[test]
+fn expert_parallelism_on_a_dense_model() {
+    check_mesh(
+        "ep_dense",
+        BASE,
+        "dp=2,ep=2",
+        &["ep = 2 needs a mixture-of-experts model", "dense-tiny has no experts", "remove ep from --mesh"],
+        None,
+    );
+}
+
+// ---- files and flags --------------------------------------------------------------------------
+
+#[test]
+fn model_file_does_not_exist() {
+    check(
+        "no_model_file",
+        None,
+        &["compile", "nosuch.toml", "-o", "out"],
+        &["cannot read model file nosuch.toml", "examples/gpt-tiny.toml"],
+        None,
+    );
+}
+
+#[test]
+fn out_is_a_regular_file() {
+    // -o names an existing regular file: the model file itself, which must survive.
+    check(
+        "out_is_a_file",
+        Some(BASE),
+        &["compile", "model.toml", "-o", "model.toml"],
+        &["output path model.toml exists and is not a directory", "pass a directory to -o"],
+        None,
+    );
+    let model = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bad_inputs/out_is_a_file/model.toml");
+    assert_eq!(std::fs::read_to_string(model).expect("model.toml is still there"), BASE);
+}
+
+#[test]
+fn missing_out_flag_is_a_usage_error() {
+    check("missing_out", Some(BASE), &["compile", "model.toml"], &["--out <DIR>", "Usage:"], None);
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    check(
+        "unknown_flag",
+        Some(BASE),
+        &["compile", "model.toml", "-o", "out", "--frobnicate"],
+        &["unexpected argument '--frobnicate'", "Usage:"],
+        None,
+    );
+}
+
+#[test]
+fn attention_scores_too_large_to_address() {
+    // Each size is within bounds, but global_batch · heads · seq_len² exceeds 2^62 elements.
+    let text = edit("seq_len = 32", "seq_len = 16777216").replace("global_batch = 8", "global_batch = 16777216");
+    check_model("scores_too_large", &text, &["attention scores", "more than parc can address"], None);
+}
