@@ -2,8 +2,9 @@
 //!
 //! Accepted syntax: an optional `module attributes {..} { .. }` wrapper around `func.func`
 //! definitions in MLIR's custom form; inside them, ops in generic form (`%a, %b = "d.op"(%x)
-//! ({regions}) {attrs} : (types) -> (types)`), plus the custom `func.return %v : type` /
-//! `return` form that `mlir-opt` prints. `//` comments are skipped. Errors carry the line and
+//! ({regions}) {attrs} : (types) -> (types)`), plus what `mlir-opt` prints when it echoes such
+//! text: the custom `func.return %v : type` / `return` form and result groups (`%x:2 = …`, used as
+//! `%x#0`, `%x#1`). `//` comments are skipped. Errors carry the line and
 //! column and say what was expected. The parser checks syntax, names and the types written on
 //! each op against its operands; op semantics are left to the verifier.
 
@@ -162,6 +163,16 @@ impl<'a> Parser<'a> {
         }
         if start == self.pos {
             return Err(self.error(format!("expected a name after '{}'", sigil as char)));
+        }
+        // `%x#1` names result 1 of an op whose results were declared as a group `%x:2`.
+        if sigil == b'%'
+            && self.src.get(self.pos) == Some(&b'#')
+            && self.src.get(self.pos + 1).is_some_and(u8::is_ascii_digit)
+        {
+            self.pos += 1;
+            while self.src.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                self.pos += 1;
+            }
         }
         Ok(String::from_utf8_lossy(&self.src[start..self.pos]).into_owned())
     }
@@ -364,9 +375,11 @@ impl<'a> Parser<'a> {
         if scope.lookup(&name).is_some() {
             return Err(self.error_at(pos, format!("redefinition of value %{name}")));
         }
-        // Purely numeric names are the printer's numbering, not a name hint.
-        if !name.bytes().all(|c| c.is_ascii_digit()) {
-            func.values[v].name = Some(name.clone());
+        // Purely numeric names are the printer's numbering, not a name hint; a group member
+        // `%x#1` keeps `x` as its hint (the printer makes the names unique again).
+        let base = name.split('#').next().unwrap_or(&name);
+        if !base.bytes().all(|c| c.is_ascii_digit()) {
+            func.values[v].name = Some(base.to_string());
         }
         scope.frames.last_mut().expect("scope has a frame").insert(name, v);
         Ok(())
@@ -392,7 +405,20 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'%') {
             loop {
                 let pos = self.here();
-                results.push((self.sigil_name(b'%')?, pos));
+                let name = self.sigil_name(b'%')?;
+                // `%x:2` (as mlir-opt prints multi-result ops) declares `%x#0` and `%x#1`.
+                if self.src.get(self.pos) == Some(&b':') && self.src.get(self.pos + 1).is_some_and(u8::is_ascii_digit) {
+                    self.pos += 1;
+                    let count = self.int()?;
+                    if count < 1 {
+                        return Err(
+                            self.error_at(pos, format!("result group %{name}:{count} must have at least one result"))
+                        );
+                    }
+                    results.extend((0..count).map(|i| (format!("{name}#{i}"), pos)));
+                } else {
+                    results.push((name, pos));
+                }
                 if !self.eat(",") {
                     break;
                 }
