@@ -14,6 +14,7 @@
 //!   is a broadcast of the key/value operands (see docs/dialects/graph.md).
 
 pub mod build;
+pub mod interp;
 
 use crate::attr::AttrMap;
 use crate::dialect_ops;
