@@ -475,7 +475,9 @@ fn unknown_flag_is_a_usage_error() {
 
 #[test]
 fn attention_scores_too_large_to_address() {
-    // Each size is within bounds, but global_batch · heads · seq_len² exceeds 2^62 elements.
-    let text = edit("seq_len = 32", "seq_len = 16777216").replace("global_batch = 8", "global_batch = 16777216");
+    // Each size is within bounds, but micro_batch · heads · seq_len² exceeds 2^62 elements.
+    let text = edit("seq_len = 32", "seq_len = 16777216")
+        .replace("global_batch = 8", "global_batch = 16777216")
+        .replace("micro_batch = 2", "micro_batch = 16777216");
     check_model("scores_too_large", &text, &["attention scores", "more than parc can address"], None);
 }

@@ -261,12 +261,12 @@ pub fn parse_model(path: &str, text: &str) -> Result<ModelSpec, Diagnostic> {
 /// beyond 2^62 elements), naming the tensor and the fields that make it large.
 fn check_tensor_sizes(spec: &ModelSpec) -> Result<(), Diagnostic> {
     let m = &spec.model;
-    let b = spec.training.global_batch as u128;
+    let b = spec.training.micro_batch as u128;
     let (s, h, v, f, a) = (m.seq_len as u128, m.hidden as u128, m.vocab as u128, m.ffn as u128, m.heads as u128);
     let tensors = [
-        ("attention scores [global_batch, heads, seq_len, seq_len]", b * a * s * s, "model.seq_len"),
-        ("logits [global_batch, seq_len, vocab]", b * s * v, "model.vocab"),
-        ("MLP activations [global_batch, seq_len, ffn]", b * s * f, "model.ffn"),
+        ("attention scores [micro_batch, heads, seq_len, seq_len]", b * a * s * s, "model.seq_len"),
+        ("logits [micro_batch, seq_len, vocab]", b * s * v, "model.vocab"),
+        ("MLP activations [micro_batch, seq_len, ffn]", b * s * f, "model.ffn"),
         ("embedding table [vocab, hidden]", v * h, "model.vocab"),
         ("MLP weight [hidden, ffn]", h * f, "model.ffn"),
     ];
@@ -274,7 +274,7 @@ fn check_tensor_sizes(spec: &ModelSpec) -> Result<(), Diagnostic> {
         if elements > MAX_ELEMENTS {
             return Err(spec
                 .error_at(key, format!("the {name} would hold {elements} elements, more than parc can address (2^62)"))
-                .with_help("reduce the sizes involved (or global_batch in [training])"));
+                .with_help("reduce the sizes involved (or micro_batch in [training])"));
         }
     }
     Ok(())

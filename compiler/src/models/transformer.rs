@@ -1,18 +1,20 @@
 //! The dense decoder-only transformer (GPT-2 and Llama families) as a `graph`-dialect function.
 //!
-//! Signature of `@forward`:
+//! Signature of `@forward`, the computation of one micro-batch on one device:
 //!
 //! ```text
-//! func.func @forward(%tokens: tensor<BxSxi32> {parc.input = "tokens"},
-//!                    %labels: tensor<BxSxi32> {parc.input = "labels"},
+//! func.func @forward(%tokens: tensor<bxSxi32> {parc.input = "tokens"},
+//!                    %labels: tensor<bxSxi32> {parc.input = "labels"},
 //!                    %embed.tokens.weight: tensor<VxHxf32> {parc.param = "embed.tokens.weight"}, …)
-//!     -> tensor<f32>       // mean token cross-entropy over the whole batch
+//!     -> tensor<f32>       // this micro-batch's share of the step's mean token loss
 //! ```
 //!
-//! `B` is the global batch: the graph is the whole step's computation on one device; later passes
-//! split it across data-parallel ranks and micro-batches. Weights are stored `[in, out]` (the
+//! `b` is `micro_batch`. The result is `sum(token losses) / (global_batch · S)`, so the step's
+//! loss — the mean token cross-entropy over the whole global batch — is the plain sum of the
+//! results over every micro-batch and every data-parallel rank, however the batch is split. The
+//! graph depends on the model file only, never on the mesh. Weights are stored `[in, out]` (the
 //! layer computes `x @ W`). Attention is written out as matmuls and a causal softmax over a
-//! `[B, kv_heads, group, S, head_dim]` layout (`group = heads / kv_heads`; the group dim is
+//! `[b, kv_heads, group, S, head_dim]` layout (`group = heads / kv_heads`; the group dim is
 //! dropped when it is 1), so grouped-query attention is a broadcast of keys and values.
 
 use std::collections::HashMap;
@@ -122,7 +124,7 @@ impl Params {
 /// Builds the module holding `@forward` for `spec`.
 pub fn build_forward(spec: &ModelSpec) -> Result<Module, BuildError> {
     let m = &spec.model;
-    let b_size = spec.training.global_batch;
+    let b_size = spec.training.micro_batch;
     let dtype = match spec.training.precision {
         Precision::Fp32 => DType::F32,
         Precision::Bf16 => DType::BF16,
@@ -160,7 +162,9 @@ pub fn build_forward(spec: &ModelSpec) -> Result<Module, BuildError> {
     b.named(logits, "logits");
     let token_loss = b.cross_entropy(logits, labels)?;
     b.named(token_loss, "token_loss");
-    let loss = b.reduce(GraphOp::ReduceMean, token_loss, &[0, 1], false)?;
+    let loss_sum = b.reduce(GraphOp::ReduceSum, token_loss, &[0, 1], false)?;
+    let global_tokens = spec.training.global_batch * m.seq_len;
+    let loss = b.scale(loss_sum, 1.0 / global_tokens as f64)?;
     b.named(loss, "loss");
     b.ret(&[loss])?;
 
