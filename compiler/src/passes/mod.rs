@@ -2,6 +2,7 @@
 //! line. The pipeline is a straight list of these, run by the pass manager in
 //! `parc_dialects::pass` with the verifier between them.
 
+pub mod autodiff;
 pub mod cse;
 pub mod dce;
 
@@ -13,6 +14,13 @@ use crate::driver::CompileContext;
 pub static PASSES: &[Pass<CompileContext>] = &[
     Pass { name: "cse", help: "merge ops that compute the same value from the same operands", run: |m, _| cse::run(m) },
     Pass { name: "dce", help: "drop ops whose results are never used", run: |m, _| dce::run(m) },
+    Pass {
+        name: "autodiff",
+        help: "add @forward_backward: the loss and its gradient for every parameter (reverse mode)",
+        run: |m, _| autodiff::run(m),
+    },
+    Pass { name: "cse-backward", help: "cse again, over the backward ops", run: |m, _| cse::run(m) },
+    Pass { name: "dce-backward", help: "dce again, over the backward ops", run: |m, _| dce::run(m) },
 ];
 
 /// The passes `parc compile` runs, in order.

@@ -96,6 +96,12 @@ impl Builder<'_> {
         self.g(GraphOp::Rope, &[x], AttrMap::new().with("theta", Attr::Float(theta)))
     }
 
+    /// `graph.rope {inverse}`: the rotation by the opposite angles (the transpose of `rope`).
+    pub fn rope_inverse(&mut self, x: Value, theta: f64) -> R {
+        let attrs = AttrMap::new().with("theta", Attr::Float(theta)).with("inverse", Attr::Bool(true));
+        self.g(GraphOp::Rope, &[x], attrs)
+    }
+
     /// `graph.reshape`.
     pub fn reshape(&mut self, x: Value, shape: &[usize]) -> R {
         let shape: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
@@ -135,5 +141,53 @@ impl Builder<'_> {
     /// `graph.cast`.
     pub fn cast(&mut self, x: Value, dtype: DType) -> R {
         self.g(GraphOp::Cast, &[x], AttrMap::new().with("dtype", Attr::Str(dtype.name().into())))
+    }
+
+    /// `graph.fill`: a constant tensor.
+    pub fn fill(&mut self, shape: &[usize], dtype: DType, value: f64) -> R {
+        let shape: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+        let attrs = AttrMap::new()
+            .with("shape", ints(&shape))
+            .with("dtype", Attr::Str(dtype.name().into()))
+            .with("value", Attr::Float(value));
+        self.g(GraphOp::Fill, &[], attrs)
+    }
+
+    /// `graph.broadcast` of `x` to `shape`.
+    pub fn broadcast(&mut self, x: Value, shape: &[usize]) -> R {
+        let shape: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+        self.g(GraphOp::Broadcast, &[x], AttrMap::new().with("shape", ints(&shape)))
+    }
+
+    /// `graph.embedding_grad`.
+    pub fn embedding_grad(&mut self, ids: Value, dy: Value, vocab: usize) -> R {
+        self.g(GraphOp::EmbeddingGrad, &[ids, dy], AttrMap::new().with("vocab", Attr::Int(vocab as i64)))
+    }
+
+    /// `graph.gelu_grad`, `graph.silu_grad` or `graph.softmax_grad` of `(x or y, dy)`.
+    pub fn unary_grad(&mut self, op: GraphOp, x: Value, dy: Value) -> R {
+        self.g(op, &[x, dy], AttrMap::new())
+    }
+
+    /// `graph.layer_norm_grad` → `[dx, dweight, dbias]`, or `graph.rms_norm_grad` → `[dx, dweight]`.
+    pub fn norm_grad(
+        &mut self,
+        op: GraphOp,
+        x: Value,
+        weight: Value,
+        dy: Value,
+        eps: f64,
+    ) -> Result<Vec<Value>, BuildError> {
+        self.op(OpKind::Graph(op), &[x, weight, dy], AttrMap::new().with("eps", Attr::Float(eps)))
+    }
+
+    /// `graph.cross_entropy_grad`.
+    pub fn cross_entropy_grad(&mut self, logits: Value, labels: Value, dy: Value) -> R {
+        self.g(GraphOp::CrossEntropyGrad, &[logits, labels, dy], AttrMap::new())
+    }
+
+    /// `graph.reduce_max_grad` with the forward op's attributes.
+    pub fn reduce_max_grad(&mut self, x: Value, y: Value, dy: Value, attrs: AttrMap) -> R {
+        self.g(GraphOp::ReduceMaxGrad, &[x, y, dy], attrs)
     }
 }

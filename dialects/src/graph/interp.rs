@@ -254,6 +254,11 @@ pub fn eval_op(
             return Err(format!("operand {i} has shape {} but {} values", shape_str(&t.shape), t.data.len()));
         }
     }
+    if kind == GraphOp::Fill {
+        let shape = ints_attr(attrs, "shape")?.iter().map(|&d| d as usize).collect::<Vec<_>>();
+        let value = float_attr(attrs, "value")?;
+        return Ok(vec![Tensor { data: vec![value; shape.iter().product()], shape }]);
+    }
     let x = inputs[0];
     let results = match kind {
         GraphOp::Embedding => vec![embedding(x, inputs[1])?],
@@ -283,7 +288,7 @@ pub fn eval_op(
         GraphOp::Softmax => vec![softmax(x, attrs.flag("causal"))?],
         GraphOp::LayerNorm => vec![normalize(x, inputs[1], Some(inputs[2]), float_attr(attrs, "eps")?)?],
         GraphOp::RmsNorm => vec![normalize(x, inputs[1], None, float_attr(attrs, "eps")?)?],
-        GraphOp::Rope => vec![rope(x, float_attr(attrs, "theta")?)?],
+        GraphOp::Rope => vec![rope(x, float_attr(attrs, "theta")?, attrs.flag("inverse"))?],
         GraphOp::Reshape => {
             let shape = ints_attr(attrs, "shape")?;
             if shape.iter().any(|&d| d < 0) {
@@ -304,6 +309,25 @@ pub fn eval_op(
             let dtype = DType::from_name(name).ok_or_else(|| format!("unknown dtype \"{name}\""))?;
             let data = x.data.iter().map(|&v| cast_value(v, dtype)).collect::<Result<Vec<_>, _>>()?;
             vec![Tensor { shape: x.shape.clone(), data }]
+        }
+        GraphOp::Fill => unreachable!("fill is evaluated above, before its (absent) first operand is read"),
+        GraphOp::Broadcast => {
+            let shape: Vec<usize> = ints_attr(attrs, "shape")?.iter().map(|&d| d as usize).collect();
+            let reads = gather_offsets(&shape, &broadcast_strides(&x.shape, &shape));
+            vec![Tensor { data: reads.iter().map(|&r| x.data[r]).collect(), shape }]
+        }
+        GraphOp::EmbeddingGrad => vec![embedding_grad(x, inputs[1], int_attr(attrs, "vocab")?)?],
+        GraphOp::GeluGrad => vec![elementwise(x, inputs[1], |v, dy| Ok(dy * gelu_derivative(v)))?],
+        GraphOp::SiluGrad => vec![elementwise(x, inputs[1], |v, dy| {
+            let s = 1.0 / (1.0 + (-v).exp());
+            Ok(dy * s * (1.0 + v * (1.0 - s)))
+        })?],
+        GraphOp::SoftmaxGrad => vec![softmax_grad(x, inputs[1])?],
+        GraphOp::LayerNormGrad => normalize_grad(x, inputs[1], inputs[2], float_attr(attrs, "eps")?, true)?,
+        GraphOp::RmsNormGrad => normalize_grad(x, inputs[1], inputs[2], float_attr(attrs, "eps")?, false)?,
+        GraphOp::CrossEntropyGrad => vec![cross_entropy_grad(x, inputs[1], inputs[2])?],
+        GraphOp::ReduceMaxGrad => {
+            vec![reduce_max_grad(x, inputs[1], inputs[2], ints_attr(attrs, "axes")?)?]
         }
     };
 
@@ -507,8 +531,10 @@ fn normalize(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, eps: f64) -> Re
 }
 
 /// Rotary embedding of `x[..., S, heads, D]` in the rotate-half layout: at position `p` (the index
-/// along dim rank-3) pair `(i, i + D/2)` rotates by angle `p · theta^(-2i/D)`.
-fn rope(x: &Tensor, theta: f64) -> Result<Tensor, String> {
+/// along dim rank-3) pair `(i, i + D/2)` rotates by angle `p · theta^(-2i/D)` (its negative when
+/// `inverse`, which undoes the rotation).
+fn rope(x: &Tensor, theta: f64, inverse: bool) -> Result<Tensor, String> {
+    let sign = if inverse { -1.0 } else { 1.0 };
     if x.rank() < 3 {
         return Err(format!("rope input must be [.., seq, heads, head_dim], found {}", shape_str(&x.shape)));
     }
@@ -524,7 +550,7 @@ fn rope(x: &Tensor, theta: f64) -> Result<Tensor, String> {
             for h in 0..heads {
                 let base = ((o * seq + p) * heads + h) * d;
                 for i in 0..half {
-                    let angle = p as f64 * theta.powf(-2.0 * i as f64 / d as f64);
+                    let angle = sign * p as f64 * theta.powf(-2.0 * i as f64 / d as f64);
                     let (sin, cos) = angle.sin_cos();
                     let (x1, x2) = (x.data[base + i], x.data[base + i + half]);
                     data[base + i] = x1 * cos - x2 * sin;
@@ -673,6 +699,106 @@ fn cross_entropy(logits: &Tensor, labels: &Tensor) -> Result<Tensor, String> {
         data.push(shifted_log_sum_exp - (row[label] - max));
     }
     Ok(Tensor { shape: labels.shape.clone(), data })
+}
+
+/// d/dx of the tanh-form GELU `0.5·x·(1 + tanh(u))`, `u = c·(x + 0.044715·x³)`, `c = √(2/π)`.
+fn gelu_derivative(x: f64) -> f64 {
+    let c = (2.0 / std::f64::consts::PI).sqrt();
+    let t = (c * (x + 0.044715 * x * x * x)).tanh();
+    0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * c * (1.0 + 3.0 * 0.044715 * x * x)
+}
+
+/// Row `r` of the result is the sum of the rows of `dy` at the positions where `ids == r`.
+fn embedding_grad(ids: &Tensor, dy: &Tensor, vocab: i64) -> Result<Tensor, String> {
+    let vocab = usize::try_from(vocab).map_err(|_| format!("vocab {vocab} is negative"))?;
+    let h = last_dim(dy, "embedding_grad dy")?;
+    let mut data = vec![0.0; vocab * h];
+    for (position, &id) in ids.data.iter().enumerate() {
+        let row = index_in(id, vocab, "id", position)?;
+        for j in 0..h {
+            data[row * h + j] += dy.data[position * h + j];
+        }
+    }
+    Ok(Tensor { shape: vec![vocab, h], data })
+}
+
+/// `y · (dy − Σ dy·y)` over the last dim.
+fn softmax_grad(y: &Tensor, dy: &Tensor) -> Result<Tensor, String> {
+    let n = last_dim(y, "softmax_grad y")?.max(1);
+    let mut data = Vec::with_capacity(y.numel());
+    for (ys, ds) in y.data.chunks(n).zip(dy.data.chunks(n)) {
+        let dot: f64 = ys.iter().zip(ds).map(|(a, b)| a * b).sum();
+        data.extend(ys.iter().zip(ds).map(|(a, b)| a * (b - dot)));
+    }
+    Ok(Tensor { shape: y.shape.clone(), data })
+}
+
+/// Gradients of LayerNorm (`layer`) or RMSNorm with respect to the input, the weight and (for
+/// LayerNorm) the bias. With `x̂` the normalized row, `r` the inverse standard deviation (or RMS)
+/// and `g = dy · w`: LayerNorm `dx = r·(g − mean(g) − x̂·mean(g·x̂))`, RMSNorm
+/// `dx = r·(g − x̂·mean(g·x̂))`; `dw = Σ dy·x̂`, `db = Σ dy` over all rows.
+fn normalize_grad(x: &Tensor, w: &Tensor, dy: &Tensor, eps: f64, layer: bool) -> Result<Vec<Tensor>, String> {
+    let h = last_dim(x, "normalization input")?.max(1);
+    let hf = h as f64;
+    let mut dx = Vec::with_capacity(x.numel());
+    let (mut dw, mut db) = (vec![0.0; h], vec![0.0; h]);
+    for (row, drow) in x.data.chunks(h).zip(dy.data.chunks(h)) {
+        let mean = if layer { row.iter().sum::<f64>() / hf } else { 0.0 };
+        let second = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / hf;
+        let r = 1.0 / (second + eps).sqrt();
+        let xhat: Vec<f64> = row.iter().map(|v| (v - mean) * r).collect();
+        let g: Vec<f64> = (0..h).map(|i| drow[i] * w.data[i]).collect();
+        let g_mean = if layer { g.iter().sum::<f64>() / hf } else { 0.0 };
+        let gx_mean = (0..h).map(|i| g[i] * xhat[i]).sum::<f64>() / hf;
+        dx.extend((0..h).map(|i| r * (g[i] - g_mean - xhat[i] * gx_mean)));
+        for i in 0..h {
+            dw[i] += drow[i] * xhat[i];
+            db[i] += drow[i];
+        }
+    }
+    let mut out = vec![Tensor { shape: x.shape.clone(), data: dx }, Tensor { shape: w.shape.clone(), data: dw }];
+    if layer {
+        out.push(Tensor { shape: w.shape.clone(), data: db });
+    }
+    Ok(out)
+}
+
+/// `(softmax(logits) − onehot(label)) · dy` per position.
+fn cross_entropy_grad(logits: &Tensor, labels: &Tensor, dy: &Tensor) -> Result<Tensor, String> {
+    let vocab = last_dim(logits, "cross_entropy_grad logits")?;
+    let mut data = Vec::with_capacity(logits.numel());
+    for (position, &label) in labels.data.iter().enumerate() {
+        let label = index_in(label, vocab, "label", position)?;
+        let row = &logits.data[position * vocab..(position + 1) * vocab];
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = row.iter().map(|v| (v - max).exp()).sum();
+        let d = dy.data[position];
+        data.extend(row.iter().enumerate().map(|(j, v)| ((v - max).exp() / sum - f64::from(u8::from(j == label))) * d));
+    }
+    Ok(Tensor { shape: logits.shape.clone(), data })
+}
+
+/// `dy` of each reduced slot goes to the elements of `x` equal to the slot's maximum `y`, split
+/// equally among ties.
+fn reduce_max_grad(x: &Tensor, y: &Tensor, dy: &Tensor, axes: &[i64]) -> Result<Tensor, String> {
+    let mut reduced = vec![false; x.rank()];
+    for &a in axes {
+        reduced[normalize_axis(a, x.rank())?] = true;
+    }
+    let kept: Vec<usize> = (0..x.rank()).map(|d| if reduced[d] { 1 } else { x.shape[d] }).collect();
+    // Dropping size-1 dims does not change the row-major order, so `y` and `dy` index like `kept`.
+    let slots = gather_offsets(&x.shape, &broadcast_strides(&kept, &x.shape));
+    let mut ties = vec![0usize; y.numel()];
+    for (&v, &w) in x.data.iter().zip(&slots) {
+        ties[w] += usize::from(v == y.data[w]);
+    }
+    let data = x
+        .data
+        .iter()
+        .zip(&slots)
+        .map(|(&v, &w)| if v == y.data[w] { dy.data[w] / ties[w] as f64 } else { 0.0 })
+        .collect();
+    Ok(Tensor { shape: x.shape.clone(), data })
 }
 
 /// The value `x` takes when stored as `dtype`. Floats round to nearest, ties to even; as

@@ -72,6 +72,29 @@ dialect_ops! {
         CrossEntropy = "cross_entropy",
         /// Converts to element type `dtype` (`"f32"`, `"bf16"`, …).
         Cast = "cast",
+        /// `fill() -> shape` of element type `dtype`, every element `value`.
+        Fill = "fill",
+        /// `broadcast(x) -> shape`: NumPy broadcast of `x` to `shape`.
+        Broadcast = "broadcast",
+        // ---- backward ops: the VJP rules of the autodiff pass emit these -------------------
+        /// `embedding_grad(ids[...], dy[..., H]) -> [vocab, H]`: row `r` is the sum of the rows
+        /// of `dy` at the positions where `ids == r`.
+        EmbeddingGrad = "embedding_grad",
+        /// `gelu_grad(x, dy) -> dy · gelu'(x)` (tanh form).
+        GeluGrad = "gelu_grad",
+        /// `silu_grad(x, dy) -> dy · silu'(x)`.
+        SiluGrad = "silu_grad",
+        /// `softmax_grad(y, dy) -> y · (dy − sum(dy · y))` over the last dim, `y` the softmax output.
+        SoftmaxGrad = "softmax_grad",
+        /// `layer_norm_grad(x, weight, dy) -> (dx, dweight, dbias)` of `layer_norm` with `eps`.
+        LayerNormGrad = "layer_norm_grad",
+        /// `rms_norm_grad(x, weight, dy) -> (dx, dweight)` of `rms_norm` with `eps`.
+        RmsNormGrad = "rms_norm_grad",
+        /// `cross_entropy_grad(logits, labels, dy) -> (softmax(logits) − onehot(labels)) · dy`.
+        CrossEntropyGrad = "cross_entropy_grad",
+        /// `reduce_max_grad(x, y, dy) -> dx` of `reduce_max` over `axes` (with `keepdim` as the
+        /// forward op had it): `dy` goes to the maximal elements, shared equally among ties.
+        ReduceMaxGrad = "reduce_max_grad",
     }
 }
 
@@ -99,7 +122,9 @@ impl GraphOp {
             GraphOp::Softmax => OpInfo::new(Exactly(1), Exactly(1), const { &[opt("causal", Bool)] }),
             GraphOp::LayerNorm => OpInfo::new(Exactly(3), Exactly(1), const { &[req("eps", Float)] }),
             GraphOp::RmsNorm => OpInfo::new(Exactly(2), Exactly(1), const { &[req("eps", Float)] }),
-            GraphOp::Rope => OpInfo::new(Exactly(1), Exactly(1), const { &[req("theta", Float)] }),
+            GraphOp::Rope => {
+                OpInfo::new(Exactly(1), Exactly(1), const { &[req("theta", Float), opt("inverse", Bool)] })
+            }
             GraphOp::Reshape => OpInfo::new(Exactly(1), Exactly(1), const { &[req("shape", Ints)] }),
             GraphOp::Transpose => OpInfo::new(Exactly(1), Exactly(1), const { &[req("perm", Ints)] }),
             GraphOp::Split => OpInfo::new(Exactly(1), AtLeast(1), const { &[req("axis", Int), req("sizes", Ints)] }),
@@ -107,6 +132,22 @@ impl GraphOp {
             GraphOp::ReduceSum | GraphOp::ReduceMean | GraphOp::ReduceMax => REDUCE,
             GraphOp::CrossEntropy => BINARY,
             GraphOp::Cast => OpInfo::new(Exactly(1), Exactly(1), const { &[req("dtype", Str)] }),
+            GraphOp::Fill => OpInfo::new(
+                Exactly(0),
+                Exactly(1),
+                const { &[req("shape", Ints), req("dtype", Str), req("value", Float)] },
+            ),
+            GraphOp::Broadcast => OpInfo::new(Exactly(1), Exactly(1), const { &[req("shape", Ints)] }),
+            GraphOp::EmbeddingGrad => OpInfo::new(Exactly(2), Exactly(1), const { &[req("vocab", Int)] }),
+            GraphOp::GeluGrad | GraphOp::SiluGrad | GraphOp::SoftmaxGrad => BINARY,
+            GraphOp::LayerNormGrad => OpInfo::new(Exactly(3), Exactly(3), const { &[req("eps", Float)] }),
+            GraphOp::RmsNormGrad => OpInfo::new(Exactly(3), Exactly(2), const { &[req("eps", Float)] }),
+            GraphOp::CrossEntropyGrad => OpInfo::new(Exactly(3), Exactly(1), &[]),
+            GraphOp::ReduceMaxGrad => OpInfo::new(
+                Exactly(3),
+                Exactly(1),
+                const { &[req("axes", AttrKind::Ints), opt("keepdim", AttrKind::Bool)] },
+            ),
         }
     }
 }
@@ -397,15 +438,112 @@ pub fn infer_types(op: GraphOp, operands: &[&Type], attrs: &AttrMap) -> Result<V
             }
             one(TensorType::new(labels.shape.clone(), DType::F32))
         }
-        GraphOp::Cast => {
-            let name = attrs.str("dtype").ok_or("missing string attribute 'dtype'")?;
-            let dtype = DType::from_name(name).ok_or_else(|| {
-                let names: Vec<&str> = DType::ALL.iter().map(|d| d.name()).collect();
-                format!("unknown dtype \"{name}\"; expected one of {}", names.join(", "))
-            })?;
-            one(t[0].with_dtype(dtype))
+        GraphOp::Cast => one(t[0].with_dtype(dtype_attr(attrs)?)),
+        GraphOp::Fill => {
+            let shape = shape_attr(attrs)?;
+            if attrs.float("value").is_none() {
+                return Err("missing float attribute 'value'".into());
+            }
+            one(TensorType::new(shape, dtype_attr(attrs)?))
+        }
+        GraphOp::Broadcast => {
+            let shape = shape_attr(attrs)?;
+            if broadcast_shapes(&t[0].shape, &shape).ok().as_deref() != Some(&shape[..]) {
+                return Err(format!("{} does not broadcast to {}", shape_str(&t[0].shape), shape_str(&shape)));
+            }
+            one(TensorType::new(shape, t[0].dtype))
+        }
+        GraphOp::EmbeddingGrad => {
+            let (ids, dy) = (t[0], t[1]);
+            if !ids.dtype.is_int() {
+                return Err(format!("embedding_grad ids must be integers, found {}", ids.dtype));
+            }
+            float_operand(dy, "embedding_grad dy")?;
+            if dy.rank() != ids.rank() + 1 || dy.shape[..ids.rank()] != ids.shape[..] {
+                return Err(format!(
+                    "embedding_grad dy {} must be the ids' shape {} plus a hidden dim",
+                    shape_str(&dy.shape),
+                    shape_str(&ids.shape)
+                ));
+            }
+            let vocab = attrs.int("vocab").unwrap_or(0);
+            if vocab < 1 {
+                return Err(format!("vocab must be positive, found {vocab}"));
+            }
+            one(TensorType::new([vocab as usize, dy.shape[dy.rank() - 1]], dy.dtype))
+        }
+        GraphOp::GeluGrad | GraphOp::SiluGrad | GraphOp::SoftmaxGrad => {
+            float_operand(t[0], "the operand")?;
+            if t[0] != t[1] {
+                return Err(format!(
+                    "the gradient {} must have the type of the operand {}",
+                    Type::Tensor(t[1].clone()),
+                    Type::Tensor(t[0].clone())
+                ));
+            }
+            one(t[0].clone())
+        }
+        GraphOp::LayerNormGrad | GraphOp::RmsNormGrad => {
+            let (x, w, dy) = (t[0], t[1], t[2]);
+            float_operand(x, "normalization input")?;
+            let h = last_dim(x, "normalization input")?;
+            expect_vector(w, h, "normalization weight", x)?;
+            if x != dy {
+                return Err(format!(
+                    "the gradient {} must have the type of the input {}",
+                    Type::Tensor(dy.clone()),
+                    Type::Tensor(x.clone())
+                ));
+            }
+            let mut out = vec![Type::Tensor(x.clone()), Type::Tensor(w.clone())];
+            if op == GraphOp::LayerNormGrad {
+                out.push(Type::Tensor(w.clone()));
+            }
+            Ok(out)
+        }
+        GraphOp::CrossEntropyGrad => {
+            let (logits, labels, dy) = (t[0], t[1], t[2]);
+            infer_types(GraphOp::CrossEntropy, &operands[..2], attrs)?;
+            if dy.shape != labels.shape || !dy.dtype.is_float() {
+                return Err(format!(
+                    "cross_entropy_grad dy must be a float tensor shaped like the labels {}, found {}",
+                    shape_str(&labels.shape),
+                    Type::Tensor(dy.clone())
+                ));
+            }
+            one(logits.clone())
+        }
+        GraphOp::ReduceMaxGrad => {
+            let (x, y, dy) = (t[0], t[1], t[2]);
+            let forward = infer_types(GraphOp::ReduceMax, &operands[..1], attrs)?;
+            let want = Type::Tensor(y.clone());
+            if forward[0] != want || y != dy {
+                return Err(format!(
+                    "reduce_max_grad needs y and dy of the reduced type {}, found {} and {}",
+                    forward[0],
+                    want,
+                    Type::Tensor(dy.clone())
+                ));
+            }
+            one(x.clone())
         }
     }
+}
+
+fn shape_attr(attrs: &AttrMap) -> Result<Vec<usize>, String> {
+    let shape = attrs.ints("shape").ok_or("missing integer array attribute 'shape'")?;
+    if let Some(d) = shape.iter().find(|&&d| d < 1) {
+        return Err(format!("dims must be positive, found {d}"));
+    }
+    Ok(shape.iter().map(|&d| d as usize).collect())
+}
+
+fn dtype_attr(attrs: &AttrMap) -> Result<DType, String> {
+    let name = attrs.str("dtype").ok_or("missing string attribute 'dtype'")?;
+    DType::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = DType::ALL.iter().map(|d| d.name()).collect();
+        format!("unknown dtype \"{name}\"; expected one of {}", names.join(", "))
+    })
 }
 
 #[cfg(test)]
