@@ -481,3 +481,23 @@ fn attention_scores_too_large_to_address() {
         .replace("micro_batch = 2", "micro_batch = 16777216");
     check_model("scores_too_large", &text, &["attention scores", "more than parc can address"], None);
 }
+
+#[test]
+fn cosine_schedule_needs_decay_steps() {
+    check_model(
+        "cosine_without_decay_steps",
+        &with("\n[training.optimizer]\nlr_schedule = \"cosine\"\n"),
+        &["lr_schedule = \"cosine\" needs decay_steps", "add decay_steps = N"],
+        Some("model.toml:14:15"),
+    );
+}
+
+#[test]
+fn decay_steps_must_come_after_the_warmup() {
+    check_model(
+        "decay_before_warmup",
+        &with("\n[training.optimizer]\nlr_schedule = \"cosine\"\nwarmup_steps = 100\ndecay_steps = 50\n"),
+        &["decay_steps = 50 must be larger than warmup_steps = 100"],
+        Some("model.toml:16:15"),
+    );
+}

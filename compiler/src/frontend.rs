@@ -107,8 +107,17 @@ pub struct TrainingConfig {
     pub seed: u64,
     pub optimizer: Optimizer,
     pub grad_clip: Option<f64>,
+    pub schedule: Schedule,
+}
+
+/// The learning-rate schedule: linear warmup from 0 over `warmup_steps`, then constant, or a
+/// cosine decay from `lr` to `min_lr` that ends at step `decay_steps` (Megatron-LM's schedule).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    pub kind: LrSchedule,
     pub warmup_steps: u64,
-    pub lr_schedule: LrSchedule,
+    /// The step at which the cosine reaches `min_lr` (unused for a constant schedule).
+    pub decay_steps: u64,
     pub min_lr: f64,
 }
 
@@ -195,6 +204,7 @@ struct RawOptimizer {
     momentum: Option<S<f64>>,
     grad_clip: Option<S<f64>>,
     warmup_steps: Option<S<i64>>,
+    decay_steps: Option<S<i64>>,
     lr_schedule: Option<S<String>>,
     min_lr: Option<S<f64>>,
 }
@@ -219,7 +229,7 @@ const MODEL_KEYS: &[&str] = &[
 ];
 const TRAINING_KEYS: &[&str] = &["global_batch", "micro_batch", "precision", "zero", "recompute", "seed", "optimizer"];
 const OPTIMIZER_KEYS: &[&str] =
-    &["type", "lr", "betas", "eps", "weight_decay", "momentum", "grad_clip", "warmup_steps", "lr_schedule", "min_lr"];
+    &["type", "lr", "betas", "eps", "weight_decay", "momentum", "grad_clip", "warmup_steps", "decay_steps", "lr_schedule", "min_lr"];
 
 // ---- parsing -----------------------------------------------------------------------------
 
@@ -576,14 +586,12 @@ impl Validator {
             Some(s) => *s.get_ref() as u64,
             None => 0,
         };
-        let (optimizer, grad_clip, warmup_steps, lr_schedule, min_lr) = match t.optimizer {
+        let (optimizer, grad_clip, schedule) = match t.optimizer {
             Some(o) => self.optimizer(o)?,
             None => (
                 Optimizer::AdamW { lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.0 },
                 None,
-                0,
-                LrSchedule::Constant,
-                0.0,
+                Schedule { kind: LrSchedule::Constant, warmup_steps: 0, decay_steps: 0, min_lr: 0.0 },
             ),
         };
         Ok(TrainingConfig {
@@ -595,14 +603,11 @@ impl Validator {
             seed,
             optimizer,
             grad_clip,
-            warmup_steps,
-            lr_schedule,
-            min_lr,
+            schedule,
         })
     }
 
-    #[allow(clippy::type_complexity)]
-    fn optimizer(&mut self, o: S<RawOptimizer>) -> Result<(Optimizer, Option<f64>, u64, LrSchedule, f64), Diagnostic> {
+    fn optimizer(&mut self, o: S<RawOptimizer>) -> Result<(Optimizer, Option<f64>, Schedule), Diagnostic> {
         let table_span = o.span();
         let o = o.into_inner();
         #[derive(Copy, Clone, PartialEq)]
@@ -673,13 +678,17 @@ impl Validator {
             Some(g) => Some(self.float("training.optimizer.grad_clip", g, ("greater than 0", |x| x > 0.0))?),
             None => None,
         };
-        let warmup_steps = match &o.warmup_steps {
-            Some(w) if *w.get_ref() < 0 => {
-                return Err(self.err(w.span(), format!("warmup_steps = {} must not be negative", w.get_ref())))
+        let steps = |v: &Option<S<i64>>, name: &str| -> Result<Option<u64>, Diagnostic> {
+            match v {
+                Some(w) if *w.get_ref() < 0 => {
+                    Err(Diagnostic::at(&self.source, w.span(), format!("{name} = {} must not be negative", w.get_ref())))
+                }
+                Some(w) => Ok(Some(*w.get_ref() as u64)),
+                None => Ok(None),
             }
-            Some(w) => *w.get_ref() as u64,
-            None => 0,
         };
+        let warmup_steps = steps(&o.warmup_steps, "warmup_steps")?.unwrap_or(0);
+        let decay_steps = steps(&o.decay_steps, "decay_steps")?;
         let lr_schedule = self.choice(
             "training.optimizer.lr_schedule",
             &o.lr_schedule,
@@ -693,7 +702,31 @@ impl Validator {
                 .err(span, format!("min_lr = {min_lr} is larger than lr = {lr}"))
                 .with_help("min_lr is the floor of the schedule; make it at most lr"));
         }
-        Ok((optimizer, grad_clip, warmup_steps, lr_schedule, min_lr))
+        let decay_steps = match (lr_schedule, decay_steps) {
+            (LrSchedule::Cosine, None) => {
+                let span = o.lr_schedule.as_ref().map_or(table_span, |m| m.span());
+                return Err(self
+                    .err(span, "lr_schedule = \"cosine\" needs decay_steps, the step at which the decay reaches min_lr")
+                    .with_help(format!("add decay_steps = N (more than warmup_steps = {warmup_steps}) to [training.optimizer]")));
+            }
+            (LrSchedule::Cosine, Some(d)) if d <= warmup_steps => {
+                let span = o.decay_steps.as_ref().map_or(table_span, |m| m.span());
+                return Err(self
+                    .err(span, format!("decay_steps = {d} must be larger than warmup_steps = {warmup_steps}"))
+                    .with_help("the cosine decay starts after the warmup and ends at decay_steps"));
+            }
+            (LrSchedule::Constant, Some(_)) => {
+                let span = o.decay_steps.as_ref().map_or(table_span, |m| m.span());
+                return Err(self
+                    .err(span, "decay_steps is set, but lr_schedule = \"constant\" does not decay")
+                    .with_help("remove decay_steps, or set lr_schedule = \"cosine\""));
+            }
+            (_, d) => d.unwrap_or(0),
+        };
+        if let Some(d) = &o.decay_steps {
+            self.spans.insert("training.optimizer.decay_steps", d.span());
+        }
+        Ok((optimizer, grad_clip, Schedule { kind: lr_schedule, warmup_steps, decay_steps, min_lr }))
     }
 }
 

@@ -74,6 +74,8 @@ pub struct OptimizerSummary {
     pub weight_decay: f64,
     pub grad_clip: Option<f64>,
     pub warmup_steps: u64,
+    /// The step at which the cosine decay reaches min_lr (0 for a constant schedule).
+    pub decay_steps: u64,
     pub lr_schedule: &'static str,
     pub min_lr: f64,
 }
@@ -155,9 +157,10 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
             momentum: None,
             weight_decay,
             grad_clip: t.grad_clip,
-            warmup_steps: t.warmup_steps,
-            lr_schedule: schedule_name(t.lr_schedule),
-            min_lr: t.min_lr,
+            warmup_steps: t.schedule.warmup_steps,
+            decay_steps: t.schedule.decay_steps,
+            lr_schedule: schedule_name(t.schedule.kind),
+            min_lr: t.schedule.min_lr,
         },
         Optimizer::Sgd { lr, momentum, weight_decay } => OptimizerSummary {
             kind: "sgd",
@@ -167,9 +170,10 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
             momentum: Some(momentum),
             weight_decay,
             grad_clip: t.grad_clip,
-            warmup_steps: t.warmup_steps,
-            lr_schedule: schedule_name(t.lr_schedule),
-            min_lr: t.min_lr,
+            warmup_steps: t.schedule.warmup_steps,
+            decay_steps: t.schedule.decay_steps,
+            lr_schedule: schedule_name(t.schedule.kind),
+            min_lr: t.schedule.min_lr,
         },
     };
     Plan {

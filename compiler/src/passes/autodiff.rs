@@ -255,6 +255,9 @@ pub fn vjp(b: &mut Builder, op: Op, dys: &[Option<Value>]) -> Grads {
         | GraphOp::ReduceMaxGrad => {
             return Err(BuildError { op: kind.name(), message: "second derivatives are not supported".into() })
         }
+        GraphOp::LrSchedule | GraphOp::ClipCoef | GraphOp::AdamwUpdate | GraphOp::SgdUpdate => {
+            return Err(BuildError { op: kind.name(), message: "optimizer ops are not differentiable".into() })
+        }
     })
 }
 

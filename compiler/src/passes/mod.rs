@@ -5,6 +5,7 @@
 pub mod autodiff;
 pub mod cse;
 pub mod dce;
+pub mod optimizer;
 
 use parc_dialects::pass::Pass;
 
@@ -21,6 +22,11 @@ pub static PASSES: &[Pass<CompileContext>] = &[
     },
     Pass { name: "cse-backward", help: "cse again, over the backward ops", run: |m, _| cse::run(m) },
     Pass { name: "dce-backward", help: "dce again, over the backward ops", run: |m, _| dce::run(m) },
+    Pass {
+        name: "optimizer",
+        help: "add @optimizer_step: gradient clipping, learning-rate schedule and the AdamW or SGD update",
+        run: |m, ctx| optimizer::run(m, &ctx.spec.training),
+    },
 ];
 
 /// The passes `parc compile` runs, in order.

@@ -190,4 +190,41 @@ impl Builder<'_> {
     pub fn reduce_max_grad(&mut self, x: Value, y: Value, dy: Value, attrs: AttrMap) -> R {
         self.g(GraphOp::ReduceMaxGrad, &[x, y, dy], attrs)
     }
+
+    /// `graph.lr_schedule` of an i64 step; `attrs` holds kind, lr, min_lr, warmup_steps, decay_steps.
+    pub fn lr_schedule(&mut self, step: Value, attrs: AttrMap) -> R {
+        self.g(GraphOp::LrSchedule, &[step], attrs)
+    }
+
+    /// `graph.clip_coef` of a sum of squares.
+    pub fn clip_coef(&mut self, sum_of_squares: Value, max_norm: f64) -> R {
+        self.g(GraphOp::ClipCoef, &[sum_of_squares], AttrMap::new().with("max_norm", Attr::Float(max_norm)))
+    }
+
+    /// `graph.adamw_update` → `[p', m', v']`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn adamw_update(
+        &mut self,
+        p: Value,
+        g: Value,
+        m: Value,
+        v: Value,
+        lr: Value,
+        step: Value,
+        attrs: AttrMap,
+    ) -> Result<Vec<Value>, BuildError> {
+        self.op(OpKind::Graph(GraphOp::AdamwUpdate), &[p, g, m, v, lr, step], attrs)
+    }
+
+    /// `graph.sgd_update` → `[p', buf']`.
+    pub fn sgd_update(
+        &mut self,
+        p: Value,
+        g: Value,
+        buf: Value,
+        lr: Value,
+        attrs: AttrMap,
+    ) -> Result<Vec<Value>, BuildError> {
+        self.op(OpKind::Graph(GraphOp::SgdUpdate), &[p, g, buf, lr], attrs)
+    }
 }

@@ -329,6 +329,44 @@ pub fn eval_op(
         GraphOp::ReduceMaxGrad => {
             vec![reduce_max_grad(x, inputs[1], inputs[2], ints_attr(attrs, "axes")?)?]
         }
+        GraphOp::LrSchedule => vec![Tensor::scalar(lr_at(
+            x.data[0],
+            attrs.str("kind").unwrap_or("constant"),
+            float_attr(attrs, "lr")?,
+            float_attr(attrs, "min_lr")?,
+            int_attr(attrs, "warmup_steps")? as f64,
+            int_attr(attrs, "decay_steps")? as f64,
+        ))],
+        GraphOp::ClipCoef => {
+            let norm = x.data[0].sqrt();
+            vec![Tensor::scalar((float_attr(attrs, "max_norm")? / (norm + 1e-6)).min(1.0))]
+        }
+        GraphOp::AdamwUpdate => {
+            let (g, m, v) = (inputs[1], inputs[2], inputs[3]);
+            let (lr, step) = (inputs[4].data[0], inputs[5].data[0]);
+            let (b1, b2) = (float_attr(attrs, "beta1")?, float_attr(attrs, "beta2")?);
+            let (eps, wd) = (float_attr(attrs, "eps")?, float_attr(attrs, "weight_decay")?);
+            let (c1, c2) = (1.0 - b1.powf(step), 1.0 - b2.powf(step));
+            let (mut p2, mut m2, mut v2) = (x.clone(), m.clone(), v.clone());
+            for i in 0..x.data.len() {
+                m2.data[i] = b1 * m.data[i] + (1.0 - b1) * g.data[i];
+                v2.data[i] = b2 * v.data[i] + (1.0 - b2) * g.data[i] * g.data[i];
+                let decayed = x.data[i] * (1.0 - lr * wd);
+                p2.data[i] = decayed - lr * (m2.data[i] / c1) / ((v2.data[i] / c2).sqrt() + eps);
+            }
+            vec![p2, m2, v2]
+        }
+        GraphOp::SgdUpdate => {
+            let (g, buf, lr) = (inputs[1], inputs[2], inputs[3].data[0]);
+            let (momentum, wd) = (float_attr(attrs, "momentum")?, float_attr(attrs, "weight_decay")?);
+            let (mut p2, mut b2) = (x.clone(), buf.clone());
+            for i in 0..x.data.len() {
+                let d = g.data[i] + wd * x.data[i];
+                b2.data[i] = momentum * buf.data[i] + d;
+                p2.data[i] = x.data[i] - lr * b2.data[i];
+            }
+            vec![p2, b2]
+        }
     };
 
     if results.len() != result_types.len() {
@@ -799,6 +837,18 @@ fn reduce_max_grad(x: &Tensor, y: &Tensor, dy: &Tensor, axes: &[i64]) -> Result<
         .map(|(&v, &w)| if v == y.data[w] { dy.data[w] / ties[w] as f64 } else { 0.0 })
         .collect();
     Ok(Tensor { shape: x.shape.clone(), data })
+}
+
+/// The learning rate at 1-based `step` (see `GraphOp::LrSchedule`).
+fn lr_at(step: f64, kind: &str, lr: f64, min_lr: f64, warmup: f64, decay: f64) -> f64 {
+    if step <= warmup {
+        return lr * step / warmup;
+    }
+    if kind == "constant" {
+        return lr;
+    }
+    let progress = ((step - warmup) / (decay - warmup)).min(1.0);
+    min_lr + (lr - min_lr) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
 }
 
 /// The value `x` takes when stored as `dtype`. Floats round to nearest, ties to even; as

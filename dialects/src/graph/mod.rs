@@ -95,6 +95,21 @@ dialect_ops! {
         /// `reduce_max_grad(x, y, dy) -> dx` of `reduce_max` over `axes` (with `keepdim` as the
         /// forward op had it): `dy` goes to the maximal elements, shared equally among ties.
         ReduceMaxGrad = "reduce_max_grad",
+        // ---- optimizer ops: the optimizer pass emits these -----------------------------------
+        /// `lr_schedule(step: i64 scalar) -> f32 scalar`: the learning rate at 1-based `step`:
+        /// `lr · step / warmup_steps` during the warmup, then `lr` (`kind = "constant"`) or the
+        /// cosine `min_lr + (lr − min_lr)·(1 + cos(π·p))/2`, `p = min(1, (step − warmup_steps) /
+        /// (decay_steps − warmup_steps))` (`kind = "cosine"`).
+        LrSchedule = "lr_schedule",
+        /// `clip_coef(sum_of_squares: f32 scalar) -> f32 scalar`: `min(1, max_norm / (sqrt(s) + 1e-6))`,
+        /// the factor that scales the gradients to a global norm of at most `max_norm`.
+        ClipCoef = "clip_coef",
+        /// `adamw_update(p, g, m, v, lr, step) -> (p', m', v')`: one AdamW step (decoupled weight
+        /// decay, bias correction with 1-based `step`), as PyTorch's `torch.optim.AdamW`.
+        AdamwUpdate = "adamw_update",
+        /// `sgd_update(p, g, buf, lr) -> (p', buf')`: SGD with momentum and L2 weight decay, as
+        /// PyTorch's `torch.optim.SGD` (no dampening, no Nesterov; a zero `buf` on the first step).
+        SgdUpdate = "sgd_update",
     }
 }
 
@@ -143,6 +158,28 @@ impl GraphOp {
             GraphOp::LayerNormGrad => OpInfo::new(Exactly(3), Exactly(3), const { &[req("eps", Float)] }),
             GraphOp::RmsNormGrad => OpInfo::new(Exactly(3), Exactly(2), const { &[req("eps", Float)] }),
             GraphOp::CrossEntropyGrad => OpInfo::new(Exactly(3), Exactly(1), &[]),
+            GraphOp::LrSchedule => OpInfo::new(
+                Exactly(1),
+                Exactly(1),
+                const {
+                    &[
+                        req("kind", Str),
+                        req("lr", Float),
+                        req("min_lr", Float),
+                        req("warmup_steps", Int),
+                        req("decay_steps", Int),
+                    ]
+                },
+            ),
+            GraphOp::ClipCoef => OpInfo::new(Exactly(1), Exactly(1), const { &[req("max_norm", Float)] }),
+            GraphOp::AdamwUpdate => OpInfo::new(
+                Exactly(6),
+                Exactly(3),
+                const { &[req("beta1", Float), req("beta2", Float), req("eps", Float), req("weight_decay", Float)] },
+            ),
+            GraphOp::SgdUpdate => {
+                OpInfo::new(Exactly(4), Exactly(2), const { &[req("momentum", Float), req("weight_decay", Float)] })
+            }
             GraphOp::ReduceMaxGrad => OpInfo::new(
                 Exactly(3),
                 Exactly(1),
@@ -513,6 +550,25 @@ pub fn infer_types(op: GraphOp, operands: &[&Type], attrs: &AttrMap) -> Result<V
             }
             one(logits.clone())
         }
+        GraphOp::LrSchedule => {
+            scalar(t[0], DType::I64, "step")?;
+            let kind = attrs.str("kind").unwrap_or("");
+            if kind != "constant" && kind != "cosine" {
+                return Err(format!("kind must be \"constant\" or \"cosine\", found \"{kind}\""));
+            }
+            let (warmup, decay) = (attrs.int("warmup_steps").unwrap_or(-1), attrs.int("decay_steps").unwrap_or(-1));
+            if warmup < 0 || (kind == "cosine" && decay <= warmup) {
+                return Err(format!(
+                    "need 0 <= warmup_steps < decay_steps for a cosine schedule, found {warmup} and {decay}"
+                ));
+            }
+            one(TensorType::scalar(DType::F32))
+        }
+        GraphOp::ClipCoef => {
+            scalar(t[0], DType::F32, "the sum of squares")?;
+            one(TensorType::scalar(DType::F32))
+        }
+        GraphOp::AdamwUpdate | GraphOp::SgdUpdate => infer_update(op, &t),
         GraphOp::ReduceMaxGrad => {
             let (x, y, dy) = (t[0], t[1], t[2]);
             let forward = infer_types(GraphOp::ReduceMax, &operands[..1], attrs)?;
@@ -528,6 +584,44 @@ pub fn infer_types(op: GraphOp, operands: &[&Type], attrs: &AttrMap) -> Result<V
             one(x.clone())
         }
     }
+}
+
+fn scalar(t: &TensorType, dtype: DType, what: &str) -> Result<(), String> {
+    if t.rank() != 0 || t.dtype != dtype {
+        return Err(format!("{what} must be a scalar tensor<{dtype}>, found {}", Type::Tensor(t.clone())));
+    }
+    Ok(())
+}
+
+/// Optimizer updates: `p` and `g` share a type; the state tensors are f32 of `p`'s shape; `lr` is
+/// an f32 scalar (and `step`, for AdamW, an i64 scalar).
+fn infer_update(op: GraphOp, t: &[&TensorType]) -> Result<Vec<Type>, String> {
+    let (p, g) = (t[0], t[1]);
+    float_operand(p, "the parameter")?;
+    if p != g {
+        return Err(format!(
+            "the gradient {} must have the parameter's type {}",
+            Type::Tensor(g.clone()),
+            Type::Tensor(p.clone())
+        ));
+    }
+    let states = if op == GraphOp::AdamwUpdate { &t[2..4] } else { &t[2..3] };
+    for s in states {
+        if s.shape != p.shape || s.dtype != DType::F32 {
+            return Err(format!(
+                "optimizer state must be tensor of f32 shaped like the parameter {}, found {}",
+                shape_str(&p.shape),
+                Type::Tensor((*s).clone())
+            ));
+        }
+    }
+    scalar(t[2 + states.len()], DType::F32, "lr")?;
+    if op == GraphOp::AdamwUpdate {
+        scalar(t[5], DType::I64, "step")?;
+    }
+    let mut out = vec![Type::Tensor(p.clone())];
+    out.extend(states.iter().map(|s| Type::Tensor((*s).clone())));
+    Ok(out)
 }
 
 fn shape_attr(attrs: &AttrMap) -> Result<Vec<usize>, String> {

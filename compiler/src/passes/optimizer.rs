@@ -1,0 +1,149 @@
+//! The optimizer step as graph ops: adds `@optimizer_step`, which takes every parameter, its
+//! gradient (summed over the step's micro-batches), its optimizer state and the 1-based step
+//! number, and returns the updated parameters and state.
+//!
+//! ```text
+//! func.func @optimizer_step(%p: tensor<..> {parc.param = "w"}, %g: tensor<..> {parc.grad = "w"},
+//!                           %m: tensor<..> {parc.state = "exp_avg.w"}, %v: … {parc.state = "exp_avg_sq.w"},
+//!                           %step: tensor<i64> {parc.input = "step"}) -> (p', m', v') {
+//!   %sq = … sum over every gradient of reduce_sum(g · g)       // only with grad_clip
+//!   %coef = "graph.clip_coef"(%sq) {max_norm = 1.0 : f64}      //   min(1, max_norm / (‖g‖ + 1e-6))
+//!   %g1 = "graph.mul"(%g, %coef)
+//!   %lr = "graph.lr_schedule"(%step) {kind = "cosine", lr = …, warmup_steps = …, decay_steps = …}
+//!   %p2, %m2, %v2 = "graph.adamw_update"(%p, %g1, %m, %v, %lr, %step) {beta1 = …, …}
+//! }
+//! ```
+//!
+//! Optimizer state is f32 whatever the training precision (the moments of bf16 parameters keep
+//! full precision). The order of results is all parameters, then every state tensor of the first
+//! kind (`exp_avg`), then the second (`exp_avg_sq`), each in parameter order.
+
+use parc_dialects::attr::{Attr, AttrMap};
+use parc_dialects::builder::{BuildError, Builder};
+use parc_dialects::graph::GraphOp;
+use parc_dialects::ir::{Function, Module};
+use parc_dialects::types::{DType, Type};
+
+use crate::frontend::{LrSchedule, Optimizer, TrainingConfig};
+use crate::passes::autodiff::FORWARD_BACKWARD;
+
+/// The name of the function the pass adds.
+pub const OPTIMIZER_STEP: &str = "optimizer_step";
+
+/// The names of the optimizer's state tensors per parameter (PyTorch's names).
+pub fn state_names(optimizer: &Optimizer) -> &'static [&'static str] {
+    match optimizer {
+        Optimizer::AdamW { .. } => &["exp_avg", "exp_avg_sq"],
+        Optimizer::Sgd { .. } => &["momentum_buffer"],
+    }
+}
+
+/// Adds `@optimizer_step` for the parameters of `@forward_backward`.
+pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String> {
+    let fb =
+        module.function(FORWARD_BACKWARD).ok_or("the optimizer pass needs @forward_backward (run autodiff first)")?;
+    let params: Vec<(String, Type)> = fb
+        .args()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &a)| fb.arg_attrs[i].str("parc.param").map(|n| (n.to_string(), fb.value_type(a).clone())))
+        .collect();
+    let func = build(&params, training).map_err(|e| e.to_string())?;
+    module.functions.retain(|f| f.name != OPTIMIZER_STEP);
+    module.functions.push(func);
+    Ok(())
+}
+
+fn build(params: &[(String, Type)], t: &TrainingConfig) -> Result<Function, BuildError> {
+    let states = state_names(&t.optimizer);
+    let n = params.len();
+    let mut arg_types: Vec<Type> = params.iter().map(|(_, ty)| ty.clone()).collect();
+    arg_types.extend(params.iter().map(|(_, ty)| ty.clone()));
+    for _ in states {
+        arg_types.extend(params.iter().map(|(_, ty)| ty.as_tensor().with_dtype(DType::F32).into()));
+    }
+    arg_types.push(Type::tensor([], DType::I64));
+    let mut func = Function::new(OPTIMIZER_STEP, arg_types, Vec::new());
+    let args = func.args().to_vec();
+    for (i, (name, _)) in params.iter().enumerate() {
+        func.arg_attrs[i] = AttrMap::new().with("parc.param", Attr::Str(name.clone()));
+        func.set_name(args[i], name.clone());
+        func.arg_attrs[n + i] = AttrMap::new().with("parc.grad", Attr::Str(name.clone()));
+        func.set_name(args[n + i], format!("grad.{name}"));
+        for (k, state) in states.iter().enumerate() {
+            let j = (2 + k) * n + i;
+            func.arg_attrs[j] = AttrMap::new().with("parc.state", Attr::Str(format!("{state}.{name}")));
+            func.set_name(args[j], format!("{state}.{name}"));
+        }
+    }
+    let step = args[args.len() - 1];
+    func.arg_attrs[args.len() - 1] = AttrMap::new().with("parc.input", Attr::Str("step".into()));
+    func.set_name(step, "step");
+
+    let mut b = Builder::at_entry(&mut func);
+    let mut grads: Vec<_> = args[n..2 * n].to_vec();
+    if let Some(max_norm) = t.grad_clip {
+        // The global norm over every gradient, accumulated in f32.
+        let mut total = None;
+        for &g in &grads {
+            let g32 = if b.ty(g).as_tensor().dtype == DType::F32 { g } else { b.cast(g, DType::F32)? };
+            let sq = b.mul(g32, g32)?;
+            let axes: Vec<i64> = (0..b.shape(sq).len() as i64).collect();
+            let s = b.reduce(GraphOp::ReduceSum, sq, &axes, false)?;
+            total = Some(match total {
+                Some(acc) => b.add(acc, s)?,
+                None => s,
+            });
+        }
+        if let Some(total) = total {
+            b.named(total, "grad_sum_of_squares");
+            let coef = b.clip_coef(total, max_norm)?;
+            b.named(coef, "clip_coef");
+            for g in &mut grads {
+                let dtype = b.ty(*g).as_tensor().dtype;
+                let c = if dtype == DType::F32 { coef } else { b.cast(coef, dtype)? };
+                *g = b.mul(*g, c)?;
+            }
+        }
+    }
+    let s = &t.schedule;
+    let schedule = AttrMap::new()
+        .with("kind", Attr::Str(if s.kind == LrSchedule::Cosine { "cosine" } else { "constant" }.into()))
+        .with("lr", Attr::Float(t.optimizer.lr()))
+        .with("min_lr", Attr::Float(s.min_lr))
+        .with("warmup_steps", Attr::Int(s.warmup_steps as i64))
+        .with("decay_steps", Attr::Int(s.decay_steps as i64));
+    let lr = b.lr_schedule(step, schedule)?;
+    b.named(lr, "lr");
+    let mut new_params = Vec::with_capacity(n);
+    let mut new_states = vec![Vec::with_capacity(n); states.len()];
+    for i in 0..n {
+        let (p, g) = (args[i], grads[i]);
+        let state: Vec<_> = (0..states.len()).map(|k| args[(2 + k) * n + i]).collect();
+        let out = match t.optimizer {
+            Optimizer::AdamW { beta1, beta2, eps, weight_decay, .. } => {
+                let attrs = AttrMap::new()
+                    .with("beta1", Attr::Float(beta1))
+                    .with("beta2", Attr::Float(beta2))
+                    .with("eps", Attr::Float(eps))
+                    .with("weight_decay", Attr::Float(weight_decay));
+                b.adamw_update(p, g, state[0], state[1], lr, step, attrs)?
+            }
+            Optimizer::Sgd { momentum, weight_decay, .. } => {
+                let attrs = AttrMap::new()
+                    .with("momentum", Attr::Float(momentum))
+                    .with("weight_decay", Attr::Float(weight_decay));
+                b.sgd_update(p, g, state[0], lr, attrs)?
+            }
+        };
+        new_params.push(b.named(out[0], format!("new.{}", params[i].0)));
+        for k in 0..states.len() {
+            new_states[k].push(b.named(out[1 + k], format!("new.{}.{}", states[k], params[i].0)));
+        }
+    }
+    let mut returned = new_params;
+    returned.extend(new_states.into_iter().flatten());
+    b.ret(&returned)?;
+    func.result_types = returned.iter().map(|&v| func.value_type(v).clone()).collect();
+    Ok(func)
+}
