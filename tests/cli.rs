@@ -8,7 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{example, file_names, fresh_dir, read, run_parc, Run};
-use parc_compiler::passes::PASSES;
+use parc_compiler::passes::{pipeline, PASSES};
+use parc_compiler::Mesh;
 use serde_json::Value;
 
 // ---- the models, written down independently of parc ------------------------------------------
@@ -145,10 +146,12 @@ fn expected_params(m: &Hyper) -> u64 {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-/// The dumps one compile writes into OUT/ir/: the frontend's graph, then one per pass.
-fn expected_dumps() -> Vec<String> {
+/// The dumps one compile for `mesh` writes into OUT/ir/: the frontend's graph, then one per pass
+/// of the pipeline for that mesh.
+fn expected_dumps(mesh: &str) -> Vec<String> {
+    let mesh = Mesh::parse(mesh).expect("a valid mesh");
     let mut names = vec!["00-input.mlir".to_string()];
-    names.extend(PASSES.iter().enumerate().map(|(i, p)| format!("{:02}-{}.mlir", i + 1, p.name)));
+    names.extend(pipeline(&mesh).iter().enumerate().map(|(i, p)| format!("{:02}-{}.mlir", i + 1, p.name)));
     names
 }
 
@@ -200,15 +203,18 @@ fn check_compile(m: &Hyper, mesh: &str, degrees: (u64, u64, u64), dir_name: &str
     let run = compile(&example(m.name), mesh, &out, &[]);
     assert!(run.stderr.contains(&format!("compiled {}", m.name)), "summary line: {}", run.stderr);
 
-    assert_eq!(file_names(&out), ["ir", "plan.json"]);
-    assert_eq!(file_names(&out.join("ir")), expected_dumps());
-    for name in expected_dumps() {
+    // One rank gets its program; larger meshes wait for the partitioner (plan.json says so).
+    let single = Mesh::parse(mesh).expect("a valid mesh").world_size() == 1;
+    let top: &[&str] = if single { &["ir", "plan.json", "rank-0000.mlir"] } else { &["ir", "plan.json"] };
+    assert_eq!(file_names(&out), top);
+    assert_eq!(file_names(&out.join("ir")), expected_dumps(mesh));
+    for name in expected_dumps(mesh) {
         let text = read(&out.join("ir").join(&name));
         assert!(text.starts_with("module"), "{name} does not start with a module:\n{text}");
     }
 
     let plan = plan_of(&out);
-    let listed: Vec<String> = expected_dumps().iter().map(|n| format!("ir/{n}")).collect();
+    let listed: Vec<String> = expected_dumps(mesh).iter().map(|n| format!("ir/{n}")).collect();
     assert_eq!(plan["ir"], serde_json::json!(listed));
 
     // The model echoes the file.
@@ -314,7 +320,7 @@ fn compiling_twice_gives_identical_files() {
         compile(&example(model), mesh, &b, &[]);
         let files = files_under(&a);
         assert_eq!(files, files_under(&b), "{model}: the two runs wrote different files");
-        assert!(files.len() > expected_dumps().len(), "{model}: too few files: {files:?}");
+        assert!(files.len() > expected_dumps(mesh).len(), "{model}: too few files: {files:?}");
         for file in files {
             let (x, y) = (std::fs::read(a.join(&file)).unwrap(), std::fs::read(b.join(&file)).unwrap());
             assert!(x == y, "{model}: {} differs between two compiles of the same input", file.display());
@@ -330,7 +336,7 @@ fn recompiling_into_the_same_out_removes_stale_dumps() {
     // CI's mlir-opt sweep stays meaningful even if this test fails and leaves it behind.
     std::fs::write(out.join("ir/99-old.mlir"), "module {\n}\n").unwrap();
     compile(&example("llama-tiny"), "1x1x1", &out, &[]);
-    assert_eq!(file_names(&out.join("ir")), expected_dumps());
+    assert_eq!(file_names(&out.join("ir")), expected_dumps("1x1x1"));
     assert_eq!(plan_of(&out)["model"]["name"], "llama-tiny", "plan.json is rewritten");
 }
 
@@ -348,7 +354,7 @@ fn print_ir_after_all_prints_every_stage_in_order() {
     let stages: Vec<&str> = std::iter::once("input").chain(PASSES.iter().map(|p| p.name)).collect();
     assert_eq!(run.stdout.matches("IR Dump After").count(), stages.len(), "{}", run.stdout);
     let mut from = 0;
-    for (stage, file) in stages.iter().zip(expected_dumps()) {
+    for (stage, file) in stages.iter().zip(expected_dumps("1x1x1")) {
         let header = dump_header(stage);
         let at = run.stdout[from..].find(&header).unwrap_or_else(|| panic!("no `{header}` in order")) + from;
         // The dump follows its header line.
@@ -365,12 +371,12 @@ fn print_ir_after_one_pass_prints_only_that_one() {
     let run = compile(&example("gpt-tiny"), "1x1x1", &out, &["--print-ir-after=dce"]);
     assert_eq!(run.stdout.matches("IR Dump After").count(), 1, "{}", run.stdout);
     assert!(run.stdout.contains(&dump_header("dce")), "{}", run.stdout);
-    let dce = expected_dumps().into_iter().find(|n| n.ends_with("-dce.mlir")).expect("a dce pass");
+    let dce = expected_dumps("1x1x1").into_iter().find(|n| n.ends_with("-dce.mlir")).expect("a dce pass");
     let body = run.stdout.find('\n').expect("a header line") + 1;
     assert!(run.stdout.contains(&format!("({dce})")), "the header names the file: {}", run.stdout);
     assert!(run.stdout[body..].starts_with(&read(&out.join("ir").join(dce))));
     // All dumps are still written.
-    assert_eq!(file_names(&out.join("ir")), expected_dumps());
+    assert_eq!(file_names(&out.join("ir")), expected_dumps("1x1x1"));
 }
 
 #[test]

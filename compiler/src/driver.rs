@@ -96,7 +96,7 @@ pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) ->
     let mut module = build_forward(&spec).map_err(|e| CompileError::Internal(e.to_string()))?;
     let frontend = started.elapsed();
     let ctx = CompileContext { spec, mesh: opts.mesh };
-    let passes = pipeline();
+    let passes = pipeline(&ctx.mesh);
     let mut report = run_pipeline(&mut module, &ctx, &passes, &opts.pipeline)?;
     report.timings.insert(0, Timing { stage: "frontend".into(), run: frontend, verify: Duration::ZERO });
     let ir = report.dumps.iter().map(|d| format!("ir/{}", d.file_name)).collect();
@@ -134,6 +134,19 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
     for dump in &output.report.dumps {
         let path = ir_dir.join(&dump.file_name);
         std::fs::write(&path, &dump.text).map_err(|e| io("write", &path, e))?;
+        written.push(path);
+    }
+    // Per-rank programs (one rank today: the partitioner that splits the step is not built yet).
+    for stale in std::fs::read_dir(out_dir).map_err(|e| io("read", out_dir, e))?.flatten() {
+        let name = stale.file_name();
+        if name.to_string_lossy().starts_with("rank-") && stale.path().extension().is_some_and(|e| e == "mlir") {
+            std::fs::remove_file(stale.path()).map_err(|e| io("remove stale program", &stale.path(), e))?;
+        }
+    }
+    if output.plan.programs.generated {
+        let path = out_dir.join("rank-0000.mlir");
+        let text = parc_dialects::printer::print_module(&output.module);
+        std::fs::write(&path, text).map_err(|e| io("write", &path, e))?;
         written.push(path);
     }
     let plan_path = out_dir.join("plan.json");

@@ -228,8 +228,19 @@ const MODEL_KEYS: &[&str] = &[
     "bias",
 ];
 const TRAINING_KEYS: &[&str] = &["global_batch", "micro_batch", "precision", "zero", "recompute", "seed", "optimizer"];
-const OPTIMIZER_KEYS: &[&str] =
-    &["type", "lr", "betas", "eps", "weight_decay", "momentum", "grad_clip", "warmup_steps", "decay_steps", "lr_schedule", "min_lr"];
+const OPTIMIZER_KEYS: &[&str] = &[
+    "type",
+    "lr",
+    "betas",
+    "eps",
+    "weight_decay",
+    "momentum",
+    "grad_clip",
+    "warmup_steps",
+    "decay_steps",
+    "lr_schedule",
+    "min_lr",
+];
 
 // ---- parsing -----------------------------------------------------------------------------
 
@@ -680,9 +691,11 @@ impl Validator {
         };
         let steps = |v: &Option<S<i64>>, name: &str| -> Result<Option<u64>, Diagnostic> {
             match v {
-                Some(w) if *w.get_ref() < 0 => {
-                    Err(Diagnostic::at(&self.source, w.span(), format!("{name} = {} must not be negative", w.get_ref())))
-                }
+                Some(w) if *w.get_ref() < 0 => Err(Diagnostic::at(
+                    &self.source,
+                    w.span(),
+                    format!("{name} = {} must not be negative", w.get_ref()),
+                )),
                 Some(w) => Ok(Some(*w.get_ref() as u64)),
                 None => Ok(None),
             }
@@ -707,7 +720,9 @@ impl Validator {
                 let span = o.lr_schedule.as_ref().map_or(table_span, |m| m.span());
                 return Err(self
                     .err(span, "lr_schedule = \"cosine\" needs decay_steps, the step at which the decay reaches min_lr")
-                    .with_help(format!("add decay_steps = N (more than warmup_steps = {warmup_steps}) to [training.optimizer]")));
+                    .with_help(format!(
+                        "add decay_steps = N (more than warmup_steps = {warmup_steps}) to [training.optimizer]"
+                    )));
             }
             (LrSchedule::Cosine, Some(d)) if d <= warmup_steps => {
                 let span = o.decay_steps.as_ref().map_or(table_span, |m| m.span());

@@ -22,8 +22,41 @@ pub struct Plan {
     pub mesh: MeshSummary,
     pub parameters: ParamSummary,
     pub graph: GraphSummary,
+    pub programs: ProgramSummary,
     /// IR dumps written, relative to the output directory, in pipeline order.
     pub ir: Vec<String>,
+}
+
+/// The per-rank programs and their static memory plan.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct ProgramSummary {
+    pub generated: bool,
+    /// Why no programs were generated, when they were not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Program files, relative to the output directory, one per rank.
+    pub files: Vec<String>,
+    /// Bytes of rank 0's arena by category (exact, from the static plan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemorySummary>,
+}
+
+/// A rank's memory by category, in bytes.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct MemorySummary {
+    pub parameters: u64,
+    pub gradients: u64,
+    pub optimizer_state: u64,
+    pub inputs: u64,
+    pub outputs: u64,
+    /// Transient bytes saved by the forward pass for the backward pass, at the transient peak.
+    pub activations: u64,
+    /// Other transient bytes live at the transient peak.
+    pub temporaries: u64,
+    /// Size of the transient region (the peak of transient bytes, with alignment and gaps).
+    pub transient: u64,
+    /// The whole arena: what the rank allocates, its exact peak.
+    pub peak: u64,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -221,7 +254,42 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
         },
         parameters: ParamSummary { count, bytes: count * elem_bytes, dtype, tensors: params.len(), by_part },
         graph: GraphSummary { functions: module.functions.len(), ops, ops_by_kind },
+        programs: program_summary(mesh, module),
         ir,
+    }
+}
+
+fn program_summary(mesh: &Mesh, module: &Module) -> ProgramSummary {
+    let memory = match module.attrs.get("exec.memory") {
+        Some(parc_dialects::Attr::Dict(d)) => {
+            let get = |k: &str| d.int(k).unwrap_or(0).max(0) as u64;
+            Some(MemorySummary {
+                parameters: get("parameters"),
+                gradients: get("gradients"),
+                optimizer_state: get("optimizer_state"),
+                inputs: get("inputs"),
+                outputs: get("outputs"),
+                activations: get("activations"),
+                temporaries: get("temporaries"),
+                transient: get("transient"),
+                peak: get("arena"),
+            })
+        }
+        _ => None,
+    };
+    match memory {
+        Some(memory) => {
+            ProgramSummary { generated: true, note: None, files: vec!["rank-0000.mlir".into()], memory: Some(memory) }
+        }
+        None => ProgramSummary {
+            generated: false,
+            note: Some(format!(
+                "per-rank programs are generated for a single rank (mesh 1x1x1) only: splitting the step across the {} ranks of mesh {mesh} needs the partitioner, which is not built yet",
+                mesh.world_size()
+            )),
+            files: Vec::new(),
+            memory: None,
+        },
     }
 }
 

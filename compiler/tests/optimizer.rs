@@ -3,13 +3,13 @@
 //! plain loops, over several steps, and the learning-rate schedule at points whose values are
 //! known in closed form.
 
-use std::time::Instant;
-
-use parc_compiler::driver::{compile_spec, CompileOptions};
+use parc_compiler::driver::CompileContext;
+use parc_compiler::models::build_forward;
 use parc_compiler::passes::optimizer::OPTIMIZER_STEP;
+use parc_compiler::passes::{pipeline, PROGRAM_PASSES};
 use parc_compiler::{parse_model, Mesh};
 use parc_dialects::graph::interp::{eval_function, Tensor};
-use parc_dialects::pass::PipelineOptions;
+use parc_dialects::pass::{run_pipeline, PipelineOptions};
 use parc_dialects::Function;
 
 const MODEL: &str = r#"
@@ -28,10 +28,13 @@ micro_batch = 1
 fn optimizer_step(optimizer_toml: &str) -> Function {
     let text = format!("{MODEL}\n[training.optimizer]\n{optimizer_toml}");
     let spec = parse_model("opt.toml", &text).expect("valid model");
-    let opts =
-        CompileOptions { mesh: Mesh::SINGLE, pipeline: PipelineOptions { verify_each: true, ..Default::default() } };
-    let out = compile_spec(spec, &opts, Instant::now()).expect("compiles");
-    out.module.function(OPTIMIZER_STEP).expect("the optimizer pass adds @optimizer_step").clone()
+    // The graph-level pipeline: everything before the passes that lower to rank programs.
+    let mut module = build_forward(&spec).expect("builds");
+    let passes: Vec<_> = pipeline(&Mesh::SINGLE).into_iter().filter(|p| !PROGRAM_PASSES.contains(&p.name)).collect();
+    let ctx = CompileContext { spec, mesh: Mesh::SINGLE };
+    let opts = PipelineOptions { verify_each: true, ..Default::default() };
+    run_pipeline(&mut module, &ctx, &passes, &opts).expect("the pipeline runs");
+    module.function(OPTIMIZER_STEP).expect("the optimizer pass adds @optimizer_step").clone()
 }
 
 struct Rng(u64);

@@ -9,7 +9,7 @@
 use crate::attr::AttrMap;
 use crate::entity::{EntityRef, PrimaryMap, SecondaryMap};
 use crate::types::Type;
-use crate::{entity_impl, func::FuncOp, graph::GraphOp};
+use crate::{entity_impl, exec::ExecOp, func::FuncOp, graph::GraphOp};
 
 entity_impl!(
     /// An SSA value: an op result or a block argument.
@@ -73,6 +73,7 @@ macro_rules! dialect_ops {
 pub enum OpKind {
     Func(FuncOp),
     Graph(GraphOp),
+    Exec(ExecOp),
 }
 
 impl OpKind {
@@ -81,17 +82,25 @@ impl OpKind {
         match self {
             OpKind::Func(k) => k.name(),
             OpKind::Graph(k) => k.name(),
+            OpKind::Exec(k) => k.name(),
         }
     }
 
     /// Looks up an op kind by its full name in every dialect.
     pub fn from_name(name: &str) -> Option<OpKind> {
-        FuncOp::from_name(name).map(OpKind::Func).or_else(|| GraphOp::from_name(name).map(OpKind::Graph))
+        FuncOp::from_name(name)
+            .map(OpKind::Func)
+            .or_else(|| GraphOp::from_name(name).map(OpKind::Graph))
+            .or_else(|| ExecOp::from_name(name).map(OpKind::Exec))
     }
 
     /// Every known op name, for "did you mean" messages.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
-        FuncOp::ALL.iter().map(|k| k.name()).chain(GraphOp::ALL.iter().map(|k| k.name()))
+        FuncOp::ALL
+            .iter()
+            .map(|k| k.name())
+            .chain(GraphOp::ALL.iter().map(|k| k.name()))
+            .chain(ExecOp::ALL.iter().map(|k| k.name()))
     }
 }
 
@@ -361,6 +370,7 @@ impl OpKind {
         match self {
             OpKind::Func(FuncOp::Return) => OpInfo::new(Arity::AtLeast(0), Arity::Exactly(0), &[]),
             OpKind::Graph(k) => k.info(),
+            OpKind::Exec(k) => k.info(),
         }
     }
 
@@ -368,7 +378,13 @@ impl OpKind {
     pub fn infer_types(self, operands: &[&Type], attrs: &AttrMap) -> Result<Vec<Type>, String> {
         match self {
             OpKind::Func(FuncOp::Return) => Ok(Vec::new()),
-            OpKind::Graph(k) => crate::graph::infer_types(k, operands, attrs),
+            OpKind::Graph(k) => {
+                if let Some(t) = operands.iter().find(|t| t.is_memref()) {
+                    return Err(format!("graph ops take tensors, not buffers ({t})"));
+                }
+                crate::graph::infer_types(k, operands, attrs)
+            }
+            OpKind::Exec(k) => crate::exec::infer_types(k, operands, attrs),
         }
     }
 }

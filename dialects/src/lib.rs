@@ -10,6 +10,7 @@ pub mod attr;
 pub mod builder;
 pub mod diag;
 pub mod entity;
+pub mod exec;
 pub mod func;
 pub mod graph;
 pub mod ir;

@@ -642,9 +642,10 @@ impl<'a> Parser<'a> {
     fn ty(&mut self) -> Result<Type, ParseError> {
         self.skip_ws();
         let start = self.pos;
-        if !self.eat("tensor<") {
+        let memref = self.eat("memref<");
+        if !memref && !self.eat("tensor<") {
             let found = self.found();
-            return Err(self.error(format!("expected a type (tensor<..>), found {found}")));
+            return Err(self.error(format!("expected a type (tensor<..> or memref<..>), found {found}")));
         }
         let end = self.src[self.pos..]
             .iter()
@@ -672,7 +673,8 @@ impl<'a> Parser<'a> {
             }
         }
         self.pos = end + 1;
-        Ok(Type::Tensor(TensorType::new(shape, dtype)))
+        let t = TensorType::new(shape, dtype);
+        Ok(if memref { Type::MemRef(t) } else { Type::Tensor(t) })
     }
 
     fn attr_dict(&mut self) -> Result<AttrMap, ParseError> {
@@ -752,7 +754,7 @@ impl<'a> Parser<'a> {
             return Ok(Attr::Ints(items));
         }
         self.skip_ws();
-        if self.src[self.pos..].starts_with(b"tensor<") {
+        if self.src[self.pos..].starts_with(b"tensor<") || self.src[self.pos..].starts_with(b"memref<") {
             return Ok(Attr::Type(self.ty()?));
         }
         if let Some(text) = self.number_text() {

@@ -112,11 +112,12 @@ impl fmt::Display for TensorType {
     }
 }
 
-/// The type of an SSA value. Only tensors exist today; later dialects add their own kinds here,
-/// which keeps every `match` over types exhaustive.
+/// The type of an SSA value: a value-semantics tensor (`graph` dialect) or a buffer in a rank's
+/// memory (`memref`, the `exec` dialect), both with a static shape and an element type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
     Tensor(TensorType),
+    MemRef(TensorType),
 }
 
 impl Type {
@@ -125,11 +126,21 @@ impl Type {
         Type::Tensor(TensorType::new(shape, dtype))
     }
 
-    /// The tensor type inside.
+    /// A memref type.
+    pub fn memref(shape: impl Into<Vec<usize>>, dtype: DType) -> Self {
+        Type::MemRef(TensorType::new(shape, dtype))
+    }
+
+    /// The shape and element type (of a tensor or a memref).
     pub fn as_tensor(&self) -> &TensorType {
         match self {
-            Type::Tensor(t) => t,
+            Type::Tensor(t) | Type::MemRef(t) => t,
         }
+    }
+
+    /// Whether this is a memref (a buffer) rather than a value-semantics tensor.
+    pub fn is_memref(&self) -> bool {
+        matches!(self, Type::MemRef(_))
     }
 }
 
@@ -143,6 +154,13 @@ impl fmt::Display for Type {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Type::Tensor(t) => t.fmt(f),
+            Type::MemRef(t) => {
+                f.write_str("memref<")?;
+                for d in &t.shape {
+                    write!(f, "{d}x")?;
+                }
+                write!(f, "{}>", t.dtype)
+            }
         }
     }
 }

@@ -18,7 +18,10 @@
 //! 10. The function body is one block that ends with `func.return`; `func.return` appears nowhere
 //!     else, and its operand types equal the function's result types.
 //!
-//! 11. Module attributes and argument attributes have dialect-prefixed names (`parc.param`), as
+//! 11. `exec.elementwise` bodies take one scalar per input, use only scalar elementwise `graph`
+//!     ops and yield one scalar per output ([`crate::exec::verify_op`]); `exec.tensor` and
+//!     `exec.view` produce memrefs.
+//! 12. Module attributes and argument attributes have dialect-prefixed names (`parc.param`), as
 //!     MLIR requires of attributes that no op defines.
 //!
 //! Errors name the function, show the offending op as printed IR, and say what is wrong.
@@ -26,6 +29,7 @@
 use std::fmt;
 
 use crate::entity::SecondaryMap;
+use crate::exec::ExecOp;
 use crate::func::FuncOp;
 use crate::ir::{Block, Function, Module, Op, OpKind, Region, ValueDef};
 use crate::printer::print_op;
@@ -244,8 +248,22 @@ impl Verifier<'_> {
             }
         }
         let operand_types: Vec<&Type> = data.operands.iter().map(|&v| f.value_type(v)).collect();
-        let inferred = data.kind.infer_types(&operand_types, &data.attrs).map_err(|m| self.err(Some(op), m))?;
         let actual: Vec<&Type> = data.results.iter().map(|&v| f.value_type(v)).collect();
+        // `exec.tensor` and `exec.view` declare their buffer's type; any memref is well-formed.
+        let declared = matches!(data.kind, OpKind::Exec(ExecOp::Tensor | ExecOp::View));
+        let inferred = if declared {
+            if !actual[0].is_memref() {
+                return Err(
+                    self.err(Some(op), format!("'{}' must produce a memref, found {}", data.kind.name(), actual[0]))
+                );
+            }
+            actual.iter().map(|t| (*t).clone()).collect()
+        } else {
+            data.kind.infer_types(&operand_types, &data.attrs).map_err(|m| self.err(Some(op), m))?
+        };
+        if let OpKind::Exec(_) = data.kind {
+            crate::exec::verify_op(f, op).map_err(|m| self.err(Some(op), m))?;
+        }
         if inferred.iter().collect::<Vec<_>>() != actual {
             return Err(self.err(
                 Some(op),

@@ -259,12 +259,12 @@ fn invalid_dim() {
 }
 
 #[test]
-fn only_tensor_types_exist() {
+fn only_tensor_and_memref_types_exist() {
     check(
-        r#"func.func @f(%x: memref<4xf32>) {
+        r#"func.func @f(%x: vector<4xf32>) {
   "func.return"() : () -> ()
 }"#,
-        "1:18: expected a type (tensor<..>), found 'memref<4xf32>'",
+        "1:18: expected a type (tensor<..> or memref<..>), found 'vector<4xf32>'",
     );
 }
 

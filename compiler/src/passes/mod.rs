@@ -5,11 +5,14 @@
 pub mod autodiff;
 pub mod cse;
 pub mod dce;
+pub mod lower_exec;
+pub mod memory_plan;
 pub mod optimizer;
 
 use parc_dialects::pass::Pass;
 
 use crate::driver::CompileContext;
+use crate::mesh::Mesh;
 
 /// Every pass, in pipeline order.
 pub static PASSES: &[Pass<CompileContext>] = &[
@@ -27,9 +30,23 @@ pub static PASSES: &[Pass<CompileContext>] = &[
         help: "add @optimizer_step: gradient clipping, learning-rate schedule and the AdamW or SGD update",
         run: |m, ctx| optimizer::run(m, &ctx.spec.training),
     },
+    Pass {
+        name: "lower-exec",
+        help: "lower the step to the rank's exec program: kernels, fused elementwise ops, buffers",
+        run: |m, ctx| lower_exec::run(m, &ctx.spec.training),
+    },
+    Pass {
+        name: "memory-plan",
+        help: "assign every buffer a byte offset in the rank's arena (liveness, best-fit by size)",
+        run: |m, _| memory_plan::run(m),
+    },
 ];
 
-/// The passes `parc compile` runs, in order.
-pub fn pipeline() -> Vec<&'static Pass<CompileContext>> {
-    PASSES.iter().collect()
+/// Passes that turn the step into per-rank programs; they need every rank's share of the work,
+/// so they run only where one rank does all of it until the partitioner exists.
+pub const PROGRAM_PASSES: &[&str] = &["lower-exec", "memory-plan"];
+
+/// The passes `parc compile` runs for `mesh`, in order.
+pub fn pipeline(mesh: &Mesh) -> Vec<&'static Pass<CompileContext>> {
+    PASSES.iter().filter(|p| mesh.world_size() == 1 || !PROGRAM_PASSES.contains(&p.name)).collect()
 }

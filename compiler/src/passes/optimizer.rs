@@ -81,7 +81,8 @@ fn build(params: &[(String, Type)], t: &TrainingConfig) -> Result<Function, Buil
     func.set_name(step, "step");
 
     let mut b = Builder::at_entry(&mut func);
-    let mut grads: Vec<_> = args[n..2 * n].to_vec();
+    let grads: Vec<_> = args[n..2 * n].to_vec();
+    let mut clip = None;
     if let Some(max_norm) = t.grad_clip {
         // The global norm over every gradient, accumulated in f32.
         let mut total = None;
@@ -99,11 +100,7 @@ fn build(params: &[(String, Type)], t: &TrainingConfig) -> Result<Function, Buil
             b.named(total, "grad_sum_of_squares");
             let coef = b.clip_coef(total, max_norm)?;
             b.named(coef, "clip_coef");
-            for g in &mut grads {
-                let dtype = b.ty(*g).as_tensor().dtype;
-                let c = if dtype == DType::F32 { coef } else { b.cast(coef, dtype)? };
-                *g = b.mul(*g, c)?;
-            }
+            clip = Some(coef);
         }
     }
     let s = &t.schedule;
@@ -118,7 +115,16 @@ fn build(params: &[(String, Type)], t: &TrainingConfig) -> Result<Function, Buil
     let mut new_params = Vec::with_capacity(n);
     let mut new_states = vec![Vec::with_capacity(n); states.len()];
     for i in 0..n {
-        let (p, g) = (args[i], grads[i]);
+        let p = args[i];
+        // Each gradient is scaled right before its update, so one scaled copy is alive at a time.
+        let g = match clip {
+            Some(coef) => {
+                let dtype = b.ty(grads[i]).as_tensor().dtype;
+                let c = if dtype == DType::F32 { coef } else { b.cast(coef, dtype)? };
+                b.mul(grads[i], c)?
+            }
+            None => grads[i],
+        };
         let state: Vec<_> = (0..states.len()).map(|k| args[(2 + k) * n + i]).collect();
         let out = match t.optimizer {
             Optimizer::AdamW { beta1, beta2, eps, weight_decay, .. } => {

@@ -220,6 +220,9 @@ pub fn eval_function(func: &Function, args: &[Tensor]) -> Result<Vec<Tensor>, In
         }
         match data.kind {
             OpKind::Func(FuncOp::Return) => return Ok(inputs.into_iter().cloned().collect()),
+            OpKind::Exec(_) => {
+                return Err(op_error("exec ops run in the runtime, not in the graph interpreter".into()))
+            }
             OpKind::Graph(kind) => {
                 if !data.regions.is_empty() {
                     return Err(op_error("graph ops have no regions".into()));
