@@ -4,15 +4,18 @@
 #   bash scripts/test.sh
 #
 # Needs Rust (rustup, with the rustfmt and clippy components; they are added if
-# missing), gcc and python3 on Debian 12. mlir-opt (LLVM 22) is installed on
-# first use under .tools/ by scripts/install-mlir-opt.sh.
+# missing), gcc and python3 with pip on Debian 12. mlir-opt (LLVM 22) is installed on
+# first use under .tools/ by scripts/install-mlir-opt.sh, and NVRTC with the CUDA
+# headers (no GPU needed) by scripts/install-nvrtc.sh.
 #
 # Steps, stopping at the first failure:
 #   1. cargo fmt --check
 #   2. cargo clippy, warnings are errors
 #   3. install mlir-opt
-#   4. cargo test (integration tests dump IR under target/tmp)
-#   5. every dumped *.mlir file must parse with mlir-opt --allow-unregistered-dialect
+#   4. install NVRTC and the CUDA headers
+#   5. cargo test (integration tests dump IR under target/tmp; the NVRTC tests
+#      compile CUDA C for sm_80 and sm_90, and fail if NVRTC cannot be loaded)
+#   6. every dumped *.mlir file must parse with mlir-opt --allow-unregistered-dialect
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,6 +63,20 @@ mlir_opt=$(bash scripts/install-mlir-opt.sh)
 export PARC_MLIR_OPT=$mlir_opt
 PATH=$(dirname "$mlir_opt"):$PATH
 export PATH
+
+step "install NVRTC and the CUDA headers (scripts/install-nvrtc.sh)"
+nvrtc_env=$(bash scripts/install-nvrtc.sh)
+nvrtc_lib_dir=$(sed -n 's/^NVRTC_LIB_DIR=//p' <<<"$nvrtc_env")
+cuda_include_dir=$(sed -n 's/^CUDA_INCLUDE_DIR=//p' <<<"$nvrtc_env")
+[[ -n $nvrtc_lib_dir && -n $cuda_include_dir ]] ||
+    die "scripts/install-nvrtc.sh did not print NVRTC_LIB_DIR and CUDA_INCLUDE_DIR"
+# cudarc dlopens libnvrtc.so through the loader's path; the kernels' #includes
+# find the CUDA headers through PARC_CUDA_INCLUDE. NVRTC is installed now, so the
+# compile checks must run: a PARC_SKIP_NVRTC from the caller does not apply.
+LD_LIBRARY_PATH=$nvrtc_lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH
+export PARC_CUDA_INCLUDE=$cuda_include_dir
+unset PARC_SKIP_NVRTC
 
 # Integration tests write their IR dumps under CARGO_TARGET_TMPDIR, which is
 # <target dir>/tmp; start from an empty one so only this run's dumps are checked.

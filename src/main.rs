@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+
+mod commands;
 use parc_compiler::driver::{compile_file, write_artifacts, CompileError, CompileOptions};
 use parc_compiler::mesh::Mesh;
 use parc_compiler::passes::PASSES;
@@ -35,6 +37,88 @@ enum Command {
     /// Compile a model for a device mesh: validate, build the graph, run the passes, write OUT/.
     #[command(after_help = compile_help())]
     Compile(CompileArgs),
+    /// Train: compile MODEL.toml (or load a compiled OUT/) and run its rank programs on this machine.
+    #[command(after_help = LAUNCH_HELP)]
+    Launch(LaunchArgs),
+    /// Run one rank's program from a compiled OUT/ (the same as the `parc-rt` binary).
+    Run(RunArgs),
+    /// Show what a compiled OUT/ holds: the plan, each rank's program and memory.
+    Inspect(InspectArgs),
+}
+
+const LAUNCH_HELP: &str = "\
+Examples:
+  parc launch examples/gpt-tiny.toml --steps 200
+  parc compile examples/gpt-tiny.toml --mesh 1x1x1 -o out/ && parc launch out/ --steps 200 --json
+  parc launch examples/llama-tiny.toml --steps 50 --save final.safetensors
+  parc launch out/ --steps 100 --init final.safetensors --data tokens.bin --data-dtype u16
+
+Data: a flat file of little-endian token ids; sample k is tokens[k*(S+1) .. (k+1)*(S+1)] (inputs are
+its first S tokens, labels its last S). Without --data, a synthetic stream from the model's seed:
+repeated random patterns, so a falling loss means the model learns to copy.
+Weights: safetensors with the parameter names of docs/model-format.md.
+Today the runtime runs one rank (mesh 1x1x1) on the CPU.";
+
+#[derive(Args, Clone)]
+struct TrainArgs {
+    /// Number of training steps.
+    #[arg(long, default_value_t = 100)]
+    steps: u64,
+    /// Print one JSON object per step to stdout: {"step":…, "loss":…, "tokens_per_s":…}.
+    #[arg(long)]
+    json: bool,
+    /// Start from these weights (safetensors) instead of the seeded initialization.
+    #[arg(long, value_name = "W.safetensors")]
+    init: Option<PathBuf>,
+    /// Save the final weights (safetensors).
+    #[arg(long, value_name = "W.safetensors")]
+    save: Option<PathBuf>,
+    /// Train on this token file instead of the synthetic stream.
+    #[arg(long, value_name = "PATH")]
+    data: Option<PathBuf>,
+    /// Width of the token ids in --data.
+    #[arg(long, value_name = "u16|u32", default_value = "u32")]
+    data_dtype: String,
+    /// CPU threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Args)]
+struct LaunchArgs {
+    /// A model description (.toml) to compile first, or a directory written by `parc compile`.
+    target: PathBuf,
+    /// The device mesh when TARGET is a model file.
+    #[arg(long, default_value = "1x1x1", value_name = "MESH")]
+    mesh: String,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// A directory written by `parc compile`.
+    out: PathBuf,
+    /// The rank to run.
+    #[arg(long, default_value_t = 0)]
+    rank: usize,
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// A directory written by `parc compile`.
+    out: PathBuf,
+    /// Show this rank's program.
+    #[arg(long, default_value_t = 0)]
+    rank: usize,
+    /// Show the rank's memory by category.
+    #[arg(long)]
+    memory: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -86,6 +170,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Compile(args) => run_compile(args),
+        Command::Launch(args) => commands::launch(args.target, &args.mesh, &args.train),
+        Command::Run(args) => commands::run(&args.out, args.rank, &args.train),
+        Command::Inspect(args) => commands::inspect(&args.out, args.rank, args.memory, args.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,15 @@
 //! parc's runtime: it will load the per-rank programs that `parc compile` writes and execute them
 //! on a CPU or CUDA backend. It must never depend on the compiler crate, so that the `parc-rt`
-//! binary stays lean. Today it only knows the artifact layout.
+//! binary stays lean. Today it knows the artifact layout and compiles CUDA C with NVRTC ([`cuda`]).
+
+pub mod cpu;
+pub mod cuda;
+pub mod data;
+pub mod init;
+pub mod launch;
+pub mod program;
+pub mod train;
+pub mod weights;
 
 /// The file, inside a compiled output directory, that summarizes the plan.
 pub const PLAN_FILE: &str = "plan.json";

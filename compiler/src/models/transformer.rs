@@ -101,6 +101,7 @@ fn model_attrs(spec: &ModelSpec) -> AttrMap {
     let training = AttrMap::new()
         .with("global_batch", int(t.global_batch))
         .with("micro_batch", int(t.micro_batch))
+        .with("seed", Attr::Int(t.seed as i64))
         .with("precision", Attr::Str(if t.precision == Precision::Fp32 { "fp32" } else { "bf16" }.into()));
     AttrMap::new().with("parc.model", Attr::Dict(model)).with("parc.training", Attr::Dict(training))
 }

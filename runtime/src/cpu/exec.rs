@@ -1,0 +1,417 @@
+//! The CPU executor: runs a loaded [`Program`] on one arena. It owns the arena (allocated once,
+//! exactly `program.arena_bytes` bytes), dispatches each instruction to the kernel library or the
+//! GEMM, and records the highest byte any instruction touched, so tests can compare the measured
+//! peak with the static plan.
+//!
+//! Slices of the arena are handed out unchecked by the borrow checker: the loader has proven that
+//! every buffer lies inside the arena and that no instruction writes bytes it also reads (in-place
+//! optimizer updates aside, which take their operands mutably one by one).
+
+use parc_dialects::attr::AttrMap;
+use parc_dialects::exec::ExecOp;
+use parc_dialects::graph::normalize_axis;
+use parc_dialects::types::DType;
+use thiserror::Error;
+
+use crate::cpu::gemm::{sgemm_batched, Batch, Gemm, MatLayout, MatMut, MatRef, Par};
+use crate::cpu::kernels::{self as k, AdamwConfig, LrScheduleKind, ReduceKind, SgdConfig};
+use crate::program::{Buf, Instr, Program};
+
+/// An instruction failed.
+#[derive(Debug, Error)]
+pub enum ExecError {
+    #[error("in @{function}, instruction {index} ({op}): {message}")]
+    Instr { function: String, index: usize, op: String, message: String },
+    #[error("loading micro-batch {microbatch}: {message}")]
+    Data { microbatch: usize, message: String },
+}
+
+/// Where `exec.load_batch` gets its data: the runtime's data loader.
+pub trait BatchSource {
+    /// Fills `tokens` and `labels` (each `[micro_batch, seq_len]`) with micro-batch `microbatch` of
+    /// the current step.
+    fn load(&mut self, microbatch: usize, tokens: &mut [i32], labels: &mut [i32]) -> Result<(), String>;
+}
+
+/// The arena: 8-byte aligned storage of exactly the planned size.
+pub struct Arena {
+    words: Vec<u64>,
+    bytes: usize,
+    high_water: usize,
+}
+
+impl Arena {
+    /// A zeroed arena of `bytes` bytes.
+    pub fn new(bytes: usize) -> Self {
+        Arena { words: vec![0; bytes.div_ceil(8)], bytes, high_water: 0 }
+    }
+
+    /// Its size in bytes (what the rank allocates).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// The highest byte offset + 1 that any instruction or tensor access has touched.
+    pub fn high_water(&self) -> usize {
+        self.high_water
+    }
+
+    fn touch(&mut self, b: &Buf) {
+        self.high_water = self.high_water.max(b.offset + b.bytes());
+    }
+
+    /// The f32 elements of `b`.
+    pub fn f32(&self, b: &Buf) -> &[f32] {
+        self.slice::<f32>(b, DType::F32)
+    }
+
+    /// The f32 elements of `b`, writable.
+    pub fn f32_mut(&mut self, b: &Buf) -> &mut [f32] {
+        self.touch(b);
+        // SAFETY: as `slice_mut`; `&mut self` makes this the only live slice.
+        unsafe { self.slice_mut::<f32>(b, DType::F32) }
+    }
+
+    /// The i32 elements of `b`, writable.
+    pub fn i32_mut(&mut self, b: &Buf) -> &mut [i32] {
+        self.touch(b);
+        // SAFETY: as `slice_mut`; `&mut self` makes this the only live slice.
+        unsafe { self.slice_mut::<i32>(b, DType::I32) }
+    }
+
+    /// The i64 elements of `b`, writable.
+    pub fn i64_mut(&mut self, b: &Buf) -> &mut [i64] {
+        self.touch(b);
+        // SAFETY: as `slice_mut`; `&mut self` makes this the only live slice.
+        unsafe { self.slice_mut::<i64>(b, DType::I64) }
+    }
+
+    fn slice<T>(&self, b: &Buf, dtype: DType) -> &[T] {
+        assert_eq!(b.dtype, dtype, "buffer element type");
+        assert!(b.offset + b.bytes() <= self.bytes && b.offset % std::mem::align_of::<T>() == 0, "buffer in bounds");
+        // SAFETY: the range is inside the arena's allocation and aligned for T (checked above and
+        // by the loader); f32/i32/i64 have no invalid bit patterns.
+        unsafe { std::slice::from_raw_parts((self.words.as_ptr() as *const u8).add(b.offset) as *const T, b.len()) }
+    }
+
+    /// A mutable slice from a shared borrow: sound only while no other slice of the same bytes is
+    /// alive, which the loader's overlap check guarantees within one instruction. (This is the one
+    /// place the executor hands out several disjoint slices of one allocation at once.)
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice_mut<T>(&self, b: &Buf, dtype: DType) -> &mut [T] {
+        assert_eq!(b.dtype, dtype, "buffer element type");
+        assert!(b.offset + b.bytes() <= self.bytes && b.offset % std::mem::align_of::<T>() == 0, "buffer in bounds");
+        // SAFETY: in bounds and aligned (checked above); exclusivity is the caller's contract.
+        unsafe { std::slice::from_raw_parts_mut((self.words.as_ptr() as *mut u8).add(b.offset) as *mut T, b.len()) }
+    }
+}
+
+/// Runs a program's functions on its arena.
+pub struct Executor<'p> {
+    pub program: &'p Program,
+    pub arena: Arena,
+    par: Par,
+}
+
+impl<'p> Executor<'p> {
+    /// An executor with a zeroed arena of the planned size, using `threads` threads for GEMMs
+    /// (the kernels use rayon's pool).
+    pub fn new(program: &'p Program, threads: usize) -> Self {
+        let par = if threads > 1 { Par::Threads(threads) } else { Par::Seq };
+        Executor { program, arena: Arena::new(program.arena_bytes), par }
+    }
+
+    /// Runs function `index` (and the functions it calls).
+    pub fn run(&mut self, index: usize, data: &mut dyn BatchSource) -> Result<(), ExecError> {
+        let program = self.program;
+        for (i, instr) in program.functions[index].iter().enumerate() {
+            let fail = |message: String| ExecError::Instr {
+                function: program.function_names[index].clone(),
+                index: i,
+                op: describe(instr),
+                message,
+            };
+            match instr {
+                Instr::Call(f) => self.run(*f, data)?,
+                Instr::LoadBatch(mb) => {
+                    let tokens = program.tensor("tokens").ok_or_else(|| fail("no tokens tensor".into()))?.buf.clone();
+                    let labels = program.tensor("labels").ok_or_else(|| fail("no labels tensor".into()))?.buf.clone();
+                    self.arena.touch(&tokens);
+                    self.arena.touch(&labels);
+                    // SAFETY: tokens and labels are distinct persistent tensors (disjoint ranges).
+                    let (t, l) = unsafe {
+                        (
+                            self.arena.slice_mut::<i32>(&tokens, DType::I32),
+                            self.arena.slice_mut::<i32>(&labels, DType::I32),
+                        )
+                    };
+                    data.load(*mb, t, l).map_err(|message| ExecError::Data { microbatch: *mb, message })?;
+                }
+                Instr::Gemm { a, b, c, transpose_a, transpose_b, accumulate } => {
+                    self.gemm(a, b, c, *transpose_a, *transpose_b, *accumulate).map_err(fail)?
+                }
+                Instr::Elementwise { inputs, outputs, program, results, accumulate } => {
+                    for b in inputs.iter().chain(outputs) {
+                        self.arena.touch(b);
+                    }
+                    let shapes: Vec<&[usize]> = inputs.iter().map(|b| b.shape.as_slice()).collect();
+                    let ins: Vec<(&[f32], &[usize])> =
+                        inputs.iter().zip(shapes).map(|(b, s)| (self.arena.f32(b), s)).collect();
+                    // SAFETY: outputs are disjoint from inputs and from each other (loader check).
+                    let mut outs: Vec<&mut [f32]> =
+                        outputs.iter().map(|b| unsafe { self.arena.slice_mut::<f32>(b, DType::F32) }).collect();
+                    k::elementwise(program, results, &outputs[0].shape, &ins, &mut outs, *accumulate)
+                        .map_err(|e| fail(e.to_string()))?;
+                }
+                Instr::Kernel { op, operands, attrs } => {
+                    for b in operands {
+                        self.arena.touch(b);
+                    }
+                    self.kernel(*op, operands, attrs).map_err(fail)?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn gemm(&mut self, a: &Buf, b: &Buf, c: &Buf, ta: bool, tb: bool, acc: bool) -> Result<(), String> {
+        for x in [a, b, c] {
+            self.arena.touch(x);
+        }
+        let mat = |buf: &Buf, transposed: bool| {
+            let r = buf.shape.len();
+            let (rows, cols) = (buf.shape[r - 2], buf.shape[r - 1]);
+            let layout = MatLayout::row_major(cols);
+            if transposed {
+                (cols, rows, layout.t())
+            } else {
+                (rows, cols, layout)
+            }
+        };
+        let (m, kk, la) = mat(a, ta);
+        let (_, n, lb) = mat(b, tb);
+        let beta = if acc { 1.0 } else { 0.0 };
+        let (ar, br, cr) = (a.shape.len(), b.shape.len(), c.shape.len());
+        // A weight shared by all rows (a linear layer): one GEMM over every row of A.
+        if br == 2 && !ta && ar > 2 {
+            let rows: usize = a.shape[..ar - 1].iter().product();
+            return self.gemm_call(
+                &Gemm::new(rows, n, kk).beta(beta),
+                &Batch { count: 1, a_stride: 0, b_stride: 0, c_stride: 0 },
+                a,
+                la,
+                0,
+                b,
+                lb,
+                0,
+                c,
+                0,
+            );
+        }
+        // Batch dims broadcast: loop over all but the innermost batch dim, batch that one.
+        let batch_shape = &c.shape[..cr - 2];
+        let (a_batch, b_batch) = (&a.shape[..ar - 2], &b.shape[..br - 2]);
+        let strides = |shape: &[usize], mat: usize| -> Vec<usize> {
+            // Element strides of a batch dims, aligned to the output's batch dims (0 where broadcast).
+            let mut s = vec![0; batch_shape.len()];
+            let mut acc_stride = mat;
+            for (i, &d) in shape.iter().enumerate().rev() {
+                let j = batch_shape.len() - shape.len() + i;
+                s[j] = if d == 1 { 0 } else { acc_stride };
+                acc_stride *= d;
+            }
+            s
+        };
+        let (sa, sb) = (strides(a_batch, m * kk), strides(b_batch, kk * n));
+        let sc = strides(batch_shape, m * n);
+        let gemm = Gemm::new(m, n, kk).beta(beta);
+        if batch_shape.is_empty() {
+            return self.gemm_call(
+                &gemm,
+                &Batch { count: 1, a_stride: 0, b_stride: 0, c_stride: 0 },
+                a,
+                la,
+                0,
+                b,
+                lb,
+                0,
+                c,
+                0,
+            );
+        }
+        let last = batch_shape.len() - 1;
+        let inner = Batch { count: batch_shape[last], a_stride: sa[last], b_stride: sb[last], c_stride: sc[last] };
+        let outer: usize = batch_shape[..last].iter().product();
+        for o in 0..outer {
+            // Offsets of outer batch index `o` in each operand.
+            let (mut rem, mut oa, mut ob, mut oc) = (o, 0, 0, 0);
+            for d in (0..last).rev() {
+                let i = rem % batch_shape[d];
+                rem /= batch_shape[d];
+                oa += i * sa[d];
+                ob += i * sb[d];
+                oc += i * sc[d];
+            }
+            self.gemm_call(&gemm, &inner, a, la, oa, b, lb, ob, c, oc)?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn gemm_call(
+        &mut self,
+        gemm: &Gemm,
+        batch: &Batch,
+        a: &Buf,
+        la: MatLayout,
+        oa: usize,
+        b: &Buf,
+        lb: MatLayout,
+        ob: usize,
+        c: &Buf,
+        oc: usize,
+    ) -> Result<(), String> {
+        let (av, bv) = (self.arena.f32(a), self.arena.f32(b));
+        // SAFETY: c is disjoint from a and b (loader check).
+        let cv = unsafe { self.arena.slice_mut::<f32>(c, DType::F32) };
+        let n = gemm.n;
+        sgemm_batched(
+            gemm,
+            batch,
+            MatRef::new(av, la.at(oa)),
+            MatRef::new(bv, lb.at(ob)),
+            MatMut::new(cv, MatLayout::row_major(n).at(oc)),
+            self.par,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    fn kernel(&mut self, op: ExecOp, o: &[Buf], attrs: &AttrMap) -> Result<(), String> {
+        let acc = attrs.flag("accumulate");
+        let last = |b: &Buf| *b.shape.last().unwrap_or(&1);
+        let prefix = |b: &Buf, dims: usize| b.shape[..b.shape.len().saturating_sub(dims)].iter().product::<usize>();
+        let f = |attr: &str| attrs.float(attr).ok_or_else(|| format!("missing attribute {attr}"));
+        let axes = |b: &Buf| -> Result<Vec<usize>, String> {
+            attrs.ints("axes").unwrap_or_default().iter().map(|&a| normalize_axis(a, b.shape.len())).collect()
+        };
+        let ar = &self.arena;
+        // SAFETY (every `w`): the written operand is disjoint from all others (loader check), and
+        // each is written through one slice only.
+        let w = |b: &Buf| unsafe { ar.slice_mut::<f32>(b, DType::F32) };
+        let ids = |b: &Buf| ar.slice::<i32>(b, DType::I32);
+        let r = |b: &Buf| ar.f32(b);
+        let res = match op {
+            ExecOp::Embedding => k::embedding(r(&o[0]), o[0].shape[0], o[0].shape[1], ids(&o[1]), w(&o[2]), acc),
+            ExecOp::EmbeddingGrad => {
+                k::embedding_grad(ids(&o[0]), r(&o[1]), o[2].shape[0], o[2].shape[1], w(&o[2]), acc)
+            }
+            ExecOp::Softmax => {
+                let causal = attrs.flag("causal");
+                let (outer, q) =
+                    if causal { (prefix(&o[0], 2), o[0].shape[o[0].shape.len() - 2]) } else { (prefix(&o[0], 1), 1) };
+                k::softmax(r(&o[0]), outer, q, last(&o[0]), causal, w(&o[1]))
+            }
+            ExecOp::SoftmaxGrad => k::softmax_grad(r(&o[0]), r(&o[1]), last(&o[0]), w(&o[2]), acc),
+            ExecOp::LayerNorm => k::layer_norm(r(&o[0]), r(&o[1]), r(&o[2]), last(&o[0]), f("eps")? as f32, w(&o[3])),
+            ExecOp::LayerNormGrad => k::layer_norm_grad(
+                r(&o[0]),
+                r(&o[1]),
+                r(&o[2]),
+                last(&o[0]),
+                f("eps")? as f32,
+                w(&o[3]),
+                w(&o[4]),
+                w(&o[5]),
+                acc,
+            ),
+            ExecOp::RmsNorm => k::rms_norm(r(&o[0]), r(&o[1]), last(&o[0]), f("eps")? as f32, w(&o[2])),
+            ExecOp::RmsNormGrad => {
+                k::rms_norm_grad(r(&o[0]), r(&o[1]), r(&o[2]), last(&o[0]), f("eps")? as f32, w(&o[3]), w(&o[4]), acc)
+            }
+            ExecOp::Rope => {
+                let s = &o[0].shape;
+                let n = s.len();
+                k::rope(
+                    r(&o[0]),
+                    prefix(&o[0], 3),
+                    s[n - 3],
+                    s[n - 2],
+                    s[n - 1],
+                    f("theta")?,
+                    attrs.flag("inverse"),
+                    w(&o[1]),
+                )
+            }
+            ExecOp::CrossEntropy => k::cross_entropy(r(&o[0]), ids(&o[1]), last(&o[0]), w(&o[2]), acc),
+            ExecOp::CrossEntropyGrad => {
+                k::cross_entropy_grad(r(&o[0]), ids(&o[1]), r(&o[2]), last(&o[0]), w(&o[3]), acc)
+            }
+            ExecOp::Reduce => {
+                let kind = match attrs.str("kind") {
+                    Some("sum") => ReduceKind::Sum,
+                    Some("mean") => ReduceKind::Mean,
+                    _ => ReduceKind::Max,
+                };
+                k::reduce(kind, r(&o[0]), &o[0].shape, &axes(&o[0])?, w(&o[1]), acc)
+            }
+            ExecOp::ReduceMaxGrad => {
+                k::reduce_max_grad(r(&o[0]), r(&o[1]), r(&o[2]), &o[0].shape, &axes(&o[0])?, w(&o[3]), acc)
+            }
+            ExecOp::Copy => {
+                let perm: Vec<usize> = attrs.ints("perm").unwrap_or_default().iter().map(|&p| p as usize).collect();
+                k::transpose(r(&o[0]), &o[0].shape, &perm, w(&o[1]))
+            }
+            ExecOp::Slice | ExecOp::Insert => {
+                let big = if op == ExecOp::Slice { &o[0] } else { &o[1] };
+                let axis = normalize_axis(attrs.int("axis").unwrap_or(0), big.shape.len())?;
+                let start = attrs.int("start").unwrap_or(0) as usize;
+                if op == ExecOp::Slice {
+                    k::slice(r(&o[0]), &o[0].shape, axis, start, o[1].shape[axis], w(&o[1]))
+                } else {
+                    k::insert(r(&o[0]), &o[1].shape, axis, start, w(&o[1]))
+                }
+            }
+            ExecOp::Fill => k::fill(w(&o[0]), f("value")? as f32),
+            ExecOp::LrSchedule => {
+                // SAFETY: step and lr are distinct tensors.
+                let step = ar.slice::<i64>(&o[0], DType::I64)[0];
+                let kind =
+                    if attrs.str("kind") == Some("cosine") { LrScheduleKind::Cosine } else { LrScheduleKind::Constant };
+                let warmup = attrs.int("warmup_steps").unwrap_or(0);
+                let decay = attrs.int("decay_steps").unwrap_or(0);
+                w(&o[1])[0] = k::lr_schedule(step, kind, f("lr")?, f("min_lr")?, warmup, decay);
+                Ok(())
+            }
+            ExecOp::ClipCoef => {
+                w(&o[1])[0] = k::clip_coef(r(&o[0])[0], f("max_norm")?);
+                Ok(())
+            }
+            ExecOp::Adamw => {
+                let config = AdamwConfig {
+                    beta1: f("beta1")?,
+                    beta2: f("beta2")?,
+                    eps: f("eps")?,
+                    weight_decay: f("weight_decay")?,
+                };
+                let (lr, step) = (r(&o[4])[0], ar.slice::<i64>(&o[5], DType::I64)[0]);
+                k::adamw(w(&o[0]), r(&o[1]), w(&o[2]), w(&o[3]), lr, step, &config)
+            }
+            ExecOp::Sgd => {
+                let config = SgdConfig { momentum: f("momentum")?, weight_decay: f("weight_decay")? };
+                k::sgd(w(&o[0]), r(&o[1]), w(&o[2]), r(&o[3])[0], &config)
+            }
+            other => return Err(format!("'{}' is not a kernel", other.name())),
+        };
+        res.map_err(|e| e.to_string())
+    }
+}
+
+fn describe(instr: &Instr) -> String {
+    match instr {
+        Instr::Gemm { .. } => "exec.gemm".into(),
+        Instr::Elementwise { .. } => "exec.elementwise".into(),
+        Instr::Kernel { op, .. } => op.name().into(),
+        Instr::Call(_) => "exec.call".into(),
+        Instr::LoadBatch(_) => "exec.load_batch".into(),
+    }
+}

@@ -1,0 +1,183 @@
+//! Training with a loaded program: weights are initialized from the seed (or loaded from a
+//! safetensors file), every step writes the step number, runs `@train_step` — which loads each
+//! micro-batch from the data source, runs forward and backward, accumulates gradients and updates
+//! the parameters — and reads the step's loss. Both `parc launch` and the lean `parc-rt` binary
+//! drive training through [`Trainer`].
+//!
+//! What a program needs from outside — sequence length, vocabulary, batch sizes and seed — comes
+//! from its own module attributes (`parc.model`, `parc.training`), so a program directory is
+//! self-contained.
+
+use std::time::Instant;
+
+use parc_dialects::attr::Attr;
+use thiserror::Error;
+
+use crate::cpu::exec::{BatchSource, ExecError, Executor};
+use crate::data::{DataError, TokenData};
+use crate::init::default_init;
+use crate::program::{Program, Role};
+use crate::weights::{self, WeightsError};
+
+/// Training failed.
+#[derive(Debug, Error)]
+pub enum TrainError {
+    #[error("{0}")]
+    Program(String),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+}
+
+/// The model and batch facts a program carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgramInfo {
+    pub name: String,
+    pub seq_len: usize,
+    pub vocab: usize,
+    pub layers: usize,
+    pub global_batch: usize,
+    pub micro_batch: usize,
+    pub seed: u64,
+}
+
+impl ProgramInfo {
+    /// Reads the facts from the program's module attributes.
+    pub fn of(program: &Program) -> Result<Self, TrainError> {
+        let dict = |key: &str| match program.attrs.get(key) {
+            Some(Attr::Dict(d)) => Ok(d.clone()),
+            _ => Err(TrainError::Program(format!(
+                "the program has no {key} attribute (was it written by parc compile?)"
+            ))),
+        };
+        let (model, training) = (dict("parc.model")?, dict("parc.training")?);
+        let int = |d: &parc_dialects::AttrMap, k: &str| {
+            d.int(k).filter(|&v| v >= 0).ok_or_else(|| TrainError::Program(format!("the program does not say its {k}")))
+        };
+        Ok(ProgramInfo {
+            name: model.str("name").unwrap_or("model").to_string(),
+            seq_len: int(&model, "seq_len")? as usize,
+            vocab: int(&model, "vocab")? as usize,
+            layers: int(&model, "layers")? as usize,
+            global_batch: int(&training, "global_batch")? as usize,
+            micro_batch: int(&training, "micro_batch")? as usize,
+            seed: int(&training, "seed")? as u64,
+        })
+    }
+}
+
+/// What one step reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepReport {
+    /// 1-based step number.
+    pub step: u64,
+    /// Mean token cross-entropy over the step's global batch.
+    pub loss: f32,
+    /// Tokens processed by the step.
+    pub tokens: usize,
+    pub seconds: f64,
+}
+
+struct Feed<'d> {
+    data: &'d TokenData,
+    step: u64,
+    info: &'d ProgramInfo,
+}
+
+impl BatchSource for Feed<'_> {
+    fn load(&mut self, microbatch: usize, tokens: &mut [i32], labels: &mut [i32]) -> Result<(), String> {
+        let i = &self.info;
+        // One rank today: dp rank 0 of 1.
+        self.data
+            .microbatch(self.step, 0, 1, i.global_batch, i.micro_batch, microbatch, tokens, labels)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A program, its arena and its data: one training run on one rank.
+pub struct Trainer<'p> {
+    pub exec: Executor<'p>,
+    pub info: ProgramInfo,
+    data: TokenData,
+    /// Steps completed.
+    pub steps_done: u64,
+    train_step: usize,
+}
+
+impl<'p> Trainer<'p> {
+    /// A trainer with parameters initialized from the program's seed and zero optimizer state.
+    pub fn new(program: &'p Program, data: Option<TokenData>, threads: usize) -> Result<Self, TrainError> {
+        let info = ProgramInfo::of(program)?;
+        let train_step = program
+            .function("train_step")
+            .ok_or_else(|| TrainError::Program("the program has no @train_step function".into()))?;
+        let data = data.unwrap_or_else(|| TokenData::synthetic(info.seed, info.seq_len, info.vocab));
+        if data.seq_len() != info.seq_len || data.vocab() != info.vocab {
+            return Err(TrainError::Program(format!(
+                "the data has seq_len {} and vocab {}, the model {} and {}",
+                data.seq_len(),
+                data.vocab(),
+                info.seq_len,
+                info.vocab
+            )));
+        }
+        let mut exec = Executor::new(program, threads);
+        for t in program.tensors.iter().filter(|t| t.role == Role::Param) {
+            let values = default_init(info.seed, &t.name, &t.buf.shape, info.layers);
+            exec.arena.f32_mut(&t.buf).copy_from_slice(&values);
+        }
+        Ok(Trainer { exec, info, data, steps_done: 0, train_step })
+    }
+
+    /// The parameters as (name, shape, values), in table order.
+    pub fn params(&self) -> Vec<(&str, &[usize], &[f32])> {
+        self.exec
+            .program
+            .tensors
+            .iter()
+            .filter(|t| t.role == Role::Param)
+            .map(|t| (t.name.as_str(), t.buf.shape.as_slice(), self.exec.arena.f32(&t.buf)))
+            .collect()
+    }
+
+    /// Replaces the parameters by those in a safetensors file (every parameter, exact shapes).
+    pub fn load_params(&mut self, path: &std::path::Path) -> Result<(), TrainError> {
+        let loaded = weights::load(path)?;
+        let params: Vec<_> = self.exec.program.tensors.iter().filter(|t| t.role == Role::Param).cloned().collect();
+        let expected: Vec<(&str, &[usize])> =
+            params.iter().map(|t| (t.name.as_str(), t.buf.shape.as_slice())).collect();
+        weights::check_against(&loaded, &expected)?;
+        for t in &params {
+            self.exec.arena.f32_mut(&t.buf).copy_from_slice(&loaded[&t.name].1);
+        }
+        Ok(())
+    }
+
+    /// Writes the parameters to a safetensors file.
+    pub fn save_params(&self, path: &std::path::Path) -> Result<(), TrainError> {
+        Ok(weights::save(path, &self.params())?)
+    }
+
+    /// Runs one training step.
+    pub fn step(&mut self) -> Result<StepReport, TrainError> {
+        let started = Instant::now();
+        let step = self.steps_done + 1;
+        let program = self.exec.program;
+        let step_buf = program.tensor("step").ok_or_else(|| TrainError::Program("no step tensor".into()))?.buf.clone();
+        self.exec.arena.i64_mut(&step_buf)[0] = step as i64;
+        let mut feed = Feed { data: &self.data, step: self.steps_done, info: &self.info };
+        self.exec.run(self.train_step, &mut feed)?;
+        let loss_buf = program.tensor("loss").ok_or_else(|| TrainError::Program("no loss tensor".into()))?.buf.clone();
+        let loss = self.exec.arena.f32(&loss_buf)[0];
+        self.steps_done = step;
+        Ok(StepReport {
+            step,
+            loss,
+            tokens: self.info.global_batch * self.info.seq_len,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+}
