@@ -23,8 +23,22 @@ fn user(message: impl Into<String>, help: impl Into<String>) -> CompileError {
 fn train_error(e: TrainError) -> CompileError {
     match e {
         TrainError::Exec(ExecError::Instr { .. }) => CompileError::Internal(e.to_string()),
-        other => CompileError::User(Diagnostic::new(other.to_string())),
+        other => {
+            let d = Diagnostic::new(other.to_string());
+            CompileError::User(match parc_runtime::train::help_for(&other) {
+                Some(help) => d.with_help(help),
+                None => d,
+            })
+        }
     }
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe (`parc inspect --json | head`) is not an
+/// error worth a panic.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
 }
 
 fn options(args: &TrainArgs) -> Result<LaunchOptions, CompileError> {
@@ -169,11 +183,18 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), 
             "memory": plan["programs"]["memory"],
             "note": plan["programs"]["note"],
         });
-        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CompileError::Internal(e.to_string()))?);
+        print_stdout(&serde_json::to_string_pretty(&report).map_err(|e| CompileError::Internal(e.to_string()))?);
         return Ok(());
     }
+    let mut out = String::new();
+    macro_rules! outln {
+        ($o:ident, $($t:tt)*) => {{
+            use std::fmt::Write as _;
+            let _ = writeln!($o, $($t)*);
+        }};
+    }
     let m = &plan["model"];
-    println!(
+    outln!(out, 
         "model     {} ({} layers, hidden {}, {} heads, vocab {})",
         m["name"].as_str().unwrap_or("?"),
         m["layers"],
@@ -181,31 +202,31 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), 
         m["heads"],
         m["vocab"]
     );
-    println!(
+    outln!(out, 
         "params    {} ({} bytes as {})",
         plan["parameters"]["count"],
         plan["parameters"]["bytes"],
         plan["parameters"]["dtype"].as_str().unwrap_or("?")
     );
     let mesh = &plan["mesh"];
-    println!(
+    outln!(out, 
         "mesh      dp={} pp={} tp={} ep={} ({} ranks)",
         mesh["dp"], mesh["pp"], mesh["tp"], mesh["ep"], mesh["world_size"]
     );
     match &program {
-        None => println!("programs  none: {}", plan["programs"]["note"].as_str().unwrap_or("")),
+        None => outln!(out, "programs  none: {}", plan["programs"]["note"].as_str().unwrap_or("")),
         Some(p) => {
-            println!("rank {rank}    rank-{rank:04}.mlir");
+            outln!(out, "rank {rank}    rank-{rank:04}.mlir");
             for (name, n) in &functions {
-                println!("  @{name:<18} {n} instructions");
+                outln!(out, "  @{name:<18} {n} instructions");
             }
-            println!("  by kind:");
+            outln!(out, "  by kind:");
             for (kind, n) in &counts {
-                println!("    {kind:<24} {n}");
+                outln!(out, "    {kind:<24} {n}");
             }
             if memory {
                 let mem = &plan["programs"]["memory"];
-                println!("memory (rank {rank}, exact, from the static plan):");
+                outln!(out, "memory (rank {rank}, exact, from the static plan):");
                 for key in [
                     "parameters",
                     "gradients",
@@ -218,12 +239,13 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), 
                     "peak",
                 ] {
                     let bytes = mem[key].as_u64().unwrap_or(0);
-                    println!("  {key:<16} {bytes:>14} bytes  {:>10}", human_bytes(bytes));
+                    outln!(out, "  {key:<16} {bytes:>14} bytes  {:>10}", human_bytes(bytes));
                 }
-                println!("  the arena the runtime allocates: {} bytes", p.arena_bytes);
+                outln!(out, "  the arena the runtime allocates: {} bytes", p.arena_bytes);
             }
         }
     }
+    print_stdout(out.trim_end());
     Ok(())
 }
 

@@ -49,6 +49,18 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.steps == 0 {
+        eprintln!("error: --steps 0: nothing to run\n  help: ask for at least one step");
+        return ExitCode::from(2);
+    }
+    if !args.out.is_dir() {
+        eprintln!(
+            "error: {} is not a directory written by parc compile\n  help: compile first: parc compile MODEL.toml --mesh 1x1x1 -o {}",
+            args.out.display(),
+            args.out.display()
+        );
+        return ExitCode::from(2);
+    }
     let path = args.out.join(format!("rank-{:04}.mlir", args.rank));
     if !path.exists() {
         eprintln!(
@@ -99,6 +111,9 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
+            if let Some(help) = parc_runtime::train::help_for(&e) {
+                eprintln!("  help: {help}");
+            }
             ExitCode::from(2)
         }
     }

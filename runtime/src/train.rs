@@ -32,6 +32,19 @@ pub enum TrainError {
     Weights(#[from] WeightsError),
 }
 
+/// How to fix a training error caused by the user's input, when there is a standard fix.
+pub fn help_for(e: &TrainError) -> Option<&'static str> {
+    match e {
+        TrainError::Data(_) => Some(
+            "--data takes a flat file of little-endian token ids (u32, or u16 with --data-dtype u16), all below the model's vocab, holding at least seq_len + 1 tokens",
+        ),
+        TrainError::Weights(_) => {
+            Some("--init takes a safetensors file of this model's parameters, e.g. one written by parc launch --save")
+        }
+        _ => None,
+    }
+}
+
 /// The model and batch facts a program carries.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProgramInfo {

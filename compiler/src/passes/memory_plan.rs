@@ -173,20 +173,27 @@ fn plan_function(func: &Function) -> Result<FunctionPlan, String> {
         offsets.insert(it.view, offset);
         size = size.max(offset + align(it.bytes));
     }
-    // Live bytes at each op; the peak split into activations and temporaries.
-    let (mut activations_at_peak, mut temporaries_at_peak, mut peak) = (0, 0, 0);
-    for t in 0..ops.len() {
-        let (mut act, mut tmp) = (0, 0);
-        for it in intervals.iter().filter(|it| it.start <= t && t <= it.end) {
-            let saved = boundary.is_some_and(|b| it.start <= b && b < it.end);
-            if saved {
-                act += align(it.bytes);
-            } else {
-                tmp += align(it.bytes);
+    // Live bytes after each op (a sweep over start/end events); the peak split into activations
+    // (buffers live across the forward/backward boundary) and temporaries.
+    let mut events: Vec<(usize, bool, u64, bool)> = Vec::with_capacity(2 * intervals.len());
+    for it in &intervals {
+        let saved = boundary.is_some_and(|b| it.start <= b && b < it.end);
+        // Starts sort before ends at the same op: both buffers are live during that op.
+        events.push((it.start, false, align(it.bytes), saved));
+        events.push((it.end, true, align(it.bytes), saved));
+    }
+    events.sort_unstable_by_key(|&(t, is_end, _, _)| (t, is_end));
+    let (mut act, mut tmp) = (0u64, 0u64);
+    let (mut activations_at_peak, mut temporaries_at_peak) = (0u64, 0u64);
+    for (_, is_end, bytes, saved) in events {
+        let slot = if saved { &mut act } else { &mut tmp };
+        if is_end {
+            *slot -= bytes;
+        } else {
+            *slot += bytes;
+            if act + tmp > activations_at_peak + temporaries_at_peak {
+                (activations_at_peak, temporaries_at_peak) = (act, tmp);
             }
-        }
-        if act + tmp > peak {
-            (peak, activations_at_peak, temporaries_at_peak) = (act + tmp, act, tmp);
         }
     }
     Ok(FunctionPlan { offsets, size, activations_at_peak, temporaries_at_peak })
