@@ -194,7 +194,8 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), 
         }};
     }
     let m = &plan["model"];
-    outln!(out, 
+    outln!(
+        out,
         "model     {} ({} layers, hidden {}, {} heads, vocab {})",
         m["name"].as_str().unwrap_or("?"),
         m["layers"],
@@ -202,16 +203,22 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), 
         m["heads"],
         m["vocab"]
     );
-    outln!(out, 
+    outln!(
+        out,
         "params    {} ({} bytes as {})",
         plan["parameters"]["count"],
         plan["parameters"]["bytes"],
         plan["parameters"]["dtype"].as_str().unwrap_or("?")
     );
     let mesh = &plan["mesh"];
-    outln!(out, 
+    outln!(
+        out,
         "mesh      dp={} pp={} tp={} ep={} ({} ranks)",
-        mesh["dp"], mesh["pp"], mesh["tp"], mesh["ep"], mesh["world_size"]
+        mesh["dp"],
+        mesh["pp"],
+        mesh["tp"],
+        mesh["ep"],
+        mesh["world_size"]
     );
     match &program {
         None => outln!(out, "programs  none: {}", plan["programs"]["note"].as_str().unwrap_or("")),

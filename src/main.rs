@@ -211,7 +211,10 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
     let output = compile_file(&args.model, &opts)?;
     write_artifacts(&args.out, &output)?;
     for dump in output.report.dumps.iter().filter(|d| d.print) {
-        commands::print_stdout(&format!("// -----// IR Dump After {} ({}) //----- //\n{}", dump.stage, dump.file_name, dump.text));
+        commands::print_stdout(&format!(
+            "// -----// IR Dump After {} ({}) //----- //\n{}",
+            dump.stage, dump.file_name, dump.text
+        ));
     }
     if args.timings {
         eprintln!("{:<16} {:>12} {:>12}", "stage", "run", "verify");
