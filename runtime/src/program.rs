@@ -67,14 +67,7 @@ impl Buf {
 }
 
 /// Role of a persistent tensor (as written in `exec.tensors`).
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Role {
-    Param,
-    Grad,
-    State,
-    Input,
-    Output,
-}
+pub use parc_dialects::exec::TensorRole as Role;
 
 /// One entry of the persistent-tensor table.
 #[derive(Clone, Debug)]
@@ -151,14 +144,10 @@ impl Program {
         for e in entries {
             let Attr::Dict(d) = e else { return Err(invalid("exec.tensors entries must be dictionaries")) };
             let name = d.str("name").ok_or_else(|| invalid("a tensor without a name"))?.to_string();
-            let role = match d.str("role") {
-                Some("param") => Role::Param,
-                Some("grad") => Role::Grad,
-                Some("state") => Role::State,
-                Some("input") => Role::Input,
-                Some("output") => Role::Output,
-                other => return Err(invalid(format!("tensor {name}: unknown role {other:?}"))),
-            };
+            let role = d
+                .str("role")
+                .and_then(Role::from_name)
+                .ok_or_else(|| invalid(format!("tensor {name}: unknown role {:?}", d.str("role"))))?;
             let shape: Vec<usize> = d
                 .ints("shape")
                 .ok_or_else(|| invalid(format!("tensor {name}: no shape")))?

@@ -28,7 +28,7 @@ use std::collections::{HashMap, HashSet};
 
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::Builder;
-use parc_dialects::exec::{is_scalar_op, ExecOp};
+use parc_dialects::exec::{is_scalar_op, ExecOp, TensorRole as Role};
 
 use parc_dialects::graph::GraphOp;
 use parc_dialects::ir::{Function, Module, Op, OpKind, Value};
@@ -40,29 +40,6 @@ use crate::passes::optimizer::{state_names, OPTIMIZER_STEP};
 
 /// The step function the runtime calls once per training step.
 pub const TRAIN_STEP: &str = "train_step";
-
-/// Role of a persistent tensor.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Role {
-    Param,
-    Grad,
-    State,
-    Input,
-    Output,
-}
-
-impl Role {
-    /// The name used in `exec.tensors`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Param => "param",
-            Role::Grad => "grad",
-            Role::State => "state",
-            Role::Input => "input",
-            Role::Output => "output",
-        }
-    }
-}
 
 /// One persistent tensor.
 #[derive(Clone, Debug)]

@@ -73,6 +73,38 @@ dialect_ops! {
     }
 }
 
+/// The role of a persistent tensor in the module's `exec.tensors` table.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TensorRole {
+    Param,
+    Grad,
+    State,
+    Input,
+    Output,
+}
+
+impl TensorRole {
+    /// Every role, in the order of the table's categories.
+    pub const ALL: [TensorRole; 5] =
+        [TensorRole::Param, TensorRole::Grad, TensorRole::State, TensorRole::Input, TensorRole::Output];
+
+    /// The name written in `exec.tensors` (`role = "param"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TensorRole::Param => "param",
+            TensorRole::Grad => "grad",
+            TensorRole::State => "state",
+            TensorRole::Input => "input",
+            TensorRole::Output => "output",
+        }
+    }
+
+    /// The role written as `name`.
+    pub fn from_name(name: &str) -> Option<TensorRole> {
+        TensorRole::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
+
 const ACC: crate::signature::AttrSpec = opt("accumulate", AttrKind::Bool);
 
 impl ExecOp {
