@@ -1,6 +1,8 @@
 //! Benchmark of the compiler's front half on GPT-3 175B: reading model.toml, building the
 //! forward graph, verifying it, printing it, parsing the text back, and the whole `compile`
-//! pipeline (frontend + passes + verification, nothing written). Also the same build for 12 to 96
+//! pipeline (frontend + passes + verification, nothing written): at 8x4x2 (graph passes only, no
+//! partitioner yet) and at 1x1x1 down to the rank program (autodiff, optimizer, lowering, memory
+//! plan). Also the same build for 12 to 96
 //! layers, to show that time and graph size grow linearly with depth.
 //!
 //! Run: `cargo bench --bench frontend` (release profile). Prints the median, min and max of 21
@@ -61,6 +63,15 @@ fn main() {
     measure("compile pipeline (8x4x2, verify each, no dumps)", || {
         compile_spec(spec.clone(), &opts, Instant::now()).map(|o| o.plan.parameters.count)
     });
+    // One rank: the whole pipeline down to the rank program and its memory plan.
+    for verify_each in [true, false] {
+        let opts = CompileOptions {
+            mesh: Mesh::SINGLE,
+            pipeline: PipelineOptions { verify_each, dump_all: false, ..Default::default() },
+        };
+        let name = format!("compile to the rank program (1x1x1, verify {})", if verify_each { "each" } else { "at end" });
+        measure(&name, || compile_spec(spec.clone(), &opts, Instant::now()).map(|o| o.plan.parameters.count));
+    }
 
     println!("\nscaling with depth (build + verify):");
     for layers in [12, 24, 48, 96] {
