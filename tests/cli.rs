@@ -205,7 +205,7 @@ fn check_compile(m: &Hyper, mesh: &str, degrees: (u64, u64, u64), dir_name: &str
 
     // One rank gets its program; larger meshes wait for the partitioner (plan.json says so).
     let single = Mesh::parse(mesh).expect("a valid mesh").world_size() == 1;
-    let top: &[&str] = if single { &["ir", "plan.json", "rank-0000.mlir"] } else { &["ir", "plan.json"] };
+    let top: &[&str] = if single { &["ir", "kernels", "plan.json", "rank-0000.mlir"] } else { &["ir", "plan.json"] };
     assert_eq!(file_names(&out), top);
     assert_eq!(file_names(&out.join("ir")), expected_dumps(mesh));
     for name in expected_dumps(mesh) {

@@ -149,6 +149,12 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
         std::fs::write(&path, text).map_err(|e| io("write", &path, e))?;
         written.push(path);
     }
+    // The kernels of the rank program as CUDA C, replacing those of an earlier run.
+    written.extend(crate::codegen::write_kernels(
+        &out_dir.join("kernels"),
+        &output.module,
+        output.plan.programs.generated,
+    )?);
     let plan_path = out_dir.join("plan.json");
     let mut json = serde_json::to_string_pretty(&output.plan).map_err(|e| CompileError::Internal(e.to_string()))?;
     json.push('\n');

@@ -1,0 +1,351 @@
+//! Row-wise library kernels over the last dim: softmax (causal too), softmax_grad, layer_norm,
+//! rms_norm, their gradients, cross_entropy and cross_entropy_grad. One block per row (rows
+//! beyond the grid loop), the threads stride over the row, and row statistics come from the
+//! deterministic block reductions of the prelude; they accumulate in f32 as the CPU backend does.
+//!
+//! The norm gradients also sum `dweight` (and `dbias`) over all rows. Without atomics: the rows
+//! are cut into a fixed number of row blocks, block `b` of the first launch keeps its f64 partial
+//! sums in `scratch[b][..]` (each column owned by one thread, added row by row), and a second
+//! launch adds the blocks' partials in block order, one thread per column. The partition depends
+//! only on the shape, so the result does not depend on timing.
+
+use super::cuda::{element_launch, f32_lit};
+use super::cuda::{indent, row_launch, subst, Entry, Helper, Index, KernelSpec, Role};
+use super::OpView;
+use parc_dialects::exec::ExecOp;
+
+/// Common template variables of a one-block-per-row kernel over `rows` rows of `n` elements.
+fn row_vars(index: Index, rows: u64, n: u64) -> Vec<(&'static str, String)> {
+    vec![
+        ("I", index.ty().to_string()),
+        ("rows_loop", index.block_stride("row", rows)),
+        ("n", index.lit(n)),
+        ("nj", format!("{n}u")),
+        ("nf", f32_lit(n as f64)),
+    ]
+}
+
+fn check_rows(n: u64) -> Result<(), String> {
+    if n > u32::MAX as u64 / 2 {
+        return Err(format!("rows of {n} elements are longer than these kernels index (2^31)"));
+    }
+    Ok(())
+}
+
+const SOFTMAX: &str = r#"$rows_loop {
+    const x_t* xr = x + row * $n;
+    y_t* yr = y + row * $n;
+    // Keys 0..visible are attended (all of them unless causal); the rest are exactly 0.
+    const unsigned int visible = $visible;
+    float m = __int_as_float(0xff800000);
+    for (unsigned int j = threadIdx.x; j < visible; j += blockDim.x) m = fmaxf(m, ld(xr[j]));
+    m = block_max_f(m);
+    float s = 0.0f;
+    for (unsigned int j = threadIdx.x; j < visible; j += blockDim.x) s += expf(ld(xr[j]) - m);
+    const float inv = 1.0f / block_sum_f(s);
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+        st(&yr[j], j < visible ? expf(ld(xr[j]) - m) * inv : 0.0f);
+    }
+}
+"#;
+
+/// `exec.softmax`: over the last dim, shifted by the row maximum; with `causal`, entry `(i, j)` of
+/// the last two dims `[queries, keys]` is 0 when `j > i + (keys - queries)`.
+pub fn softmax(v: &OpView) -> Result<KernelSpec, String> {
+    v.need_float(&[0, 1])?;
+    let params = v.params(&[("x", Role::Input), ("y", Role::Output)])?;
+    let (rows, n) = v.rows(0);
+    check_rows(n)?;
+    let x = v.types[0];
+    let index = Index::for_elements(x.num_elements());
+    let visible = if v.attrs.flag("causal") {
+        let q = if x.rank() >= 2 { x.shape[x.rank() - 2] as u64 } else { 1 };
+        if q > n {
+            return Err(format!("causal softmax needs queries <= keys, found {q} queries and {n} keys"));
+        }
+        format!("(unsigned int)(row % {}) + {}u", index.lit(q), 1 + n - q)
+    } else {
+        format!("{n}u")
+    };
+    let mut vars = row_vars(index, rows, n);
+    vars.push(("visible", visible));
+    let (grid, block) = row_launch(rows, n);
+    let body = indent(&subst(SOFTMAX, &vars), 4);
+    let entry = Entry { suffix: "", purpose: "one block per row", grid, block, body };
+    Ok(v.spec(params, vec![entry], &[Helper::BlockMaxF, Helper::BlockSumF]))
+}
+
+const SOFTMAX_GRAD: &str = r#"$rows_loop {
+    const y_t* yr = y + row * $n;
+    const dy_t* dyr = dy + row * $n;
+    dx_t* dxr = dx + row * $n;
+    float dot = 0.0f;
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) dot += ld(yr[j]) * ld(dyr[j]);
+    dot = block_sum_f(dot);
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) put(&dxr[j], ld(yr[j]) * (ld(dyr[j]) - dot));
+}
+"#;
+
+/// `exec.softmax_grad`: `dx = y · (dy − Σ dy·y)` per row.
+pub fn softmax_grad(v: &OpView) -> Result<KernelSpec, String> {
+    v.need_float(&[0, 1, 2])?;
+    let params = v.params(&[("y", Role::Input), ("dy", Role::Input), ("dx", Role::Output)])?;
+    let (rows, n) = v.rows(0);
+    check_rows(n)?;
+    let index = Index::for_elements(v.types[0].num_elements());
+    let (grid, block) = row_launch(rows, n);
+    let body = indent(&subst(SOFTMAX_GRAD, &row_vars(index, rows, n)), 4);
+    let entry = Entry { suffix: "", purpose: "one block per row", grid, block, body };
+    Ok(v.spec(params, vec![entry], &[Helper::Put, Helper::BlockSumF]))
+}
+
+const LAYER_NORM: &str = r#"$rows_loop {
+    const x_t* xr = x + row * $n;
+    y_t* yr = y + row * $n;
+    float s = 0.0f;
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) s += ld(xr[j]);
+    const float mean = block_sum_f(s) / $nf;
+    float q = 0.0f;
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+        const float c = ld(xr[j]) - mean;
+        q += c * c;
+    }
+    const float r = 1.0f / sqrtf(block_sum_f(q) / $nf + $eps);
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+        st(&yr[j], (ld(xr[j]) - mean) * r * ld(weight[j]) + ld(bias[j]));
+    }
+}
+"#;
+
+const RMS_NORM: &str = r#"$rows_loop {
+    const x_t* xr = x + row * $n;
+    y_t* yr = y + row * $n;
+    float q = 0.0f;
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+        const float c = ld(xr[j]);
+        q += c * c;
+    }
+    const float r = 1.0f / sqrtf(block_sum_f(q) / $nf + $eps);
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) st(&yr[j], ld(xr[j]) * r * ld(weight[j]));
+}
+"#;
+
+/// `exec.layer_norm` (`(x − mean)/sqrt(var + eps)·weight + bias`, biased variance) and
+/// `exec.rms_norm` (`x/sqrt(mean(x²) + eps)·weight`), over the last dim.
+pub fn norm(v: &OpView) -> Result<KernelSpec, String> {
+    let layer = v.op == ExecOp::LayerNorm;
+    let params = if layer {
+        v.need_float(&[0, 1, 2, 3])?;
+        v.params(&[("x", Role::Input), ("weight", Role::Input), ("bias", Role::Input), ("y", Role::Output)])?
+    } else {
+        v.need_float(&[0, 1, 2])?;
+        v.params(&[("x", Role::Input), ("weight", Role::Input), ("y", Role::Output)])?
+    };
+    let (rows, n) = v.rows(0);
+    check_rows(n)?;
+    let index = Index::for_elements(v.types[0].num_elements());
+    let mut vars = row_vars(index, rows, n);
+    vars.push(("eps", f32_lit(v.attrs.float("eps").unwrap_or(1e-5))));
+    let (grid, block) = row_launch(rows, n);
+    let body = indent(&subst(if layer { LAYER_NORM } else { RMS_NORM }, &vars), 4);
+    let entry = Entry { suffix: "", purpose: "one block per row", grid, block, body };
+    Ok(v.spec(params, vec![entry], &[Helper::BlockSumF]))
+}
+
+const NORM_GRAD_ROWS: &str = r#"double* partial = (double*)scratch;
+$blocks_loop {
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+        partial[b * $n + j] = 0.0;$zero_bias
+    }
+    const $I row_end = (b + 1u) * $rows_per_block < $rows ? (b + 1u) * $rows_per_block : $rows;
+    for ($I row = b * $rows_per_block; row < row_end; ++row) {
+        const x_t* xr = x + row * $n;
+        const dy_t* dyr = dy + row * $n;
+        dx_t* dxr = dx + row * $n;
+        float mean = 0.0f;$mean
+        float q = 0.0f;
+        for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+            const float c = ld(xr[j]) - mean;
+            q += c * c;
+        }
+        const float r = 1.0f / sqrtf(block_sum_f(q) / $nf + $eps);
+        float g_mean = 0.0f;$g_mean
+        float gx = 0.0f;
+        for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+            gx += ld(dyr[j]) * ld(weight[j]) * ((ld(xr[j]) - mean) * r);
+        }
+        const float gx_mean = block_sum_f(gx) / $nf;
+        for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+            const float d = ld(dyr[j]);
+            const float xhat = (ld(xr[j]) - mean) * r;
+            put(&dxr[j], r * (d * ld(weight[j]) - g_mean - xhat * gx_mean));
+            partial[b * $n + j] += (double)(d * xhat);$add_bias
+        }
+    }
+}
+"#;
+
+const LAYER_ZERO_BIAS: &str = "\n        partial[($n_blocks + b) * $n + j] = 0.0;";
+const LAYER_MEAN: &str = r#"
+        {
+            float s = 0.0f;
+            for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) s += ld(xr[j]);
+            mean = block_sum_f(s) / $nf;
+        }"#;
+const LAYER_G_MEAN: &str = r#"
+        {
+            float s = 0.0f;
+            for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) s += ld(dyr[j]) * ld(weight[j]);
+            g_mean = block_sum_f(s) / $nf;
+        }"#;
+const LAYER_ADD_BIAS: &str = "\n            partial[($n_blocks + b) * $n + j] += (double)d;";
+
+const NORM_GRAD_FINISH: &str = r#"const double* partial = (const double*)scratch;
+$columns_loop {
+    double w = 0.0;$bias_init
+    for ($I b = 0; b < $n_blocks; ++b) {
+        w += partial[b * $n + j];$bias_add
+    }
+    put(&dweight[j], (float)w);$bias_put
+}
+"#;
+
+/// Row blocks of the `dweight`/`dbias` partial sums: at most 128 (so the scratch stays at most
+/// 128 rows of f64 per output), each of whole rows.
+fn row_blocks(rows: u64) -> (u64, u64) {
+    let n_blocks = rows.clamp(1, 128);
+    let rows_per_block = rows.div_ceil(n_blocks).max(1);
+    (rows.div_ceil(rows_per_block).max(1), rows_per_block)
+}
+
+/// `exec.layer_norm_grad` (`dx`, `dweight`, `dbias`) and `exec.rms_norm_grad` (`dx`, `dweight`).
+/// With `x̂` the normalized row, `r` the inverse standard deviation (or RMS) and `g = dy·weight`:
+/// `dx = r·(g − mean(g) − x̂·mean(g·x̂))` (no `mean(g)` for RMSNorm), `dweight = Σ dy·x̂` and
+/// `dbias = Σ dy` over all rows.
+pub fn norm_grad(v: &OpView) -> Result<KernelSpec, String> {
+    let layer = v.op == ExecOp::LayerNormGrad;
+    let mut names = vec![
+        ("x", Role::Input),
+        ("weight", Role::Input),
+        ("dy", Role::Input),
+        ("dx", Role::Output),
+        ("dweight", Role::Output),
+    ];
+    if layer {
+        names.push(("dbias", Role::Output));
+    }
+    v.need_float(&(0..names.len()).collect::<Vec<_>>())?;
+    let params = v.params(&names)?;
+    let (rows, n) = v.rows(0);
+    check_rows(n)?;
+    let (n_blocks, rows_per_block) = row_blocks(rows);
+    let index = Index::for_elements(v.types[0].num_elements().max(n_blocks * n * 2));
+    let per_output = if layer { 2 } else { 1 };
+    let scratch_bytes = per_output * n_blocks * n * 8;
+    let pick = |s: &'static str| if layer { s.to_string() } else { String::new() };
+    let mut vars = row_vars(index, rows, n);
+    vars.extend([
+        ("eps", f32_lit(v.attrs.float("eps").unwrap_or(1e-5))),
+        ("blocks_loop", index.block_stride("b", n_blocks)),
+        ("columns_loop", index.grid_stride("j", n)),
+        ("rows", index.lit(rows)),
+        ("rows_per_block", index.lit(rows_per_block)),
+        ("n_blocks", index.lit(n_blocks)),
+        ("zero_bias", pick(LAYER_ZERO_BIAS)),
+        ("mean", pick(LAYER_MEAN)),
+        ("g_mean", pick(LAYER_G_MEAN)),
+        ("add_bias", pick(LAYER_ADD_BIAS)),
+        ("bias_init", pick("\n    double db = 0.0;")),
+        ("bias_add", pick("\n        db += partial[($n_blocks + b) * $n + j];")),
+        ("bias_put", pick("\n    put(&dbias[j], (float)db);")),
+    ]);
+    // The snippets use variables too: substitute twice.
+    let rows_body = subst(&subst(NORM_GRAD_ROWS, &vars), &vars);
+    let finish_body = subst(&subst(NORM_GRAD_FINISH, &vars), &vars);
+    let (_, block) = row_launch(rows, n);
+    let (finish_grid, finish_block) = element_launch(n);
+    let entries = vec![
+        Entry {
+            suffix: "_rows",
+            purpose: "dx; per-row-block f64 partial sums of dweight (and dbias) into scratch",
+            grid: n_blocks,
+            block,
+            body: indent(&rows_body, 4),
+        },
+        Entry {
+            suffix: "_finish",
+            purpose: "adds the partial sums in block order, one thread per column",
+            grid: finish_grid,
+            block: finish_block,
+            body: indent(&finish_body, 4),
+        },
+    ];
+    let mut spec = v.spec(params, entries, &[Helper::Put, Helper::BlockSumF]);
+    let what = if layer { "dweight then dbias" } else { "dweight" };
+    spec.scratch = Some((
+        scratch_bytes,
+        format!("f64 partial sums [{per_output}][{n_blocks} row blocks of {rows_per_block} rows][{n}] ({what})"),
+    ));
+    Ok(spec)
+}
+
+const CROSS_ENTROPY_STATS: &str = r#"const logits_t* xr = logits + row * $n;
+const long long label = (long long)labels[row];
+float m = __int_as_float(0xff800000);
+for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) m = fmaxf(m, ld(xr[j]));
+m = block_max_f(m);
+float s = 0.0f;
+for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) s += expf(ld(xr[j]) - m);
+s = block_sum_f(s);
+// A label outside [0, vocab) makes the row NaN (the CPU backend reports it as an error).
+const bool bad = label < 0 || label >= (long long)$nj;
+"#;
+
+const CROSS_ENTROPY: &str = r#"$rows_loop {
+$stats    if (threadIdx.x == 0) {
+        put(&loss[row], bad ? __int_as_float(0x7fc00000) : logf(s) - (ld(xr[label]) - m));
+    }
+}
+"#;
+
+const CROSS_ENTROPY_GRAD: &str = r#"$rows_loop {
+$stats    const float inv = 1.0f / s;
+    const float d = ld(dy[row]);
+    dlogits_t* outr = dlogits + row * $n;
+    for (unsigned int j = threadIdx.x; j < $nj; j += blockDim.x) {
+        const float e = expf(ld(xr[j]) - m) * inv;
+        const float g = ((long long)j == label ? e - 1.0f : e) * d;
+        put(&outr[j], bad ? __int_as_float(0x7fc00000) : g);
+    }
+}
+"#;
+
+/// `exec.cross_entropy`: per row `ln Σ exp(x − m) − (x[label] − m)`, `m` the row maximum.
+pub fn cross_entropy(v: &OpView) -> Result<KernelSpec, String> {
+    v.need_float(&[0, 2])?;
+    let params = v.params(&[("logits", Role::Input), ("labels", Role::Input), ("loss", Role::Output)])?;
+    cross_entropy_kernel(v, params, CROSS_ENTROPY)
+}
+
+/// `exec.cross_entropy_grad`: `(softmax(logits) − onehot(label))·dy` per row.
+pub fn cross_entropy_grad(v: &OpView) -> Result<KernelSpec, String> {
+    v.need_float(&[0, 2, 3])?;
+    let params =
+        v.params(&[("logits", Role::Input), ("labels", Role::Input), ("dy", Role::Input), ("dlogits", Role::Output)])?;
+    cross_entropy_kernel(v, params, CROSS_ENTROPY_GRAD)
+}
+
+fn cross_entropy_kernel(v: &OpView, params: Vec<super::cuda::Param>, template: &str) -> Result<KernelSpec, String> {
+    if v.types[1].dtype.is_float() {
+        return Err(format!("labels must be integers, found {}", v.types[1].dtype));
+    }
+    let (rows, n) = v.rows(0);
+    check_rows(n)?;
+    let index = Index::for_elements(v.types[0].num_elements());
+    let mut vars = row_vars(index, rows, n);
+    vars.push(("stats", indent(&subst(CROSS_ENTROPY_STATS, &row_vars(index, rows, n)), 4)));
+    let (grid, block) = row_launch(rows, n);
+    let body = indent(&subst(template, &vars), 4);
+    let entry = Entry { suffix: "", purpose: "one block per row (token)", grid, block, body };
+    Ok(v.spec(params, vec![entry], &[Helper::Put, Helper::BlockMaxF, Helper::BlockSumF]))
+}
