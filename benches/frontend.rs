@@ -69,7 +69,8 @@ fn main() {
             mesh: Mesh::SINGLE,
             pipeline: PipelineOptions { verify_each, dump_all: false, ..Default::default() },
         };
-        let name = format!("compile to the rank program (1x1x1, verify {})", if verify_each { "each" } else { "at end" });
+        let name =
+            format!("compile to the rank program (1x1x1, verify {})", if verify_each { "each" } else { "at end" });
         measure(&name, || compile_spec(spec.clone(), &opts, Instant::now()).map(|o| o.plan.parameters.count));
     }
 
