@@ -8,6 +8,7 @@
 //! `graph.cast` rounds to a narrower type. This is what fusing means on a GPU, and it differs from
 //! evaluating the ops one by one in bf16 (every intermediate rounded) in the last bits.
 
+use parc_dialects::exec::{broadcast_layout, Access};
 use std::collections::BTreeSet;
 
 use parc_dialects::exec::ExecOp;
@@ -81,66 +82,6 @@ fn scalar_expr(
     ))
 }
 
-/// How an input is read inside the loop over output index `i`.
-enum Access {
-    /// Laid out like the output: `in[i]`.
-    Contiguous,
-    /// One element for all: `in[0]`.
-    Scalar,
-    /// Broadcast: the input's stride along each simplified output dim.
-    Strided(Vec<u64>),
-}
-
-/// The output shape with size-1 dims dropped and neighbours merged wherever every input steps
-/// through both as through one (as the CPU backend simplifies it), and how each input is read.
-fn simplify(out_shape: &[usize], inputs: &[&TensorType]) -> (Vec<u64>, Vec<Access>) {
-    let strides: Vec<Vec<u64>> = inputs
-        .iter()
-        .map(|t| {
-            let pad = out_shape.len() - t.shape.len();
-            let own = row_major(&t.shape.iter().map(|&d| d as u64).collect::<Vec<_>>());
-            (0..out_shape.len()).map(|d| if d < pad || t.shape[d - pad] == 1 { 0 } else { own[d - pad] }).collect()
-        })
-        .collect();
-    let mut dims: Vec<u64> = Vec::new();
-    let mut merged: Vec<Vec<u64>> = vec![Vec::new(); inputs.len()];
-    for (d, &size) in out_shape.iter().enumerate() {
-        let size = size as u64;
-        if size == 1 {
-            continue;
-        }
-        let mergeable =
-            !dims.is_empty() && strides.iter().zip(&merged).all(|(s, m)| m.last().copied() == Some(s[d] * size));
-        if let (true, Some(last)) = (mergeable, dims.last_mut()) {
-            *last *= size;
-            for (s, m) in strides.iter().zip(&mut merged) {
-                if let Some(l) = m.last_mut() {
-                    *l = s[d];
-                }
-            }
-        } else {
-            dims.push(size);
-            for (s, m) in strides.iter().zip(&mut merged) {
-                m.push(s[d]);
-            }
-        }
-    }
-    let contiguous = row_major(&dims);
-    let access = merged
-        .into_iter()
-        .map(|s| {
-            if s == contiguous {
-                Access::Contiguous
-            } else if s.iter().all(|&v| v == 0) {
-                Access::Scalar
-            } else {
-                Access::Strided(s)
-            }
-        })
-        .collect();
-    (dims, access)
-}
-
 /// Row-major strides of `shape`.
 pub fn row_major(shape: &[u64]) -> Vec<u64> {
     let mut strides = vec![1; shape.len()];
@@ -188,7 +129,9 @@ pub fn render(func: &Function, op: Op) -> Result<KernelSpec, String> {
         role: Role::Output,
     }));
     let index = Index::for_elements(types.iter().map(|t| t.num_elements()).max().unwrap_or(1));
-    let (dims, access) = simplify(out_shape, inputs);
+    let shapes: Vec<&[usize]> = inputs.iter().map(|t| t.shape.as_slice()).collect();
+    let (dims, access) = broadcast_layout(out_shape, &shapes);
+    let dims: Vec<u64> = dims.iter().map(|&d| d as u64).collect();
 
     // C names: block argument k is `a{k}`, the result of body op j is `v{j}`.
     let mut names: Vec<(Value, String, DType)> = Vec::new();
@@ -208,7 +151,7 @@ pub fn render(func: &Function, op: Op) -> Result<KernelSpec, String> {
                 Access::Contiguous => "i".to_string(),
                 Access::Scalar => "0".to_string(),
                 Access::Strided(strides) => {
-                    let d: Vec<(u64, u64)> = dims.iter().copied().zip(strides.iter().copied()).collect();
+                    let d: Vec<(u64, u64)> = dims.iter().copied().zip(strides.iter().map(|&s| s as u64)).collect();
                     index.offset_expr("i", &d)
                 }
             };

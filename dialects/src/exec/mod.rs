@@ -388,6 +388,82 @@ pub fn verify_op(func: &Function, op: Op) -> Result<(), String> {
     Ok(())
 }
 
+/// How an elementwise kernel reads one input, over the simplified dims of [`broadcast_layout`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Laid out like the output: element `i` of the output reads `in[i]`.
+    Contiguous,
+    /// One element for all: `in[0]`.
+    Scalar,
+    /// Broadcast: the input's stride (in elements) along each simplified dim.
+    Strided(Vec<usize>),
+}
+
+/// Row-major element strides of `shape`.
+pub fn row_major_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        strides[d] = strides[d + 1] * shape[d + 1];
+    }
+    strides
+}
+
+/// The iteration space of an `exec.elementwise` kernel and how each input is read: the output
+/// shape with size-1 dims dropped and neighbouring dims merged wherever every input steps through
+/// both as through one, and per input its [`Access`] (inputs broadcast to `out_shape`
+/// NumPy-style). Both backends (the CPU evaluator and the CUDA renderer) read inputs this way.
+pub fn broadcast_layout(out_shape: &[usize], input_shapes: &[&[usize]]) -> (Vec<usize>, Vec<Access>) {
+    // Each input's stride along every output dim, 0 where it is missing or stretched.
+    let strides: Vec<Vec<usize>> = input_shapes
+        .iter()
+        .map(|shape| {
+            let pad = out_shape.len() - shape.len();
+            let own = row_major_strides(shape);
+            (0..out_shape.len()).map(|d| if d < pad || shape[d - pad] == 1 { 0 } else { own[d - pad] }).collect()
+        })
+        .collect();
+    let mut dims: Vec<usize> = Vec::new();
+    let mut merged: Vec<Vec<usize>> = vec![Vec::new(); input_shapes.len()];
+    for (d, &size) in out_shape.iter().enumerate() {
+        if size == 1 {
+            continue;
+        }
+        // Merge into the previous dim when every input steps through both as through one.
+        let mergeable =
+            !dims.is_empty() && strides.iter().zip(&merged).all(|(s, m)| m.last().copied() == Some(s[d] * size));
+        match dims.last_mut() {
+            Some(last) if mergeable => {
+                *last *= size;
+                for (s, m) in strides.iter().zip(&mut merged) {
+                    if let Some(l) = m.last_mut() {
+                        *l = s[d];
+                    }
+                }
+            }
+            _ => {
+                dims.push(size);
+                for (s, m) in strides.iter().zip(&mut merged) {
+                    m.push(s[d]);
+                }
+            }
+        }
+    }
+    let contiguous = row_major_strides(&dims);
+    let access = merged
+        .into_iter()
+        .map(|s| {
+            if s == contiguous {
+                Access::Contiguous
+            } else if s.iter().all(|&v| v == 0) {
+                Access::Scalar
+            } else {
+                Access::Strided(s)
+            }
+        })
+        .collect();
+    (dims, access)
+}
+
 /// Element types the CPU backend executes.
 pub fn cpu_supports(dtype: DType) -> bool {
     matches!(dtype, DType::F32 | DType::I32 | DType::I64)

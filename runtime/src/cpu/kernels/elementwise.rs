@@ -13,6 +13,7 @@
 //! size-1 dims are dropped and neighbouring dims merged wherever every input allows, so a bias
 //! `[H]` added to `[B, S, H]` is a 2-D broadcast over `[B·S, H]`.
 
+use parc_dialects::exec::{broadcast_layout, Access};
 use rayon::prelude::*;
 
 use super::{check_len, gelu, gelu_grad, invalid, product, put, silu, silu_grad, Result};
@@ -65,18 +66,6 @@ const CHUNK: usize = 1024;
 /// Chunks per rayon task.
 const CHUNKS_PER_TASK: usize = 16;
 
-/// How a chunk of an input is read.
-#[derive(Clone, Debug)]
-enum Access {
-    /// The input is laid out like the output: read `input[start..start + len]` in place.
-    Contiguous,
-    /// One element broadcast everywhere.
-    Scalar,
-    /// A general broadcast: the input's stride along each simplified output dim (0 where it is
-    /// broadcast); the innermost stride is 0 or 1.
-    Strided(Vec<usize>),
-}
-
 /// Evaluates `program` over the output shape `out_shape` and writes node `outputs[k]` to
 /// `outs[k]` (overwriting, or adding when `acc`). `inputs[i]` is a slice and its shape, which must
 /// broadcast to `out_shape` NumPy-style (aligned at the trailing dim, a dim of 1 stretches).
@@ -122,7 +111,8 @@ pub fn elementwise(
         return Ok(());
     }
 
-    let (dims, access) = simplify(out_shape, inputs);
+    let shapes: Vec<&[usize]> = inputs.iter().map(|&(_, shape)| shape).collect();
+    let (dims, access) = broadcast_layout(out_shape, &shapes);
     // Nodes that some output needs; the others are skipped.
     let mut live = vec![false; program.len()];
     for &o in outputs {
@@ -165,54 +155,6 @@ pub fn elementwise(
         },
     );
     Ok(())
-}
-
-/// Simplifies `out_shape` for `inputs`: the remaining dims and how each input is read.
-fn simplify(out_shape: &[usize], inputs: &[(&[f32], &[usize])]) -> (Vec<usize>, Vec<Access>) {
-    // Each input's stride along every output dim, 0 where it is missing or stretched.
-    let strides: Vec<Vec<usize>> = inputs
-        .iter()
-        .map(|&(_, shape)| {
-            let pad = out_shape.len() - shape.len();
-            let own = super::strides_of(shape);
-            (0..out_shape.len()).map(|d| if d < pad || shape[d - pad] == 1 { 0 } else { own[d - pad] }).collect()
-        })
-        .collect();
-    let mut dims: Vec<usize> = Vec::new();
-    let mut merged: Vec<Vec<usize>> = vec![Vec::new(); inputs.len()];
-    for (d, &size) in out_shape.iter().enumerate() {
-        if size == 1 {
-            continue;
-        }
-        // Merge into the previous dim when every input steps through both as through one.
-        let mergeable =
-            !dims.is_empty() && strides.iter().zip(&merged).all(|(s, m)| m.last().copied() == Some(s[d] * size));
-        if mergeable {
-            *dims.last_mut().expect("mergeable implies a previous dim") *= size;
-            for (s, m) in strides.iter().zip(&mut merged) {
-                *m.last_mut().expect("one stride per dim") = s[d];
-            }
-        } else {
-            dims.push(size);
-            for (s, m) in strides.iter().zip(&mut merged) {
-                m.push(s[d]);
-            }
-        }
-    }
-    let row_major = super::strides_of(&dims);
-    let access = merged
-        .into_iter()
-        .map(|s| {
-            if s == row_major {
-                Access::Contiguous
-            } else if s.iter().all(|&v| v == 0) {
-                Access::Scalar
-            } else {
-                Access::Strided(s)
-            }
-        })
-        .collect();
-    (dims, access)
 }
 
 /// What a chunk evaluation needs, shared by all tasks.
