@@ -132,11 +132,7 @@ impl Tensor {
 
 /// Row-major strides of `shape`, in elements.
 pub fn strides_of(shape: &[usize]) -> Vec<usize> {
-    let mut strides = vec![1; shape.len()];
-    for d in (0..shape.len().saturating_sub(1)).rev() {
-        strides[d] = strides[d + 1] * shape[d + 1];
-    }
-    strides
+    crate::exec::row_major_strides(shape)
 }
 
 /// Writes the multi-index of row-major position `flat` in `shape` into `index`.

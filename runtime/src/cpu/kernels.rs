@@ -162,13 +162,7 @@ fn rows_per_block(row_len: usize) -> usize {
 }
 
 /// Row-major strides of `shape`, in elements.
-fn strides_of(shape: &[usize]) -> Vec<usize> {
-    let mut strides = vec![1; shape.len()];
-    for d in (0..shape.len().saturating_sub(1)).rev() {
-        strides[d] = strides[d + 1] * shape[d + 1];
-    }
-    strides
-}
+use parc_dialects::exec::row_major_strides as strides_of;
 
 /// For every multi-index of the dims `(size, stride)` in row-major order, the offset
 /// `Σ index[d] · stride[d]` (a single 0 for no dims).
