@@ -57,6 +57,7 @@ fn main() {
     measure("print forward graph", || print_module(&module).len());
     measure("parse printed graph", || parse_module(&printed).map(|m| m.functions.len()));
     let opts = CompileOptions {
+        training: Default::default(),
         mesh: Mesh::parse("8x4x2").expect("valid mesh"),
         pipeline: PipelineOptions { verify_each: true, dump_all: false, ..Default::default() },
     };
@@ -66,6 +67,7 @@ fn main() {
     // One rank: the whole pipeline down to the rank program and its memory plan.
     for verify_each in [true, false] {
         let opts = CompileOptions {
+            training: Default::default(),
             mesh: Mesh::SINGLE,
             pipeline: PipelineOptions { verify_each, dump_all: false, ..Default::default() },
         };

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use parc_compiler::driver::{compile_file, CompileError, CompileOptions};
+use parc_compiler::driver::{compile_file, CompileError, CompileOptions, TrainingOverrides};
 use parc_compiler::mesh::Mesh;
 use parc_dialects::diag::Diagnostic;
 use parc_dialects::pass::PipelineOptions;
@@ -12,6 +12,7 @@ use parc_runtime::cpu::exec::ExecError;
 use parc_runtime::data::TokenWidth;
 use parc_runtime::launch::{launch as train, LaunchOptions};
 use parc_runtime::program::{Instr, Program};
+use parc_runtime::rank::MeshAxes;
 use parc_runtime::train::TrainError;
 
 use crate::TrainArgs;
@@ -74,6 +75,15 @@ fn rank_file(out: &Path, rank: usize) -> Result<PathBuf, CompileError> {
             "compile first: parc compile MODEL.toml --mesh 1x1x1 -o OUT",
         ));
     }
+    // A partitioned plan has one program that every rank runs with its own coordinates.
+    let world = std::fs::read_to_string(out.join("plan.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|p| p["mesh"]["world_size"].as_u64())
+        .unwrap_or(1) as usize;
+    if world > 1 && rank < world && out.join("rank-0000.mlir").exists() {
+        return Ok(out.join("rank-0000.mlir"));
+    }
     let path = out.join(format!("rank-{rank:04}.mlir"));
     if !path.exists() {
         let ranks = std::fs::read_dir(out)
@@ -95,28 +105,31 @@ fn load(path: &Path) -> Result<Program, CompileError> {
         .map_err(|e| user(format!("cannot load {}: {e}", path.display()), "recompile with this version of parc"))
 }
 
+/// Compiles `model` for `mesh` in memory and loads its (shared) rank program.
+fn compile_program(model: &str, mesh: Mesh, training: TrainingOverrides) -> Result<Program, CompileError> {
+    if mesh.pp > 1 {
+        return Err(user(
+            format!("--mesh {mesh}: pipeline stages (pp = {}) do not run yet", mesh.pp),
+            "use pp=1 (data and tensor parallelism run; parc compile still plans pp > 1)",
+        ));
+    }
+    let compiled = compile_file(model, &CompileOptions { training, mesh, pipeline: PipelineOptions::default() })?;
+    Program::load(&compiled.module).map_err(|e| CompileError::Internal(e.to_string()))
+}
+
 /// `parc launch TARGET`.
-pub fn launch(target: PathBuf, mesh: &str, args: &TrainArgs) -> Result<(), CompileError> {
+pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &TrainArgs) -> Result<(), CompileError> {
     let opts = options(args)?;
     let program = if target.is_dir() {
         load(&rank_file(&target, 0)?)?
     } else {
         let mesh = Mesh::parse(mesh)?;
-        if mesh.world_size() > 1 {
-            return Err(user(
-                format!("--mesh {mesh}: launching more than one rank needs the partitioner, which is not built yet"),
-                "use --mesh 1x1x1 (the default) to train on one rank",
-            ));
-        }
         let started = Instant::now();
-        let compiled = compile_file(
-            &target.display().to_string(),
-            &CompileOptions { mesh, pipeline: PipelineOptions::default() },
-        )?;
+        let program = compile_program(&target.display().to_string(), mesh, training)?;
         if !args.json {
-            eprintln!("compiled {} in {:.1?}", compiled.plan.model.name, started.elapsed());
+            eprintln!("compiled {} for mesh {mesh} in {:.1?}", target.display(), started.elapsed());
         }
-        Program::load(&compiled.module).map_err(|e| CompileError::Internal(e.to_string()))?
+        program
     };
     finish(train(&program, &opts).map_err(train_error)?, args)
 }
@@ -125,6 +138,13 @@ pub fn launch(target: PathBuf, mesh: &str, args: &TrainArgs) -> Result<(), Compi
 pub fn run(out: &Path, rank: usize, args: &TrainArgs) -> Result<(), CompileError> {
     let opts = options(args)?;
     let program = load(&rank_file(out, rank)?)?;
+    let world = MeshAxes::of(&program).world_size();
+    if world > 1 {
+        return Err(user(
+            format!("{} is a plan for {world} ranks that exchange data: one rank cannot run alone", out.display()),
+            format!("run every rank together with: parc launch {}", out.display()),
+        ));
+    }
     finish(train(&program, &opts).map_err(train_error)?, args)
 }
 
@@ -139,7 +159,7 @@ fn finish(summary: parc_runtime::launch::LaunchSummary, args: &TrainArgs) -> Res
 }
 
 /// `parc inspect OUT`.
-pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), CompileError> {
+pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) -> Result<(), CompileError> {
     let plan_path = out.join("plan.json");
     let plan_text = std::fs::read_to_string(&plan_path).map_err(|e| {
         user(format!("cannot read {}: {e}", plan_path.display()), "pass a directory written by parc compile")
@@ -175,12 +195,14 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), 
             "parameters": plan["parameters"],
             "rank": rank,
             "program": program.as_ref().map(|p| serde_json::json!({
-                "file": format!("rank-{rank:04}.mlir"),
+                "file": "rank-0000.mlir",
+                "coordinates": MeshAxes::of(p).axes.iter().zip(MeshAxes::of(p).coords(rank)).map(|((a, _), c)| (a.clone(), c)).collect::<std::collections::BTreeMap<_, _>>(),
                 "functions": functions.iter().map(|(n, c)| serde_json::json!({"name": n, "instructions": c})).collect::<Vec<_>>(),
                 "instructions_by_kind": counts,
                 "arena_bytes": p.arena_bytes,
             })),
             "memory": plan["programs"]["memory"],
+            "communication": plan["programs"]["communication"],
             "note": plan["programs"]["note"],
         });
         print_stdout(&serde_json::to_string_pretty(&report).map_err(|e| CompileError::Internal(e.to_string()))?);
@@ -223,7 +245,22 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), 
     match &program {
         None => outln!(out, "programs  none: {}", plan["programs"]["note"].as_str().unwrap_or("")),
         Some(p) => {
-            outln!(out, "rank {rank}    rank-{rank:04}.mlir");
+            let world = plan["mesh"]["world_size"].as_u64().unwrap_or(1);
+            if world > 1 {
+                let coords: Vec<String> = MeshAxes::of(p)
+                    .axes
+                    .iter()
+                    .zip(MeshAxes::of(p).coords(rank))
+                    .map(|((a, _), c)| format!("{a}={c}"))
+                    .collect();
+                outln!(
+                    out,
+                    "rank {rank}    runs rank-0000.mlir (the one program of all {world} ranks) at {}",
+                    coords.join(", ")
+                );
+            } else {
+                outln!(out, "rank {rank}    rank-{rank:04}.mlir");
+            }
             for (name, n) in &functions {
                 outln!(out, "  @{name:<18} {n} instructions");
             }
@@ -250,6 +287,38 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, json: bool) -> Result<(), 
                 }
                 outln!(out, "  the arena the runtime allocates: {} bytes", p.arena_bytes);
             }
+            if comm {
+                let list = plan["programs"]["communication"].as_array().cloned().unwrap_or_default();
+                if list.is_empty() {
+                    outln!(out, "communication: none (a single rank)");
+                } else {
+                    outln!(out, "communication (rank {rank}, per step, ring algorithms):");
+                    outln!(
+                        out,
+                        "  {:<16} {:<5} {:>6} {:>7} {:>14} {:>14}",
+                        "collective",
+                        "axis",
+                        "group",
+                        "calls",
+                        "buffer bytes",
+                        "bytes sent"
+                    );
+                    for c in list {
+                        let sent = c["bytes_sent"].as_u64().unwrap_or(0);
+                        outln!(
+                            out,
+                            "  {:<16} {:<5} {:>6} {:>7} {:>14} {:>14}  {}",
+                            c["collective"].as_str().unwrap_or("?"),
+                            c["axis"].as_str().unwrap_or("?"),
+                            c["group_size"].as_u64().unwrap_or(0),
+                            c["calls"].as_u64().unwrap_or(0),
+                            c["buffer_bytes"].as_u64().unwrap_or(0),
+                            sent,
+                            human_bytes(sent)
+                        );
+                    }
+                }
+            }
         }
     }
     print_stdout(out.trim_end());
@@ -264,4 +333,122 @@ fn human_bytes(b: u64) -> String {
         1_048_576..=1_073_741_823 => format!("{:.1} MiB", x / 1_048_576.0),
         _ => format!("{:.2} GiB", x / 1_073_741_824.0),
     }
+}
+
+/// The largest relative difference of a loss: |got − want| / |want|.
+fn loss_difference(got: f32, want: f32) -> f64 {
+    let (g, w) = (got as f64, want as f64);
+    if w != 0.0 {
+        (g - w).abs() / w.abs()
+    } else {
+        (g - w).abs()
+    }
+}
+
+/// Sums of squares for a relative difference ‖got − want‖₂ / ‖want‖₂: (Σ (g − w)², Σ w²).
+fn squares(got: &[f32], want: &[f32]) -> (f64, f64) {
+    got.iter().zip(want).fold((0.0, 0.0), |(d, n), (&g, &w)| {
+        let (g, w) = (g as f64, w as f64);
+        (d + (g - w) * (g - w), n + w * w)
+    })
+}
+
+/// `parc verify MODEL --mesh M`.
+///
+/// The criterion for the parameters is the relative difference of the whole parameter vector,
+/// ‖a − b‖₂ / ‖b‖₂: a tensor whose exact gradient is zero (a key projection's bias: softmax does
+/// not see a constant shift) holds only rounding noise in both runs, amplified by Adam into
+/// values that agree in no digit, and the per-tensor figures (reported too) would flag that noise.
+pub fn verify(
+    model: &str,
+    mesh: &str,
+    training: TrainingOverrides,
+    steps: u64,
+    tolerance: f64,
+    json: bool,
+) -> Result<(), CompileError> {
+    if steps == 0 {
+        return Err(user("--steps 0: nothing to compare", "ask for at least one step"));
+    }
+    if tolerance.is_nan() || tolerance <= 0.0 {
+        return Err(user(format!("--tolerance {tolerance}: must be positive"), "the default is 1e-5"));
+    }
+    let mesh = Mesh::parse(mesh)?;
+    let started = Instant::now();
+    let single = compile_program(model, Mesh::SINGLE, training)?;
+    let parted = compile_program(model, mesh, training)?;
+    type Run = (Vec<f32>, Vec<parc_runtime::launch::NamedTensor>);
+    let run = |program: &Program| -> Result<Run, CompileError> {
+        let mut losses = Vec::new();
+        let params = parc_runtime::launch::train_mesh(program, None, steps, None, &mut |r| {
+            losses.push(r.loss);
+            Ok(())
+        })
+        .map_err(train_error)?;
+        Ok((losses, params))
+    };
+    let (want_loss, want_params) = run(&single)?;
+    let (got_loss, got_params) = run(&parted)?;
+    let losses: Vec<f64> = got_loss.iter().zip(&want_loss).map(|(&g, &w)| loss_difference(g, w)).collect();
+    let worst_loss = losses.iter().fold(0.0f64, |m, &d| m.max(d));
+    let mut per_tensor = Vec::new();
+    let (mut diff, mut norm) = (0.0, 0.0);
+    for (name, shape, want) in &want_params {
+        let got = got_params
+            .iter()
+            .find(|p| &p.0 == name)
+            .ok_or_else(|| CompileError::Internal(format!("the partitioned run has no parameter {name}")))?;
+        if &got.1 != shape {
+            return Err(CompileError::Internal(format!("{name}: shape {:?} vs {:?}", got.1, shape)));
+        }
+        let (d, n) = squares(&got.2, want);
+        diff += d;
+        norm += n;
+        per_tensor.push((name.clone(), if n > 0.0 { (d / n).sqrt() } else { d.sqrt() }));
+    }
+    let params = if norm > 0.0 { (diff / norm).sqrt() } else { diff.sqrt() };
+    let worst_tensor = per_tensor.iter().max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
+    let ok = worst_loss <= tolerance && params <= tolerance;
+    let world = MeshAxes::of(&parted).world_size();
+    if json {
+        let report = serde_json::json!({
+            "model": model,
+            "mesh": mesh.to_string(),
+            "ranks": world,
+            "zero": training.zero,
+            "sequence_parallel": training.sequence_parallel,
+            "steps": steps,
+            "tolerance": tolerance,
+            "loss_single": want_loss,
+            "loss_partitioned": got_loss,
+            "max_relative_loss": worst_loss,
+            "relative_params": params,
+            "per_tensor": per_tensor.iter().map(|(n, r)| serde_json::json!({"name": n, "relative": r})).collect::<Vec<_>>(),
+            "ok": ok,
+        });
+        print_stdout(&serde_json::to_string_pretty(&report).map_err(|e| CompileError::Internal(e.to_string()))?);
+    } else {
+        eprintln!(
+            "verified {model} on mesh {mesh} ({world} ranks) against one device, {steps} steps, in {:.1?}",
+            started.elapsed()
+        );
+        eprintln!("  step  loss (1 device)  loss (partitioned)  relative");
+        for (i, ((g, w), d)) in got_loss.iter().zip(&want_loss).zip(&losses).enumerate() {
+            eprintln!("  {:>4}  {:>15.7}  {:>18.7}  {:>8.1e}", i + 1, w, g, d);
+        }
+        eprintln!("  largest relative difference of a step's loss: {worst_loss:.1e}");
+        eprintln!("  relative difference of the final parameters (‖a − b‖ / ‖b‖): {params:.1e}");
+        if let Some((name, r)) = &worst_tensor {
+            eprintln!("  largest per tensor: {name} ({r:.1e})");
+        }
+    }
+    if !ok {
+        return Err(CompileError::Internal(format!(
+            "the partitioned plan differs from single-device training beyond {tolerance:.0e}: loss {worst_loss:.1e}, parameters {params:.1e}"
+        )));
+    }
+    if !json {
+        eprintln!("ok: the partitioned plan matches single-device training within {tolerance:.0e}");
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 
 mod commands;
-use parc_compiler::driver::{compile_file, write_artifacts, CompileError, CompileOptions};
+use parc_compiler::driver::{compile_file, write_artifacts, CompileError, CompileOptions, TrainingOverrides};
 use parc_compiler::mesh::Mesh;
 use parc_compiler::passes::PASSES;
 use parc_dialects::diag::Diagnostic;
@@ -42,8 +42,61 @@ enum Command {
     Launch(LaunchArgs),
     /// Run one rank's program from a compiled OUT/ (the same as the `parc-rt` binary).
     Run(RunArgs),
-    /// Show what a compiled OUT/ holds: the plan, each rank's program and memory.
+    /// Show what a compiled OUT/ holds: the plan, each rank's program, memory and communication.
     Inspect(InspectArgs),
+    /// Check a partitioned plan against single-device training (losses and final parameters).
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
+}
+
+const VERIFY_HELP: &str = "\
+Runs the partitioned plan (all ranks as threads) and the single-device plan on the same weights and
+data, and reports the largest relative difference of every step's loss and of the final parameters
+(per tensor: max |a - b| / max |b|). Exits 1 if any exceeds the tolerance (1e-5 by default, f32).
+
+Examples:
+  parc verify examples/gpt-tiny.toml --mesh dp=2,tp=2 --steps 10
+  parc verify examples/llama-tiny.toml --mesh dp=4,tp=2 --zero 3 --steps 10
+  parc verify examples/gpt-tiny.toml --mesh tp=4 --sequence-parallel --steps 5 --json";
+
+/// `[training]` values the command line overrides.
+#[derive(Args, Clone, Copy, Default)]
+struct OverrideArgs {
+    /// ZeRO stage on the data-parallel axis: 0 (off), 1 (optimizer state), 2 (+ gradients),
+    /// 3 (+ parameters). Replaces the model file's `zero`.
+    #[arg(long, value_name = "STAGE", value_parser = clap::value_parser!(u8).range(0..=3))]
+    zero: Option<u8>,
+    /// Sequence parallelism on the tensor-parallel axis (activations between TP regions split
+    /// by sequence; all-gather / reduce-scatter instead of all-reduce).
+    #[arg(long)]
+    sequence_parallel: bool,
+}
+
+impl OverrideArgs {
+    fn get(self) -> TrainingOverrides {
+        TrainingOverrides { zero: self.zero, sequence_parallel: self.sequence_parallel }
+    }
+}
+
+/// Check a partitioned plan against single-device training.
+#[derive(Args)]
+struct VerifyArgs {
+    /// The model description (TOML).
+    model: String,
+    /// The device mesh to verify, e.g. `dp=2,tp=2` or `2x1x2`.
+    #[arg(long, value_name = "MESH")]
+    mesh: String,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// Training steps to compare.
+    #[arg(long, default_value_t = 10)]
+    steps: u64,
+    /// The largest relative difference allowed.
+    #[arg(long, default_value_t = 1e-5)]
+    tolerance: f64,
+    /// One JSON report on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 const LAUNCH_HELP: &str = "\
@@ -58,7 +111,8 @@ its first S tokens, labels its last S). Without --data, a synthetic stream from 
 arithmetic sequences (start + t * stride mod vocab, stride 1 to 3 per sample), so a falling loss
 means the model learns.
 Weights: safetensors with the parameter names of docs/model-format.md.
-Today the runtime runs one rank (mesh 1x1x1) on the CPU.";
+With a model file and --mesh, parc compiles first; a partitioned plan runs every rank as a thread of
+this process (CPU), with collectives between them.";
 
 #[derive(Args, Clone)]
 struct TrainArgs {
@@ -93,6 +147,8 @@ struct LaunchArgs {
     #[arg(long, default_value = "1x1x1", value_name = "MESH")]
     mesh: String,
     #[command(flatten)]
+    overrides: OverrideArgs,
+    #[command(flatten)]
     train: TrainArgs,
 }
 
@@ -117,6 +173,9 @@ struct InspectArgs {
     /// Show the rank's memory by category.
     #[arg(long)]
     memory: bool,
+    /// Show the bytes the rank sends per step, by collective kind and mesh axis.
+    #[arg(long)]
+    comm: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -133,6 +192,8 @@ struct CompileArgs {
     /// Output directory; receives plan.json and ir/NN-NAME.mlir (created if missing).
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     out: PathBuf,
+    #[command(flatten)]
+    overrides: OverrideArgs,
     /// Print the IR after every pass to stdout (it is always written to OUT/ir/).
     #[arg(long)]
     print_ir_after_all: bool,
@@ -171,9 +232,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Compile(args) => run_compile(args),
-        Command::Launch(args) => commands::launch(args.target, &args.mesh, &args.train),
+        Command::Launch(args) => commands::launch(args.target, &args.mesh, args.overrides.get(), &args.train),
         Command::Run(args) => commands::run(&args.out, args.rank, &args.train),
-        Command::Inspect(args) => commands::inspect(&args.out, args.rank, args.memory, args.json),
+        Command::Inspect(args) => commands::inspect(&args.out, args.rank, args.memory, args.comm, args.json),
+        Command::Verify(args) => {
+            commands::verify(&args.model, &args.mesh, args.overrides.get(), args.steps, args.tolerance, args.json)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -200,6 +264,7 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
     }
     let mesh = Mesh::parse(&args.mesh)?;
     let opts = CompileOptions {
+        training: args.overrides.get(),
         mesh,
         pipeline: PipelineOptions {
             verify_each: args.verify_each || cfg!(debug_assertions),

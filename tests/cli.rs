@@ -203,9 +203,10 @@ fn check_compile(m: &Hyper, mesh: &str, degrees: (u64, u64, u64), dir_name: &str
     let run = compile(&example(m.name), mesh, &out, &[]);
     assert!(run.stderr.contains(&format!("compiled {}", m.name)), "summary line: {}", run.stderr);
 
-    // One rank gets its program; larger meshes wait for the partitioner (plan.json says so).
-    let single = Mesh::parse(mesh).expect("a valid mesh").world_size() == 1;
-    let top: &[&str] = if single { &["ir", "kernels", "plan.json", "rank-0000.mlir"] } else { &["ir", "plan.json"] };
+    // Without pipeline stages every rank runs the one program rank-0000.mlir (with its own
+    // coordinates); meshes with pp > 1 wait for the pipeline lowering (plan.json says so).
+    let runs = Mesh::parse(mesh).expect("a valid mesh").pp == 1;
+    let top: &[&str] = if runs { &["ir", "kernels", "plan.json", "rank-0000.mlir"] } else { &["ir", "plan.json"] };
     assert_eq!(file_names(&out), top);
     assert_eq!(file_names(&out.join("ir")), expected_dumps(mesh));
     for name in expected_dumps(mesh) {
@@ -351,7 +352,7 @@ fn dump_header(stage: &str) -> String {
 fn print_ir_after_all_prints_every_stage_in_order() {
     let out = fresh_dir("cli", "print_ir_after_all");
     let run = compile(&example("gpt-tiny"), "1x1x1", &out, &["--print-ir-after-all"]);
-    let stages: Vec<&str> = std::iter::once("input").chain(PASSES.iter().map(|p| p.name)).collect();
+    let stages: Vec<&str> = std::iter::once("input").chain(pipeline(&Mesh::SINGLE).iter().map(|p| p.name)).collect();
     assert_eq!(run.stdout.matches("IR Dump After").count(), stages.len(), "{}", run.stdout);
     let mut from = 0;
     for (stage, file) in stages.iter().zip(expected_dumps("1x1x1")) {
@@ -410,7 +411,7 @@ fn timings_prints_a_line_per_stage_to_stderr() {
     let first_words: Vec<&str> = run.stderr.lines().filter_map(|l| l.split_whitespace().next()).collect();
     let header = first_words.iter().position(|w| *w == "stage").unwrap_or_else(|| panic!("no header: {}", run.stderr));
     let mut expected = vec!["frontend"];
-    expected.extend(PASSES.iter().map(|p| p.name));
+    expected.extend(pipeline(&Mesh::SINGLE).iter().map(|p| p.name));
     expected.push("total");
     for stage in expected {
         assert!(first_words[header..].contains(&stage), "no line for `{stage}`:\n{}", run.stderr);

@@ -23,7 +23,8 @@ fn kernels_of(name: &str, bf16: bool) -> Kernels {
         text = text.replace("precision = \"fp32\"", "precision = \"bf16\"");
     }
     let spec = parse_model(&path.to_string_lossy(), &text).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let opts = CompileOptions { mesh: Mesh::SINGLE, pipeline: PipelineOptions::default() };
+    let opts =
+        CompileOptions { training: Default::default(), mesh: Mesh::SINGLE, pipeline: PipelineOptions::default() };
     let output = compile_spec(spec, &opts, Instant::now()).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(output.plan.programs.generated, "{name}: no rank program was generated");
     render_module(&output.module).unwrap_or_else(|e| panic!("{name}: {e}"))

@@ -24,8 +24,11 @@ fn spec(name: &str) -> ModelSpec {
 }
 
 fn program_of(spec: ModelSpec) -> Program {
-    let opts =
-        CompileOptions { mesh: Mesh::SINGLE, pipeline: PipelineOptions { verify_each: true, ..Default::default() } };
+    let opts = CompileOptions {
+        training: Default::default(),
+        mesh: Mesh::SINGLE,
+        pipeline: PipelineOptions { verify_each: true, ..Default::default() },
+    };
     let out = compile_spec(spec, &opts, Instant::now()).expect("compiles");
     Program::load(&out.module).expect("the rank program loads")
 }

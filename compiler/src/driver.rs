@@ -12,7 +12,7 @@ use parc_dialects::pass::{run_pipeline, PipelineError, PipelineOptions, Pipeline
 
 use crate::frontend::{load_model, ModelSpec};
 use crate::mesh::Mesh;
-use crate::models::build_forward;
+use crate::models::build_forward_rows;
 use crate::passes::pipeline;
 use crate::plan::{make_plan, Plan};
 
@@ -26,8 +26,31 @@ pub struct CompileContext {
 #[derive(Clone, Debug)]
 pub struct CompileOptions {
     pub mesh: Mesh,
+    /// Command-line overrides of `[training]` (`--zero`, `--sequence-parallel`).
+    pub training: TrainingOverrides,
     /// How the pass pipeline runs; `parc compile` sets `dump_all` so every stage lands in OUT/ir/.
     pub pipeline: PipelineOptions,
+}
+
+/// Command-line values that replace the model file's `[training]` ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrainingOverrides {
+    /// `--zero N`: the ZeRO stage (0 to 3).
+    pub zero: Option<u8>,
+    /// `--sequence-parallel`: turn sequence parallelism on.
+    pub sequence_parallel: bool,
+}
+
+impl TrainingOverrides {
+    /// Applies the overrides to `spec`.
+    pub fn apply(&self, spec: &mut ModelSpec) {
+        if let Some(z) = self.zero {
+            spec.training.zero = z;
+        }
+        if self.sequence_parallel {
+            spec.training.sequence_parallel = true;
+        }
+    }
 }
 
 /// A failed compilation.
@@ -86,14 +109,16 @@ pub struct CompileOutput {
 /// Compiles the model file at `model_path`.
 pub fn compile_file(model_path: &str, opts: &CompileOptions) -> Result<CompileOutput, CompileError> {
     let t0 = Instant::now();
-    let spec = load_model(model_path)?;
+    let mut spec = load_model(model_path)?;
+    opts.training.apply(&mut spec);
     compile_spec(spec, opts, t0)
 }
 
 /// Compiles an already parsed spec; `started` is when the work began (for timings).
 pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) -> Result<CompileOutput, CompileError> {
     opts.mesh.check_model(&spec)?;
-    let mut module = build_forward(&spec).map_err(|e| CompileError::Internal(e.to_string()))?;
+    let rows = spec.training.micro_batch * if opts.mesh.pp == 1 { opts.mesh.dp } else { 1 };
+    let mut module = build_forward_rows(&spec, rows).map_err(|e| CompileError::Internal(e.to_string()))?;
     let frontend = started.elapsed();
     let ctx = CompileContext { spec, mesh: opts.mesh };
     let passes = pipeline(&ctx.mesh);

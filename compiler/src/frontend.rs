@@ -103,6 +103,8 @@ pub struct TrainingConfig {
     pub micro_batch: usize,
     pub precision: Precision,
     pub zero: u8,
+    /// Sequence parallelism (Korthikanti et al. 2022) on the tp axis.
+    pub sequence_parallel: bool,
     pub recompute: Recompute,
     pub seed: u64,
     pub optimizer: Optimizer,
@@ -187,6 +189,7 @@ struct RawTraining {
     micro_batch: Option<S<i64>>,
     precision: Option<S<String>>,
     zero: Option<S<i64>>,
+    sequence_parallel: Option<S<bool>>,
     recompute: Option<S<String>>,
     seed: Option<S<i64>>,
     optimizer: Option<S<RawOptimizer>>,
@@ -227,7 +230,8 @@ const MODEL_KEYS: &[&str] = &[
     "tie_embeddings",
     "bias",
 ];
-const TRAINING_KEYS: &[&str] = &["global_batch", "micro_batch", "precision", "zero", "recompute", "seed", "optimizer"];
+const TRAINING_KEYS: &[&str] =
+    &["global_batch", "micro_batch", "precision", "zero", "sequence_parallel", "recompute", "seed", "optimizer"];
 const OPTIMIZER_KEYS: &[&str] = &[
     "type",
     "lr",
@@ -610,6 +614,7 @@ impl Validator {
             micro_batch,
             precision,
             zero,
+            sequence_parallel: t.sequence_parallel.as_ref().is_some_and(|b| *b.get_ref()),
             recompute,
             seed,
             optimizer,

@@ -9,7 +9,9 @@ pub mod frontend;
 pub mod mesh;
 pub mod models;
 pub mod passes;
+pub mod pipeline;
 pub mod plan;
+pub mod sharding;
 
 pub use driver::{compile_file, compile_spec, write_artifacts, CompileError, CompileOptions, CompileOutput};
 pub use frontend::{load_model, parse_model, ModelSpec};

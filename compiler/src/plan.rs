@@ -34,11 +34,89 @@ pub struct ProgramSummary {
     /// Why no programs were generated, when they were not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Program files, relative to the output directory, one per rank.
+    /// Program files, relative to the output directory. Every rank of a mesh without pipeline
+    /// stages runs the one program `rank-0000.mlir` with its own mesh coordinates.
     pub files: Vec<String>,
-    /// Bytes of rank 0's arena by category (exact, from the static plan).
+    /// How many ranks run each file (the world size: one shared SPMD program).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranks_per_file: Option<usize>,
+    /// Bytes of each rank's arena by category (exact, from the static plan; the same on every
+    /// rank, which all run one program).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<MemorySummary>,
+    /// Bytes each rank sends per training step, by collective and mesh axis (ring algorithms).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub communication: Vec<CommSummary>,
+}
+
+/// One kind of collective on one mesh axis, per training step and rank.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct CommSummary {
+    /// `all_reduce`, `all_gather`, `reduce_scatter`.
+    pub collective: String,
+    /// The mesh axis whose group it runs on (`dp`, `tp`).
+    pub axis: String,
+    /// The number of ranks in the group.
+    pub group_size: usize,
+    /// Calls per step.
+    pub calls: u64,
+    /// Bytes of the buffers the calls reduce or gather (the whole tensor: the output of an
+    /// all-gather, the input of a reduce-scatter).
+    pub buffer_bytes: u64,
+    /// Bytes this rank sends per step with ring algorithms: 2(n−1)/n of the buffer for an
+    /// all-reduce, (n−1)/n for an all-gather or a reduce-scatter.
+    pub bytes_sent: u64,
+}
+
+/// The collectives a rank program issues per training step: `@train_step` and the functions it
+/// calls (each as often as it is called), grouped by kind and axis.
+pub fn communication(module: &Module) -> Vec<CommSummary> {
+    use parc_dialects::exec::ExecOp;
+    use parc_dialects::ir::OpKind;
+    use std::collections::BTreeMap;
+    let mut counts: BTreeMap<(String, String), (usize, u64, u64)> = BTreeMap::new();
+    fn walk(
+        module: &Module,
+        name: &str,
+        times: u64,
+        depth: usize,
+        counts: &mut BTreeMap<(String, String), (usize, u64, u64)>,
+    ) {
+        let Some(f) = module.function(name) else { return };
+        if depth > 16 {
+            return;
+        }
+        for &op in &f.blocks[f.entry_block()].ops {
+            let data = &f.ops[op];
+            let OpKind::Exec(kind) = data.kind else { continue };
+            let bytes = |i: usize| f.value_type(data.operands[i]).as_tensor().size_bytes();
+            let buffer = match kind {
+                ExecOp::Call => {
+                    walk(module, data.attrs.str("callee").unwrap_or(""), times, depth + 1, counts);
+                    continue;
+                }
+                ExecOp::AllReduce => (0..data.operands.len()).map(bytes).sum(),
+                ExecOp::AllGather => bytes(1),
+                ExecOp::ReduceScatter => bytes(0),
+                _ => continue,
+            };
+            let n = data.attrs.int("size").unwrap_or(1).max(1) as usize;
+            let key =
+                (kind.name().trim_start_matches("exec.").to_string(), data.attrs.str("axis").unwrap_or("").to_string());
+            let e = counts.entry(key).or_insert((n, 0, 0));
+            e.1 += times;
+            e.2 += times * buffer;
+        }
+    }
+    walk(module, "train_step", 1, 0, &mut counts);
+    counts
+        .into_iter()
+        .map(|((collective, axis), (n, calls, buffer_bytes))| {
+            let factor = if collective == "all_reduce" { 2 } else { 1 };
+            let bytes_sent = (buffer_bytes as u128 * factor * (n as u128 - 1) / n as u128) as u64;
+            CommSummary { collective, axis, group_size: n, calls, buffer_bytes, bytes_sent }
+        })
+        .collect()
 }
 
 /// A rank's memory by category, in bytes.
@@ -278,17 +356,24 @@ fn program_summary(mesh: &Mesh, module: &Module) -> ProgramSummary {
         _ => None,
     };
     match memory {
-        Some(memory) => {
-            ProgramSummary { generated: true, note: None, files: vec!["rank-0000.mlir".into()], memory: Some(memory) }
-        }
+        Some(memory) => ProgramSummary {
+            generated: true,
+            note: None,
+            files: vec!["rank-0000.mlir".into()],
+            ranks_per_file: (mesh.world_size() > 1).then_some(mesh.world_size()),
+            memory: Some(memory),
+            communication: communication(module),
+        },
         None => ProgramSummary {
             generated: false,
             note: Some(format!(
-                "per-rank programs are generated for a single rank (mesh 1x1x1) only: splitting the step across the {} ranks of mesh {mesh} needs the partitioner, which is not built yet",
-                mesh.world_size()
+                "rank programs are generated for meshes without pipeline stages: mesh {mesh} has pp = {}, and the pipeline lowering (stages, schedules, send/recv) is not built yet",
+                mesh.pp
             )),
             files: Vec::new(),
+            ranks_per_file: None,
             memory: None,
+            communication: Vec::new(),
         },
     }
 }

@@ -7,6 +7,7 @@
 //! modules ([`crate::graph`], [`crate::func`]) and are checked by [`crate::verifier`].
 
 use crate::attr::AttrMap;
+use crate::dist::{DistOp, ShardingOp};
 use crate::entity::{EntityRef, PrimaryMap, SecondaryMap};
 use crate::types::Type;
 use crate::{entity_impl, exec::ExecOp, func::FuncOp, graph::GraphOp};
@@ -74,6 +75,8 @@ pub enum OpKind {
     Func(FuncOp),
     Graph(GraphOp),
     Exec(ExecOp),
+    Sharding(ShardingOp),
+    Dist(DistOp),
 }
 
 impl OpKind {
@@ -83,6 +86,8 @@ impl OpKind {
             OpKind::Func(k) => k.name(),
             OpKind::Graph(k) => k.name(),
             OpKind::Exec(k) => k.name(),
+            OpKind::Sharding(k) => k.name(),
+            OpKind::Dist(k) => k.name(),
         }
     }
 
@@ -92,6 +97,8 @@ impl OpKind {
             .map(OpKind::Func)
             .or_else(|| GraphOp::from_name(name).map(OpKind::Graph))
             .or_else(|| ExecOp::from_name(name).map(OpKind::Exec))
+            .or_else(|| ShardingOp::from_name(name).map(OpKind::Sharding))
+            .or_else(|| DistOp::from_name(name).map(OpKind::Dist))
     }
 
     /// Every known op name, for "did you mean" messages.
@@ -101,6 +108,8 @@ impl OpKind {
             .map(|k| k.name())
             .chain(GraphOp::ALL.iter().map(|k| k.name()))
             .chain(ExecOp::ALL.iter().map(|k| k.name()))
+            .chain(ShardingOp::ALL.iter().map(|k| k.name()))
+            .chain(DistOp::ALL.iter().map(|k| k.name()))
     }
 }
 
@@ -371,6 +380,8 @@ impl OpKind {
             OpKind::Func(FuncOp::Return) => OpInfo::new(Arity::AtLeast(0), Arity::Exactly(0), &[]),
             OpKind::Graph(k) => k.info(),
             OpKind::Exec(k) => k.info(),
+            OpKind::Sharding(k) => k.info(),
+            OpKind::Dist(k) => k.info(),
         }
     }
 
@@ -385,6 +396,11 @@ impl OpKind {
                 crate::graph::infer_types(k, operands, attrs)
             }
             OpKind::Exec(k) => crate::exec::infer_types(k, operands, attrs),
+            OpKind::Sharding(_) | OpKind::Dist(_) if operands.iter().any(|t| t.is_memref()) => {
+                Err(format!("'{}' takes tensors, not buffers", self.name()))
+            }
+            OpKind::Sharding(k) => crate::dist::infer_sharding(k, operands, attrs),
+            OpKind::Dist(k) => crate::dist::infer_dist(k, operands, attrs),
         }
     }
 }

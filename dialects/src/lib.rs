@@ -9,6 +9,7 @@
 pub mod attr;
 pub mod builder;
 pub mod diag;
+pub mod dist;
 pub mod entity;
 pub mod exec;
 pub mod func;

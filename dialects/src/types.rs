@@ -96,7 +96,12 @@ impl TensorType {
         self.num_elements().saturating_mul(self.dtype.size_bytes())
     }
 
-    /// The same shape with another element type.
+    /// The same element type with another shape.
+    pub fn with_shape(&self, shape: impl Into<Vec<usize>>) -> Self {
+        TensorType::new(shape, self.dtype)
+    }
+
+    /// The same shape with element type `dtype`.
     pub fn with_dtype(&self, dtype: DType) -> Self {
         Self { shape: self.shape.clone(), dtype }
     }

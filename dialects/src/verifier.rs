@@ -238,7 +238,10 @@ impl Verifier<'_> {
             }
         }
         if !info.open_attrs {
-            if let Some((name, _)) = data.attrs.iter().find(|(n, _)| !info.attrs.iter().any(|s| s.name == *n)) {
+            // Names with a dialect prefix (`sharding.placements`) are discardable attributes, as in
+            // MLIR: any op may carry them.
+            let unknown = |n: &str| !n.contains('.') && !info.attrs.iter().any(|s| s.name == n);
+            if let Some((name, _)) = data.attrs.iter().find(|(n, _)| unknown(n)) {
                 let known: Vec<&str> = info.attrs.iter().map(|s| s.name).collect();
                 let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
                 return Err(self.err(

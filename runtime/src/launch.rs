@@ -3,9 +3,14 @@
 //! report each one — a progress line on stderr, or one JSON object per step on stdout with
 //! `--json` — then optionally save the weights.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::comm::{Communicator, LocalMesh};
+use crate::rank::{MeshAxes, RankContext};
 
 use crate::data::{TokenData, TokenWidth};
 use crate::program::Program;
@@ -48,47 +53,197 @@ pub fn launch(program: &Program, opts: &LaunchOptions) -> Result<LaunchSummary, 
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| TrainError::Program(format!("cannot start {} threads: {e}", opts.threads)))?;
+    let mesh = MeshAxes::of(program);
+    if mesh.world_size() > 1 {
+        return pool.install(|| run_mesh(program, &mesh, data, opts));
+    }
     pool.install(|| run(program, data, opts))
 }
 
-fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Result<LaunchSummary, TrainError> {
-    let mut trainer = Trainer::new(program, data, opts.threads)?;
-    if let Some(path) = &opts.init {
-        trainer.load_params(path)?;
+/// A tensor by name: (name, shape, values).
+pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
+
+/// How long a rank waits in a collective before the whole run fails (no hang).
+pub const COLLECTIVE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Trains every rank of a partitioned `program` as threads of this process for `steps` steps,
+/// starting from `init` (global weights by name) or the seeded initialization. `on_step` sees
+/// each step's report (rank 0's: the loss is the same on every rank). Returns the final global
+/// parameters, assembled from every rank's pieces.
+pub fn train_mesh(
+    program: &Program,
+    data: Option<TokenData>,
+    steps: u64,
+    init: Option<&HashMap<String, Vec<f32>>>,
+    on_step: &mut dyn FnMut(&StepReport) -> Result<(), TrainError>,
+) -> Result<Vec<NamedTensor>, TrainError> {
+    let mesh = MeshAxes::of(program);
+    let world = mesh.world_size();
+    let comms = LocalMesh::new(world, COLLECTIVE_TIMEOUT);
+    let (tx, rx) = mpsc::channel::<StepReport>();
+    let results: Vec<Result<Trainer, TrainError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = comms
+            .into_iter()
+            .map(|comm| {
+                let tx = tx.clone();
+                let data = data.clone();
+                let mesh = mesh.clone();
+                scope.spawn(move || {
+                    let abort = comm.abort_handle();
+                    let rank = comm.rank();
+                    let run = || -> Result<Trainer, TrainError> {
+                        let ctx = RankContext::new(mesh, Box::new(comm));
+                        let mut trainer = Trainer::for_rank(program, data, 1, Some(ctx))?;
+                        if let Some(weights) = init {
+                            trainer.set_global_params(weights)?;
+                        }
+                        for _ in 0..steps {
+                            let r = trainer.step()?;
+                            if rank == 0 && tx.send(r).is_err() {
+                                return Err(TrainError::Program("the launcher stopped listening".into()));
+                            }
+                        }
+                        Ok(trainer)
+                    };
+                    let out = run();
+                    if let Err(e) = &out {
+                        abort.abort(&format!("rank {rank} failed: {e}"));
+                    }
+                    out
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut failed = None;
+        for r in rx.iter() {
+            if failed.is_none() {
+                if let Err(e) = on_step(&r) {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let mut results: Vec<Result<Trainer, TrainError>> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(TrainError::Program("a rank panicked".into()))))
+            .collect();
+        if let Some(e) = failed {
+            results[0] = Err(e);
+        }
+        results
+    });
+    let mut trainers = Vec::with_capacity(world);
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(t) => trainers.push(t),
+            Err(e) => errors.push(e),
+        }
     }
-    let info = trainer.info.clone();
-    let started = Instant::now();
-    let tty = std::io::stderr().is_terminal();
-    let every = (opts.steps / 20).max(1);
-    let (mut first, mut last) = (f32::NAN, f32::NAN);
-    let mut tokens = 0usize;
+    if !errors.is_empty() {
+        // The root cause, not the ranks that were aborted because of it.
+        let root = errors.iter().position(|e| !e.to_string().contains("aborted")).unwrap_or(0);
+        return Err(errors.swap_remove(root));
+    }
+    let refs: Vec<&Trainer> = trainers.iter().collect();
+    Ok(Trainer::gather_params(&refs))
+}
+
+fn run_mesh(
+    program: &Program,
+    mesh: &MeshAxes,
+    data: Option<TokenData>,
+    opts: &LaunchOptions,
+) -> Result<LaunchSummary, TrainError> {
+    let info = crate::train::ProgramInfo::of(program)?;
+    let init = match &opts.init {
+        Some(path) => {
+            let loaded = crate::weights::load(path)?;
+            let layouts = crate::shards::ParamLayout::of(program).map_err(TrainError::Program)?;
+            let expected: Vec<(&str, &[usize])> =
+                layouts.iter().map(|l| (l.name.as_str(), l.global_shape.as_slice())).collect();
+            crate::weights::check_against(&loaded, &expected)?;
+            Some(loaded.into_iter().map(|(k, v)| (k, v.1)).collect::<HashMap<_, _>>())
+        }
+        None => None,
+    };
     if !opts.json {
         eprintln!(
-            "training {} for {} steps: {} sequences of {} tokens per step, {} micro-batches of {}",
-            info.name, opts.steps, info.global_batch, info.seq_len, program.microbatches, info.micro_batch
+            "training {} for {} steps on {} ranks ({}): {} sequences of {} tokens per step, {} micro-batches of {} per data-parallel rank",
+            info.name,
+            opts.steps,
+            mesh.world_size(),
+            mesh.axes.iter().map(|(a, n)| format!("{a}={n}")).collect::<Vec<_>>().join(","),
+            info.global_batch,
+            info.seq_len,
+            program.microbatches,
+            info.micro_batch
         );
     }
-    for _ in 0..opts.steps {
-        let r: StepReport = trainer.step()?;
-        if r.step == 1 {
-            first = r.loss;
+    let started = Instant::now();
+    let mut reporter = Reporter::new(opts);
+    let params = train_mesh(program, data, opts.steps, init.as_ref(), &mut |r| reporter.report(r))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(path) = &opts.save {
+        let list: Vec<(&str, &[usize], &[f32])> =
+            params.iter().map(|(n, s, v)| (n.as_str(), s.as_slice(), v.as_slice())).collect();
+        crate::weights::save(path, &list)?;
+        if !opts.json {
+            eprintln!("saved the weights to {}", path.display());
         }
-        last = r.loss;
-        tokens += r.tokens;
+    }
+    Ok(LaunchSummary {
+        first_loss: reporter.first,
+        last_loss: reporter.last,
+        steps: opts.steps,
+        tokens_per_s: reporter.tokens as f64 / seconds.max(1e-9),
+    })
+}
+
+/// Progress lines (or JSON lines) for each step, shared by the one-rank and many-rank loops.
+struct Reporter {
+    json: bool,
+    steps: u64,
+    tty: bool,
+    every: u64,
+    first: f32,
+    last: f32,
+    tokens: usize,
+}
+
+impl Reporter {
+    fn new(opts: &LaunchOptions) -> Self {
+        Reporter {
+            json: opts.json,
+            steps: opts.steps,
+            tty: std::io::stderr().is_terminal(),
+            every: (opts.steps / 20).max(1),
+            first: f32::NAN,
+            last: f32::NAN,
+            tokens: 0,
+        }
+    }
+
+    fn report(&mut self, r: &StepReport) -> Result<(), TrainError> {
+        if r.step == 1 {
+            self.first = r.loss;
+        }
+        self.last = r.loss;
+        self.tokens += r.tokens;
         let tokens_per_s = r.tokens as f64 / r.seconds.max(1e-9);
-        if opts.json {
+        if self.json {
             let line =
                 format!("{{\"step\":{},\"loss\":{},\"tokens_per_s\":{:.1}}}", r.step, json_f32(r.loss), tokens_per_s);
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{line}");
-        } else if tty || r.step % every == 0 || r.step == opts.steps {
+        } else if self.tty || r.step % self.every == 0 || r.step == self.steps {
             let line = format!(
                 "step {:>6}/{}  loss {:.4}  {:>9.0} tokens/s  {:.3} s/step",
-                r.step, opts.steps, r.loss, tokens_per_s, r.seconds
+                r.step, self.steps, r.loss, tokens_per_s, r.seconds
             );
-            if tty {
+            if self.tty {
                 eprint!("\r{line}");
-                if r.step == opts.steps {
+                if r.step == self.steps {
                     eprintln!();
                 }
             } else {
@@ -101,7 +256,29 @@ fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Resu
                 r.loss, r.step
             )));
         }
+        Ok(())
     }
+}
+
+fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Result<LaunchSummary, TrainError> {
+    let mut trainer = Trainer::new(program, data, opts.threads)?;
+    if let Some(path) = &opts.init {
+        trainer.load_params(path)?;
+    }
+    let info = trainer.info.clone();
+    let started = Instant::now();
+    if !opts.json {
+        eprintln!(
+            "training {} for {} steps: {} sequences of {} tokens per step, {} micro-batches of {}",
+            info.name, opts.steps, info.global_batch, info.seq_len, program.microbatches, info.micro_batch
+        );
+    }
+    let mut reporter = Reporter::new(opts);
+    for _ in 0..opts.steps {
+        let r: StepReport = trainer.step()?;
+        reporter.report(&r)?;
+    }
+    let (first, last, tokens) = (reporter.first, reporter.last, reporter.tokens);
     let seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &opts.save {
         trainer.save_params(path)?;

@@ -2,12 +2,15 @@
 //! on a CPU or CUDA backend. It must never depend on the compiler crate, so that the `parc-rt`
 //! binary stays lean. Today it knows the artifact layout and compiles CUDA C with NVRTC ([`cuda`]).
 
+pub mod comm;
 pub mod cpu;
 pub mod cuda;
 pub mod data;
 pub mod init;
 pub mod launch;
 pub mod program;
+pub mod rank;
+pub mod shards;
 pub mod train;
 pub mod weights;
 

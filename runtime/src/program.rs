@@ -220,7 +220,9 @@ fn load_function(
             |v: &Value| bufs.get(v).cloned().ok_or_else(|| invalid(format!("{}: operand is not a buffer", ctx(op))));
         let kind = match data.kind {
             OpKind::Func(FuncOp::Return) => continue,
-            OpKind::Graph(_) => return Err(invalid(format!("{}: graph ops do not run in a rank program", ctx(op)))),
+            OpKind::Graph(_) | OpKind::Sharding(_) | OpKind::Dist(_) => {
+                return Err(invalid(format!("{}: {} ops do not run in a rank program", ctx(op), data.kind.name())))
+            }
             OpKind::Exec(k) => k,
         };
         match kind {
@@ -307,6 +309,8 @@ fn n_outputs(kind: ExecOp, attrs: &AttrMap, n_operands: usize) -> usize {
         ExecOp::Elementwise => n_operands - attrs.int("n_inputs").unwrap_or(0).max(0) as usize,
         ExecOp::Adamw | ExecOp::Sgd => 0,
         ExecOp::Fill => 1,
+        // In place: every operand is read and written.
+        ExecOp::AllReduce => n_operands,
         _ => match kind.graph_op(attrs) {
             Some((_, n_in)) => n_operands - n_in,
             None => 1,

@@ -17,6 +17,8 @@ use crate::cpu::exec::{BatchSource, ExecError, Executor};
 use crate::data::{DataError, TokenData};
 use crate::init::default_init;
 use crate::program::{Program, Role};
+use crate::rank::{MeshAxes, RankContext};
+use crate::shards::ParamLayout;
 use crate::weights::{self, WeightsError};
 
 /// Training failed.
@@ -98,14 +100,16 @@ struct Feed<'d> {
     data: &'d TokenData,
     step: u64,
     info: &'d ProgramInfo,
+    /// This rank's data-parallel coordinate and the dp size.
+    dp: (usize, usize),
 }
 
 impl BatchSource for Feed<'_> {
     fn load(&mut self, microbatch: usize, tokens: &mut [i32], labels: &mut [i32]) -> Result<(), String> {
         let i = &self.info;
-        // One rank today: dp rank 0 of 1.
+        let (dp_rank, dp) = self.dp;
         self.data
-            .microbatch(self.step, 0, 1, i.global_batch, i.micro_batch, microbatch, tokens, labels)
+            .microbatch(self.step, dp_rank, dp, i.global_batch, i.micro_batch, microbatch, tokens, labels)
             .map_err(|e| e.to_string())
     }
 }
@@ -118,11 +122,25 @@ pub struct Trainer<'p> {
     /// Steps completed.
     pub steps_done: u64,
     train_step: usize,
+    layouts: Vec<ParamLayout>,
+    mesh: MeshAxes,
+    rank: usize,
 }
 
 impl<'p> Trainer<'p> {
     /// A trainer with parameters initialized from the program's seed and zero optimizer state.
     pub fn new(program: &'p Program, data: Option<TokenData>, threads: usize) -> Result<Self, TrainError> {
+        Self::for_rank(program, data, threads, None)
+    }
+
+    /// A trainer for one rank of a partitioned program (`rank` None: a single-rank program). Each
+    /// rank initializes its piece of every parameter from the same global initialization.
+    pub fn for_rank(
+        program: &'p Program,
+        data: Option<TokenData>,
+        threads: usize,
+        rank: Option<RankContext>,
+    ) -> Result<Self, TrainError> {
         let info = ProgramInfo::of(program)?;
         let train_step = program
             .function("train_step")
@@ -137,12 +155,71 @@ impl<'p> Trainer<'p> {
                 info.vocab
             )));
         }
-        let mut exec = Executor::new(program, threads);
+        let layouts = ParamLayout::of(program).map_err(TrainError::Program)?;
+        let mesh = MeshAxes::of(program);
+        let rank_index = rank.as_ref().map_or(0, |r| r.rank);
+        let mut exec = match rank {
+            Some(r) => Executor::with_rank(program, threads, r),
+            None => Executor::new(program, threads),
+        };
         for t in program.tensors.iter().filter(|t| t.role == Role::Param) {
-            let values = default_init(info.seed, &t.name, &t.buf.shape, info.layers);
-            exec.arena.f32_mut(&t.buf).copy_from_slice(&values);
+            let values = match layouts.iter().find(|l| l.name == t.name) {
+                Some(l) => {
+                    let global = default_init(info.seed, &t.name, &l.global_shape, info.layers);
+                    l.local(&global, &mesh, rank_index)
+                }
+                None => default_init(info.seed, &t.name, &t.buf.shape, info.layers),
+            };
+            let dst = exec.arena.f32_mut(&t.buf);
+            if dst.len() != values.len() {
+                return Err(TrainError::Program(format!(
+                    "parameter {} holds {} elements on rank {rank_index}, its layout gives {}",
+                    t.name,
+                    dst.len(),
+                    values.len()
+                )));
+            }
+            dst.copy_from_slice(&values);
         }
-        Ok(Trainer { exec, info, data, steps_done: 0, train_step })
+        Ok(Trainer { exec, info, data, steps_done: 0, train_step, layouts, mesh, rank: rank_index })
+    }
+
+    /// The global value of every parameter from the pieces of all ranks (`trainers[rank]`), as
+    /// (name, global shape, values), in table order.
+    pub fn gather_params(trainers: &[&Trainer]) -> Vec<crate::launch::NamedTensor> {
+        let Some(first) = trainers.first() else { return Vec::new() };
+        let mut out = Vec::new();
+        for (name, shape, values) in first.params() {
+            match first.layouts.iter().find(|l| l.name == name) {
+                Some(l) => {
+                    let pieces: Vec<Vec<f32>> = trainers
+                        .iter()
+                        .map(|t| t.params().into_iter().find(|p| p.0 == name).map(|p| p.2.to_vec()).unwrap_or_default())
+                        .collect();
+                    let refs: Vec<&[f32]> = pieces.iter().map(|p| p.as_slice()).collect();
+                    out.push((name.to_string(), l.global_shape.clone(), l.assemble(&first.mesh, &refs)));
+                }
+                None => out.push((name.to_string(), shape.to_vec(), values.to_vec())),
+            }
+        }
+        out
+    }
+
+    /// Loads this rank's piece of every parameter from global tensors (name → values).
+    pub fn set_global_params(
+        &mut self,
+        global: &std::collections::HashMap<String, Vec<f32>>,
+    ) -> Result<(), TrainError> {
+        let params: Vec<_> = self.exec.program.tensors.iter().filter(|t| t.role == Role::Param).cloned().collect();
+        for t in &params {
+            let g = global.get(&t.name).ok_or_else(|| TrainError::Program(format!("no weights for {}", t.name)))?;
+            let values = match self.layouts.iter().find(|l| l.name == t.name) {
+                Some(l) => l.local(g, &self.mesh, self.rank),
+                None => g.clone(),
+            };
+            self.exec.arena.f32_mut(&t.buf).copy_from_slice(&values);
+        }
+        Ok(())
     }
 
     /// The parameters as (name, shape, values), in table order.
@@ -181,7 +258,8 @@ impl<'p> Trainer<'p> {
         let program = self.exec.program;
         let step_buf = program.tensor("step").ok_or_else(|| TrainError::Program("no step tensor".into()))?.buf.clone();
         self.exec.arena.i64_mut(&step_buf)[0] = step as i64;
-        let mut feed = Feed { data: &self.data, step: self.steps_done, info: &self.info };
+        let dp = self.mesh.coord(self.rank, "dp");
+        let mut feed = Feed { data: &self.data, step: self.steps_done, info: &self.info, dp };
         self.exec.run(self.train_step, &mut feed)?;
         let loss_buf = program.tensor("loss").ok_or_else(|| TrainError::Program("no loss tensor".into()))?.buf.clone();
         let loss = self.exec.arena.f32(&loss_buf)[0];

@@ -53,6 +53,11 @@ pub enum OpClass {
     Gemm,
     /// Names a buffer, is part of an elementwise body, or is control: nothing to launch.
     NotAKernel,
+    /// A collective: NCCL on GPU (a local copy for `shard_slice`), not rendered.
+    Collective,
+    /// A kernel of the partitioned programs that has no CUDA template yet (the vocab-parallel
+    /// cross-entropy pieces): it runs on the CPU backend only.
+    CpuOnly,
 }
 
 /// Every exec op that is not a kernel: buffers (`tensor`, `view`, `reshape`), the elementwise
@@ -67,6 +72,8 @@ pub fn classify(op: ExecOp) -> OpClass {
             OpClass::NotAKernel
         }
         ExecOp::Gemm => OpClass::Gemm,
+        ExecOp::AllReduce | ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::ShardSlice => OpClass::Collective,
+        ExecOp::CrossEntropyStats | ExecOp::CrossEntropyFromStats | ExecOp::CrossEntropyGradStats => OpClass::CpuOnly,
         ExecOp::Elementwise
         | ExecOp::Copy
         | ExecOp::Slice
@@ -336,7 +343,14 @@ fn render_op(func: &Function, op: Op, kind: ExecOp) -> Result<cuda::KernelSpec, 
         | ExecOp::Reshape
         | ExecOp::Yield
         | ExecOp::Call
-        | ExecOp::LoadBatch => Err(format!("{} is not a kernel codegen renders", kind.name())),
+        | ExecOp::LoadBatch
+        | ExecOp::AllReduce
+        | ExecOp::AllGather
+        | ExecOp::ReduceScatter
+        | ExecOp::ShardSlice
+        | ExecOp::CrossEntropyStats
+        | ExecOp::CrossEntropyFromStats
+        | ExecOp::CrossEntropyGradStats => Err(format!("{} is not a kernel codegen renders", kind.name())),
     }
 }
 
@@ -397,7 +411,7 @@ pub fn render_module(module: &Module) -> Result<Kernels, CodegenError> {
             let OpKind::Exec(kind) = data.kind else { continue };
             let at = (f, index);
             match classify(kind) {
-                OpClass::NotAKernel => {}
+                OpClass::NotAKernel | OpClass::Collective | OpClass::CpuOnly => {}
                 OpClass::Gemm => {
                     let ty =
                         |i: usize| data.operands.get(i).map(|&v| func.value_type(v).to_string()).unwrap_or_default();

@@ -5,4 +5,4 @@
 
 pub mod transformer;
 
-pub use transformer::{build_forward, param_names, ParamInfo};
+pub use transformer::{build_forward, build_forward_rows, param_names, ParamInfo};

@@ -124,8 +124,14 @@ impl Params {
 
 /// Builds the module holding `@forward` for `spec`.
 pub fn build_forward(spec: &ModelSpec) -> Result<Module, BuildError> {
+    build_forward_rows(spec, spec.training.micro_batch)
+}
+
+/// Builds `@forward` for `rows` samples: one micro-batch of every data-parallel rank together
+/// (`micro_batch · dp`), the global view the partitioner splits again.
+pub fn build_forward_rows(spec: &ModelSpec, rows: usize) -> Result<Module, BuildError> {
     let m = &spec.model;
-    let b_size = spec.training.micro_batch;
+    let b_size = rows;
     let dtype = match spec.training.precision {
         Precision::Fp32 => DType::F32,
         Precision::Bf16 => DType::BF16,

@@ -258,6 +258,13 @@ pub fn vjp(b: &mut Builder, op: Op, dys: &[Option<Value>]) -> Grads {
         GraphOp::LrSchedule | GraphOp::ClipCoef | GraphOp::AdamwUpdate | GraphOp::SgdUpdate => {
             return Err(BuildError { op: kind.name(), message: "optimizer ops are not differentiable".into() })
         }
+        GraphOp::CrossEntropyStats | GraphOp::CrossEntropyFromStats | GraphOp::CrossEntropyGradStats => {
+            return Err(BuildError {
+                op: kind.name(),
+                message: "the partitioner's cross-entropy pieces are not differentiated (autodiff runs before it)"
+                    .into(),
+            })
+        }
     })
 }
 

@@ -28,6 +28,7 @@ use std::collections::{HashMap, HashSet};
 
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::Builder;
+use parc_dialects::dist::DistOp;
 use parc_dialects::exec::{is_scalar_op, ExecOp, TensorRole as Role};
 
 use parc_dialects::graph::GraphOp;
@@ -76,13 +77,23 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
         tensors.iter().filter(|t| t.role == Role::Param).map(|t| (t.name.clone(), t.ty.clone())).collect();
     add(&mut tensors, "loss".into(), Role::Output, Type::memref([], DType::F32));
     fb_results.push("loss".to_string());
-    for (p, ty) in &params {
-        add(&mut tensors, format!("grad.{p}"), Role::Grad, ty.clone());
+    // Gradient and state types come from the signatures: the partitioner may shard them.
+    if fb.result_types.len() != params.len() + 1 {
+        return Err(format!(
+            "@forward_backward returns {} values for {} parameters",
+            fb.result_types.len(),
+            params.len()
+        ));
+    }
+    for (i, (p, _)) in params.iter().enumerate() {
+        add(&mut tensors, format!("grad.{p}"), Role::Grad, Type::MemRef(fb.result_types[1 + i].as_tensor().clone()));
         fb_results.push(format!("grad.{p}"));
     }
-    for state in state_names(&training.optimizer) {
-        for (p, ty) in &params {
-            add(&mut tensors, format!("{state}.{p}"), Role::State, Type::MemRef(ty.as_tensor().with_dtype(DType::F32)));
+    let n = params.len();
+    for (k, state) in state_names(&training.optimizer).iter().enumerate() {
+        for (i, (p, _)) in params.iter().enumerate() {
+            let ty = opt.value_type(opt.args()[(2 + k) * n + i]).as_tensor().clone();
+            add(&mut tensors, format!("{state}.{p}"), Role::State, Type::MemRef(ty));
         }
     }
     add(&mut tensors, "step".into(), Role::Input, Type::memref([], DType::I64));
@@ -101,11 +112,23 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
     let table: HashMap<&str, &Type> = tensors.iter().map(|t| (t.name.as_str(), &t.ty)).collect();
     let fb_exec = lower_function(fb, &fb_args, &fb_results, true, &table)?;
     let opt_exec = lower_function(opt, &opt_args, &opt_results, false, &table)?;
-    let step_fn = train_step(training, &tensors)?;
-
     let mut attrs = module.attrs.clone();
+    // The partitioner's mesh and parameter layouts become the program's (the runtime reads them).
+    let dp = match attrs.remove("sharding.mesh") {
+        Some(Attr::Dict(mesh)) => {
+            let dp = mesh.int("dp").unwrap_or(1).max(1) as usize;
+            attrs.set("exec.mesh", Attr::Dict(mesh));
+            dp
+        }
+        _ => 1,
+    };
+    if let Some(layouts) = attrs.remove("sharding.params") {
+        attrs.set("exec.params", layouts);
+    }
+    let microbatches = training.global_batch / (training.micro_batch * dp);
+    let step_fn = train_step(microbatches, dp, &tensors)?;
     attrs.set("exec.tensors", Attr::Array(tensors.iter().map(tensor_attr).collect()));
-    attrs.set("exec.microbatches", Attr::Int((training.global_batch / training.micro_batch) as i64));
+    attrs.set("exec.microbatches", Attr::Int(microbatches as i64));
     module.attrs = attrs;
     module.functions = vec![step_fn, fb_exec, opt_exec];
     Ok(())
@@ -123,7 +146,7 @@ fn tensor_attr(t: &PersistentTensor) -> Attr {
     )
 }
 
-fn train_step(training: &TrainingConfig, tensors: &[PersistentTensor]) -> Result<Function, String> {
+fn train_step(microbatches: usize, dp: usize, tensors: &[PersistentTensor]) -> Result<Function, String> {
     let mut f = Function::new(TRAIN_STEP, vec![], vec![]);
     let entry = f.entry_block();
     let mut b = Builder::at_entry(&mut f);
@@ -131,12 +154,21 @@ fn train_step(training: &TrainingConfig, tensors: &[PersistentTensor]) -> Result
         let v = tensor_op(&mut b, &t.name, t.ty.clone());
         b.func.append_op(entry, exec(ExecOp::Fill), vec![v], AttrMap::new().with("value", Attr::Float(0.0)), vec![]);
     }
-    let microbatches = training.global_batch / training.micro_batch;
     for i in 0..microbatches {
         let load = AttrMap::new().with("microbatch", Attr::Int(i as i64));
         b.func.append_op(entry, exec(ExecOp::LoadBatch), vec![], load, vec![]);
         let call = AttrMap::new().with("callee", Attr::Str(FORWARD_BACKWARD.into()));
         b.func.append_op(entry, exec(ExecOp::Call), vec![], call, vec![]);
+    }
+    if dp > 1 {
+        // Each dp rank holds its share of the step's loss; the report wants the sum.
+        let loss = tensors.iter().find(|t| t.role == Role::Output).ok_or("no loss tensor")?;
+        let v = tensor_op(&mut b, &loss.name, loss.ty.clone());
+        let attrs = AttrMap::new()
+            .with("axis", Attr::Str("dp".into()))
+            .with("size", Attr::Int(dp as i64))
+            .with("op", Attr::Str("sum".into()));
+        b.func.append_op(entry, exec(ExecOp::AllReduce), vec![v], attrs, vec![]);
     }
     let call = AttrMap::new().with("callee", Attr::Str(OPTIMIZER_STEP.into()));
     b.func.append_op(entry, exec(ExecOp::Call), vec![], call, vec![]);
@@ -339,6 +371,9 @@ impl Lowering<'_> {
 
     fn lower_op(&mut self, b: &mut Builder, op: Op) -> Result<(), String> {
         let data = self.graph.ops[op].clone();
+        if let OpKind::Dist(kind) = data.kind {
+            return self.lower_dist(b, kind, &data);
+        }
         let OpKind::Graph(kind) = data.kind else {
             return Err(format!("cannot lower '{}' to exec", data.kind.name()));
         };
@@ -385,6 +420,9 @@ impl Lowering<'_> {
             GraphOp::Rope => simple(ExecOp::Rope),
             GraphOp::CrossEntropy => simple(ExecOp::CrossEntropy),
             GraphOp::CrossEntropyGrad => simple(ExecOp::CrossEntropyGrad),
+            GraphOp::CrossEntropyStats => simple(ExecOp::CrossEntropyStats),
+            GraphOp::CrossEntropyFromStats => simple(ExecOp::CrossEntropyFromStats),
+            GraphOp::CrossEntropyGradStats => simple(ExecOp::CrossEntropyGradStats),
             GraphOp::ReduceSum | GraphOp::ReduceMean | GraphOp::ReduceMax => {
                 let k = match kind {
                     GraphOp::ReduceSum => "sum",
@@ -478,6 +516,63 @@ impl Lowering<'_> {
             self.copy_into(b, fresh, d.buffer, d.accumulate)?;
         }
         Ok(())
+    }
+
+    /// A collective. `all_reduce` works in place: on its operand's buffer when this is the
+    /// operand's only use, else on a copy; results bound for an accumulating destination are
+    /// added to it afterwards.
+    fn lower_dist(&mut self, b: &mut Builder, kind: DistOp, data: &parc_dialects::ir::OpData) -> Result<(), String> {
+        let mut attrs = data.attrs.clone();
+        attrs.remove("sharding.placements");
+        let inputs: Vec<Value> = data.operands.iter().map(|&v| self.buffer(v)).collect::<Result<_, _>>()?;
+        if kind == DistOp::AllReduce {
+            let mut bufs = Vec::new();
+            let mut after = Vec::new();
+            for (k, &r) in data.results.iter().enumerate() {
+                let x = data.operands[k];
+                let dest = self.dests.remove(&r);
+                // In place only on a buffer nothing else reads: a reshape's result shares its
+                // operand's bytes, so it is copied.
+                let aliased = self
+                    .graph
+                    .defining_op(x)
+                    .is_some_and(|op| self.graph.ops[op].kind == OpKind::Graph(GraphOp::Reshape));
+                let single = self.uses.get(&x).copied().unwrap_or(0) == 1 && !aliased;
+                let buf = if single && dest.is_none() {
+                    inputs[k]
+                } else {
+                    let (fresh, _) = self.output(b, r);
+                    self.copy_into(b, inputs[k], fresh, false)?;
+                    fresh
+                };
+                self.buffers.insert(r, buf);
+                if let Some(d) = dest {
+                    after.push((buf, d));
+                }
+                bufs.push(buf);
+            }
+            self.emit(b, ExecOp::AllReduce, bufs, attrs, false)?;
+            for (buf, d) in after {
+                self.copy_into(b, buf, d.buffer, d.accumulate)?;
+            }
+            return Ok(());
+        }
+        let exec_kind = match kind {
+            DistOp::AllGather => ExecOp::AllGather,
+            DistOp::ReduceScatter => ExecOp::ReduceScatter,
+            DistOp::ShardSlice => ExecOp::ShardSlice,
+            DistOp::AllReduce => unreachable!("handled above"),
+        };
+        let r = data.results[0];
+        let (out, acc) = self.output(b, r);
+        if acc && exec_kind != ExecOp::ReduceScatter {
+            self.buffers.remove(&r);
+            self.dests.remove(&r);
+            let (fresh, _) = self.output(b, r);
+            self.emit(b, exec_kind, vec![inputs[0], fresh], attrs, false)?;
+            return self.copy_into(b, fresh, out, true);
+        }
+        self.emit(b, exec_kind, vec![inputs[0], out], attrs, acc)
     }
 
     /// One `exec.elementwise` for a run of elementwise graph ops.

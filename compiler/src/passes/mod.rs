@@ -13,6 +13,7 @@ use parc_dialects::pass::Pass;
 
 use crate::driver::CompileContext;
 use crate::mesh::Mesh;
+use crate::sharding::ShardPlan;
 
 /// Every pass, in pipeline order.
 pub static PASSES: &[Pass<CompileContext>] = &[
@@ -31,6 +32,16 @@ pub static PASSES: &[Pass<CompileContext>] = &[
         run: |m, ctx| optimizer::run(m, &ctx.spec.training),
     },
     Pass {
+        name: "shard",
+        help: "place every value on the mesh (DP, Megatron TP, sequence parallel) by per-op rules; explicit reshards",
+        run: |m, ctx| crate::sharding::run_shard(m, &ShardPlan::new(&ctx.spec, &ctx.mesh)),
+    },
+    Pass {
+        name: "partition",
+        help: "one rank's view: local shapes, reshards become dist collectives, ZeRO stages, local optimizer step",
+        run: |m, ctx| crate::sharding::run_partition(m, &ShardPlan::new(&ctx.spec, &ctx.mesh), &ctx.spec.training),
+    },
+    Pass {
         name: "lower-exec",
         help: "lower the step to the rank's exec program: kernels, fused elementwise ops, buffers",
         run: |m, ctx| lower_exec::run(m, &ctx.spec.training),
@@ -42,11 +53,18 @@ pub static PASSES: &[Pass<CompileContext>] = &[
     },
 ];
 
-/// Passes that turn the step into per-rank programs; they need every rank's share of the work,
-/// so they run only where one rank does all of it until the partitioner exists.
+/// Passes that turn the step into per-rank programs; they run where the mesh has no pipeline
+/// axis (pipeline stages are not partitioned yet).
 pub const PROGRAM_PASSES: &[&str] = &["lower-exec", "memory-plan"];
+
+/// Passes that partition the step over dp and tp; they run where either is larger than 1.
+pub const SHARDING_PASSES: &[&str] = &["shard", "partition"];
 
 /// The passes `parc compile` runs for `mesh`, in order.
 pub fn pipeline(mesh: &Mesh) -> Vec<&'static Pass<CompileContext>> {
-    PASSES.iter().filter(|p| mesh.world_size() == 1 || !PROGRAM_PASSES.contains(&p.name)).collect()
+    PASSES
+        .iter()
+        .filter(|p| mesh.pp == 1 || !PROGRAM_PASSES.contains(&p.name))
+        .filter(|p| (mesh.pp == 1 && mesh.dp * mesh.tp > 1) || !SHARDING_PASSES.contains(&p.name))
+        .collect()
 }

@@ -21,7 +21,7 @@
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::{BuildError, Builder};
 use parc_dialects::graph::GraphOp;
-use parc_dialects::ir::{Function, Module};
+use parc_dialects::ir::{Function, Module, Value};
 use parc_dialects::types::{DType, Type};
 
 use crate::frontend::{LrSchedule, Optimizer, TrainingConfig};
@@ -54,13 +54,60 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
     Ok(())
 }
 
+/// How the optimizer step sees its tensors: the identity on one rank; the partitioner's
+/// [`crate::sharding::zero`] layout shards them on the data-parallel axis and adds the collectives.
+pub trait Layout {
+    /// The types of parameter `i`'s argument, gradient argument and state arguments.
+    fn arg_types(&self, _i: usize, param: &Type) -> (Type, Type, Type) {
+        let t = param.as_tensor();
+        (param.clone(), param.clone(), t.with_dtype(DType::F32).into())
+    }
+    /// The parameters and gradients the update works on, from the arguments.
+    fn prepare(
+        &mut self,
+        _b: &mut Builder,
+        params: &[Value],
+        grads: &[Value],
+    ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
+        Ok((params.to_vec(), grads.to_vec()))
+    }
+    /// Which running sum of squares gradient `i` adds to (sums are combined by [`Layout::combine`]).
+    fn norm_group(&self, _i: usize) -> usize {
+        0
+    }
+    /// The global sum of squares from the running sums of each group.
+    fn combine(&mut self, _b: &mut Builder, sums: [Option<Value>; 2]) -> Result<Option<Value>, BuildError> {
+        Ok(sums[0])
+    }
+    /// The value returned for parameter `i` after its update.
+    fn finish(&mut self, _b: &mut Builder, _i: usize, updated: Value) -> Result<Value, BuildError> {
+        Ok(updated)
+    }
+}
+
+/// The single-rank layout: every tensor whole.
+pub struct Whole;
+
+impl Layout for Whole {}
+
 fn build(params: &[(String, Type)], t: &TrainingConfig) -> Result<Function, BuildError> {
+    build_with(params, t, &mut Whole)
+}
+
+/// Builds `@optimizer_step` for `params` (name, type) with `layout`.
+pub fn build_with(
+    params: &[(String, Type)],
+    t: &TrainingConfig,
+    layout: &mut dyn Layout,
+) -> Result<Function, BuildError> {
     let states = state_names(&t.optimizer);
     let n = params.len();
-    let mut arg_types: Vec<Type> = params.iter().map(|(_, ty)| ty.clone()).collect();
-    arg_types.extend(params.iter().map(|(_, ty)| ty.clone()));
+    let types: Vec<(Type, Type, Type)> =
+        params.iter().enumerate().map(|(i, (_, ty))| layout.arg_types(i, ty)).collect();
+    let mut arg_types: Vec<Type> = types.iter().map(|t| t.0.clone()).collect();
+    arg_types.extend(types.iter().map(|t| t.1.clone()));
     for _ in states {
-        arg_types.extend(params.iter().map(|(_, ty)| ty.as_tensor().with_dtype(DType::F32).into()));
+        arg_types.extend(types.iter().map(|t| t.2.clone()));
     }
     arg_types.push(Type::tensor([], DType::I64));
     let mut func = Function::new(OPTIMIZER_STEP, arg_types, Vec::new());
@@ -81,22 +128,24 @@ fn build(params: &[(String, Type)], t: &TrainingConfig) -> Result<Function, Buil
     func.set_name(step, "step");
 
     let mut b = Builder::at_entry(&mut func);
-    let grads: Vec<_> = args[n..2 * n].to_vec();
+    let (update_params, grads) = layout.prepare(&mut b, &args[..n], &args[n..2 * n])?;
+
     let mut clip = None;
     if let Some(max_norm) = t.grad_clip {
         // The global norm over every gradient, accumulated in f32.
-        let mut total = None;
-        for &g in &grads {
+        let mut sums = [None, None];
+        for (i, &g) in grads.iter().enumerate() {
             let g32 = if b.ty(g).as_tensor().dtype == DType::F32 { g } else { b.cast(g, DType::F32)? };
             let sq = b.mul(g32, g32)?;
             let axes: Vec<i64> = (0..b.shape(sq).len() as i64).collect();
             let s = b.reduce(GraphOp::ReduceSum, sq, &axes, false)?;
-            total = Some(match total {
+            let group = layout.norm_group(i);
+            sums[group] = Some(match sums[group] {
                 Some(acc) => b.add(acc, s)?,
                 None => s,
             });
         }
-        if let Some(total) = total {
+        if let Some(total) = layout.combine(&mut b, sums)? {
             b.named(total, "grad_sum_of_squares");
             let coef = b.clip_coef(total, max_norm)?;
             b.named(coef, "clip_coef");
@@ -115,7 +164,7 @@ fn build(params: &[(String, Type)], t: &TrainingConfig) -> Result<Function, Buil
     let mut new_params = Vec::with_capacity(n);
     let mut new_states = vec![Vec::with_capacity(n); states.len()];
     for i in 0..n {
-        let p = args[i];
+        let p = update_params[i];
         // Each gradient is scaled right before its update, so one scaled copy is alive at a time.
         let g = match clip {
             Some(coef) => {
@@ -142,7 +191,8 @@ fn build(params: &[(String, Type)], t: &TrainingConfig) -> Result<Function, Buil
                 b.sgd_update(p, g, state[0], lr, attrs)?
             }
         };
-        new_params.push(b.named(out[0], format!("new.{}", params[i].0)));
+        let updated = layout.finish(&mut b, i, out[0])?;
+        new_params.push(b.named(updated, format!("new.{}", params[i].0)));
         for k in 0..states.len() {
             new_states[k].push(b.named(out[1 + k], format!("new.{}.{}", states[k], params[i].0)));
         }

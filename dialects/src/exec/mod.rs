@@ -56,6 +56,20 @@ dialect_ops! {
         Rope = "rope",
         CrossEntropy = "cross_entropy",
         CrossEntropyGrad = "cross_entropy_grad",
+        CrossEntropyStats = "cross_entropy_stats",
+        CrossEntropyFromStats = "cross_entropy_from_stats",
+        CrossEntropyGradStats = "cross_entropy_grad_stats",
+        /// `all_reduce(bufs…) {axis, size, op}`: each buffer becomes the reduction over the axis'
+        /// group, in place (several buffers: one bucket, one collective).
+        AllReduce = "all_reduce",
+        /// `all_gather(x, y) {axis, size, dim}`: `y` is every member's `x` concatenated along `dim`.
+        AllGather = "all_gather",
+        /// `reduce_scatter(x, y) {axis, size, dim, accumulate}`: `y` (+)= this rank's block along
+        /// `dim` of the sum of every member's `x`.
+        ReduceScatter = "reduce_scatter",
+        /// `shard_slice(x, y) {axis, size, dim}`: `y` = this rank's block of `x` along `dim`
+        /// (`ceil(n / size)` rows, zero past the end).
+        ShardSlice = "shard_slice",
         /// `reduce(x, y) {kind = "sum" | "mean" | "max", axes, keepdim}`.
         Reduce = "reduce",
         ReduceMaxGrad = "reduce_max_grad",
@@ -125,6 +139,9 @@ impl ExecOp {
             ExecOp::Rope => (GraphOp::Rope, 1),
             ExecOp::CrossEntropy => (GraphOp::CrossEntropy, 2),
             ExecOp::CrossEntropyGrad => (GraphOp::CrossEntropyGrad, 3),
+            ExecOp::CrossEntropyStats => (GraphOp::CrossEntropyStats, 3),
+            ExecOp::CrossEntropyFromStats => (GraphOp::CrossEntropyFromStats, 3),
+            ExecOp::CrossEntropyGradStats => (GraphOp::CrossEntropyGradStats, 5),
             ExecOp::Reduce => match attrs.str("kind") {
                 Some("sum") => (GraphOp::ReduceSum, 1),
                 Some("mean") => (GraphOp::ReduceMean, 1),
@@ -163,8 +180,20 @@ impl ExecOp {
             ExecOp::Copy => kernel(1, 1, const { &[req("perm", Ints)] }),
             ExecOp::Slice | ExecOp::Insert => kernel(1, 1, const { &[req("axis", Int), req("start", Int)] }),
             ExecOp::Fill => kernel(0, 1, const { &[req("value", Float)] }),
-            ExecOp::Embedding => kernel(2, 1, const { &[ACC] }),
-            ExecOp::EmbeddingGrad => kernel(2, 1, const { &[req("vocab", Int), ACC] }),
+            ExecOp::Embedding => kernel(2, 1, const { &[opt("shard_axis", Str), ACC] }),
+            ExecOp::EmbeddingGrad => kernel(2, 1, const { &[req("vocab", Int), opt("shard_axis", Str), ACC] }),
+            ExecOp::CrossEntropyStats => kernel(3, 2, const { &[req("vocab", Int), opt("shard_axis", Str)] }),
+            ExecOp::CrossEntropyFromStats => kernel(3, 1, const { &[ACC] }),
+            ExecOp::CrossEntropyGradStats => kernel(5, 1, const { &[req("vocab", Int), opt("shard_axis", Str), ACC] }),
+            ExecOp::AllReduce => {
+                OpInfo::new(AtLeast(1), Exactly(0), const { &[req("axis", Str), req("size", Int), opt("op", Str)] })
+            }
+            ExecOp::AllGather | ExecOp::ShardSlice => {
+                kernel(1, 1, const { &[req("axis", Str), req("size", Int), req("dim", Int)] })
+            }
+            ExecOp::ReduceScatter => {
+                kernel(1, 1, const { &[req("axis", Str), req("size", Int), req("dim", Int), ACC] })
+            }
             ExecOp::Softmax => kernel(1, 1, const { &[opt("causal", Bool)] }),
             ExecOp::SoftmaxGrad => kernel(2, 1, const { &[ACC] }),
             ExecOp::LayerNorm => kernel(3, 1, const { &[req("eps", Float)] }),
@@ -260,6 +289,32 @@ pub fn infer_types(op: ExecOp, operands: &[&Type], attrs: &AttrMap) -> Result<Ve
             Ok(Vec::new())
         }
         ExecOp::Fill | ExecOp::Call | ExecOp::LoadBatch => Ok(Vec::new()),
+        ExecOp::AllReduce => {
+            let tensors: Vec<Type> = mems.iter().map(|t| Type::Tensor(t.clone())).collect();
+            let mut a = attrs.clone();
+            a.remove("accumulate");
+            crate::dist::infer_dist(crate::dist::DistOp::AllReduce, &tensors.iter().collect::<Vec<_>>(), &a)?;
+            Ok(Vec::new())
+        }
+        ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::ShardSlice => {
+            let dist = match op {
+                ExecOp::AllGather => crate::dist::DistOp::AllGather,
+                ExecOp::ReduceScatter => crate::dist::DistOp::ReduceScatter,
+                _ => crate::dist::DistOp::ShardSlice,
+            };
+            let mut a = attrs.clone();
+            a.remove("accumulate");
+            let x = Type::Tensor(mems[0].clone());
+            let expected = crate::dist::infer_dist(dist, &[&x], &a)?;
+            if expected[0].as_tensor() != &mems[1] {
+                return Err(format!(
+                    "the output must be {}, found {}",
+                    Type::MemRef(expected[0].as_tensor().clone()),
+                    Type::MemRef(mems[1].clone())
+                ));
+            }
+            Ok(Vec::new())
+        }
         ExecOp::Elementwise => {
             let n_inputs = attrs.int("n_inputs").unwrap_or(-1);
             if n_inputs < 0 || n_inputs as usize >= mems.len() {

@@ -216,9 +216,14 @@ pub fn eval_function(func: &Function, args: &[Tensor]) -> Result<Vec<Tensor>, In
         }
         match data.kind {
             OpKind::Func(FuncOp::Return) => return Ok(inputs.into_iter().cloned().collect()),
-            OpKind::Exec(_) => {
-                return Err(op_error("exec ops run in the runtime, not in the graph interpreter".into()))
+            OpKind::Exec(_) | OpKind::Dist(_) => {
+                return Err(op_error(format!(
+                    "{} ops run in the runtime, not in the graph interpreter",
+                    data.kind.name()
+                )))
             }
+            // The global view: an annotation or a reshard does not change the value.
+            OpKind::Sharding(_) => env[data.results[0]] = Some(inputs[0].clone()),
             OpKind::Graph(kind) => {
                 if !data.regions.is_empty() {
                     return Err(op_error("graph ops have no regions".into()));
@@ -325,6 +330,17 @@ pub fn eval_op(
         GraphOp::LayerNormGrad => normalize_grad(x, inputs[1], inputs[2], float_attr(attrs, "eps")?, true)?,
         GraphOp::RmsNormGrad => normalize_grad(x, inputs[1], inputs[2], float_attr(attrs, "eps")?, false)?,
         GraphOp::CrossEntropyGrad => vec![cross_entropy_grad(x, inputs[1], inputs[2])?],
+        GraphOp::CrossEntropyStats | GraphOp::CrossEntropyGradStats => {
+            if attrs.str("shard_axis").is_some() {
+                return Err("a vocab-sharded cross-entropy needs mesh coordinates: it runs in the runtime".into());
+            }
+            cross_entropy_stats(kind, inputs, int_attr(attrs, "vocab")?)?
+        }
+        GraphOp::CrossEntropyFromStats => {
+            let (m, t) = (inputs[1], inputs[2]);
+            let data = x.data.iter().zip(&m.data).zip(&t.data).map(|((s, m), t)| s.ln() + m - t).collect();
+            vec![Tensor { data, shape: x.shape.clone() }]
+        }
         GraphOp::ReduceMaxGrad => {
             vec![reduce_max_grad(x, inputs[1], inputs[2], ints_attr(attrs, "axes")?)?]
         }
@@ -910,6 +926,38 @@ fn round_to_format(x: f64, mantissa_bits: i32, min_exp: i32, max_finite: f64) ->
     } else {
         rounded
     }
+}
+
+/// `cross_entropy_stats` (sumexp, target) or `cross_entropy_grad_stats` at offset 0.
+fn cross_entropy_stats(kind: GraphOp, inputs: &[&Tensor], vocab: i64) -> Result<Vec<Tensor>, String> {
+    let (logits, labels, max) = (inputs[0], inputs[1], inputs[2]);
+    let v = *logits.shape.last().ok_or("logits must have a vocab dim")?;
+    let valid = v.min(vocab.max(0) as usize);
+    let rows = labels.data.len();
+    let mut sumexp = vec![0.0; rows];
+    let mut target = vec![0.0; rows];
+    let mut grad = vec![0.0; logits.data.len()];
+    for r in 0..rows {
+        let row = &logits.data[r * v..(r + 1) * v];
+        let label = labels.data[r];
+        let s: f64 = row[..valid].iter().map(|l| (l - max.data[r]).exp()).sum();
+        sumexp[r] = s;
+        if label >= 0.0 && (label as usize) < valid {
+            target[r] = row[label as usize];
+        }
+        if kind == GraphOp::CrossEntropyGradStats {
+            let (total, dy) = (inputs[3].data[r], inputs[4].data[r]);
+            for j in 0..valid {
+                let onehot = if label as usize == j { 1.0 } else { 0.0 };
+                grad[r * v + j] = ((row[j] - max.data[r]).exp() / total - onehot) * dy;
+            }
+        }
+    }
+    Ok(if kind == GraphOp::CrossEntropyStats {
+        vec![Tensor { data: sumexp, shape: labels.shape.clone() }, Tensor { data: target, shape: labels.shape.clone() }]
+    } else {
+        vec![Tensor { data: grad, shape: logits.shape.clone() }]
+    })
 }
 
 #[cfg(test)]

@@ -92,6 +92,17 @@ dialect_ops! {
         RmsNormGrad = "rms_norm_grad",
         /// `cross_entropy_grad(logits, labels, dy) -> (softmax(logits) − onehot(labels)) · dy`.
         CrossEntropyGrad = "cross_entropy_grad",
+        /// `cross_entropy_stats(logits[..., V], labels[...], max[...]) -> (sumexp[...], target[...])`
+        /// f32: `Σ_j exp(logits_j − max)` over the columns whose global index (column + offset) is
+        /// below `vocab`, and the logit of the label (0 when the label is outside this block). The
+        /// offset is 0, or with `shard_axis` the rank's coordinate on that mesh axis times `V`: the
+        /// local half of vocab-parallel cross-entropy (Megatron), its results summed over the axis.
+        CrossEntropyStats = "cross_entropy_stats",
+        /// `cross_entropy_from_stats(sumexp, max, target) -> ln(sumexp) + max − target`.
+        CrossEntropyFromStats = "cross_entropy_from_stats",
+        /// `cross_entropy_grad_stats(logits, labels, max, sumexp, dy) -> (exp(logits − max) / sumexp
+        /// − onehot(labels − offset)) · dy`, 0 at columns whose global index is `vocab` or more.
+        CrossEntropyGradStats = "cross_entropy_grad_stats",
         /// `reduce_max_grad(x, y, dy) -> dx` of `reduce_max` over `axes` (with `keepdim` as the
         /// forward op had it): `dy` goes to the maximal elements, shared equally among ties.
         ReduceMaxGrad = "reduce_max_grad",
@@ -127,7 +138,14 @@ impl GraphOp {
         use Arity::*;
         use AttrKind::*;
         match self {
-            GraphOp::Embedding => BINARY,
+            GraphOp::Embedding => OpInfo::new(Exactly(2), Exactly(1), const { &[opt("shard_axis", Str)] }),
+            GraphOp::CrossEntropyStats => {
+                OpInfo::new(Exactly(3), Exactly(2), const { &[req("vocab", Int), opt("shard_axis", Str)] })
+            }
+            GraphOp::CrossEntropyFromStats => OpInfo::new(Exactly(3), Exactly(1), &[]),
+            GraphOp::CrossEntropyGradStats => {
+                OpInfo::new(Exactly(5), Exactly(1), const { &[req("vocab", Int), opt("shard_axis", Str)] })
+            }
             GraphOp::Matmul => {
                 OpInfo::new(Exactly(2), Exactly(1), const { &[opt("transpose_a", Bool), opt("transpose_b", Bool)] })
             }
@@ -153,7 +171,9 @@ impl GraphOp {
                 const { &[req("shape", Ints), req("dtype", Str), req("value", Float)] },
             ),
             GraphOp::Broadcast => OpInfo::new(Exactly(1), Exactly(1), const { &[req("shape", Ints)] }),
-            GraphOp::EmbeddingGrad => OpInfo::new(Exactly(2), Exactly(1), const { &[req("vocab", Int)] }),
+            GraphOp::EmbeddingGrad => {
+                OpInfo::new(Exactly(2), Exactly(1), const { &[req("vocab", Int), opt("shard_axis", Str)] })
+            }
             GraphOp::GeluGrad | GraphOp::SiluGrad | GraphOp::SoftmaxGrad => BINARY,
             GraphOp::LayerNormGrad => OpInfo::new(Exactly(3), Exactly(3), const { &[req("eps", Float)] }),
             GraphOp::RmsNormGrad => OpInfo::new(Exactly(3), Exactly(2), const { &[req("eps", Float)] }),
@@ -537,6 +557,37 @@ pub fn infer_types(op: GraphOp, operands: &[&Type], attrs: &AttrMap) -> Result<V
                 out.push(Type::Tensor(w.clone()));
             }
             Ok(out)
+        }
+        GraphOp::CrossEntropyStats | GraphOp::CrossEntropyGradStats => {
+            let (logits, labels) = (t[0], t[1]);
+            infer_types(GraphOp::CrossEntropy, &operands[..2], attrs)?;
+            for (i, x) in t.iter().enumerate().skip(2) {
+                if x.shape != labels.shape || x.dtype != DType::F32 {
+                    return Err(format!(
+                        "operand {i} must be f32 shaped like the labels {}, found {}",
+                        shape_str(&labels.shape),
+                        Type::Tensor((*x).clone())
+                    ));
+                }
+            }
+            if op == GraphOp::CrossEntropyStats {
+                let stat = Type::tensor(labels.shape.clone(), DType::F32);
+                Ok(vec![stat.clone(), stat])
+            } else {
+                one(logits.clone())
+            }
+        }
+        GraphOp::CrossEntropyFromStats => {
+            for x in &t[1..] {
+                if x != &t[0] || t[0].dtype != DType::F32 {
+                    return Err(format!(
+                        "the statistics must be f32 of one shape, found {} and {}",
+                        Type::Tensor(t[0].clone()),
+                        Type::Tensor((*x).clone())
+                    ));
+                }
+            }
+            one(t[0].clone())
         }
         GraphOp::CrossEntropyGrad => {
             let (logits, labels, dy) = (t[0], t[1], t[2]);

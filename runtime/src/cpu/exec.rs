@@ -13,9 +13,11 @@ use parc_dialects::graph::normalize_axis;
 use parc_dialects::types::DType;
 use thiserror::Error;
 
+use crate::comm::ReduceOp;
 use crate::cpu::gemm::{sgemm_batched, Batch, Gemm, MatLayout, MatMut, MatRef, Par};
 use crate::cpu::kernels::{self as k, AdamwConfig, LrScheduleKind, ReduceKind, SgdConfig};
 use crate::program::{Buf, Instr, Program};
+use crate::rank::RankContext;
 
 /// An instruction failed.
 #[derive(Debug, Error)]
@@ -111,6 +113,8 @@ pub struct Executor<'p> {
     pub program: &'p Program,
     pub arena: Arena,
     par: Par,
+    /// The rank's mesh coordinates and communicator, for partitioned programs.
+    pub rank: Option<RankContext>,
 }
 
 impl<'p> Executor<'p> {
@@ -118,7 +122,91 @@ impl<'p> Executor<'p> {
     /// (the kernels use rayon's pool).
     pub fn new(program: &'p Program, threads: usize) -> Self {
         let par = if threads > 1 { Par::Threads(threads) } else { Par::Seq };
-        Executor { program, arena: Arena::new(program.arena_bytes), par }
+        Executor { program, arena: Arena::new(program.arena_bytes), par, rank: None }
+    }
+
+    /// An executor for one rank of a partitioned program.
+    pub fn with_rank(program: &'p Program, threads: usize, rank: RankContext) -> Self {
+        let mut e = Executor::new(program, threads);
+        e.rank = Some(rank);
+        e
+    }
+
+    /// This rank's coordinate on `axis` (0 of 1 without a mesh).
+    fn coord(&self, axis: &str) -> (usize, usize) {
+        self.rank.as_ref().map_or((0, 1), |r| r.coord(axis))
+    }
+
+    /// Runs a collective on the rank's communicator.
+    fn collective(&mut self, op: ExecOp, o: &[Buf], attrs: &AttrMap) -> Result<(), String> {
+        let axis = attrs.str("axis").ok_or("missing attribute axis")?;
+        let rank = self.rank.as_mut().ok_or_else(|| {
+            format!("'{}' needs the rank's mesh: run the program with parc launch (all ranks)", op.name())
+        })?;
+        let group = rank.group(axis)?.clone();
+        let n = group.size();
+        let ar = &self.arena;
+        let dim = attrs.int("dim").unwrap_or(0).max(0) as usize;
+        let comm = &mut rank.comm;
+        let err = |e: crate::comm::CommError| e.to_string();
+        match op {
+            ExecOp::AllReduce => {
+                let kind = match attrs.str("op").unwrap_or("sum") {
+                    "max" => ReduceOp::Max,
+                    _ => ReduceOp::Sum,
+                };
+                // One collective for the whole bucket.
+                let mut flat: Vec<f32> = o.iter().flat_map(|b| ar.f32(b).iter().copied()).collect();
+                comm.all_reduce(&group, kind, &mut flat).map_err(err)?;
+                let mut at = 0;
+                for b in o {
+                    // SAFETY: the operands of an all_reduce are distinct buffers (loader check).
+                    let out = unsafe { ar.slice_mut::<f32>(b, DType::F32) };
+                    out.copy_from_slice(&flat[at..at + out.len()]);
+                    at += out.len();
+                }
+            }
+            ExecOp::AllGather => {
+                let (outer, rows, inner) = k::split_dims(&o[0].shape, dim);
+                if o[0].dtype == DType::I32 {
+                    // Token ids travel as f32 bit patterns (copied, never combined).
+                    let x: Vec<f32> =
+                        ar.slice::<i32>(&o[0], DType::I32).iter().map(|&v| f32::from_bits(v as u32)).collect();
+                    let mut blocks = vec![0.0f32; x.len() * n];
+                    comm.all_gather(&group, &x, &mut blocks).map_err(err)?;
+                    let mut y = vec![0.0f32; blocks.len()];
+                    k::interleave_blocks(&blocks, n, outer, rows, inner, &mut y);
+                    // SAFETY: the output is disjoint from the input (loader check).
+                    let out = unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) };
+                    for (d, v) in out.iter_mut().zip(y) {
+                        *d = v.to_bits() as i32;
+                    }
+                    return Ok(());
+                }
+                let x = ar.f32(&o[0]);
+                let mut blocks = vec![0.0f32; x.len() * n];
+                comm.all_gather(&group, x, &mut blocks).map_err(err)?;
+                // SAFETY: the output is disjoint from the input (loader check).
+                let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
+                k::interleave_blocks(&blocks, n, outer, rows, inner, y);
+            }
+            ExecOp::ReduceScatter => {
+                let (outer, full, inner) = k::split_dims(&o[0].shape, dim);
+                let rows = full / n;
+                let mut packed = vec![0.0f32; outer * full * inner];
+                k::deinterleave_blocks(ar.f32(&o[0]), n, outer, rows, inner, &mut packed);
+                let mut recv = vec![0.0f32; outer * rows * inner];
+                comm.reduce_scatter(&group, ReduceOp::Sum, &packed, &mut recv).map_err(err)?;
+                // SAFETY: the output is disjoint from the input (loader check).
+                let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
+                let acc = attrs.flag("accumulate");
+                for (d, v) in y.iter_mut().zip(recv) {
+                    *d = if acc { *d + v } else { v };
+                }
+            }
+            other => return Err(format!("'{}' is not a collective", other.name())),
+        }
+        Ok(())
     }
 
     /// Runs function `index` (and the functions it calls).
@@ -167,7 +255,11 @@ impl<'p> Executor<'p> {
                     for b in operands {
                         self.arena.touch(b);
                     }
-                    self.kernel(*op, operands, attrs).map_err(fail)?
+                    if matches!(op, ExecOp::AllReduce | ExecOp::AllGather | ExecOp::ReduceScatter) {
+                        self.collective(*op, operands, attrs).map_err(fail)?
+                    } else {
+                        self.kernel(*op, operands, attrs).map_err(fail)?
+                    }
                 }
             }
         }
@@ -294,6 +386,7 @@ impl<'p> Executor<'p> {
         let axes = |b: &Buf| -> Result<Vec<usize>, String> {
             attrs.ints("axes").unwrap_or_default().iter().map(|&a| normalize_axis(a, b.shape.len())).collect()
         };
+        let offset = |rows: usize| attrs.str("shard_axis").map(|a| self.coord(a).0 * rows);
         let ar = &self.arena;
         // SAFETY (every `w`): the written operand is disjoint from all others (loader check), and
         // each is written through one slice only.
@@ -301,9 +394,40 @@ impl<'p> Executor<'p> {
         let ids = |b: &Buf| ar.slice::<i32>(b, DType::I32);
         let r = |b: &Buf| ar.f32(b);
         let res = match op {
-            ExecOp::Embedding => k::embedding(r(&o[0]), o[0].shape[0], o[0].shape[1], ids(&o[1]), w(&o[2]), acc),
-            ExecOp::EmbeddingGrad => {
-                k::embedding_grad(ids(&o[0]), r(&o[1]), o[2].shape[0], o[2].shape[1], w(&o[2]), acc)
+            ExecOp::Embedding => match offset(o[0].shape[0]) {
+                Some(at) => k::embedding_shard(r(&o[0]), o[0].shape[0], o[0].shape[1], at, ids(&o[1]), w(&o[2]), acc),
+                None => k::embedding(r(&o[0]), o[0].shape[0], o[0].shape[1], ids(&o[1]), w(&o[2]), acc),
+            },
+            ExecOp::EmbeddingGrad => match offset(o[2].shape[0]) {
+                Some(at) => {
+                    k::embedding_grad_shard(ids(&o[0]), r(&o[1]), o[2].shape[0], o[2].shape[1], at, w(&o[2]), acc)
+                }
+                None => k::embedding_grad(ids(&o[0]), r(&o[1]), o[2].shape[0], o[2].shape[1], w(&o[2]), acc),
+            },
+            ExecOp::CrossEntropyStats => {
+                let cols = last(&o[0]);
+                let vocab = attrs.int("vocab").unwrap_or(0).max(0) as usize;
+                let at = offset(cols).unwrap_or(0);
+                k::cross_entropy_stats(r(&o[0]), ids(&o[1]), r(&o[2]), cols, at, vocab, w(&o[3]), w(&o[4]))
+            }
+            ExecOp::CrossEntropyFromStats => k::cross_entropy_from_stats(r(&o[0]), r(&o[1]), r(&o[2]), w(&o[3]), acc),
+            ExecOp::CrossEntropyGradStats => {
+                let cols = last(&o[0]);
+                let vocab = attrs.int("vocab").unwrap_or(0).max(0) as usize;
+                let at = offset(cols).unwrap_or(0);
+                let (lg, lb, m, se, dy) = (r(&o[0]), ids(&o[1]), r(&o[2]), r(&o[3]), r(&o[4]));
+                k::cross_entropy_grad_stats(lg, lb, m, se, dy, cols, at, vocab, w(&o[5]), acc)
+            }
+            ExecOp::ShardSlice => {
+                let dim = attrs.int("dim").unwrap_or(0).max(0) as usize;
+                let (index, _) = self.coord(attrs.str("axis").unwrap_or(""));
+                match o[0].dtype {
+                    // SAFETY: as `w`: the output is disjoint from the input.
+                    DType::I32 => k::shard_slice(ids(&o[0]), &o[0].shape, dim, index, unsafe {
+                        ar.slice_mut::<i32>(&o[1], DType::I32)
+                    }),
+                    _ => k::shard_slice(r(&o[0]), &o[0].shape, dim, index, w(&o[1])),
+                }
             }
             ExecOp::Softmax => {
                 let causal = attrs.flag("causal");

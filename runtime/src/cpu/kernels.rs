@@ -35,6 +35,7 @@ mod layout;
 mod norm;
 mod optim;
 mod reduce;
+mod sharded;
 mod softmax;
 #[cfg(test)]
 mod testing;
@@ -45,6 +46,10 @@ pub use layout::{fill, insert, slice, transpose};
 pub use norm::{layer_norm, layer_norm_grad, rms_norm, rms_norm_grad};
 pub use optim::{adamw, clip_coef, lr_schedule, sgd, AdamwConfig, LrScheduleKind, SgdConfig};
 pub use reduce::{reduce, reduce_max_grad, ReduceKind};
+pub use sharded::{
+    cross_entropy_from_stats, cross_entropy_grad_stats, cross_entropy_stats, deinterleave_blocks, embedding_grad_shard,
+    embedding_shard, interleave_blocks, shard_slice, split_dims,
+};
 pub use softmax::{cross_entropy, cross_entropy_grad, softmax, softmax_grad};
 
 /// Why a kernel refused to run. Every message starts with the kernel's name.

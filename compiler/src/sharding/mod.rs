@@ -1,0 +1,210 @@
+//! SPMD partitioning over the mesh's data-parallel (`dp`) and tensor-parallel (`tp`) axes.
+//!
+//! Three steps, each a pass with its own dump:
+//! 1. **`shard`** ([`propagate`]): strategy annotations on `@forward_backward`'s arguments
+//!    ([`Strategy`]), then placements for every value by the per-op rules of [`rules`], with
+//!    explicit `sharding.reshard` ops where a rule needs another placement.
+//! 2. **`partition`** ([`partition`]): the same function in the local view of one rank: every
+//!    type is the rank's shard, every reshard is a `dist` collective on one mesh axis, and the
+//!    vocab-parallel embedding and cross-entropy get their rank-relative forms.
+//! 3. **ZeRO** ([`zero`], in the same pass): the local `@optimizer_step`, with optimizer state,
+//!    gradients and parameters sharded on `dp` by stage, and `@forward_backward`'s ZeRO-2/3
+//!    collectives (reduce-scattered gradients, parameters gathered before each use).
+//!
+//! Every rank runs the same program: what differs between ranks (which rows of the batch, which
+//! block of the vocabulary, which ZeRO shard) is the rank's coordinate on an axis, which the
+//! runtime supplies. So the program's size and the compile time do not depend on `dp` or `tp`.
+//!
+//! Data parallelism needs no special code path: the compiler builds `@forward` for the batch of
+//! one micro-batch on every dp rank together (`micro_batch · dp` rows) and annotates `tokens` and
+//! `labels` `S(0)` on `dp`; the rules then make every weight gradient `P(sum)` on `dp`.
+
+pub mod partition;
+pub mod propagate;
+pub mod rules;
+pub mod zero;
+
+use parc_dialects::attr::{Attr, AttrMap};
+use parc_dialects::dist::{Placement, Sharding};
+use parc_dialects::ir::Module;
+use parc_dialects::types::TensorType;
+
+use crate::frontend::{ModelSpec, TrainingConfig};
+use crate::mesh::Mesh;
+use crate::passes::autodiff::FORWARD_BACKWARD;
+use crate::passes::optimizer::OPTIMIZER_STEP;
+
+/// One mesh axis that partitions the step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Axis {
+    pub name: &'static str,
+    pub size: usize,
+}
+
+/// What the partitioner needs to know: the axes (those of size > 1, in mesh order), the ZeRO
+/// stage, sequence parallelism and the true vocabulary size (for padded vocab shards).
+#[derive(Clone, Debug)]
+pub struct ShardPlan {
+    pub axes: Vec<Axis>,
+    pub dp: usize,
+    pub tp: usize,
+    pub zero: u8,
+    pub sequence_parallel: bool,
+    pub vocab: usize,
+}
+
+impl ShardPlan {
+    /// The plan for `spec` on `mesh` (the pipeline axis is not partitioned here).
+    pub fn new(spec: &ModelSpec, mesh: &Mesh) -> ShardPlan {
+        let mut axes = Vec::new();
+        if mesh.dp > 1 {
+            axes.push(Axis { name: "dp", size: mesh.dp });
+        }
+        if mesh.tp > 1 {
+            axes.push(Axis { name: "tp", size: mesh.tp });
+        }
+        ShardPlan {
+            axes,
+            dp: mesh.dp,
+            tp: mesh.tp,
+            zero: if mesh.dp > 1 { spec.training.zero } else { 0 },
+            sequence_parallel: spec.training.sequence_parallel && mesh.tp > 1,
+            vocab: spec.model.vocab,
+        }
+    }
+
+    /// Whether anything is partitioned.
+    pub fn is_partitioned(&self) -> bool {
+        !self.axes.is_empty()
+    }
+
+    /// The index of axis `name`, if it partitions.
+    pub fn axis(&self, name: &str) -> Option<usize> {
+        self.axes.iter().position(|a| a.name == name)
+    }
+
+    /// The local shape of a value of global type `t` with placement `s`: sharded dims divided
+    /// (rounded up: a shard that does not divide is zero-padded, as vocab shards are).
+    pub fn local_type(&self, t: &TensorType, s: &Sharding) -> TensorType {
+        let mut shape = t.shape.clone();
+        for (axis, p) in self.axes.iter().zip(&s.0) {
+            if let Placement::Shard(d) = *p {
+                if d < shape.len() {
+                    shape[d] = shape[d].div_ceil(axis.size);
+                }
+            }
+        }
+        t.with_shape(shape)
+    }
+}
+
+/// The strategies, as placements of arguments and activations.
+///
+/// - **DP**: `tokens` and `labels` are `S(0)` on `dp`; parameters are replicated on `dp`.
+/// - **Megatron TP** (by parameter name, Shoeybi et al. 2019): the q/k/v projections and the MLP's
+///   up and gate layers are column-parallel (weight `S(1)`, bias `S(0)`), so attention splits by
+///   heads (and by key/value heads with GQA); the attention output projection and the MLP's down
+///   layer are row-parallel (weight `S(0)`, bias replicated, added after the reduction); the token
+///   embedding and an untied LM head are vocab-parallel (`S(0)` / `S(1)`), so the logits stay
+///   split by vocabulary into a vocab-parallel cross-entropy. Norm weights are replicated.
+/// - **Sequence parallelism** (Korthikanti et al. 2022): the embedding output is annotated `S(1)`
+///   (split by sequence) on `tp`; the rules then keep the residual stream, the norms and their
+///   gradients split by sequence and turn the TP all-reduces into all-gathers and reduce-scatters.
+pub struct Strategy<'a> {
+    plan: &'a ShardPlan,
+}
+
+impl<'a> Strategy<'a> {
+    pub fn new(plan: &'a ShardPlan) -> Self {
+        Strategy { plan }
+    }
+
+    /// The placement of an argument of `@forward_backward` with attributes `attrs`.
+    pub fn argument(&self, attrs: &AttrMap, t: &TensorType) -> Sharding {
+        let mut s = Sharding::replicated(self.plan.axes.len());
+        if let Some(dp) = self.plan.axis("dp") {
+            if attrs.str("parc.input").is_some() && t.rank() > 0 {
+                s.0[dp] = Placement::Shard(0);
+            }
+        }
+        if let (Some(tp), Some(name)) = (self.plan.axis("tp"), attrs.str("parc.param")) {
+            s.0[tp] = tp_placement(name);
+        }
+        s
+    }
+
+    /// A strategy's placement for an activation named `name`, if it has one.
+    pub fn activation(&self, name: Option<&str>, current: &Sharding) -> Option<Sharding> {
+        let tp = self.plan.axis("tp")?;
+        if self.plan.sequence_parallel && name == Some("embed") {
+            let mut s = current.clone();
+            s.0[tp] = Placement::Shard(1);
+            return Some(s);
+        }
+        None
+    }
+}
+
+/// Megatron's placement of a parameter on the tp axis, by its name.
+pub fn tp_placement(name: &str) -> Placement {
+    let column = [".attn.q.", ".attn.k.", ".attn.v.", ".mlp.up.", ".mlp.gate."];
+    let row = [".attn.o.", ".mlp.down."];
+    if name == "embed.tokens.weight" {
+        Placement::Shard(0)
+    } else if name == "lm_head.weight" {
+        Placement::Shard(1)
+    } else if column.iter().any(|c| name.contains(c)) {
+        if name.ends_with(".weight") {
+            Placement::Shard(1)
+        } else {
+            Placement::Shard(0)
+        }
+    } else if row.iter().any(|c| name.contains(c)) && name.ends_with(".weight") {
+        Placement::Shard(0)
+    } else {
+        Placement::Replicate
+    }
+}
+
+/// The `sharding.mesh` module attribute: the partitioning axes and their sizes.
+fn mesh_attr(plan: &ShardPlan) -> Attr {
+    let mut m = AttrMap::new();
+    for a in &plan.axes {
+        m.set(a.name, Attr::Int(a.size as i64));
+    }
+    Attr::Dict(m)
+}
+
+/// The `shard` pass: placements for every value of `@forward_backward`.
+pub fn run_shard(module: &mut Module, plan: &ShardPlan) -> Result<(), String> {
+    let fb = module.function(FORWARD_BACKWARD).ok_or("the shard pass needs @forward_backward (run autodiff first)")?;
+    let sharded = propagate::propagate(fb, plan)?;
+    *module.function_mut(FORWARD_BACKWARD).ok_or("no @forward_backward")? = sharded;
+    module.attrs.set("sharding.mesh", mesh_attr(plan));
+    Ok(())
+}
+
+/// The `partition` pass: one rank's `@forward_backward` and `@optimizer_step`.
+pub fn run_partition(module: &mut Module, plan: &ShardPlan, training: &TrainingConfig) -> Result<(), String> {
+    let fb = module.function(FORWARD_BACKWARD).ok_or("the partition pass needs @forward_backward")?;
+    let local = partition::partition(fb, plan)?;
+    let tp = plan.axis("tp");
+    let mut params = Vec::new();
+    let mut layouts = Vec::new();
+    for (i, &a) in fb.args().iter().enumerate() {
+        let Some(name) = fb.arg_attrs[i].str("parc.param") else { continue };
+        let placement = fb.arg_attrs[i].str("sharding.placement").ok_or("an argument has no sharding.placement")?;
+        let s = Sharding::parse(placement)?;
+        let global = fb.value_type(a).as_tensor();
+        let lt = plan.local_type(global, &s);
+        let tp_sharded = tp.is_some_and(|k| matches!(s.0[k], Placement::Shard(_)));
+        layouts.push(zero::param_layout(name, global, placement, plan.zero >= 3 && plan.dp > 1));
+        params.push((name.to_string(), lt, tp_sharded));
+    }
+    let opt = zero::optimizer_step(plan, training, &params)?;
+    module.functions.retain(|f| f.name != FORWARD_BACKWARD && f.name != OPTIMIZER_STEP && f.name != "forward");
+    module.functions.push(local);
+    module.functions.push(opt);
+    module.attrs.set("sharding.params", Attr::Array(layouts));
+    Ok(())
+}

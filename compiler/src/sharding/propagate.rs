@@ -1,0 +1,284 @@
+//! The `shard` pass: strategy annotations on `@forward_backward`'s arguments, then propagation
+//! of placements through every op by the rules of [`super::rules`], with explicit
+//! `sharding.reshard` ops wherever an operand's placement is not the one the chosen rule needs.
+//!
+//! Per op and per mesh axis, every candidate of the op's rule is priced by the bytes its reshards
+//! move ([`super::rules::reshard_cost`]); moving a strategy-annotated parameter costs 1000 times
+//! more, so annotations are honoured whenever any candidate allows it. Ties go to the candidate
+//! whose result has the placement a later use wants (a returned gradient wants its parameter's
+//! placement), then to the rule's order. The result is the same function in the global view with
+//! `sharding.placements` on every op and `sharding.placement` on every argument.
+
+use std::collections::HashMap;
+
+use parc_dialects::attr::{Attr, AttrMap};
+use parc_dialects::builder::Builder;
+use parc_dialects::dist::{Placement, ReduceKind, Sharding, ShardingOp};
+use parc_dialects::func::FuncOp;
+use parc_dialects::graph::GraphOp;
+use parc_dialects::ir::{Function, OpKind, Value};
+use parc_dialects::types::TensorType;
+
+use super::rules::{candidates, reshard_cost};
+use super::{ShardPlan, Strategy};
+
+/// Annotates and propagates `fb` (global view) for `plan`'s mesh; returns the sharded function.
+pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
+    let axes = &plan.axes;
+    let strategy = Strategy::new(plan);
+    let args = fb.args().to_vec();
+    let mut out = Function::new(fb.name.clone(), args.iter().map(|&a| fb.value_type(a).clone()).collect(), vec![]);
+    out.result_types = fb.result_types.clone();
+    out.attrs = fb.attrs.clone();
+    let new_args = out.args().to_vec();
+    let mut map: HashMap<Value, Value> = HashMap::new();
+    let mut place: HashMap<Value, Sharding> = HashMap::new();
+    let mut is_param: HashMap<Value, bool> = HashMap::new();
+    let mut param_of_arg = Vec::new();
+    for (i, &a) in args.iter().enumerate() {
+        let attrs = &fb.arg_attrs[i];
+        let sharding = strategy.argument(attrs, fb.value_type(a).as_tensor());
+        let mut attrs = attrs.clone();
+        attrs.set("sharding.placement", Attr::Str(sharding.to_string()));
+        out.arg_attrs[i] = attrs;
+        if let Some(name) = &fb.values[a].name {
+            out.set_name(new_args[i], name.clone());
+        }
+        map.insert(a, new_args[i]);
+        place.insert(new_args[i], sharding.clone());
+        is_param.insert(new_args[i], fb.arg_attrs[i].str("parc.param").is_some());
+        if fb.arg_attrs[i].str("parc.param").is_some() {
+            param_of_arg.push(sharding);
+        }
+    }
+
+    // What the function must return: the loss and gradients summed over dp (partial), the loss
+    // replicated on every other axis, each gradient placed like its parameter.
+    let ret_op = *fb.blocks[fb.entry_block()].ops.last().ok_or("empty function")?;
+    let ret_operands = fb.ops[ret_op].operands.clone();
+    let mut required = Vec::new();
+    for (k, _) in ret_operands.iter().enumerate() {
+        let mut s = if k == 0 { Sharding::replicated(axes.len()) } else { param_of_arg[k - 1].clone() };
+        if let Some(dp) = plan.axis("dp") {
+            s.0[dp] = Placement::Partial(ReduceKind::Sum);
+        }
+        required.push(s);
+    }
+    let desired = desired_placements(fb, &ret_operands, &required);
+
+    let mut memo: HashMap<(Value, Sharding), Value> = HashMap::new();
+    let mut uses: HashMap<Value, Vec<parc_dialects::ir::Op>> = HashMap::new();
+    for &op in &fb.blocks[fb.entry_block()].ops {
+        for &x in &fb.ops[op].operands {
+            uses.entry(x).or_default().push(op);
+        }
+    }
+    let block = fb.entry_block();
+    for &op in &fb.blocks[block].ops {
+        let data = fb.ops[op].clone();
+        let operands: Vec<Value> = data.operands.iter().map(|v| map[v]).collect();
+        match data.kind {
+            OpKind::Func(FuncOp::Return) => {
+                let mut vals = Vec::new();
+                for (k, &v) in operands.iter().enumerate() {
+                    vals.push(reshard(&mut out, &mut place, &mut memo, v, &required[k])?);
+                }
+                Builder::at_entry(&mut out).ret(&vals).map_err(|e| e.to_string())?;
+            }
+            OpKind::Graph(kind) => {
+                let in_types: Vec<TensorType> =
+                    operands.iter().map(|&v| out.value_type(v).as_tensor().clone()).collect();
+                let out_types: Vec<TensorType> =
+                    data.results.iter().map(|&r| fb.value_type(r).as_tensor().clone()).collect();
+                let ins: Vec<&TensorType> = in_types.iter().collect();
+                let outs: Vec<&TensorType> = out_types.iter().collect();
+                let mut need: Vec<Sharding> = vec![Sharding(Vec::new()); operands.len()];
+                let mut got: Vec<Sharding> = vec![Sharding(Vec::new()); data.results.len()];
+                for (k, axis) in axes.iter().enumerate() {
+                    let cur: Vec<Placement> = operands.iter().map(|v| place[v].0[k]).collect();
+                    let want: Vec<Option<Placement>> = data
+                        .results
+                        .iter()
+                        .map(|r| {
+                            let annotated = strategy
+                                .activation(fb.values[*r].name.as_deref(), &Sharding::replicated(axes.len()))
+                                .map(|s| s.0[k])
+                                .filter(|p| *p != Placement::Replicate);
+                            desired
+                                .get(r)
+                                .map(|s| s.0[k])
+                                .or(annotated)
+                                .or_else(|| peer_placement(fb, &uses, &map, &place, *r, k))
+                        })
+                        .collect();
+                    let mut options = candidates(kind, &data.attrs, &ins, &outs, &cur, axis.size);
+                    // An elementwise op whose result is wanted sharded may shard its operands
+                    // (a partial one by reduce-scatter) instead of replicating them.
+                    if let (Some(Placement::Shard(o)), true) = (want[0], is_elementwise(kind)) {
+                        let inputs = ins
+                            .iter()
+                            .map(|t| {
+                                let off = outs[0].rank() - t.rank();
+                                if o >= off && t.shape[o - off] == outs[0].shape[o] {
+                                    Placement::Shard(o - off)
+                                } else {
+                                    Placement::Replicate
+                                }
+                            })
+                            .collect();
+                        options.push(super::rules::Candidate { inputs, outputs: vec![Placement::Shard(o)] });
+                    }
+                    let mut best: Option<(f64, bool, Vec<Placement>, Vec<Placement>)> = None;
+                    for c in options {
+                        let mut cost = 0.0;
+                        let mut ok = true;
+                        for (i, (&from, &to)) in cur.iter().zip(&c.inputs).enumerate() {
+                            let bytes = ins[i].size_bytes() as f64;
+                            match reshard_cost(from, to, bytes, axis.size) {
+                                Some(x) => {
+                                    cost += if is_param.get(&operands[i]) == Some(&true) { x * 1000.0 } else { x }
+                                }
+                                None => ok = false,
+                            }
+                        }
+                        if !ok {
+                            continue;
+                        }
+                        let miss = want.iter().zip(&c.outputs).any(|(w, o)| w.is_some_and(|w| w != *o));
+                        if best.as_ref().is_none_or(|b| (cost, miss) < (b.0, b.1)) {
+                            best = Some((cost, miss, c.inputs, c.outputs));
+                        }
+                    }
+                    let (_, _, inputs, outputs) = best.ok_or_else(|| {
+                        format!("no sharding rule of '{}' applies on axis {}", kind.name(), axis.name)
+                    })?;
+                    for (i, p) in inputs.into_iter().enumerate() {
+                        need[i].0.push(p);
+                    }
+                    for (r, p) in outputs.into_iter().enumerate() {
+                        got[r].0.push(p);
+                    }
+                }
+                let mut new_operands = Vec::new();
+                for (i, &v) in operands.iter().enumerate() {
+                    new_operands.push(reshard(&mut out, &mut place, &mut memo, v, &need[i])?);
+                }
+                let mut attrs = data.attrs.clone();
+                attrs.set("sharding.placements", Attr::Array(got.iter().map(|s| Attr::Str(s.to_string())).collect()));
+                let results = Builder::at_entry(&mut out)
+                    .op(data.kind, &new_operands, attrs)
+                    .map_err(|e| format!("@{}: {e}", fb.name))?;
+                for ((&old, &new), s) in data.results.iter().zip(&results).zip(got) {
+                    if let Some(name) = &fb.values[old].name {
+                        out.set_name(new, name.clone());
+                    }
+                    place.insert(new, s);
+                    map.insert(old, new);
+                }
+                // Strategy annotations on activations (sequence parallelism).
+                for &old in &data.results {
+                    if let Some(target) = strategy.activation(fb.values[old].name.as_deref(), &place[&map[&old]]) {
+                        let v = reshard(&mut out, &mut place, &mut memo, map[&old], &target)?;
+                        let a = AttrMap::new().with("placement", Attr::Str(target.to_string()));
+                        let annotated = Builder::at_entry(&mut out)
+                            .op1(OpKind::Sharding(ShardingOp::Annotate), &[v], a)
+                            .map_err(|e| e.to_string())?;
+                        if let Some(name) = &fb.values[old].name {
+                            out.set_name(annotated, format!("{name}.annotated"));
+                        }
+                        place.insert(annotated, target);
+                        map.insert(old, annotated);
+                    }
+                }
+            }
+            other => return Err(format!("the shard pass expects graph ops, found '{}'", other.name())),
+        }
+    }
+    Ok(out)
+}
+
+/// Ops that combine their operands element by element (NumPy broadcasting).
+fn is_elementwise(kind: GraphOp) -> bool {
+    matches!(kind, GraphOp::Add | GraphOp::Sub | GraphOp::Mul | GraphOp::Scale | GraphOp::Cast)
+}
+
+/// The placement on axis `k` that a use of `v` wants because of a value it is combined with:
+/// when `v` is added to (or subtracted from) a value already placed `S(d)`, the sum will be
+/// `S(d)`, so `v` had better be too (this keeps sequence-parallel residual streams sharded).
+fn peer_placement(
+    fb: &Function,
+    uses: &HashMap<Value, Vec<parc_dialects::ir::Op>>,
+    map: &HashMap<Value, Value>,
+    place: &HashMap<Value, Sharding>,
+    v: Value,
+    k: usize,
+) -> Option<Placement> {
+    for &op in uses.get(&v)? {
+        let data = &fb.ops[op];
+        if !matches!(data.kind, OpKind::Graph(GraphOp::Add | GraphOp::Sub)) {
+            continue;
+        }
+        for &other in &data.operands {
+            if other == v {
+                continue;
+            }
+            let p = map.get(&other).and_then(|n| place.get(n)).map(|s| s.0[k]);
+            if let Some(Placement::Shard(d)) = p {
+                let (ro, rv) =
+                    (fb.value_type(data.results[0]).as_tensor().rank(), fb.value_type(other).as_tensor().rank());
+                return Some(Placement::Shard(d + ro - rv));
+            }
+        }
+    }
+    None
+}
+
+/// `v` in placement `to`: itself, or a (memoized) `sharding.reshard` of it.
+fn reshard(
+    f: &mut Function,
+    place: &mut HashMap<Value, Sharding>,
+    memo: &mut HashMap<(Value, Sharding), Value>,
+    v: Value,
+    to: &Sharding,
+) -> Result<Value, String> {
+    let from = place[&v].clone();
+    if &from == to {
+        return Ok(v);
+    }
+    if let Some(&r) = memo.get(&(v, to.clone())) {
+        return Ok(r);
+    }
+    let attrs = AttrMap::new().with("from", Attr::Str(from.to_string())).with("to", Attr::Str(to.to_string()));
+    let r = Builder::at_entry(f).op1(OpKind::Sharding(ShardingOp::Reshard), &[v], attrs).map_err(|e| e.to_string())?;
+    if let Some(name) = f.values[v].name.clone() {
+        f.set_name(r, format!("{name}.resharded"));
+    }
+    place.insert(r, to.clone());
+    memo.insert((v, to.clone()), r);
+    Ok(r)
+}
+
+/// Placements that later uses want: the returned values' required placements, carried back
+/// through the ops that keep their operand's shape (sums of gradients, scaling, casts).
+fn desired_placements(fb: &Function, ret: &[Value], required: &[Sharding]) -> HashMap<Value, Sharding> {
+    let mut want: HashMap<Value, Sharding> = HashMap::new();
+    for (v, s) in ret.iter().zip(required) {
+        want.entry(*v).or_insert_with(|| s.clone());
+    }
+    let block = fb.entry_block();
+    for &op in fb.blocks[block].ops.iter().rev() {
+        let data = &fb.ops[op];
+        let OpKind::Graph(kind) = data.kind else { continue };
+        if !matches!(kind, GraphOp::Add | GraphOp::Sub | GraphOp::Scale | GraphOp::Cast) {
+            continue;
+        }
+        let Some(s) = want.get(&data.results[0]).cloned() else { continue };
+        let shape = &fb.value_type(data.results[0]).as_tensor().shape;
+        for &x in &data.operands {
+            if &fb.value_type(x).as_tensor().shape == shape {
+                want.entry(x).or_insert_with(|| s.clone());
+            }
+        }
+    }
+    want
+}

@@ -1,0 +1,196 @@
+//! ZeRO (Rajbhandari et al. 2020) on the data-parallel axis, and the local optimizer step.
+//!
+//! Each parameter's rank-local tensor (after tensor parallelism) is viewed as a flat vector,
+//! zero-padded to a multiple of `dp` and split into `dp` contiguous chunks, as DeepSpeed does;
+//! rank `i` of the dp group owns chunk `i`. By stage:
+//! - **0**: gradients are all-reduced over dp at the start of the optimizer step, in buckets of
+//!   at most [`BUCKET_BYTES`] (one collective per bucket, as PyTorch DDP does), then every rank
+//!   runs the whole update.
+//! - **1**: optimizer state is the rank's chunk. Gradients accumulate whole over the step's
+//!   micro-batches, are reduce-scattered once into the rank's chunk, the chunk of the parameter is
+//!   updated, and the updated chunks are all-gathered back into the whole parameter.
+//! - **2**: as 1, but each micro-batch's gradients are reduce-scattered right away, so only the
+//!   chunk is kept across micro-batches.
+//! - **3**: as 2, and parameters are kept as chunks too: every use in `@forward_backward` gathers
+//!   the parameter just before the op (again in the backward), and nothing is gathered after the
+//!   update.
+//!
+//! The global gradient norm for clipping sums squares over the chunks (padding is zero) and over
+//! the tensor-parallel shards, with one all-reduce per axis that holds partial sums.
+
+use parc_dialects::attr::{Attr, AttrMap};
+use parc_dialects::builder::{BuildError, Builder};
+use parc_dialects::dist::{DistOp, ReduceKind};
+use parc_dialects::ir::{Function, Value};
+use parc_dialects::types::{DType, TensorType, Type};
+
+use super::partition::Local;
+use super::{Axis, ShardPlan};
+use crate::frontend::TrainingConfig;
+use crate::passes::optimizer::{build_with, Layout};
+
+/// Gradients of at most this many bytes share one all-reduce (PyTorch DDP's default bucket).
+pub const BUCKET_BYTES: u64 = 25 << 20;
+
+/// The type of the rank's flat chunk of a tensor of type `t` over `dp` ranks.
+pub fn flat_shard(t: &TensorType, dp: usize) -> TensorType {
+    t.with_shape([t.shape.iter().product::<usize>().div_ceil(dp)])
+}
+
+fn be(e: String) -> BuildError {
+    BuildError { op: "partition", message: e }
+}
+
+/// Gathers a parameter's flat chunks into its local shape `lt`.
+pub fn gather_param(local: &Local, b: &mut Builder, dp: &Axis, chunk: Value, lt: &TensorType) -> Result<Value, String> {
+    let flat = local.gather(b, dp, chunk, 0, lt.shape.iter().product::<usize>())?;
+    b.reshape(flat, &lt.shape).map_err(|e| e.to_string())
+}
+
+/// Reduce-scatters a dp-partial tensor into the rank's flat chunk (zero-padded first).
+pub fn reduce_scatter_flat(local: &Local, b: &mut Builder, dp: &Axis, x: Value) -> Result<Value, String> {
+    let t = b.ty(x).as_tensor().clone();
+    let n: usize = t.shape.iter().product();
+    let mut flat = b.reshape(x, &[n]).map_err(|e| e.to_string())?;
+    let padded = n.div_ceil(dp.size) * dp.size;
+    if padded != n {
+        let pad = b.fill(&[padded - n], t.dtype, 0.0).map_err(|e| e.to_string())?;
+        flat = b.concat(&[flat, pad], 0).map_err(|e| e.to_string())?;
+    }
+    local.collective(b, DistOp::ReduceScatter, dp, flat, 0)
+}
+
+/// The local optimizer step's layout: ZeRO on dp, tensor-parallel shards on tp.
+struct Sharded<'p> {
+    local: Local<'p>,
+    /// Per parameter: its local (tensor-parallel) type and whether tp shards it.
+    params: Vec<(TensorType, bool)>,
+}
+
+impl Sharded<'_> {
+    fn plan(&self) -> &ShardPlan {
+        self.local.plan
+    }
+
+    fn dp(&self) -> Option<Axis> {
+        self.plan().axis("dp").map(|k| self.plan().axes[k].clone())
+    }
+
+    fn zero(&self) -> u8 {
+        if self.dp().is_some() {
+            self.plan().zero
+        } else {
+            0
+        }
+    }
+}
+
+impl Layout for Sharded<'_> {
+    fn arg_types(&self, i: usize, param: &Type) -> (Type, Type, Type) {
+        let t = param.as_tensor();
+        let dp = self.plan().dp;
+        let flat = flat_shard(t, dp);
+        let z = self.zero();
+        let p = if z >= 3 { flat.clone() } else { t.clone() };
+        let g = if z >= 2 { flat.clone() } else { t.clone() };
+        let s = if z >= 1 { flat } else { t.clone() };
+        let _ = i;
+        (p.into(), g.into(), s.with_dtype(DType::F32).into())
+    }
+
+    fn prepare(
+        &mut self,
+        b: &mut Builder,
+        params: &[Value],
+        grads: &[Value],
+    ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
+        let Some(dp) = self.dp() else { return Ok((params.to_vec(), grads.to_vec())) };
+        let z = self.zero();
+        let mut g = grads.to_vec();
+        if z == 0 {
+            // Bucketed all-reduce, in parameter order.
+            let mut start = 0;
+            while start < g.len() {
+                let mut end = start;
+                let mut bytes = 0;
+                while end < g.len() && (end == start || bytes + b.ty(g[end]).as_tensor().size_bytes() <= BUCKET_BYTES) {
+                    bytes += b.ty(g[end]).as_tensor().size_bytes();
+                    end += 1;
+                }
+                let reduced = self.local.all_reduce(b, &dp, &g[start..end], ReduceKind::Sum).map_err(be)?;
+                for (k, v) in reduced.into_iter().enumerate() {
+                    g[start + k] = v;
+                }
+                start = end;
+            }
+            return Ok((params.to_vec(), g));
+        }
+        if z == 1 {
+            for v in g.iter_mut() {
+                *v = reduce_scatter_flat(&self.local, b, &dp, *v).map_err(be)?;
+            }
+        }
+        let mut p = params.to_vec();
+        if z <= 2 {
+            for v in p.iter_mut() {
+                let n: usize = b.ty(*v).as_tensor().shape.iter().product();
+                let flat = b.reshape(*v, &[n])?;
+                *v = self.local.collective(b, DistOp::ShardSlice, &dp, flat, 0).map_err(be)?;
+            }
+        }
+        Ok((p, g))
+    }
+
+    fn norm_group(&self, i: usize) -> usize {
+        usize::from(self.plan().axis("tp").is_some() && self.params[i].1)
+    }
+
+    fn combine(&mut self, b: &mut Builder, sums: [Option<Value>; 2]) -> Result<Option<Value>, BuildError> {
+        let mut sharded = sums[1];
+        if let (Some(s), Some(k)) = (sharded, self.plan().axis("tp")) {
+            let tp = self.plan().axes[k].clone();
+            sharded = Some(self.local.all_reduce(b, &tp, &[s], ReduceKind::Sum).map_err(be)?[0]);
+        }
+        let mut total = match (sums[0], sharded) {
+            (Some(a), Some(c)) => Some(b.add(a, c)?),
+            (a, c) => a.or(c),
+        };
+        if let (Some(t), Some(dp), true) = (total, self.dp(), self.zero() >= 1) {
+            total = Some(self.local.all_reduce(b, &dp, &[t], ReduceKind::Sum).map_err(be)?[0]);
+        }
+        Ok(total)
+    }
+
+    fn finish(&mut self, b: &mut Builder, i: usize, updated: Value) -> Result<Value, BuildError> {
+        let (Some(dp), z) = (self.dp(), self.zero()) else { return Ok(updated) };
+        if z == 0 || z >= 3 {
+            return Ok(updated);
+        }
+        let lt = self.params[i].0.clone();
+        gather_param(&self.local, b, &dp, updated, &lt).map_err(be)
+    }
+}
+
+/// The rank's `@optimizer_step` for the local parameters `params` (name, local type, whether tp
+/// shards it).
+pub fn optimizer_step(
+    plan: &ShardPlan,
+    training: &TrainingConfig,
+    params: &[(String, TensorType, bool)],
+) -> Result<Function, String> {
+    let mut layout =
+        Sharded { local: Local { plan }, params: params.iter().map(|(_, t, s)| (t.clone(), *s)).collect() };
+    let list: Vec<(String, Type)> = params.iter().map(|(n, t, _)| (n.clone(), Type::Tensor(t.clone()))).collect();
+    build_with(&list, training, &mut layout).map_err(|e| e.to_string())
+}
+
+/// The module attribute entry describing how a parameter is stored on every rank.
+pub fn param_layout(name: &str, global: &TensorType, placement: &str, flat: bool) -> Attr {
+    Attr::Dict(
+        AttrMap::new()
+            .with("name", Attr::Str(name.into()))
+            .with("shape", Attr::Ints(global.shape.iter().map(|&d| d as i64).collect()))
+            .with("placement", Attr::Str(placement.into()))
+            .with("zero_flat", Attr::Bool(flat)),
+    )
+}

@@ -1,0 +1,537 @@
+//! Communication between the ranks of a mesh: collectives over groups of ranks and point-to-point
+//! messages, behind the [`Communicator`] trait. [`LocalMesh`] implements it in one process, one
+//! thread per rank (the simulated mesh); an NCCL implementation can follow behind the same trait.
+//!
+//! # Groups and matching
+//!
+//! A collective runs over a [`Group`]: a name (for messages only) and the global ranks in group
+//! order. Two `Group` values denote the same communicator when both their name and their ranks are
+//! equal; every member must pass an equal `Group`. A rank keeps one sequence number per group,
+//! counting from 0: the k-th collective a rank issues on a group is matched with the k-th
+//! collective of every other member of that group, whatever happens on other groups in between.
+//! Groups may overlap arbitrarily (tensor-parallel, data-parallel, the whole world, pairs) and are
+//! used concurrently; disjoint groups never wait on each other.
+//!
+//! Matched calls must agree on the [`CollectiveKind`], the element count, the [`ReduceOp`] of a
+//! reduction and the root of a broadcast ([`CollectiveCall`]). If two members disagree, every
+//! member of the group fails that collective with [`CommError::Mismatch`], which names the group,
+//! the sequence number and the two ranks with what each issued. A rank that calls a collective on
+//! a group it is not a member of gets [`CommError::NotMember`] at once.
+//!
+//! # Determinism
+//!
+//! A reduction (all_reduce, reduce_scatter) is computed in group order,
+//! `((x0 ⊕ x1) ⊕ x2) ⊕ …`, where `x_i` is the contribution of the member at index `i` of
+//! `group.ranks`. The result is bit-identical on every member and from run to run, independent of
+//! thread timing. [`ReduceOp::Max`] propagates NaN.
+//!
+//! # Failure: timeouts and aborts
+//!
+//! Nothing blocks forever. A rank that waits longer than the mesh's timeout (for the other members
+//! of a collective, or for a message in [`Communicator::recv`]) fails with [`CommError::Timeout`]
+//! (or [`CommError::RecvTimeout`]) naming the ranks that did not arrive, and aborts the mesh.
+//! [`Communicator::abort`] marks the whole mesh failed: every rank blocked in, or later entering,
+//! a collective, a send or a recv fails promptly with [`CommError::Aborted`], which names the
+//! aborting rank and its reason. A rank whose thread panics aborts the mesh when its endpoint is
+//! dropped; a rank that drops its endpoint normally makes the collectives and receives that still
+//! wait for it fail with [`CommError::PeerExited`].
+//!
+//! Any error from a communicator leaves the mesh unusable for the collective that failed; an
+//! executor that gets an error should call [`Communicator::abort`] with it, so that the other
+//! ranks stop at once instead of waiting for the timeout.
+//!
+//! # Statistics
+//!
+//! [`CommStats`] counts, per kind, the calls that completed and the bytes this rank sent, counted
+//! as ring algorithms send them (see [`CollectiveKind::ring_bytes`]).
+
+mod local;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+pub use local::{AbortHandle, LocalComm, LocalMesh};
+
+/// How a reduction combines the members' contributions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceOp {
+    /// Elementwise sum, in group order.
+    Sum,
+    /// Elementwise maximum; NaN if any contribution is NaN.
+    Max,
+}
+
+impl ReduceOp {
+    /// The lower-case name used in messages: `sum` or `max`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Max => "max",
+        }
+    }
+
+    /// Combines an accumulator with the next contribution (the accumulator comes first in group
+    /// order).
+    #[inline]
+    pub fn combine(self, acc: f32, x: f32) -> f32 {
+        match self {
+            ReduceOp::Sum => acc + x,
+            // NaN-propagating, and the earlier operand wins ties (0.0 vs -0.0).
+            ReduceOp::Max => {
+                if x > acc || x.is_nan() {
+                    x
+                } else {
+                    acc
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for ReduceOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The kinds of communication, as keys of [`CommStats`] and in messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CollectiveKind {
+    /// Every member ends with the reduction of all members' buffers.
+    AllReduce,
+    /// Every member ends with the concatenation of all members' buffers.
+    AllGather,
+    /// Member i ends with the reduction of chunk i of all members' buffers.
+    ReduceScatter,
+    /// Chunk j of member i's buffer goes to chunk i of member j's buffer.
+    AllToAll,
+    /// Every member ends with the root's buffer.
+    Broadcast,
+    /// Point-to-point send (buffered).
+    Send,
+    /// Point-to-point receive (blocking).
+    Recv,
+}
+
+impl CollectiveKind {
+    /// Every kind, in order.
+    pub const ALL: [CollectiveKind; 7] = [
+        CollectiveKind::AllReduce,
+        CollectiveKind::AllGather,
+        CollectiveKind::ReduceScatter,
+        CollectiveKind::AllToAll,
+        CollectiveKind::Broadcast,
+        CollectiveKind::Send,
+        CollectiveKind::Recv,
+    ];
+
+    /// The snake-case name used in messages: `all_reduce`, `all_gather`, `reduce_scatter`,
+    /// `all_to_all`, `broadcast`, `send`, `recv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CollectiveKind::AllReduce => "all_reduce",
+            CollectiveKind::AllGather => "all_gather",
+            CollectiveKind::ReduceScatter => "reduce_scatter",
+            CollectiveKind::AllToAll => "all_to_all",
+            CollectiveKind::Broadcast => "broadcast",
+            CollectiveKind::Send => "send",
+            CollectiveKind::Recv => "recv",
+        }
+    }
+
+    /// Bytes one rank sends for this kind in a ring algorithm over `n` ranks, where `full_bytes`
+    /// is the size N of the full buffer: all_reduce 2(n-1)/n·N; all_gather, reduce_scatter and
+    /// all_to_all (n-1)/n·N (N is the gathered buffer, the scattered input, the send buffer);
+    /// broadcast N for the root and 0 for the others; send N; recv 0. Fractions round down.
+    pub fn ring_bytes(self, n: usize, full_bytes: u64, is_root: bool) -> u64 {
+        let n = n.max(1) as u128;
+        let full = full_bytes as u128;
+        let bytes = match self {
+            CollectiveKind::AllReduce => 2 * (n - 1) * full / n,
+            CollectiveKind::AllGather | CollectiveKind::ReduceScatter | CollectiveKind::AllToAll => (n - 1) * full / n,
+            CollectiveKind::Broadcast => {
+                if is_root {
+                    full
+                } else {
+                    0
+                }
+            }
+            CollectiveKind::Send => full,
+            CollectiveKind::Recv => 0,
+        };
+        bytes as u64
+    }
+}
+
+impl fmt::Display for CollectiveKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A communication group: `name` for messages (e.g. "tp[4..8]"), `ranks` the global ranks in
+/// group order. A member's index in `ranks` is its position in reductions, chunks and roots.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Group {
+    /// A name for messages, e.g. `tp[4..8]`; part of the group's identity.
+    pub name: String,
+    /// Distinct global ranks, in group order.
+    pub ranks: Vec<usize>,
+}
+
+impl Group {
+    /// A group with the given name and ranks (in group order).
+    pub fn new(name: impl Into<String>, ranks: Vec<usize>) -> Group {
+        Group { name: name.into(), ranks }
+    }
+
+    /// All ranks `0..world_size`, named `world[0..world_size]`.
+    pub fn world(world_size: usize) -> Group {
+        Group::new(format!("world[0..{world_size}]"), (0..world_size).collect())
+    }
+
+    /// The number of members.
+    pub fn size(&self) -> usize {
+        self.ranks.len()
+    }
+
+    /// The index in group order of global rank `rank`, if it is a member.
+    pub fn index_of(&self, rank: usize) -> Option<usize> {
+        self.ranks.iter().position(|&r| r == rank)
+    }
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// What one member issued for a collective: the fields that matched members must agree on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CollectiveCall {
+    /// The collective.
+    pub kind: CollectiveKind,
+    /// The element count of the buffer that defines the collective's size: all_reduce and
+    /// broadcast `data`, all_gather, reduce_scatter and all_to_all `send`.
+    pub elements: usize,
+    /// The reduction, for all_reduce and reduce_scatter.
+    pub op: Option<ReduceOp>,
+    /// The root's index in group order, for broadcast.
+    pub root: Option<usize>,
+}
+
+impl fmt::Display for CollectiveCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}(", self.kind)?;
+        if let Some(op) = self.op {
+            write!(f, "{op}, ")?;
+        }
+        if let Some(root) = self.root {
+            write!(f, "root {root}, ")?;
+        }
+        f.write_str(&n_elements(self.elements))?;
+        if self.kind == CollectiveKind::AllGather {
+            f.write_str(" per member")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Why a communication failed. Every message is a complete sentence naming the ranks involved.
+#[derive(Debug, thiserror::Error)]
+pub enum CommError {
+    /// The group's rank list is empty, repeats a rank, or names a rank outside the world.
+    #[error(
+        "rank {rank}: group {group} is invalid: {reason}. A group lists distinct global ranks \
+         below the world size {world_size}."
+    )]
+    InvalidGroup {
+        /// The rank that issued the call.
+        rank: usize,
+        /// The group's name.
+        group: String,
+        /// What is wrong with it.
+        reason: String,
+        /// The mesh's world size.
+        world_size: usize,
+    },
+
+    /// The calling rank is not in `group.ranks`.
+    #[error(
+        "rank {rank} issued {op} on group {group}, but it is not a member (the group's ranks are \
+         {}). Only the ranks listed in a group may issue its collectives.",
+        join(ranks)
+    )]
+    NotMember {
+        /// The collective.
+        op: CollectiveKind,
+        /// The group's name.
+        group: String,
+        /// The calling rank.
+        rank: usize,
+        /// The group's ranks.
+        ranks: Vec<usize>,
+    },
+
+    /// A buffer has the wrong length for the group, or a broadcast root is out of range; found
+    /// locally, before any other rank is involved.
+    #[error("rank {rank}: {op} on group {group}: {detail}.")]
+    InvalidArgument {
+        /// The collective.
+        op: CollectiveKind,
+        /// The group's name.
+        group: String,
+        /// The calling rank.
+        rank: usize,
+        /// What is wrong, with the numbers.
+        detail: String,
+    },
+
+    /// A send or recv named a peer outside the world.
+    #[error("rank {rank}: {op} with peer {peer}, but the world has only ranks 0..{world_size}.")]
+    InvalidPeer {
+        /// Send or recv.
+        op: CollectiveKind,
+        /// The calling rank.
+        rank: usize,
+        /// The peer it named.
+        peer: usize,
+        /// The mesh's world size.
+        world_size: usize,
+    },
+
+    /// Two members of a group issued different collectives at the same sequence number.
+    #[error(
+        "rank {rank}: collective mismatch on group {group} at sequence {seq}: rank {first_rank} \
+         issued {first} but rank {second_rank} issued {second}. Every member of a group must issue \
+         the same collectives on it, in the same order, with the same sizes, reduction and root."
+    )]
+    Mismatch {
+        /// The rank reporting the error.
+        rank: usize,
+        /// The group's name.
+        group: String,
+        /// The per-group sequence number (from 0) of the collective.
+        seq: u64,
+        /// One of the two disagreeing ranks.
+        first_rank: usize,
+        /// What `first_rank` issued.
+        first: CollectiveCall,
+        /// The other disagreeing rank.
+        second_rank: usize,
+        /// What `second_rank` issued.
+        second: CollectiveCall,
+    },
+
+    /// This rank waited for the other members of a collective longer than the mesh's timeout.
+    /// The mesh is aborted.
+    #[error(
+        "{op} on group {group} (sequence {seq}): rank {rank} waited {}; {} arrived, {} did not. \
+         A rank stopped early or issued a different sequence of collectives.",
+        secs(waited),
+        list(arrived),
+        list(missing)
+    )]
+    Timeout {
+        /// The collective.
+        op: CollectiveKind,
+        /// The group's name.
+        group: String,
+        /// The per-group sequence number (from 0).
+        seq: u64,
+        /// The rank that timed out.
+        rank: usize,
+        /// How long it waited.
+        waited: Duration,
+        /// The global ranks that had issued the collective.
+        arrived: Vec<usize>,
+        /// The global ranks that had not.
+        missing: Vec<usize>,
+    },
+
+    /// A recv waited longer than the mesh's timeout for a message from `peer`. The mesh is
+    /// aborted.
+    #[error(
+        "recv on rank {rank} from rank {peer} ({}): waited {} and rank {peer} sent nothing. Rank \
+         {peer} stopped early or its sends do not match rank {rank}'s receives.",
+        n_elements(*elements),
+        secs(waited)
+    )]
+    RecvTimeout {
+        /// The receiving rank.
+        rank: usize,
+        /// The rank it waited for.
+        peer: usize,
+        /// How long it waited.
+        waited: Duration,
+        /// The element count it expected.
+        elements: usize,
+    },
+
+    /// The next message from `peer` has a different length than the receive buffer. The message
+    /// stays queued.
+    #[error(
+        "recv on rank {rank} from rank {peer}: the next message has {} but the receive buffer \
+         has {expected}. The sends of rank {peer} and the receives of rank {rank} \
+         must match one to one, in order, with equal sizes.",
+        n_elements(*sent)
+    )]
+    RecvSizeMismatch {
+        /// The receiving rank.
+        rank: usize,
+        /// The sending rank.
+        peer: usize,
+        /// The receive buffer's length.
+        expected: usize,
+        /// The queued message's length.
+        sent: usize,
+    },
+
+    /// Ranks this call waits for dropped their endpoints without issuing the matching call.
+    #[error(
+        "rank {rank}: {during} cannot complete: {} exited (dropped its communicator) without \
+         issuing the matching call. A rank stopped early or issued a different sequence of \
+         communications.",
+        list(peers)
+    )]
+    PeerExited {
+        /// The rank reporting the error.
+        rank: usize,
+        /// What it was doing, e.g. `all_reduce on group tp[0..2] (sequence 3)`.
+        during: String,
+        /// The ranks that exited.
+        peers: Vec<usize>,
+    },
+
+    /// The mesh was aborted, by [`Communicator::abort`] or a timeout on some rank.
+    #[error(
+        "rank {rank}: {during} was abandoned because rank {by} aborted the mesh: {reason}. Fix \
+         the failure on rank {by} first; this error is a consequence of it."
+    )]
+    Aborted {
+        /// The rank reporting the error.
+        rank: usize,
+        /// What it was doing, e.g. `all_reduce on group tp[0..2] (sequence 3)`.
+        during: String,
+        /// The rank that aborted the mesh.
+        by: usize,
+        /// Its reason.
+        reason: String,
+    },
+}
+
+/// `rank 3` or `ranks 0, 1 and 5` (or `no rank`).
+pub(crate) fn list(ranks: &[usize]) -> String {
+    match ranks {
+        [] => "no rank".to_string(),
+        [r] => format!("rank {r}"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|r| r.to_string()).collect();
+            format!("ranks {} and {last}", init.join(", "))
+        }
+    }
+}
+
+/// `0, 1, 5`.
+fn join(ranks: &[usize]) -> String {
+    ranks.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// `1 element`, `3 elements`.
+fn n_elements(n: usize) -> String {
+    if n == 1 {
+        "1 element".to_string()
+    } else {
+        format!("{n} elements")
+    }
+}
+
+/// `0.2 s`, `2.0 s`, `15 ms` (below 0.1 s).
+pub(crate) fn secs(d: &Duration) -> String {
+    if *d < Duration::from_millis(100) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// Bytes this rank sent, per collective kind, counted as a ring algorithm sends them
+/// (all_reduce 2(n-1)/n·N, all_gather/reduce_scatter/all_to_all (n-1)/n·N of the full N-byte
+/// buffer, broadcast N by the root (0 for the others), send N); and the number of calls per kind.
+/// Only calls that completed are counted; every completed kind has an entry in both maps (recv
+/// and non-root broadcasts with 0 bytes).
+#[derive(Clone, Debug, Default)]
+pub struct CommStats {
+    /// Bytes sent, per kind (see [`CollectiveKind::ring_bytes`]).
+    pub bytes: BTreeMap<CollectiveKind, u64>,
+    /// Completed calls, per kind.
+    pub calls: BTreeMap<CollectiveKind, u64>,
+}
+
+impl CommStats {
+    /// Counts one completed call of `kind` that sent `bytes`.
+    pub fn record(&mut self, kind: CollectiveKind, bytes: u64) {
+        *self.bytes.entry(kind).or_default() += bytes;
+        *self.calls.entry(kind).or_default() += 1;
+    }
+
+    /// Bytes sent for `kind` (0 if none).
+    pub fn bytes_of(&self, kind: CollectiveKind) -> u64 {
+        self.bytes.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// Completed calls of `kind` (0 if none).
+    pub fn calls_of(&self, kind: CollectiveKind) -> u64 {
+        self.calls.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// Bytes sent over all kinds.
+    pub fn total_bytes(&self) -> u64 {
+        self.bytes.values().sum()
+    }
+}
+
+/// One rank's endpoint of a mesh. All collectives are blocking and matched per group (see the
+/// module documentation); buffers are f32.
+pub trait Communicator: Send {
+    /// This rank's global rank.
+    fn rank(&self) -> usize;
+
+    /// The number of ranks in the mesh.
+    fn world_size(&self) -> usize;
+
+    /// Replaces `data` on every member with the `op`-reduction, in group order, of all members'
+    /// `data`. Every member passes the same length.
+    fn all_reduce(&mut self, group: &Group, op: ReduceOp, data: &mut [f32]) -> Result<(), CommError>;
+
+    /// recv.len() == n·send.len(); chunk i of recv is member i's send (group order).
+    fn all_gather(&mut self, group: &Group, send: &[f32], recv: &mut [f32]) -> Result<(), CommError>;
+
+    /// send.len() == n·recv.len(); member i receives op-reduction of chunk i of every member's send.
+    fn reduce_scatter(&mut self, group: &Group, op: ReduceOp, send: &[f32], recv: &mut [f32]) -> Result<(), CommError>;
+
+    /// send and recv are n chunks; chunk j of member i's send lands in chunk i of member j's recv.
+    fn all_to_all(&mut self, group: &Group, send: &[f32], recv: &mut [f32]) -> Result<(), CommError>;
+
+    /// Copies the `data` of the member at index `root` of `group.ranks` to every member. `root` is
+    /// an index into group.ranks.
+    fn broadcast(&mut self, group: &Group, root: usize, data: &mut [f32]) -> Result<(), CommError>;
+
+    /// Sends `data` to global rank `peer`. Non-blocking (buffered); messages between a (src, dst)
+    /// pair are received in the order they were sent.
+    fn send(&mut self, peer: usize, data: &[f32]) -> Result<(), CommError>;
+
+    /// Receives the next message from global rank `peer` into `data`, blocking until it is sent;
+    /// its length must equal `data.len()`.
+    fn recv(&mut self, peer: usize, data: &mut [f32]) -> Result<(), CommError>;
+
+    /// What this rank has sent so far.
+    fn stats(&self) -> &CommStats;
+
+    /// Marks the whole mesh failed (e.g. this rank hit an error): every rank blocked or later entering a
+    /// collective gets CommError::Aborted naming this rank and reason, so nothing hangs.
+    /// The first abort wins; later ones are ignored.
+    fn abort(&self, reason: &str);
+}
