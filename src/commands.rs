@@ -7,11 +7,12 @@ use std::time::Instant;
 use parc_compiler::driver::{compile_file, CompileError, CompileOptions, TrainingOverrides};
 use parc_compiler::mesh::Mesh;
 use parc_dialects::diag::Diagnostic;
+use parc_dialects::exec::ExecOp;
 use parc_dialects::pass::PipelineOptions;
 use parc_runtime::cpu::exec::ExecError;
 use parc_runtime::data::TokenWidth;
 use parc_runtime::launch::{launch as train, LaunchOptions};
-use parc_runtime::program::{Instr, Program};
+use parc_runtime::program::Program;
 use parc_runtime::rank::MeshAxes;
 use parc_runtime::train::TrainError;
 
@@ -166,26 +167,41 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
     })?;
     let plan: serde_json::Value = serde_json::from_str(&plan_text)
         .map_err(|e| user(format!("{} is not valid JSON: {e}", plan_path.display()), "recompile to rewrite it"))?;
+    // The program text is parsed, not loaded: inspecting a bf16 program needs no CPU backend.
     let program = if plan["programs"]["generated"] == serde_json::Value::Bool(true) {
-        Some(load(&rank_file(out, rank)?)?)
+        let path = rank_file(out, rank)?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| user(format!("cannot read {}: {e}", path.display()), "recompile to rewrite it"))?;
+        Some(parc_dialects::parser::parse_module(&text).map_err(|e| {
+            user(format!("cannot parse {}: {e}", path.display()), "recompile with this version of parc")
+        })?)
     } else {
         None
     };
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     let mut functions = Vec::new();
-    if let Some(p) = &program {
-        for (name, instrs) in p.function_names.iter().zip(&p.functions) {
-            functions.push((name.clone(), instrs.len()));
-            for i in instrs {
-                let kind = match i {
-                    Instr::Gemm { .. } => "exec.gemm".to_string(),
-                    Instr::Elementwise { .. } => "exec.elementwise".to_string(),
-                    Instr::Kernel { op, .. } => op.name().to_string(),
-                    Instr::Call(_) => "exec.call".to_string(),
-                    Instr::LoadBatch(_) => "exec.load_batch".to_string(),
-                };
-                *counts.entry(kind).or_default() += 1;
+    let mut axes = MeshAxes::default();
+    let mut arena_bytes = 0;
+    if let Some(m) = &program {
+        axes = MeshAxes::from_attrs(&m.attrs);
+        if let Some(parc_dialects::Attr::Dict(mem)) = m.attrs.get("exec.memory") {
+            arena_bytes = mem.int("arena").unwrap_or(0).max(0) as u64;
+        }
+        for f in &m.functions {
+            let mut n = 0;
+            for &op in &f.blocks[f.entry_block()].ops {
+                let kind = f.ops[op].kind;
+                if matches!(
+                    kind,
+                    parc_dialects::OpKind::Exec(ExecOp::Tensor | ExecOp::View | ExecOp::Reshape)
+                        | parc_dialects::OpKind::Func(_)
+                ) {
+                    continue;
+                }
+                n += 1;
+                *counts.entry(kind.name().to_string()).or_default() += 1;
             }
+            functions.push((f.name.clone(), n));
         }
     }
     if json {
@@ -194,12 +210,12 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
             "mesh": plan["mesh"],
             "parameters": plan["parameters"],
             "rank": rank,
-            "program": program.as_ref().map(|p| serde_json::json!({
+            "program": program.as_ref().map(|_| serde_json::json!({
                 "file": "rank-0000.mlir",
-                "coordinates": MeshAxes::of(p).axes.iter().zip(MeshAxes::of(p).coords(rank)).map(|((a, _), c)| (a.clone(), c)).collect::<std::collections::BTreeMap<_, _>>(),
+                "coordinates": axes.axes.iter().zip(axes.coords(rank)).map(|((a, _), c)| (a.clone(), c)).collect::<std::collections::BTreeMap<_, _>>(),
                 "functions": functions.iter().map(|(n, c)| serde_json::json!({"name": n, "instructions": c})).collect::<Vec<_>>(),
                 "instructions_by_kind": counts,
-                "arena_bytes": p.arena_bytes,
+                "arena_bytes": arena_bytes,
             })),
             "memory": plan["programs"]["memory"],
             "communication": plan["programs"]["communication"],
@@ -244,15 +260,11 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
     );
     match &program {
         None => outln!(out, "programs  none: {}", plan["programs"]["note"].as_str().unwrap_or("")),
-        Some(p) => {
+        Some(_) => {
             let world = plan["mesh"]["world_size"].as_u64().unwrap_or(1);
             if world > 1 {
-                let coords: Vec<String> = MeshAxes::of(p)
-                    .axes
-                    .iter()
-                    .zip(MeshAxes::of(p).coords(rank))
-                    .map(|((a, _), c)| format!("{a}={c}"))
-                    .collect();
+                let coords: Vec<String> =
+                    axes.axes.iter().zip(axes.coords(rank)).map(|((a, _), c)| format!("{a}={c}")).collect();
                 outln!(
                     out,
                     "rank {rank}    runs rank-0000.mlir (the one program of all {world} ranks) at {}",
@@ -285,7 +297,7 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
                     let bytes = mem[key].as_u64().unwrap_or(0);
                     outln!(out, "  {key:<16} {bytes:>14} bytes  {:>10}", human_bytes(bytes));
                 }
-                outln!(out, "  the arena the runtime allocates: {} bytes", p.arena_bytes);
+                outln!(out, "  the arena the runtime allocates: {arena_bytes} bytes");
             }
             if comm {
                 let list = plan["programs"]["communication"].as_array().cloned().unwrap_or_default();
@@ -335,30 +347,7 @@ fn human_bytes(b: u64) -> String {
     }
 }
 
-/// The largest relative difference of a loss: |got − want| / |want|.
-fn loss_difference(got: f32, want: f32) -> f64 {
-    let (g, w) = (got as f64, want as f64);
-    if w != 0.0 {
-        (g - w).abs() / w.abs()
-    } else {
-        (g - w).abs()
-    }
-}
-
-/// Sums of squares for a relative difference ‖got − want‖₂ / ‖want‖₂: (Σ (g − w)², Σ w²).
-fn squares(got: &[f32], want: &[f32]) -> (f64, f64) {
-    got.iter().zip(want).fold((0.0, 0.0), |(d, n), (&g, &w)| {
-        let (g, w) = (g as f64, w as f64);
-        (d + (g - w) * (g - w), n + w * w)
-    })
-}
-
-/// `parc verify MODEL --mesh M`.
-///
-/// The criterion for the parameters is the relative difference of the whole parameter vector,
-/// ‖a − b‖₂ / ‖b‖₂: a tensor whose exact gradient is zero (a key projection's bias: softmax does
-/// not see a constant shift) holds only rounding noise in both runs, amplified by Adam into
-/// values that agree in no digit, and the per-tensor figures (reported too) would flag that noise.
+/// `parc verify MODEL --mesh M`: see `parc_runtime::verify` for the comparison.
 pub fn verify(
     model: &str,
     mesh: &str,
@@ -377,38 +366,12 @@ pub fn verify(
     let started = Instant::now();
     let single = compile_program(model, Mesh::SINGLE, training)?;
     let parted = compile_program(model, mesh, training)?;
-    type Run = (Vec<f32>, Vec<parc_runtime::launch::NamedTensor>);
-    let run = |program: &Program| -> Result<Run, CompileError> {
-        let mut losses = Vec::new();
-        let params = parc_runtime::launch::train_mesh(program, None, steps, None, &mut |r| {
-            losses.push(r.loss);
-            Ok(())
-        })
-        .map_err(train_error)?;
-        Ok((losses, params))
-    };
-    let (want_loss, want_params) = run(&single)?;
-    let (got_loss, got_params) = run(&parted)?;
-    let losses: Vec<f64> = got_loss.iter().zip(&want_loss).map(|(&g, &w)| loss_difference(g, w)).collect();
-    let worst_loss = losses.iter().fold(0.0f64, |m, &d| m.max(d));
-    let mut per_tensor = Vec::new();
-    let (mut diff, mut norm) = (0.0, 0.0);
-    for (name, shape, want) in &want_params {
-        let got = got_params
-            .iter()
-            .find(|p| &p.0 == name)
-            .ok_or_else(|| CompileError::Internal(format!("the partitioned run has no parameter {name}")))?;
-        if &got.1 != shape {
-            return Err(CompileError::Internal(format!("{name}: shape {:?} vs {:?}", got.1, shape)));
-        }
-        let (d, n) = squares(&got.2, want);
-        diff += d;
-        norm += n;
-        per_tensor.push((name.clone(), if n > 0.0 { (d / n).sqrt() } else { d.sqrt() }));
-    }
-    let params = if norm > 0.0 { (diff / norm).sqrt() } else { diff.sqrt() };
-    let worst_tensor = per_tensor.iter().max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
-    let ok = worst_loss <= tolerance && params <= tolerance;
+    let want = parc_runtime::verify::run(&single, None, steps).map_err(train_error)?;
+    let got = parc_runtime::verify::run(&parted, None, steps).map_err(train_error)?;
+    let c = parc_runtime::verify::compare(&got, &want).map_err(CompileError::Internal)?;
+    let worst_loss = c.worst_loss();
+    let worst_tensor = c.per_tensor.iter().max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
+    let ok = c.within(tolerance);
     let world = MeshAxes::of(&parted).world_size();
     if json {
         let report = serde_json::json!({
@@ -419,11 +382,11 @@ pub fn verify(
             "sequence_parallel": training.sequence_parallel,
             "steps": steps,
             "tolerance": tolerance,
-            "loss_single": want_loss,
-            "loss_partitioned": got_loss,
+            "loss_single": want.losses,
+            "loss_partitioned": got.losses,
             "max_relative_loss": worst_loss,
-            "relative_params": params,
-            "per_tensor": per_tensor.iter().map(|(n, r)| serde_json::json!({"name": n, "relative": r})).collect::<Vec<_>>(),
+            "relative_params": c.params,
+            "per_tensor": c.per_tensor.iter().map(|(n, r)| serde_json::json!({"name": n, "relative": r})).collect::<Vec<_>>(),
             "ok": ok,
         });
         print_stdout(&serde_json::to_string_pretty(&report).map_err(|e| CompileError::Internal(e.to_string()))?);
@@ -433,18 +396,19 @@ pub fn verify(
             started.elapsed()
         );
         eprintln!("  step  loss (1 device)  loss (partitioned)  relative");
-        for (i, ((g, w), d)) in got_loss.iter().zip(&want_loss).zip(&losses).enumerate() {
+        for (i, ((g, w), d)) in got.losses.iter().zip(&want.losses).zip(&c.losses).enumerate() {
             eprintln!("  {:>4}  {:>15.7}  {:>18.7}  {:>8.1e}", i + 1, w, g, d);
         }
         eprintln!("  largest relative difference of a step's loss: {worst_loss:.1e}");
-        eprintln!("  relative difference of the final parameters (‖a − b‖ / ‖b‖): {params:.1e}");
+        eprintln!("  relative difference of the final parameters (‖a − b‖ / ‖b‖): {:.1e}", c.params);
         if let Some((name, r)) = &worst_tensor {
             eprintln!("  largest per tensor: {name} ({r:.1e})");
         }
     }
     if !ok {
         return Err(CompileError::Internal(format!(
-            "the partitioned plan differs from single-device training beyond {tolerance:.0e}: loss {worst_loss:.1e}, parameters {params:.1e}"
+            "the partitioned plan differs from single-device training beyond {tolerance:.0e}: loss {worst_loss:.1e}, parameters {:.1e}",
+            c.params
         )));
     }
     if !json {

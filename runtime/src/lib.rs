@@ -12,6 +12,7 @@ pub mod program;
 pub mod rank;
 pub mod shards;
 pub mod train;
+pub mod verify;
 pub mod weights;
 
 /// The file, inside a compiled output directory, that summarizes the plan.

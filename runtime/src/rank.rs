@@ -21,8 +21,13 @@ pub struct MeshAxes {
 impl MeshAxes {
     /// The axes of `program` (none for a single-rank program).
     pub fn of(program: &Program) -> MeshAxes {
+        MeshAxes::from_attrs(&program.attrs)
+    }
+
+    /// The axes named by a program module's attributes.
+    pub fn from_attrs(attrs: &parc_dialects::attr::AttrMap) -> MeshAxes {
         let mut axes = Vec::new();
-        if let Some(Attr::Dict(mesh)) = program.attrs.get("exec.mesh") {
+        if let Some(Attr::Dict(mesh)) = attrs.get("exec.mesh") {
             for name in ["dp", "tp"] {
                 if let Some(n) = mesh.int(name).filter(|&n| n > 1) {
                     axes.push((name.to_string(), n as usize));

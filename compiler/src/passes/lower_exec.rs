@@ -90,7 +90,7 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
         fb_results.push(format!("grad.{p}"));
     }
     let n = params.len();
-    for (k, state) in state_names(&training.optimizer).iter().enumerate() {
+    for (k, state) in state_names(training).iter().enumerate() {
         for (i, (p, _)) in params.iter().enumerate() {
             let ty = opt.value_type(opt.args()[(2 + k) * n + i]).as_tensor().clone();
             add(&mut tensors, format!("{state}.{p}"), Role::State, Type::MemRef(ty));
@@ -100,12 +100,12 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
     // @optimizer_step: params, grads, states, step → params', states' (in place).
     let mut opt_args: Vec<String> = params.iter().map(|(p, _)| p.clone()).collect();
     opt_args.extend(params.iter().map(|(p, _)| format!("grad.{p}")));
-    for state in state_names(&training.optimizer) {
+    for state in state_names(training) {
         opt_args.extend(params.iter().map(|(p, _)| format!("{state}.{p}")));
     }
     opt_args.push("step".into());
     let mut opt_results: Vec<String> = params.iter().map(|(p, _)| p.clone()).collect();
-    for state in state_names(&training.optimizer) {
+    for state in state_names(training) {
         opt_results.extend(params.iter().map(|(p, _)| format!("{state}.{p}")));
     }
 

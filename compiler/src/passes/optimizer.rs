@@ -15,7 +15,8 @@
 //! ```
 //!
 //! Optimizer state is f32 whatever the training precision (the moments of bf16 parameters keep
-//! full precision). The order of results is all parameters, then every state tensor of the first
+//! full precision), and 16-bit parameters get an fp32 master copy (state `master`) that the update
+//! works on; the 16-bit parameter is its rounding. The order of results is all parameters, then every state tensor of the first
 //! kind (`exp_avg`), then the second (`exp_avg_sq`), each in parameter order.
 
 use parc_dialects::attr::{Attr, AttrMap};
@@ -24,17 +25,23 @@ use parc_dialects::graph::GraphOp;
 use parc_dialects::ir::{Function, Module, Value};
 use parc_dialects::types::{DType, Type};
 
-use crate::frontend::{LrSchedule, Optimizer, TrainingConfig};
+use crate::frontend::{LrSchedule, Optimizer, Precision, TrainingConfig};
 use crate::passes::autodiff::FORWARD_BACKWARD;
 
 /// The name of the function the pass adds.
 pub const OPTIMIZER_STEP: &str = "optimizer_step";
 
-/// The names of the optimizer's state tensors per parameter (PyTorch's names).
-pub fn state_names(optimizer: &Optimizer) -> &'static [&'static str] {
-    match optimizer {
-        Optimizer::AdamW { .. } => &["exp_avg", "exp_avg_sq"],
-        Optimizer::Sgd { .. } => &["momentum_buffer"],
+/// The names of the optimizer's state tensors per parameter (PyTorch's names), and with 16-bit
+/// training `master`, the fp32 master copy of the parameter that the update works on (mixed
+/// precision as in Micikevicius et al. 2018; with AdamW, the 4 + 4 + 4 = 12 bytes per parameter
+/// of ZeRO's K).
+pub fn state_names(t: &TrainingConfig) -> &'static [&'static str] {
+    let master = t.precision != Precision::Fp32;
+    match (&t.optimizer, master) {
+        (Optimizer::AdamW { .. }, false) => &["exp_avg", "exp_avg_sq"],
+        (Optimizer::AdamW { .. }, true) => &["exp_avg", "exp_avg_sq", "master"],
+        (Optimizer::Sgd { .. }, false) => &["momentum_buffer"],
+        (Optimizer::Sgd { .. }, true) => &["momentum_buffer", "master"],
     }
 }
 
@@ -62,12 +69,14 @@ pub trait Layout {
         let t = param.as_tensor();
         (param.clone(), param.clone(), t.with_dtype(DType::F32).into())
     }
-    /// The parameters and gradients the update works on, from the arguments.
+    /// The parameters and gradients the update works on, from the arguments. `need_params`:
+    /// whether the update reads the parameters (not when it works on fp32 master copies).
     fn prepare(
         &mut self,
         _b: &mut Builder,
         params: &[Value],
         grads: &[Value],
+        _need_params: bool,
     ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
         Ok((params.to_vec(), grads.to_vec()))
     }
@@ -100,7 +109,8 @@ pub fn build_with(
     t: &TrainingConfig,
     layout: &mut dyn Layout,
 ) -> Result<Function, BuildError> {
-    let states = state_names(&t.optimizer);
+    let states = state_names(t);
+    let master = states.last() == Some(&"master");
     let n = params.len();
     let types: Vec<(Type, Type, Type)> =
         params.iter().enumerate().map(|(i, (_, ty))| layout.arg_types(i, ty)).collect();
@@ -127,8 +137,9 @@ pub fn build_with(
     func.arg_attrs[args.len() - 1] = AttrMap::new().with("parc.input", Attr::Str("step".into()));
     func.set_name(step, "step");
 
+    let params_in: Vec<Value> = args[..n].to_vec();
     let mut b = Builder::at_entry(&mut func);
-    let (update_params, grads) = layout.prepare(&mut b, &args[..n], &args[n..2 * n])?;
+    let (update_params, grads) = layout.prepare(&mut b, &args[..n], &args[n..2 * n], !master)?;
 
     let mut clip = None;
     if let Some(max_norm) = t.grad_clip {
@@ -164,17 +175,23 @@ pub fn build_with(
     let mut new_params = Vec::with_capacity(n);
     let mut new_states = vec![Vec::with_capacity(n); states.len()];
     for i in 0..n {
-        let p = update_params[i];
+        let state: Vec<_> = (0..states.len()).map(|k| args[(2 + k) * n + i]).collect();
+        // With a master copy the update runs in f32 on it, from the f32 gradient.
+        let (p, grad) = if master {
+            let g = grads[i];
+            (state[states.len() - 1], if b.ty(g).as_tensor().dtype == DType::F32 { g } else { b.cast(g, DType::F32)? })
+        } else {
+            (update_params[i], grads[i])
+        };
         // Each gradient is scaled right before its update, so one scaled copy is alive at a time.
         let g = match clip {
             Some(coef) => {
-                let dtype = b.ty(grads[i]).as_tensor().dtype;
+                let dtype = b.ty(grad).as_tensor().dtype;
                 let c = if dtype == DType::F32 { coef } else { b.cast(coef, dtype)? };
-                b.mul(grads[i], c)?
+                b.mul(grad, c)?
             }
-            None => grads[i],
+            None => grad,
         };
-        let state: Vec<_> = (0..states.len()).map(|k| args[(2 + k) * n + i]).collect();
         let out = match t.optimizer {
             Optimizer::AdamW { beta1, beta2, eps, weight_decay, .. } => {
                 let attrs = AttrMap::new()
@@ -191,10 +208,17 @@ pub fn build_with(
                 b.sgd_update(p, g, state[0], lr, attrs)?
             }
         };
-        let updated = layout.finish(&mut b, i, out[0])?;
+        let mut updated_states: Vec<Value> = out[1..].to_vec();
+        let param = if master {
+            updated_states.push(out[0]);
+            b.cast(out[0], b.ty(params_in[i]).as_tensor().dtype)?
+        } else {
+            out[0]
+        };
+        let updated = layout.finish(&mut b, i, param)?;
         new_params.push(b.named(updated, format!("new.{}", params[i].0)));
         for k in 0..states.len() {
-            new_states[k].push(b.named(out[1 + k], format!("new.{}.{}", states[k], params[i].0)));
+            new_states[k].push(b.named(updated_states[k], format!("new.{}.{}", states[k], params[i].0)));
         }
     }
     let mut returned = new_params;

@@ -67,6 +67,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
     let desired = desired_placements(fb, &ret_operands, &required);
 
     let mut memo: HashMap<(Value, Sharding), Value> = HashMap::new();
+    let sizes: Vec<usize> = axes.iter().map(|a| a.size).collect();
     let mut uses: HashMap<Value, Vec<parc_dialects::ir::Op>> = HashMap::new();
     for &op in &fb.blocks[fb.entry_block()].ops {
         for &x in &fb.ops[op].operands {
@@ -81,7 +82,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
             OpKind::Func(FuncOp::Return) => {
                 let mut vals = Vec::new();
                 for (k, &v) in operands.iter().enumerate() {
-                    vals.push(reshard(&mut out, &mut place, &mut memo, v, &required[k])?);
+                    vals.push(reshard(&mut out, &mut place, &mut memo, &sizes, v, &required[k])?);
                 }
                 Builder::at_entry(&mut out).ret(&vals).map_err(|e| e.to_string())?;
             }
@@ -134,6 +135,13 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                         let mut ok = true;
                         for (i, (&from, &to)) in cur.iter().zip(&c.inputs).enumerate() {
                             let bytes = ins[i].size_bytes() as f64;
+                            if from != to && to == Placement::Replicate && {
+                                let mut t = place[&operands[i]].clone();
+                                t.0[k] = to;
+                                reduced_twin(&out, &place, &memo, &sizes, operands[i], &t).is_some()
+                            } {
+                                continue;
+                            }
                             match reshard_cost(from, to, bytes, axis.size) {
                                 Some(x) => {
                                     cost += if is_param.get(&operands[i]) == Some(&true) { x * 1000.0 } else { x }
@@ -161,7 +169,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                 }
                 let mut new_operands = Vec::new();
                 for (i, &v) in operands.iter().enumerate() {
-                    new_operands.push(reshard(&mut out, &mut place, &mut memo, v, &need[i])?);
+                    new_operands.push(reshard(&mut out, &mut place, &mut memo, &sizes, v, &need[i])?);
                 }
                 let mut attrs = data.attrs.clone();
                 attrs.set("sharding.placements", Attr::Array(got.iter().map(|s| Attr::Str(s.to_string())).collect()));
@@ -178,7 +186,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                 // Strategy annotations on activations (sequence parallelism).
                 for &old in &data.results {
                     if let Some(target) = strategy.activation(fb.values[old].name.as_deref(), &place[&map[&old]]) {
-                        let v = reshard(&mut out, &mut place, &mut memo, map[&old], &target)?;
+                        let v = reshard(&mut out, &mut place, &mut memo, &sizes, map[&old], &target)?;
                         let a = AttrMap::new().with("placement", Attr::Str(target.to_string()));
                         let annotated = Builder::at_entry(&mut out)
                             .op1(OpKind::Sharding(ShardingOp::Annotate), &[v], a)
@@ -238,6 +246,7 @@ fn reshard(
     f: &mut Function,
     place: &mut HashMap<Value, Sharding>,
     memo: &mut HashMap<(Value, Sharding), Value>,
+    sizes: &[usize],
     v: Value,
     to: &Sharding,
 ) -> Result<Value, String> {
@@ -248,6 +257,17 @@ fn reshard(
     if let Some(&r) = memo.get(&(v, to.clone())) {
         return Ok(r);
     }
+    if let Some(r) = reduced_twin(f, place, memo, sizes, v, to) {
+        let shape: Vec<usize> = f.value_type(v).as_tensor().shape.clone();
+        let twin = Builder::at_entry(f).reshape(r, &shape).map_err(|e| e.to_string())?;
+        let at = f.defining_op(twin);
+        if let Some(op) = at {
+            f.ops[op].attrs.set("sharding.placements", Attr::Array(vec![Attr::Str(to.to_string())]));
+        }
+        place.insert(twin, to.clone());
+        memo.insert((v, to.clone()), twin);
+        return Ok(twin);
+    }
     let attrs = AttrMap::new().with("from", Attr::Str(from.to_string())).with("to", Attr::Str(to.to_string()));
     let r = Builder::at_entry(f).op1(OpKind::Sharding(ShardingOp::Reshard), &[v], attrs).map_err(|e| e.to_string())?;
     if let Some(name) = f.values[v].name.clone() {
@@ -256,6 +276,45 @@ fn reshard(
     place.insert(r, to.clone());
     memo.insert((v, to.clone()), r);
     Ok(r)
+}
+
+/// When `v` is a reshape of `u`, the change from `v`'s placement to `to` only replicates axes
+/// (P → R or S → R) and `u` was already replicated the same way: that replicated `u` (reshaping
+/// it again is free). A gradient that feeds both the input-gradient matmul (as `[b, s, h]`) and the
+/// weight-gradient matmul (as `[b·s, h]`) is reduced or gathered once, as in Megatron.
+fn reduced_twin(
+    f: &Function,
+    place: &HashMap<Value, Sharding>,
+    memo: &HashMap<(Value, Sharding), Value>,
+    sizes: &[usize],
+    v: Value,
+    to: &Sharding,
+) -> Option<Value> {
+    let op = f.defining_op(v)?;
+    if f.ops[op].kind != OpKind::Graph(GraphOp::Reshape) {
+        return None;
+    }
+    let u = f.ops[op].operands[0];
+    let (from, from_u) = (&place[&v], place.get(&u)?);
+    let mut to_u = from_u.clone();
+    for (k, (a, b)) in from.0.iter().zip(&to.0).enumerate() {
+        if a == b {
+            continue;
+        }
+        let same = match (*a, from_u.0[k]) {
+            (Placement::Partial(x), Placement::Partial(y)) => x == y,
+            (Placement::Shard(dv), Placement::Shard(du)) => {
+                let (su, sv) = (&f.value_type(u).as_tensor().shape, &f.value_type(v).as_tensor().shape);
+                super::rules::reshape_dim(su, sv, du, sizes[k]) == Some(dv)
+            }
+            _ => false,
+        };
+        if *b != Placement::Replicate || !same {
+            return None;
+        }
+        to_u.0[k] = Placement::Replicate;
+    }
+    memo.get(&(u, to_u)).copied()
 }
 
 /// Placements that later uses want: the returned values' required placements, carried back

@@ -103,6 +103,7 @@ impl Layout for Sharded<'_> {
         b: &mut Builder,
         params: &[Value],
         grads: &[Value],
+        need_params: bool,
     ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
         let Some(dp) = self.dp() else { return Ok((params.to_vec(), grads.to_vec())) };
         let z = self.zero();
@@ -131,7 +132,7 @@ impl Layout for Sharded<'_> {
             }
         }
         let mut p = params.to_vec();
-        if z <= 2 {
+        if z <= 2 && need_params {
             for v in p.iter_mut() {
                 let n: usize = b.ty(*v).as_tensor().shape.iter().product();
                 let flat = b.reshape(*v, &[n])?;
