@@ -501,3 +501,73 @@ fn decay_steps_must_come_after_the_warmup() {
         Some("model.toml:16:15"),
     );
 }
+
+// ---- partitioning -------------------------------------------------------------------------------
+
+#[test]
+fn zero_stage_out_of_range_on_the_command_line() {
+    check(
+        "zero_flag_out_of_range",
+        Some(BASE),
+        &["compile", "model.toml", "--mesh", "dp=2", "--zero", "4", "-o", "out"],
+        &["--zero", "4"],
+        None,
+    );
+}
+
+#[test]
+fn sequence_parallel_must_be_a_boolean() {
+    let model = edit("micro_batch = 2\n", "micro_batch = 2\nsequence_parallel = \"yes\"\n");
+    check_model("sequence_parallel_not_bool", &model, &["sequence_parallel"], Some("model.toml:12:21"));
+}
+
+#[test]
+fn one_rank_of_a_partitioned_plan_cannot_run_alone() {
+    let dir = fresh_dir("bad_inputs", "run_one_rank_of_many");
+    std::fs::write(dir.join("model.toml"), BASE).expect("write model.toml");
+    let compiled = run_parc(&["compile", "model.toml", "--mesh", "dp=2", "-o", "out"], &dir);
+    compiled.assert_success();
+    let run = run_parc(&["run", "out", "--rank", "1", "--steps", "1"], &dir);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("2 ranks") && run.stderr.contains("parc launch out"), "{}", run.stderr);
+}
+
+#[test]
+fn verify_with_pipeline_stages_is_not_supported_yet() {
+    check(
+        "verify_pp",
+        Some(BASE),
+        &["verify", "model.toml", "--mesh", "1x2x1", "--steps", "1"],
+        &["pp = 2", "use pp=1"],
+        None,
+    );
+}
+
+#[test]
+fn verify_needs_a_positive_tolerance_and_steps() {
+    check(
+        "verify_tolerance",
+        Some(BASE),
+        &["verify", "model.toml", "--mesh", "dp=2", "--tolerance", "0"],
+        &["--tolerance 0", "positive"],
+        None,
+    );
+    check(
+        "verify_steps",
+        Some(BASE),
+        &["verify", "model.toml", "--mesh", "dp=2", "--steps", "0"],
+        &["--steps 0"],
+        None,
+    );
+}
+
+#[test]
+fn launch_a_mesh_that_does_not_divide_the_heads() {
+    check(
+        "launch_tp_heads",
+        Some(BASE),
+        &["launch", "model.toml", "--mesh", "tp=3", "--steps", "1"],
+        &["heads = 4", "tp can be 1, 2 or 4"],
+        Some("model.toml:6:9"),
+    );
+}
