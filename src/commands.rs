@@ -91,7 +91,7 @@ fn rank_file(out: &Path, rank: usize) -> Result<PathBuf, CompileError> {
             .map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().starts_with("rank-")).count())
             .unwrap_or(0);
         let help = if ranks == 0 {
-            "it holds no rank programs: today they are generated for --mesh 1x1x1 (see programs.note in plan.json)"
+            "it holds no rank programs: they are generated for meshes without pipeline stages, e.g. --mesh 1x1x1 or dp=2,tp=4 (see programs.note in plan.json)"
                 .to_string()
         } else {
             format!("it holds {ranks} rank program(s): ranks 0 to {}", ranks - 1)

@@ -542,7 +542,7 @@ fn inspect_of_a_multi_rank_compile_says_why_there_are_no_programs() {
     let plan: Value = serde_json::from_str(&read(&dir.join("out/plan.json"))).expect("plan.json");
     assert_eq!(plan["programs"]["generated"], false);
     let note = plan["programs"]["note"].as_str().expect("programs.note");
-    assert!(note.contains("partitioner") && note.contains("1x1x1"), "{note}");
+    assert!(note.contains("pipeline") && note.contains("pp = 2"), "{note}");
     for flags in [&[][..], &["--memory"][..]] {
         let run = run_parc(&[&["inspect", "out"][..], flags].concat(), &dir);
         run.assert_success();
@@ -610,7 +610,7 @@ fn bad_launch_mesh_on_a_model_file() {
         Bin::Parc,
         nothing,
         &["launch", &model, "--mesh", "2x2x2", "--steps", "1"],
-        &["--mesh dp=2,pp=2,tp=2", "partitioner", "use --mesh 1x1x1"],
+        &["--mesh dp=2,pp=2,tp=2", "pipeline stages (pp = 2) do not run yet", "use pp=1"],
     );
 }
 
@@ -630,7 +630,7 @@ fn bad_run_rank_out_of_range() {
 
 #[test]
 fn bad_launch_of_a_directory_without_rank_programs() {
-    let help = "--mesh 1x1x1";
+    let help = "without pipeline stages";
     check(
         "launch_no_programs",
         Bin::Parc,

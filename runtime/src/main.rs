@@ -64,7 +64,7 @@ fn main() -> ExitCode {
     let path = args.out.join(format!("rank-{:04}.mlir", args.rank));
     if !path.exists() {
         eprintln!(
-            "error: {} has no program for rank {}\n  help: compile first (parc compile MODEL.toml --mesh 1x1x1 -o {}); today programs are generated for one rank",
+            "error: {} has no program for rank {}\n  help: compile first (parc compile MODEL.toml --mesh 1x1x1 -o {}); programs are generated for meshes without pipeline stages, and a partitioned plan is the one program rank-0000.mlir, which parc-rt runs for every rank",
             args.out.display(),
             args.rank,
             args.out.display()

@@ -245,6 +245,19 @@ pub struct Kernels {
     pub kernels: Vec<KernelFile>,
     /// The GEMMs, in program order.
     pub gemms: Vec<GemmCall>,
+    /// Instructions with no CUDA rendering yet (the vocab-parallel embedding and cross-entropy
+    /// pieces of partitioned programs, whose block of the vocabulary depends on the rank): they
+    /// run on the CPU backend only, and the manifest lists them so a CUDA backend refuses the
+    /// program instead of running it wrong.
+    pub cpu_only: Vec<CpuOnlyCall>,
+}
+
+/// An instruction that has no CUDA kernel yet.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CpuOnlyCall {
+    pub function: String,
+    pub op: usize,
+    pub kind: String,
 }
 
 impl Kernels {
@@ -282,7 +295,16 @@ impl Kernels {
             s.push_str(if i == 0 { "\n    " } else { ",\n    " });
             s.push_str(&one(g));
         }
-        s.push_str("\n  ]\n}\n");
+        s.push_str("\n  ]");
+        if !self.cpu_only.is_empty() {
+            s.push_str(",\n  \"cpu_only\": [");
+            for (i, c) in self.cpu_only.iter().enumerate() {
+                s.push_str(if i == 0 { "\n    " } else { ",\n    " });
+                s.push_str(&one(c));
+            }
+            s.push_str("\n  ]");
+        }
+        s.push_str("\n}\n");
         s
     }
 }
@@ -405,13 +427,20 @@ pub fn render_module(module: &Module) -> Result<Kernels, CodegenError> {
     let mut key_index: HashMap<String, usize> = HashMap::new();
     let mut groups: Vec<(cuda::KernelSpec, Vec<(usize, usize)>)> = Vec::new();
     let mut gemms = Vec::new();
+    let mut cpu_only = Vec::new();
     for (f, func) in module.functions.iter().enumerate() {
         for (index, &op) in func.blocks[func.entry_block()].ops.iter().enumerate() {
             let data = &func.ops[op];
             let OpKind::Exec(kind) = data.kind else { continue };
             let at = (f, index);
-            match classify(kind) {
-                OpClass::NotAKernel | OpClass::Collective | OpClass::CpuOnly => {}
+            // A kernel over a rank's block of the vocabulary needs the rank's offset, which the
+            // CUDA renderer does not pass yet.
+            let class = if data.attrs.str("shard_axis").is_some() { OpClass::CpuOnly } else { classify(kind) };
+            match class {
+                OpClass::CpuOnly => {
+                    cpu_only.push(CpuOnlyCall { function: func.name.clone(), op: index, kind: kind.name().into() })
+                }
+                OpClass::NotAKernel | OpClass::Collective => {}
                 OpClass::Gemm => {
                     let ty =
                         |i: usize| data.operands.get(i).map(|&v| func.value_type(v).to_string()).unwrap_or_default();
@@ -506,7 +535,7 @@ pub fn render_module(module: &Module) -> Result<Kernels, CodegenError> {
             }
         }
     }
-    Ok(Kernels { kernels, gemms })
+    Ok(Kernels { kernels, gemms, cpu_only })
 }
 
 /// Replaces the kernels in `dir` (`OUT/kernels`): removes the `*.cu` files and `manifest.json` of
