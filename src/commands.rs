@@ -364,8 +364,8 @@ pub fn verify(
     }
     let mesh = Mesh::parse(mesh)?;
     let started = Instant::now();
-    let single = compile_program(model, Mesh::SINGLE, training)?;
-    let parted = compile_program(model, mesh, training)?;
+    let single = compile_program(model, Mesh::SINGLE, training.clone())?;
+    let parted = compile_program(model, mesh, training.clone())?;
     let want = parc_runtime::verify::run(&single, None, steps).map_err(train_error)?;
     let got = parc_runtime::verify::run(&parted, None, steps).map_err(train_error)?;
     let c = parc_runtime::verify::compare(&got, &want).map_err(CompileError::Internal)?;
@@ -414,5 +414,51 @@ pub fn verify(
     if !json {
         eprintln!("ok: the partitioned plan matches single-device training within {tolerance:.0e}");
     }
+    Ok(())
+}
+
+/// `parc inspect OUT --timeline FILE.json`: the pipeline schedule of OUT's plan, simulated with
+/// unit costs, as Chrome trace JSON (and SVG beside it).
+pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
+    use parc_compiler::pipeline::{chrome_trace, simulate, svg, ScheduleKind, UnitCosts};
+    let plan_path = out.join("plan.json");
+    let plan: serde_json::Value =
+        std::fs::read_to_string(&plan_path).ok().and_then(|t| serde_json::from_str(&t).ok()).ok_or_else(|| {
+            user(format!("cannot read {}", plan_path.display()), "pass a directory written by parc compile")
+        })?;
+    let p = &plan["pipeline"];
+    if p.is_null() {
+        return Err(user(
+            format!("{} has no pipeline: its mesh has pp = 1", out.display()),
+            "compile with pipeline stages, e.g. --mesh 8x4x2 --schedule 1f1b",
+        ));
+    }
+    let kind = ScheduleKind::parse(p["schedule"].as_str().unwrap_or(""))
+        .map_err(|e| user(format!("{}: {e}", plan_path.display()), "recompile with this version of parc"))?;
+    let n = |k: &str| p[k].as_u64().unwrap_or(1) as usize;
+    let costs = UnitCosts { forward: 1.0, backward_input: 1.0, backward_weight: 1.0 };
+    let t = simulate(kind, n("stages"), n("microbatches"), n("chunks"), costs)
+        .map_err(|e| CompileError::Internal(e.to_string()))?;
+    let names: Vec<String> = (0..t.stages).map(|s| format!("stage {s}")).collect();
+    let json = serde_json::to_string_pretty(&chrome_trace(&t, &names, 1000.0))
+        .map_err(|e| CompileError::Internal(e.to_string()))?;
+    let write = |file: &Path, text: &str| {
+        std::fs::write(file, text)
+            .map_err(|e| user(format!("cannot write {}: {e}", file.display()), "choose a writable path"))
+    };
+    write(path, &json)?;
+    let svg_path = path.with_extension("svg");
+    write(&svg_path, &svg(&t))?;
+    eprintln!(
+        "{} schedule, {} stages x {} chunk(s), {} micro-batches: makespan {:.2} units, bubble {:.2}% of the ideal -> {} and {}",
+        kind,
+        t.stages,
+        t.chunks,
+        t.microbatches,
+        t.makespan,
+        100.0 * (t.makespan - 3.0 * t.microbatches as f64) / (3.0 * t.microbatches as f64),
+        path.display(),
+        svg_path.display()
+    );
     Ok(())
 }

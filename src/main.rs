@@ -12,6 +12,7 @@ mod commands;
 use parc_compiler::driver::{compile_file, write_artifacts, CompileError, CompileOptions, TrainingOverrides};
 use parc_compiler::mesh::Mesh;
 use parc_compiler::passes::PASSES;
+use parc_compiler::pipeline::{ScheduleKind, ScheduleOptions};
 use parc_dialects::diag::Diagnostic;
 use parc_dialects::pass::PipelineOptions;
 
@@ -59,8 +60,8 @@ Examples:
   parc verify examples/llama-tiny.toml --mesh dp=4,tp=2 --zero 3 --steps 10
   parc verify examples/gpt-tiny.toml --mesh tp=4 --sequence-parallel --steps 5 --json";
 
-/// `[training]` values the command line overrides.
-#[derive(Args, Clone, Copy, Default)]
+/// `[training]` values the command line overrides, and the pipeline schedule.
+#[derive(Args, Clone, Default)]
 struct OverrideArgs {
     /// ZeRO stage on the data-parallel axis: 0 (off), 1 (optimizer state), 2 (+ gradients),
     /// 3 (+ parameters). Replaces the model file's `zero`.
@@ -70,11 +71,40 @@ struct OverrideArgs {
     /// by sequence; all-gather / reduce-scatter instead of all-reduce).
     #[arg(long)]
     sequence_parallel: bool,
+    /// Pipeline schedule when the mesh has pp > 1: gpipe, 1f1b, interleaved or zb-h1.
+    #[arg(long, value_name = "NAME", default_value = "1f1b")]
+    schedule: String,
+    /// Virtual chunks per pipeline stage (interleaved schedule).
+    #[arg(long, value_name = "V", default_value_t = 1)]
+    chunks: usize,
+    /// Layers per pipeline stage, e.g. 8,8,7,7 (default: balanced by estimated cost).
+    #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
+    stages: Option<Vec<usize>>,
 }
 
 impl OverrideArgs {
-    fn get(self) -> TrainingOverrides {
-        TrainingOverrides { zero: self.zero, sequence_parallel: self.sequence_parallel }
+    fn get(&self) -> Result<TrainingOverrides, CompileError> {
+        let kind = ScheduleKind::parse(&self.schedule).map_err(|e| {
+            CompileError::User(Diagnostic::new(format!("--schedule {}: {e}", self.schedule)).with_help(
+                "gpipe (all forwards, then all backwards), 1f1b, interleaved (with --chunks), zb-h1 (zero bubble)",
+            ))
+        })?;
+        if self.chunks == 0 {
+            return Err(CompileError::User(
+                Diagnostic::new("--chunks 0: a stage needs at least one chunk").with_help("use --chunks 1 or more"),
+            ));
+        }
+        if self.chunks > 1 && kind != ScheduleKind::Interleaved {
+            return Err(CompileError::User(
+                Diagnostic::new(format!("--chunks {} needs the interleaved schedule, not {kind}", self.chunks))
+                    .with_help("add --schedule interleaved, or drop --chunks"),
+            ));
+        }
+        Ok(TrainingOverrides {
+            zero: self.zero,
+            sequence_parallel: self.sequence_parallel,
+            schedule: ScheduleOptions { kind, chunks: self.chunks, stages: self.stages.clone() },
+        })
     }
 }
 
@@ -176,6 +206,11 @@ struct InspectArgs {
     /// Show the bytes the rank sends per step, by collective kind and mesh axis.
     #[arg(long)]
     comm: bool,
+    /// Write the pipeline's predicted timeline as Chrome trace JSON (open in Perfetto or
+    /// chrome://tracing) to this file, and as SVG beside it (same name, .svg). Unit costs:
+    /// forward 1, backward 2 (input and weight gradient 1 each).
+    #[arg(long, value_name = "FILE.json")]
+    timeline: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -232,12 +267,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Compile(args) => run_compile(args),
-        Command::Launch(args) => commands::launch(args.target, &args.mesh, args.overrides.get(), &args.train),
-        Command::Run(args) => commands::run(&args.out, args.rank, &args.train),
-        Command::Inspect(args) => commands::inspect(&args.out, args.rank, args.memory, args.comm, args.json),
-        Command::Verify(args) => {
-            commands::verify(&args.model, &args.mesh, args.overrides.get(), args.steps, args.tolerance, args.json)
+        Command::Launch(args) => {
+            args.overrides.get().and_then(|o| commands::launch(args.target.clone(), &args.mesh, o, &args.train))
         }
+        Command::Run(args) => commands::run(&args.out, args.rank, &args.train),
+        Command::Inspect(args) => match &args.timeline {
+            Some(path) => commands::timeline(&args.out, path),
+            None => commands::inspect(&args.out, args.rank, args.memory, args.comm, args.json),
+        },
+        Command::Verify(args) => args
+            .overrides
+            .get()
+            .and_then(|o| commands::verify(&args.model, &args.mesh, o, args.steps, args.tolerance, args.json)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -264,7 +305,7 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
     }
     let mesh = Mesh::parse(&args.mesh)?;
     let opts = CompileOptions {
-        training: args.overrides.get(),
+        training: args.overrides.get()?,
         mesh,
         pipeline: PipelineOptions {
             verify_each: args.verify_each || cfg!(debug_assertions),

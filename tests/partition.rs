@@ -61,7 +61,7 @@ fn check_model(name: &str, max_tp: usize) {
     let mut failures = Vec::new();
     let list = cases(max_tp);
     for (mesh, zero, sp) in &list {
-        let training = TrainingOverrides { zero: Some(*zero), sequence_parallel: *sp };
+        let training = TrainingOverrides { zero: Some(*zero), sequence_parallel: *sp, ..Default::default() };
         let parted = program(name, mesh, training);
         let got = run(&parted, None, STEPS).unwrap_or_else(|e| panic!("{name} {mesh} zero={zero} sp={sp}: {e}"));
         let c = compare(&got, &want).expect("comparable runs");

@@ -32,7 +32,7 @@ fn gpt3_shaped(layers: usize, microbatches: usize) -> ModelSpec {
 fn plan(spec: &ModelSpec, mesh: &str, zero: u8) -> Plan {
     let mut spec = spec.clone();
     spec.training.global_batch *= Mesh::parse(mesh).expect("mesh").dp;
-    let training = TrainingOverrides { zero: Some(zero), sequence_parallel: false };
+    let training = TrainingOverrides { zero: Some(zero), sequence_parallel: false, ..Default::default() };
     training.apply(&mut spec);
     let opts =
         CompileOptions { training, mesh: Mesh::parse(mesh).expect("mesh"), pipeline: PipelineOptions::default() };

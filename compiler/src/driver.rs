@@ -14,6 +14,7 @@ use crate::frontend::{load_model, ModelSpec};
 use crate::mesh::Mesh;
 use crate::models::build_forward_rows;
 use crate::passes::pipeline;
+use crate::pipeline::ScheduleOptions;
 use crate::plan::{make_plan, Plan};
 
 /// What passes see besides the module.
@@ -32,13 +33,16 @@ pub struct CompileOptions {
     pub pipeline: PipelineOptions,
 }
 
-/// Command-line values that replace the model file's `[training]` ones.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Command-line values that replace the model file's `[training]` ones, and the pipeline
+/// schedule (`--schedule`, `--chunks`, `--stages`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrainingOverrides {
     /// `--zero N`: the ZeRO stage (0 to 3).
     pub zero: Option<u8>,
     /// `--sequence-parallel`: turn sequence parallelism on.
     pub sequence_parallel: bool,
+    /// How a mesh with `pp > 1` schedules its stages.
+    pub schedule: ScheduleOptions,
 }
 
 impl TrainingOverrides {
@@ -125,8 +129,37 @@ pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) ->
     let mut report = run_pipeline(&mut module, &ctx, &passes, &opts.pipeline)?;
     report.timings.insert(0, Timing { stage: "frontend".into(), run: frontend, verify: Duration::ZERO });
     let ir = report.dumps.iter().map(|d| format!("ir/{}", d.file_name)).collect();
-    let plan = make_plan(&ctx.spec, &ctx.mesh, &module, ir);
+    let mut plan = make_plan(&ctx.spec, &ctx.mesh, &module, ir);
+    if ctx.mesh.pp > 1 {
+        plan.pipeline = Some(pipeline_plan(&ctx.spec, &ctx.mesh, &opts.training)?);
+    }
     Ok(CompileOutput { module, plan, report, elapsed: started.elapsed() })
+}
+
+/// The pipeline section of the plan: the stage split, the schedule's bubble and in-flight
+/// micro-batches, and activation memory per stage from parc's own per-layer plan (the static plans
+/// of the model with 2 and 1 layers on one stage of the same tensor-parallel width).
+fn pipeline_plan(
+    spec: &ModelSpec,
+    mesh: &Mesh,
+    training: &TrainingOverrides,
+) -> Result<crate::pipeline::PipelineSummary, CompileError> {
+    let stage_mesh = Mesh { dp: 1, pp: 1, tp: mesh.tp, ep: 1 };
+    let activations = |layers: usize| -> Result<u64, CompileError> {
+        let mut s = spec.clone();
+        s.model.layers = layers;
+        s.training.global_batch = s.training.micro_batch;
+        let opts =
+            CompileOptions { training: training.clone(), mesh: stage_mesh, pipeline: PipelineOptions::default() };
+        let out = compile_spec(s, &opts, Instant::now())?;
+        Ok(out.plan.programs.memory.map_or(0, |m| m.activations))
+    };
+    let per_layer = activations(2)?.saturating_sub(activations(1)?);
+    crate::pipeline::plan::plan(spec, mesh, &training.schedule, per_layer).map_err(|e| {
+        CompileError::User(Diagnostic::new(e.to_string()).with_help(
+            "choose --stages, --chunks and --schedule that fit the model's layers and micro-batches (see parc compile --help)",
+        ))
+    })
 }
 
 /// Writes `plan.json` and the IR dumps into `out_dir`, replacing the dumps of an earlier run.

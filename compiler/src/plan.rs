@@ -23,6 +23,9 @@ pub struct Plan {
     pub parameters: ParamSummary,
     pub graph: GraphSummary,
     pub programs: ProgramSummary,
+    /// With pipeline stages: the stage split, the schedule and activation memory per stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<crate::pipeline::PipelineSummary>,
     /// IR dumps written, relative to the output directory, in pipeline order.
     pub ir: Vec<String>,
 }
@@ -333,6 +336,7 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
         parameters: ParamSummary { count, bytes: count * elem_bytes, dtype, tensors: params.len(), by_part },
         graph: GraphSummary { functions: module.functions.len(), ops, ops_by_kind },
         programs: program_summary(mesh, module),
+        pipeline: None,
         ir,
     }
 }

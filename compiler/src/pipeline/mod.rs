@@ -50,10 +50,12 @@
 //!
 //! The schedules are written from those papers' descriptions; no code was copied.
 
+pub mod plan;
 pub mod schedule;
 pub mod stages;
 pub mod timeline;
 
+pub use plan::{PipelineSummary, ScheduleOptions, StageSummary};
 pub use schedule::{schedule, simulate, simulate_lists, Action, ScheduleError, ScheduleKind, UnitCosts};
 pub use stages::{fixed_split, part_index, partition_layers, stage_chunks, StageError};
 pub use timeline::{chrome_trace, svg, Interval, Timeline};

@@ -972,6 +972,32 @@ mod tests {
         Tensor::new(shape.to_vec(), data.to_vec()).unwrap()
     }
 
+    #[test]
+    fn cross_entropy_from_stats_equals_cross_entropy() {
+        // Two tokens over a vocabulary of 5; any max works (it only stabilizes the exponentials).
+        let logits = t(&[2, 5], &[0.5, -1.0, 2.0, 0.25, 1.5, 3.0, 0.0, -2.0, 1.0, 0.5]);
+        let labels = t(&[2], &[3.0, 0.0]);
+        let max = t(&[2], &[2.0, 2.5]);
+        let dy = t(&[2], &[0.75, -0.5]);
+        let vocab = 5;
+        let stats = cross_entropy_stats(GraphOp::CrossEntropyStats, &[&logits, &labels, &max], vocab).unwrap();
+        let loss: Vec<f64> = (0..2).map(|r| stats[0].data[r].ln() + max.data[r] - stats[1].data[r]).collect();
+        let want = cross_entropy(&logits, &labels).unwrap();
+        for (a, b) in loss.iter().zip(&want.data) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let grad =
+            cross_entropy_stats(GraphOp::CrossEntropyGradStats, &[&logits, &labels, &max, &stats[0], &dy], vocab)
+                .unwrap();
+        let want = cross_entropy_grad(&logits, &labels, &dy).unwrap();
+        for (a, b) in grad[0].data.iter().zip(&want.data) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        // Columns at or past `vocab` (padding of a vocabulary shard) count for nothing.
+        let short = cross_entropy_stats(GraphOp::CrossEntropyStats, &[&logits, &labels, &max], 4).unwrap();
+        assert!(short[0].data[0] < stats[0].data[0]);
+    }
+
     /// Evaluates one op on float (`f32`) operands, with result types from shape inference.
     fn eval(kind: GraphOp, inputs: &[&Tensor], attrs: &AttrMap) -> Result<Vec<Tensor>, String> {
         let dtypes: Vec<DType> = inputs.iter().map(|_| DType::F32).collect();
