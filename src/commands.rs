@@ -106,23 +106,27 @@ fn load(path: &Path) -> Result<Program, CompileError> {
         .map_err(|e| user(format!("cannot load {}: {e}", path.display()), "recompile with this version of parc"))
 }
 
-/// Compiles `model` for `mesh` in memory and loads its (shared) rank program.
-fn compile_program(model: &str, mesh: Mesh, training: TrainingOverrides) -> Result<Program, CompileError> {
-    if mesh.pp > 1 {
-        return Err(user(
-            format!("--mesh {mesh}: pipeline stages (pp = {}) do not run yet", mesh.pp),
-            "use pp=1 (data and tensor parallelism run; parc compile still plans pp > 1)",
-        ));
-    }
+/// Compiles `model` for `mesh` in memory and loads its rank programs: the one every rank runs,
+/// or one per pipeline stage.
+fn compile_program(model: &str, mesh: Mesh, training: TrainingOverrides) -> Result<Vec<Program>, CompileError> {
     let compiled = compile_file(model, &CompileOptions { training, mesh, pipeline: PipelineOptions::default() })?;
-    Program::load(&compiled.module).map_err(|e| CompileError::Internal(e.to_string()))
+    let modules = if compiled.stages.is_empty() { vec![compiled.module] } else { compiled.stages };
+    modules.iter().map(|m| Program::load(m).map_err(|e| CompileError::Internal(e.to_string()))).collect()
+}
+
+/// The programs of a compiled output directory.
+fn load_dir(out: &Path) -> Result<Vec<Program>, CompileError> {
+    match parc_runtime::program::program_files(out) {
+        Some(files) if files.len() > 1 => files.iter().map(|f| load(f)).collect(),
+        _ => Ok(vec![load(&rank_file(out, 0)?)?]),
+    }
 }
 
 /// `parc launch TARGET`.
 pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &TrainArgs) -> Result<(), CompileError> {
     let opts = options(args)?;
-    let program = if target.is_dir() {
-        load(&rank_file(&target, 0)?)?
+    let programs = if target.is_dir() {
+        load_dir(&target)?
     } else {
         let mesh = Mesh::parse(mesh)?;
         let started = Instant::now();
@@ -132,21 +136,26 @@ pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &T
         }
         program
     };
-    finish(train(&program, &opts).map_err(train_error)?, args)
+    finish(train(&programs, &opts).map_err(train_error)?, args)
 }
 
 /// `parc run OUT --rank R`.
 pub fn run(out: &Path, rank: usize, args: &TrainArgs) -> Result<(), CompileError> {
     let opts = options(args)?;
-    let program = load(&rank_file(out, rank)?)?;
-    let world = MeshAxes::of(&program).world_size();
+    let world = match parc_runtime::program::program_files(out) {
+        Some(files) if files.len() > 1 => MeshAxes::of(&load(&files[0])?).world_size(),
+        _ => 0,
+    };
+    let program = if world > 1 { None } else { Some(load(&rank_file(out, rank)?)?) };
+    let world = program.as_ref().map_or(world, |p| MeshAxes::of(p).world_size());
     if world > 1 {
         return Err(user(
             format!("{} is a plan for {world} ranks that exchange data: one rank cannot run alone", out.display()),
             format!("run every rank together with: parc launch {}", out.display()),
         ));
     }
-    finish(train(&program, &opts).map_err(train_error)?, args)
+    let programs: Vec<Program> = program.into_iter().collect();
+    finish(train(&programs, &opts).map_err(train_error)?, args)
 }
 
 fn finish(summary: parc_runtime::launch::LaunchSummary, args: &TrainArgs) -> Result<(), CompileError> {
@@ -372,7 +381,7 @@ pub fn verify(
     let worst_loss = c.worst_loss();
     let worst_tensor = c.per_tensor.iter().max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
     let ok = c.within(tolerance);
-    let world = MeshAxes::of(&parted).world_size();
+    let world = MeshAxes::of(&parted[0]).world_size();
     if json {
         let report = serde_json::json!({
             "model": model,

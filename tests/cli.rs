@@ -204,9 +204,15 @@ fn check_compile(m: &Hyper, mesh: &str, degrees: (u64, u64, u64), dir_name: &str
     assert!(run.stderr.contains(&format!("compiled {}", m.name)), "summary line: {}", run.stderr);
 
     // Without pipeline stages every rank runs the one program rank-0000.mlir (with its own
-    // coordinates); meshes with pp > 1 wait for the pipeline lowering (plan.json says so).
-    let runs = Mesh::parse(mesh).expect("a valid mesh").pp == 1;
-    let top: &[&str] = if runs { &["ir", "kernels", "plan.json", "rank-0000.mlir"] } else { &["ir", "plan.json"] };
+    // coordinates); with pp stages, the ranks of stage S run stage-S.mlir.
+    let pp = Mesh::parse(mesh).expect("a valid mesh").pp;
+    let mut top: Vec<String> = vec!["ir".into()];
+    if pp == 1 {
+        top.extend(["kernels".to_string(), "plan.json".into(), "rank-0000.mlir".into()]);
+    } else {
+        top.push("plan.json".into());
+        top.extend((0..pp).map(|s| format!("stage-{s}.mlir")));
+    }
     assert_eq!(file_names(&out), top);
     assert_eq!(file_names(&out.join("ir")), expected_dumps(mesh));
     for name in expected_dumps(mesh) {

@@ -23,16 +23,22 @@ fn spec(name: &str) -> ModelSpec {
     parc_compiler::load_model(&path).expect("the example is valid")
 }
 
-fn program(name: &str, mesh: &str, training: TrainingOverrides) -> Program {
-    let mut spec = spec(name);
+fn program(name: &str, mesh: &str, training: TrainingOverrides) -> Vec<Program> {
+    programs(spec(name), mesh, training)
+}
+
+/// The rank programs of `spec` on `mesh`: the one every rank runs, or one per pipeline stage.
+fn programs(mut spec: ModelSpec, mesh: &str, training: TrainingOverrides) -> Vec<Program> {
     training.apply(&mut spec);
+    let name = spec.model.name.clone();
     let opts = CompileOptions {
         training,
         mesh: Mesh::parse(mesh).expect("a valid mesh"),
         pipeline: PipelineOptions { verify_each: true, ..Default::default() },
     };
     let out = compile_spec(spec, &opts, Instant::now()).unwrap_or_else(|e| panic!("{name} on {mesh}: {e}"));
-    Program::load(&out.module).expect("the program loads")
+    let modules = if out.stages.is_empty() { vec![out.module] } else { out.stages };
+    modules.iter().map(|m| Program::load(m).expect("the program loads")).collect()
 }
 
 /// Every (mesh, zero, sequence parallel) case for a model whose tp may go up to `max_tp`.
@@ -111,4 +117,69 @@ fn a_real_difference_is_caught() {
     let mut got = want.clone();
     got.losses[0] *= 1.0 + 1e-4;
     assert!(!compare(&got, &want).expect("comparable").within(TOLERANCE));
+}
+
+// ---- pipeline parallelism ---------------------------------------------------------------------
+
+/// A tiny model with 8 layers (4 stages × 2 chunks).
+fn deep(name: &str) -> ModelSpec {
+    let mut s = spec(name);
+    s.model.layers = 8;
+    s
+}
+
+#[test]
+fn pipelines_equal_one_device_for_every_schedule_and_with_dp_tp_sp_zero() {
+    use parc_compiler::pipeline::{ScheduleKind, ScheduleOptions};
+    let steps = 10;
+    let schedule = |kind, chunks| ScheduleOptions { kind, chunks, stages: None };
+    let mut cases: Vec<(&str, &str, TrainingOverrides)> = Vec::new();
+    for mesh in ["1x2x1", "1x4x1"] {
+        for (kind, chunks) in [
+            (ScheduleKind::GPipe, 1),
+            (ScheduleKind::OneF1B, 1),
+            (ScheduleKind::Interleaved, 2),
+            (ScheduleKind::ZbH1, 1),
+        ] {
+            cases.push((
+                "gpt-tiny",
+                mesh,
+                TrainingOverrides { schedule: schedule(kind, chunks), ..Default::default() },
+            ));
+        }
+    }
+    let with = |zero, sp, kind, chunks| TrainingOverrides {
+        zero: Some(zero),
+        sequence_parallel: sp,
+        schedule: ScheduleOptions { kind, chunks, stages: None },
+    };
+    cases.push(("gpt-tiny", "2x2x2", with(0, false, ScheduleKind::OneF1B, 1)));
+    cases.push(("gpt-tiny", "2x2x2", with(1, true, ScheduleKind::OneF1B, 1)));
+    cases.push(("gpt-tiny", "2x2x2", with(2, false, ScheduleKind::ZbH1, 1)));
+    cases.push(("gpt-tiny", "1x2x2", with(0, true, ScheduleKind::Interleaved, 2)));
+    cases.push(("gpt-tiny", "2x4x1", with(3, false, ScheduleKind::GPipe, 1)));
+    cases.push(("llama-tiny", "2x2x2", with(3, false, ScheduleKind::OneF1B, 1)));
+    cases.push(("llama-tiny", "1x4x2", with(0, true, ScheduleKind::Interleaved, 2)));
+    let mut failures = Vec::new();
+    let mut reference: Vec<(&str, Run)> = Vec::new();
+    for (name, mesh, training) in &cases {
+        if !reference.iter().any(|r| r.0 == *name) {
+            let single = programs(deep(name), "1x1x1", TrainingOverrides::default());
+            reference.push((name, run(&single, None, steps).expect("single-device run")));
+        }
+        let want = &reference.iter().find(|r| r.0 == *name).expect("reference").1;
+        let parted = programs(deep(name), mesh, training.clone());
+        let got = run(&parted, None, steps).unwrap_or_else(|e| panic!("{name} {mesh} {training:?}: {e}"));
+        let c = compare(&got, want).expect("comparable runs");
+        if !c.within(TOLERANCE) {
+            failures.push(format!("{name} {mesh} {training:?}: loss {:.1e}, params {:.1e}", c.worst_loss(), c.params));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} pipeline cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

@@ -105,6 +105,8 @@ impl From<PipelineError> for CompileError {
 /// The result of a compilation, before anything is written.
 pub struct CompileOutput {
     pub module: Module,
+    /// With pipeline stages: each stage's rank program (`stage-S.mlir`), stage order.
+    pub stages: Vec<Module>,
     pub plan: Plan,
     pub report: PipelineReport,
     pub elapsed: Duration,
@@ -130,10 +132,20 @@ pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) ->
     report.timings.insert(0, Timing { stage: "frontend".into(), run: frontend, verify: Duration::ZERO });
     let ir = report.dumps.iter().map(|d| format!("ir/{}", d.file_name)).collect();
     let mut plan = make_plan(&ctx.spec, &ctx.mesh, &module, ir);
+    let mut stages = Vec::new();
     if ctx.mesh.pp > 1 {
-        plan.pipeline = Some(pipeline_plan(&ctx.spec, &ctx.mesh, &opts.training)?);
+        let mut pipeline = pipeline_plan(&ctx.spec, &ctx.mesh, &opts.training)?;
+        stages = crate::pipeline::lower::compile_stages(&ctx.spec, &ctx.mesh, &opts.training.schedule)
+            .map_err(CompileError::Internal)?;
+        for (st, m) in pipeline.per_stage.iter_mut().zip(&stages) {
+            st.memory = crate::plan::memory_summary(m);
+            st.communication = crate::plan::communication(m);
+            st.program = format!("stage-{}.mlir", st.stage);
+        }
+        plan.pipeline = Some(pipeline);
+        plan.programs = crate::plan::stage_programs(&ctx.mesh);
     }
-    Ok(CompileOutput { module, plan, report, elapsed: started.elapsed() })
+    Ok(CompileOutput { module, stages, plan, report, elapsed: started.elapsed() })
 }
 
 /// The pipeline section of the plan: the stage split, the schedule's bubble and in-flight
@@ -197,11 +209,17 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
     // Per-rank programs (one rank today: the partitioner that splits the step is not built yet).
     for stale in std::fs::read_dir(out_dir).map_err(|e| io("read", out_dir, e))?.flatten() {
         let name = stale.file_name();
-        if name.to_string_lossy().starts_with("rank-") && stale.path().extension().is_some_and(|e| e == "mlir") {
+        let stale_program = name.to_string_lossy().starts_with("rank-") || name.to_string_lossy().starts_with("stage-");
+        if stale_program && stale.path().extension().is_some_and(|e| e == "mlir") {
             std::fs::remove_file(stale.path()).map_err(|e| io("remove stale program", &stale.path(), e))?;
         }
     }
-    if output.plan.programs.generated {
+    for (s, stage) in output.stages.iter().enumerate() {
+        let path = out_dir.join(format!("stage-{s}.mlir"));
+        std::fs::write(&path, parc_dialects::printer::print_module(stage)).map_err(|e| io("write", &path, e))?;
+        written.push(path);
+    }
+    if output.plan.programs.generated && output.stages.is_empty() {
         let path = out_dir.join("rank-0000.mlir");
         let text = parc_dialects::printer::print_module(&output.module);
         std::fs::write(&path, text).map_err(|e| io("write", &path, e))?;
@@ -211,7 +229,7 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
     written.extend(crate::codegen::write_kernels(
         &out_dir.join("kernels"),
         &output.module,
-        output.plan.programs.generated,
+        output.plan.programs.generated && output.stages.is_empty(),
     )?);
     let plan_path = out_dir.join("plan.json");
     let mut json = serde_json::to_string_pretty(&output.plan).map_err(|e| CompileError::Internal(e.to_string()))?;

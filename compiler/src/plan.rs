@@ -55,7 +55,8 @@ pub struct ProgramSummary {
 /// One kind of collective on one mesh axis, per training step and rank.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct CommSummary {
-    /// `all_reduce`, `all_gather`, `reduce_scatter`.
+    /// `all_reduce`, `all_gather`, `reduce_scatter`, or `send` (pipeline activations and
+    /// gradients to the neighbouring stage).
     pub collective: String,
     /// The mesh axis whose group it runs on (`dp`, `tp`).
     pub axis: String,
@@ -101,6 +102,7 @@ pub fn communication(module: &Module) -> Vec<CommSummary> {
                 ExecOp::AllReduce => (0..data.operands.len()).map(bytes).sum(),
                 ExecOp::AllGather => bytes(1),
                 ExecOp::ReduceScatter => bytes(0),
+                ExecOp::Send => bytes(0),
                 _ => continue,
             };
             let n = data.attrs.int("size").unwrap_or(1).max(1) as usize;
@@ -115,8 +117,12 @@ pub fn communication(module: &Module) -> Vec<CommSummary> {
     counts
         .into_iter()
         .map(|((collective, axis), (n, calls, buffer_bytes))| {
-            let factor = if collective == "all_reduce" { 2 } else { 1 };
-            let bytes_sent = (buffer_bytes as u128 * factor * (n as u128 - 1) / n as u128) as u64;
+            let bytes_sent = match collective.as_str() {
+                // Point to point: the whole buffer to one peer.
+                "send" => buffer_bytes,
+                "all_reduce" => (buffer_bytes as u128 * 2 * (n as u128 - 1) / n as u128) as u64,
+                _ => (buffer_bytes as u128 * (n as u128 - 1) / n as u128) as u64,
+            };
             CommSummary { collective, axis, group_size: n, calls, buffer_bytes, bytes_sent }
         })
         .collect()
@@ -341,8 +347,24 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
     }
 }
 
-fn program_summary(mesh: &Mesh, module: &Module) -> ProgramSummary {
-    let memory = match module.attrs.get("exec.memory") {
+/// The programs of a mesh with pipeline stages: one file per stage.
+pub fn stage_programs(mesh: &Mesh) -> ProgramSummary {
+    ProgramSummary {
+        generated: true,
+        note: Some(format!(
+            "one program per pipeline stage (stage-S.mlir), run by the {} ranks of the stage; memory and communication per stage are under pipeline.per_stage",
+            mesh.world_size() / mesh.pp
+        )),
+        files: (0..mesh.pp).map(|s| format!("stage-{s}.mlir")).collect(),
+        ranks_per_file: Some(mesh.world_size() / mesh.pp),
+        memory: None,
+        communication: Vec::new(),
+    }
+}
+
+/// A program's memory by category, from its `exec.memory` attribute.
+pub fn memory_summary(module: &Module) -> Option<MemorySummary> {
+    match module.attrs.get("exec.memory") {
         Some(parc_dialects::Attr::Dict(d)) => {
             let get = |k: &str| d.int(k).unwrap_or(0).max(0) as u64;
             Some(MemorySummary {
@@ -358,7 +380,11 @@ fn program_summary(mesh: &Mesh, module: &Module) -> ProgramSummary {
             })
         }
         _ => None,
-    };
+    }
+}
+
+fn program_summary(mesh: &Mesh, module: &Module) -> ProgramSummary {
+    let memory = memory_summary(module);
     match memory {
         Some(memory) => ProgramSummary {
             generated: true,

@@ -42,8 +42,9 @@ pub struct LaunchSummary {
     pub tokens_per_s: f64,
 }
 
-/// Trains `program` as `opts` say.
-pub fn launch(program: &Program, opts: &LaunchOptions) -> Result<LaunchSummary, TrainError> {
+/// Trains `programs` as `opts` say: one program (every rank runs it), or one per pipeline stage.
+pub fn launch(programs: &[Program], opts: &LaunchOptions) -> Result<LaunchSummary, TrainError> {
+    let program = programs.first().ok_or_else(|| TrainError::Program("no program to run".into()))?;
     let info = crate::train::ProgramInfo::of(program)?;
     let data = match &opts.data {
         Some(path) => Some(TokenData::from_file(path, opts.data_width, info.seq_len, info.vocab)?),
@@ -55,7 +56,7 @@ pub fn launch(program: &Program, opts: &LaunchOptions) -> Result<LaunchSummary, 
         .map_err(|e| TrainError::Program(format!("cannot start {} threads: {e}", opts.threads)))?;
     let mesh = MeshAxes::of(program);
     if mesh.world_size() > 1 {
-        return pool.install(|| run_mesh(program, &mesh, data, opts));
+        return pool.install(|| run_mesh(programs, &mesh, data, opts));
     }
     pool.install(|| run(program, data, opts))
 }
@@ -71,14 +72,22 @@ pub const COLLECTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 /// each step's report (rank 0's: the loss is the same on every rank). Returns the final global
 /// parameters, assembled from every rank's pieces.
 pub fn train_mesh(
-    program: &Program,
+    programs: &[Program],
     data: Option<TokenData>,
     steps: u64,
     init: Option<&HashMap<String, Vec<f32>>>,
     on_step: &mut dyn FnMut(&StepReport) -> Result<(), TrainError>,
 ) -> Result<Vec<NamedTensor>, TrainError> {
-    let mesh = MeshAxes::of(program);
+    let first = programs.first().ok_or_else(|| TrainError::Program("no program to run".into()))?;
+    let mesh = MeshAxes::of(first);
     let world = mesh.world_size();
+    let stages = mesh.coord(0, "pp").1;
+    if programs.len() != stages {
+        return Err(TrainError::Program(format!(
+            "the mesh has {stages} pipeline stage(s) but {} program(s) were given",
+            programs.len()
+        )));
+    }
     let comms = LocalMesh::new(world, COLLECTIVE_TIMEOUT);
     let (tx, rx) = mpsc::channel::<StepReport>();
     let results: Vec<Result<Trainer, TrainError>> = std::thread::scope(|scope| {
@@ -91,6 +100,7 @@ pub fn train_mesh(
                 scope.spawn(move || {
                     let abort = comm.abort_handle();
                     let rank = comm.rank();
+                    let program = &programs[mesh.coord(rank, "pp").0];
                     let run = || -> Result<Trainer, TrainError> {
                         let ctx = RankContext::new(mesh, Box::new(comm));
                         let mut trainer = Trainer::for_rank(program, data, 1, Some(ctx))?;
@@ -150,16 +160,24 @@ pub fn train_mesh(
 }
 
 fn run_mesh(
-    program: &Program,
+    programs: &[Program],
     mesh: &MeshAxes,
     data: Option<TokenData>,
     opts: &LaunchOptions,
 ) -> Result<LaunchSummary, TrainError> {
+    let program = &programs[0];
     let info = crate::train::ProgramInfo::of(program)?;
     let init = match &opts.init {
         Some(path) => {
             let loaded = crate::weights::load(path)?;
-            let layouts = crate::shards::ParamLayout::of(program).map_err(TrainError::Program)?;
+            let mut layouts = Vec::new();
+            for p in programs {
+                for l in crate::shards::ParamLayout::of(p).map_err(TrainError::Program)? {
+                    if !layouts.iter().any(|x: &crate::shards::ParamLayout| x.name == l.name) {
+                        layouts.push(l);
+                    }
+                }
+            }
             let expected: Vec<(&str, &[usize])> =
                 layouts.iter().map(|l| (l.name.as_str(), l.global_shape.as_slice())).collect();
             crate::weights::check_against(&loaded, &expected)?;
@@ -182,7 +200,7 @@ fn run_mesh(
     }
     let started = Instant::now();
     let mut reporter = Reporter::new(opts);
-    let params = train_mesh(program, data, opts.steps, init.as_ref(), &mut |r| reporter.report(r))?;
+    let params = train_mesh(programs, data, opts.steps, init.as_ref(), &mut |r| reporter.report(r))?;
     let seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &opts.save {
         let list: Vec<(&str, &[usize], &[f32])> =

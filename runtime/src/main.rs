@@ -62,7 +62,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let path = args.out.join(format!("rank-{:04}.mlir", args.rank));
-    if !path.exists() {
+    let staged = args.rank == 0 && args.out.join("stage-0.mlir").exists();
+    if !path.exists() && !staged {
         eprintln!(
             "error: {} has no program for rank {}\n  help: compile first (parc compile MODEL.toml --mesh 1x1x1 -o {}); programs are generated for meshes without pipeline stages, and a partitioned plan is the one program rank-0000.mlir, which parc-rt runs for every rank",
             args.out.display(),
@@ -71,13 +72,19 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let program = match Program::load_file(&path) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: cannot load {}: {e}", path.display());
-            return ExitCode::from(2);
+    // A plan with pipeline stages has one program per stage; every rank runs its stage's.
+    let files = parc_runtime::program::program_files(&args.out).unwrap_or_else(|| vec![path.clone()]);
+    let files = if args.rank == 0 { files } else { vec![path.clone()] };
+    let mut programs = Vec::new();
+    for file in &files {
+        match Program::load_file(file) {
+            Ok(p) => programs.push(p),
+            Err(e) => {
+                eprintln!("error: cannot load {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
         }
-    };
+    }
     let threads = match args.threads {
         Some(0) => {
             eprintln!("error: --threads 0: no threads to run on\n  help: use --threads 1 or more");
@@ -95,7 +102,7 @@ fn main() -> ExitCode {
         data_width: if args.data_dtype == "u16" { TokenWidth::U16 } else { TokenWidth::U32 },
         threads,
     };
-    match launch(&program, &opts) {
+    match launch(&programs, &opts) {
         Ok(s) => {
             if !args.json {
                 eprintln!(

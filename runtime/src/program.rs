@@ -119,6 +119,19 @@ pub struct Program {
     pub attrs: AttrMap,
 }
 
+/// The programs of a compiled output directory: `stage-0.mlir`, `stage-1.mlir`, … for a mesh with
+/// pipeline stages, else `rank-0000.mlir` (which every rank of a partitioned mesh runs). `None`
+/// when the directory holds no program.
+pub fn program_files(out: &std::path::Path) -> Option<Vec<std::path::PathBuf>> {
+    let stages: Vec<std::path::PathBuf> =
+        (0..).map(|s| out.join(format!("stage-{s}.mlir"))).take_while(|p| p.exists()).collect();
+    if !stages.is_empty() {
+        return Some(stages);
+    }
+    let one = out.join("rank-0000.mlir");
+    one.exists().then(|| vec![one])
+}
+
 impl Program {
     /// Reads and loads the program at `path`.
     pub fn load_file(path: &std::path::Path) -> Result<Program, LoadError> {
@@ -311,6 +324,7 @@ fn n_outputs(kind: ExecOp, attrs: &AttrMap, n_operands: usize) -> usize {
         ExecOp::Fill => 1,
         // In place: every operand is read and written.
         ExecOp::AllReduce => n_operands,
+        ExecOp::Send => 0,
         _ => match kind.graph_op(attrs) {
             Some((_, n_in)) => n_operands - n_in,
             None => 1,

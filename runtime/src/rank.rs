@@ -28,7 +28,7 @@ impl MeshAxes {
     pub fn from_attrs(attrs: &parc_dialects::attr::AttrMap) -> MeshAxes {
         let mut axes = Vec::new();
         if let Some(Attr::Dict(mesh)) = attrs.get("exec.mesh") {
-            for name in ["dp", "tp"] {
+            for name in ["pp", "dp", "tp"] {
                 if let Some(n) = mesh.int(name).filter(|&n| n > 1) {
                     axes.push((name.to_string(), n as usize));
                 }
@@ -67,8 +67,21 @@ impl MeshAxes {
         }
     }
 
-    /// The group of `rank` on `axis`.
+    /// The group of `rank` on `axis`. `pp_ends` is the pair of the first and the last pipeline
+    /// stage (the ranks that hold a tied embedding).
     pub fn group(&self, rank: usize, axis: &str) -> Option<Group> {
+        if axis == "pp_ends" {
+            let k = self.axes.iter().position(|a| a.0 == "pp")?;
+            let mut c = self.coords(rank);
+            let ends: Vec<usize> = [0, self.axes[k].1 - 1]
+                .into_iter()
+                .map(|i| {
+                    c[k] = i;
+                    self.rank_of(&c)
+                })
+                .collect();
+            return Some(Group::new(format!("pp_ends[ranks {},{}]", ends[0], ends[1]), ends));
+        }
         let k = self.axes.iter().position(|a| a.0 == axis)?;
         let mut c = self.coords(rank);
         let ranks: Vec<usize> = (0..self.axes[k].1)
@@ -94,7 +107,11 @@ impl RankContext {
     /// Rank `comm.rank()` of `mesh`.
     pub fn new(mesh: MeshAxes, comm: Box<dyn Communicator>) -> RankContext {
         let rank = comm.rank();
-        let groups = mesh.axes.iter().filter_map(|(a, _)| Some((a.clone(), mesh.group(rank, a)?))).collect();
+        let mut groups: Vec<(String, Group)> =
+            mesh.axes.iter().filter_map(|(a, _)| Some((a.clone(), mesh.group(rank, a)?))).collect();
+        if let Some(g) = mesh.group(rank, "pp_ends") {
+            groups.push(("pp_ends".into(), g));
+        }
         RankContext { rank, mesh, comm, groups }
     }
 

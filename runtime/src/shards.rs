@@ -45,8 +45,10 @@ impl ParamLayout {
         let coords = mesh.coords(rank);
         let mut shape = self.global_shape.clone();
         let mut data: Vec<Option<usize>> = (0..shape.iter().product()).map(Some).collect();
-        for (k, (_, n)) in mesh.axes.iter().enumerate() {
-            if let Some(Placement::Shard(d)) = self.placement.0.get(k).copied() {
+        // Placements name the partitioning axes (dp, tp), not the pipeline axis.
+        let partitioned = mesh.axes.iter().enumerate().filter(|(_, a)| a.0 != "pp");
+        for (j, (k, (_, n))) in partitioned.enumerate() {
+            if let Some(Placement::Shard(d)) = self.placement.0.get(j).copied() {
                 let rows = shape[d].div_ceil(*n);
                 let outer: usize = shape[..d].iter().product();
                 let inner: usize = shape[d + 1..].iter().product();

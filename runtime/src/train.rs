@@ -187,19 +187,27 @@ impl<'p> Trainer<'p> {
     /// The global value of every parameter from the pieces of all ranks (`trainers[rank]`), as
     /// (name, global shape, values), in table order.
     pub fn gather_params(trainers: &[&Trainer]) -> Vec<crate::launch::NamedTensor> {
-        let Some(first) = trainers.first() else { return Vec::new() };
-        let mut out = Vec::new();
-        for (name, shape, values) in first.params() {
-            match first.layouts.iter().find(|l| l.name == name) {
-                Some(l) => {
-                    let pieces: Vec<Vec<f32>> = trainers
-                        .iter()
-                        .map(|t| t.params().into_iter().find(|p| p.0 == name).map(|p| p.2.to_vec()).unwrap_or_default())
-                        .collect();
-                    let refs: Vec<&[f32]> = pieces.iter().map(|p| p.as_slice()).collect();
-                    out.push((name.to_string(), l.global_shape.clone(), l.assemble(&first.mesh, &refs)));
+        // Pipeline stages hold different parameters: every name, in first-seen rank order.
+        let mut out: Vec<crate::launch::NamedTensor> = Vec::new();
+        for t in trainers {
+            for (name, shape, values) in t.params() {
+                if out.iter().any(|o| o.0 == name) {
+                    continue;
                 }
-                None => out.push((name.to_string(), shape.to_vec(), values.to_vec())),
+                match t.layouts.iter().find(|l| l.name == name) {
+                    Some(l) => {
+                        // Ranks without the parameter give an empty piece (nothing to place).
+                        let pieces: Vec<Vec<f32>> = trainers
+                            .iter()
+                            .map(|r| {
+                                r.params().into_iter().find(|p| p.0 == name).map(|p| p.2.to_vec()).unwrap_or_default()
+                            })
+                            .collect();
+                        let refs: Vec<&[f32]> = pieces.iter().map(|p| p.as_slice()).collect();
+                        out.push((name.to_string(), l.global_shape.clone(), l.assemble(&t.mesh, &refs)));
+                    }
+                    None => out.push((name.to_string(), shape.to_vec(), values.to_vec())),
+                }
             }
         }
         out

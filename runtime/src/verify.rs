@@ -19,10 +19,11 @@ pub struct Run {
     pub params: Vec<NamedTensor>,
 }
 
-/// Trains `program` (all its ranks) for `steps` steps from the seeded initialization.
-pub fn run(program: &Program, data: Option<TokenData>, steps: u64) -> Result<Run, TrainError> {
+/// Trains `programs` (all ranks; one program, or one per pipeline stage) for `steps` steps from
+/// the seeded initialization.
+pub fn run(programs: &[Program], data: Option<TokenData>, steps: u64) -> Result<Run, TrainError> {
     let mut losses = Vec::new();
-    let params = train_mesh(program, data, steps, None, &mut |r| {
+    let params = train_mesh(programs, data, steps, None, &mut |r| {
         losses.push(r.loss);
         Ok(())
     })?;

@@ -72,7 +72,12 @@ pub fn classify(op: ExecOp) -> OpClass {
             OpClass::NotAKernel
         }
         ExecOp::Gemm => OpClass::Gemm,
-        ExecOp::AllReduce | ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::ShardSlice => OpClass::Collective,
+        ExecOp::AllReduce
+        | ExecOp::AllGather
+        | ExecOp::ReduceScatter
+        | ExecOp::ShardSlice
+        | ExecOp::Send
+        | ExecOp::Recv => OpClass::Collective,
         ExecOp::CrossEntropyStats | ExecOp::CrossEntropyFromStats | ExecOp::CrossEntropyGradStats => OpClass::CpuOnly,
         ExecOp::Elementwise
         | ExecOp::Copy
@@ -370,6 +375,8 @@ fn render_op(func: &Function, op: Op, kind: ExecOp) -> Result<cuda::KernelSpec, 
         | ExecOp::AllGather
         | ExecOp::ReduceScatter
         | ExecOp::ShardSlice
+        | ExecOp::Send
+        | ExecOp::Recv
         | ExecOp::CrossEntropyStats
         | ExecOp::CrossEntropyFromStats
         | ExecOp::CrossEntropyGradStats => Err(format!("{} is not a kernel codegen renders", kind.name())),

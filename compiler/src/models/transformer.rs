@@ -130,50 +130,113 @@ pub fn build_forward(spec: &ModelSpec) -> Result<Module, BuildError> {
 /// Builds `@forward` for `rows` samples: one micro-batch of every data-parallel rank together
 /// (`micro_batch · dp`), the global view the partitioner splits again.
 pub fn build_forward_rows(spec: &ModelSpec, rows: usize) -> Result<Module, BuildError> {
+    build_part(spec, rows, &Part { layers: 0..spec.model.layers, first: true, last: true })
+}
+
+/// A contiguous piece of the model: a pipeline stage's chunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// The transformer layers it runs.
+    pub layers: std::ops::Range<usize>,
+    /// It starts with the embedding (its input is `tokens`), else with an activation `x_in`.
+    pub first: bool,
+    /// It ends with the final norm, the LM head and the loss, else it returns its activation.
+    pub last: bool,
+}
+
+/// The name of a stage's input activation argument and of its output's cotangent argument.
+pub const STAGE_INPUT: &str = "x_in";
+/// See [`STAGE_INPUT`].
+pub const STAGE_COTANGENT: &str = "dy_out";
+
+/// Whether parameter `name` belongs to `part`.
+pub fn part_has_param(m: &ModelConfig, part: &Part, name: &str) -> bool {
+    if let Some(rest) = name.strip_prefix("layers.") {
+        let l: usize = rest.split('.').next().and_then(|n| n.parse().ok()).unwrap_or(usize::MAX);
+        return part.layers.contains(&l);
+    }
+    if name == "embed.tokens.weight" {
+        return part.first || (part.last && m.tie_embeddings);
+    }
+    if name.starts_with("embed.") {
+        return part.first;
+    }
+    part.last
+}
+
+/// Builds `@forward` of one part of the model for `rows` samples. A part that is not first takes
+/// the activation `x_in` `[rows, S, H]` (argument attribute `parc.stage_input`); a part that is not
+/// last returns its output activation instead of the loss and takes its cotangent `dy_out`
+/// (`parc.cotangent`), which the autodiff pass seeds the backward with.
+pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, BuildError> {
     let m = &spec.model;
     let b_size = rows;
     let dtype = match spec.training.precision {
         Precision::Fp32 => DType::F32,
         Precision::Bf16 => DType::BF16,
     };
-    let params = param_names(m);
-    let mut arg_types = vec![Type::tensor([b_size, m.seq_len], DType::I32); 2];
+    let params: Vec<ParamInfo> = param_names(m).into_iter().filter(|p| part_has_param(m, part, &p.name)).collect();
+    let act = Type::tensor([b_size, m.seq_len, m.hidden], dtype);
+    let mut inputs: Vec<(Type, &str, &str)> = Vec::new();
+    inputs.push(if part.first {
+        (Type::tensor([b_size, m.seq_len], DType::I32), "parc.input", "tokens")
+    } else {
+        (act.clone(), "parc.stage_input", STAGE_INPUT)
+    });
+    if part.last {
+        inputs.push((Type::tensor([b_size, m.seq_len], DType::I32), "parc.input", "labels"));
+    } else {
+        inputs.push((act.clone(), "parc.cotangent", STAGE_COTANGENT));
+    }
+    let mut arg_types: Vec<Type> = inputs.iter().map(|i| i.0.clone()).collect();
     arg_types.extend(params.iter().map(|p| Type::tensor(p.shape.clone(), dtype)));
-    let mut func = Function::new("forward", arg_types, vec![Type::tensor([], DType::F32)]);
+    let result = if part.last { Type::tensor([], DType::F32) } else { act };
+    let mut func = Function::new("forward", arg_types, vec![result]);
     let args = func.args().to_vec();
-    for (i, input) in ["tokens", "labels"].into_iter().enumerate() {
-        func.arg_attrs[i] = AttrMap::new().with("parc.input", Attr::Str(input.into()));
-        func.set_name(args[i], input);
+    for (i, (_, key, name)) in inputs.iter().enumerate() {
+        func.arg_attrs[i] = AttrMap::new().with(*key, Attr::Str(name.to_string()));
+        func.set_name(args[i], *name);
     }
+    let n_in = inputs.len();
     for (i, p) in params.iter().enumerate() {
-        func.arg_attrs[i + 2] = AttrMap::new().with("parc.param", Attr::Str(p.name.clone()));
-        func.set_name(args[i + 2], p.name.clone());
+        func.arg_attrs[i + n_in] = AttrMap::new().with("parc.param", Attr::Str(p.name.clone()));
+        func.set_name(args[i + n_in], p.name.clone());
     }
-    let params = Params { by_name: params.into_iter().map(|p| p.name).zip(args[2..].iter().copied()).collect() };
-    let (tokens, labels) = (args[0], args[1]);
+    let params = Params { by_name: params.into_iter().map(|p| p.name).zip(args[n_in..].iter().copied()).collect() };
 
     let mut b = Builder::at_entry(&mut func);
-    let mut x = b.embedding(params.get("embed.tokens.weight"), tokens)?;
-    if let Some(pos) = params.opt("embed.positions.weight") {
-        x = b.add(x, pos)?;
-    }
-    b.named(x, "embed");
-    for l in 0..m.layers {
+    let mut x = if part.first {
+        let tokens = args[0];
+        let mut x = b.embedding(params.get("embed.tokens.weight"), tokens)?;
+        if let Some(pos) = params.opt("embed.positions.weight") {
+            x = b.add(x, pos)?;
+        }
+        b.named(x, "embed")
+    } else {
+        args[0]
+    };
+    for l in part.layers.clone() {
         x = layer(&mut b, m, &params, l, x)?;
     }
-    let h = norm(&mut b, m, &params, "final_norm", x)?;
-    let logits = match params.opt("lm_head.weight") {
-        Some(w) => b.matmul(h, w)?,
-        None => b.matmul_t(h, params.get("embed.tokens.weight"), false, true)?,
-    };
-    b.named(logits, "logits");
-    let token_loss = b.cross_entropy(logits, labels)?;
-    b.named(token_loss, "token_loss");
-    let loss_sum = b.reduce(GraphOp::ReduceSum, token_loss, &[0, 1], false)?;
-    let global_tokens = spec.training.global_batch * m.seq_len;
-    let loss = b.scale(loss_sum, 1.0 / global_tokens as f64)?;
-    b.named(loss, "loss");
-    b.ret(&[loss])?;
+    if !part.last {
+        b.named(x, "x_out");
+        b.ret(&[x])?;
+    } else {
+        let labels = args[1];
+        let h = norm(&mut b, m, &params, "final_norm", x)?;
+        let logits = match params.opt("lm_head.weight") {
+            Some(w) => b.matmul(h, w)?,
+            None => b.matmul_t(h, params.get("embed.tokens.weight"), false, true)?,
+        };
+        b.named(logits, "logits");
+        let token_loss = b.cross_entropy(logits, labels)?;
+        b.named(token_loss, "token_loss");
+        let loss_sum = b.reduce(GraphOp::ReduceSum, token_loss, &[0, 1], false)?;
+        let global_tokens = spec.training.global_batch * m.seq_len;
+        let loss = b.scale(loss_sum, 1.0 / global_tokens as f64)?;
+        b.named(loss, "loss");
+        b.ret(&[loss])?;
+    }
 
     let mut module = Module::new();
     module.attrs = model_attrs(spec);

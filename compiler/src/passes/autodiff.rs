@@ -49,24 +49,35 @@ pub fn differentiate(forward: &Function, name: &str) -> Result<Function, String>
     func.name = name.to_string();
     let entry = func.entry_block();
     let ret = *func.blocks[entry].ops.last().ok_or("@forward has an empty body")?;
-    let loss = match func.ops[ret].operands.as_slice() {
-        [v] if func.value_type(*v).as_tensor().rank() == 0 => *v,
+    // A pipeline stage's part returns its activation and takes the activation's cotangent as an
+    // argument (`parc.cotangent`): the backward starts from it instead of from d(loss) = 1.
+    let cotangent = func.arg_attrs.iter().position(|a| a.str("parc.cotangent").is_some());
+    let loss = match (func.ops[ret].operands.as_slice(), cotangent) {
+        ([v], None) if func.value_type(*v).as_tensor().rank() == 0 => *v,
+        ([v], Some(_)) => *v,
         _ => return Err("@forward must return exactly one scalar (the loss) to be differentiated".into()),
     };
     func.remove_ops(&[ret]);
     let forward_ops = func.blocks[entry].ops.clone();
-    let params: Vec<(usize, String)> = func
+    // Gradients of the parameters, then of a stage's input activation (sent to the previous stage).
+    let mut params: Vec<(usize, String)> = func
         .arg_attrs
         .iter()
         .enumerate()
         .filter_map(|(i, a)| a.str("parc.param").map(|n| (i, n.to_string())))
         .collect();
+    params.extend(
+        func.arg_attrs.iter().enumerate().filter_map(|(i, a)| a.str("parc.stage_input").map(|n| (i, n.to_string()))),
+    );
 
     let mut b = Builder::at_entry(&mut func);
     let err = |e: BuildError| e.to_string();
     let mut grads: HashMap<Value, Value> = HashMap::new();
     let loss_type = b.ty(loss).as_tensor().clone();
-    let seed = b.fill(&[], loss_type.dtype, 1.0).map_err(err)?;
+    let seed = match cotangent {
+        Some(i) => b.func.args()[i],
+        None => b.fill(&[], loss_type.dtype, 1.0).map_err(err)?,
+    };
     grads.insert(loss, seed);
     for &op in forward_ops.iter().rev() {
         let results = b.func.ops[op].results.clone();

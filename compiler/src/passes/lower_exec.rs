@@ -134,7 +134,7 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
     Ok(())
 }
 
-fn tensor_attr(t: &PersistentTensor) -> Attr {
+pub(crate) fn tensor_attr(t: &PersistentTensor) -> Attr {
     let tt = t.ty.as_tensor();
     Attr::Dict(
         AttrMap::new()
@@ -176,11 +176,11 @@ fn train_step(microbatches: usize, dp: usize, tensors: &[PersistentTensor]) -> R
     Ok(f)
 }
 
-fn exec(op: ExecOp) -> OpKind {
+pub(crate) fn exec(op: ExecOp) -> OpKind {
     OpKind::Exec(op)
 }
 
-fn tensor_op(b: &mut Builder, name: &str, ty: Type) -> Value {
+pub(crate) fn tensor_op(b: &mut Builder, name: &str, ty: Type) -> Value {
     let block = b.block;
     let op = b.func.append_op(
         block,
@@ -212,7 +212,7 @@ struct Lowering<'a> {
 
 /// Lowers one graph function whose arguments are the persistent tensors `arg_names` and whose
 /// results go to `result_names` (accumulated when `accumulate_results`).
-fn lower_function(
+pub(crate) fn lower_function(
     graph: &Function,
     arg_names: &[String],
     result_names: &[String],

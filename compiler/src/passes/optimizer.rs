@@ -151,6 +151,9 @@ pub fn build_with(
             let axes: Vec<i64> = (0..b.shape(sq).len() as i64).collect();
             let s = b.reduce(GraphOp::ReduceSum, sq, &axes, false)?;
             let group = layout.norm_group(i);
+            if group >= sums.len() {
+                continue;
+            }
             sums[group] = Some(match sums[group] {
                 Some(acc) => b.add(acc, s)?,
                 None => s,

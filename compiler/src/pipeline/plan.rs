@@ -49,6 +49,16 @@ pub struct StageSummary {
     pub peak_in_flight: f64,
     /// `peak_in_flight × layers × activation_bytes_per_layer`.
     pub activation_bytes: u64,
+    /// The stage's rank program (every rank of the stage runs it).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub program: String,
+    /// The program's memory by category (exact, from its static plan). The program recomputes a
+    /// chunk's forward in its backward, so it holds only the stage's inputs between them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<crate::plan::MemorySummary>,
+    /// Bytes the stage's ranks send per step, by collective and axis.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub communication: Vec<crate::plan::CommSummary>,
 }
 
 /// The pipeline section of `plan.json`.
@@ -92,6 +102,30 @@ pub fn layer_flops(spec: &ModelSpec) -> f64 {
     72.0 * b * s * h * h + 12.0 * b * s * s * h
 }
 
+/// The model's layers split into `pp · chunks` parts: part `c·pp + s` is chunk `c` of stage `s`.
+pub fn parts(
+    spec: &ModelSpec,
+    mesh: &Mesh,
+    opts: &ScheduleOptions,
+) -> Result<Vec<std::ops::Range<usize>>, PipelineError> {
+    let (p, v, layers) = (mesh.pp, opts.chunks, spec.model.layers);
+    match &opts.stages {
+        Some(sizes) => fixed_split(sizes, p, layers, v).map_err(PipelineError::Stage),
+        None => {
+            let head = 6.0
+                * spec.training.micro_batch as f64
+                * spec.model.seq_len as f64
+                * spec.model.hidden as f64
+                * spec.model.vocab as f64;
+            let mut costs = vec![layer_flops(spec); layers];
+            if let Some(last) = costs.last_mut() {
+                *last += head;
+            }
+            partition_layers(&costs, p, v).map_err(PipelineError::Stage)
+        }
+    }
+}
+
 /// The plan of `spec`'s pipeline on `mesh` (which has `pp > 1`), given the per-layer activation
 /// bytes of one rank.
 pub fn plan(
@@ -101,7 +135,6 @@ pub fn plan(
     activation_bytes_per_layer: u64,
 ) -> Result<PipelineSummary, PipelineError> {
     let (p, v) = (mesh.pp, opts.chunks);
-    let layers = spec.model.layers;
     let m = spec.training.global_batch / (spec.training.micro_batch * mesh.dp).max(1);
     let per_layer = layer_flops(spec);
     let head = 6.0
@@ -109,16 +142,7 @@ pub fn plan(
         * spec.model.seq_len as f64
         * spec.model.hidden as f64
         * spec.model.vocab as f64;
-    let parts = match &opts.stages {
-        Some(sizes) => fixed_split(sizes, p, layers, v).map_err(PipelineError::Stage)?,
-        None => {
-            let mut costs = vec![per_layer; layers];
-            if let Some(last) = costs.last_mut() {
-                *last += head;
-            }
-            partition_layers(&costs, p, v).map_err(PipelineError::Stage)?
-        }
-    };
+    let parts = parts(spec, mesh, opts)?;
     let timeline = simulate(opts.kind, p, m, v, UnitCosts { forward: 1.0, backward_input: 1.0, backward_weight: 1.0 })
         .map_err(PipelineError::Schedule)?;
     let ideal = 3.0 * m as f64;
@@ -144,6 +168,9 @@ pub fn plan(
                 flops: n_layers as f64 * per_layer + if head_here { head } else { 0.0 },
                 peak_in_flight: peak,
                 activation_bytes: (peak * n_layers as f64 * activation_bytes_per_layer as f64).round() as u64,
+                program: String::new(),
+                memory: None,
+                communication: Vec::new(),
             }
         })
         .collect();

@@ -119,8 +119,24 @@ impl<'a> Strategy<'a> {
         Strategy { plan }
     }
 
+    /// The placement of the activations between pipeline stages (a stage's input, output and
+    /// their gradients): split by batch on dp, and by sequence on tp with sequence parallelism.
+    pub fn boundary(&self) -> Sharding {
+        let mut s = Sharding::replicated(self.plan.axes.len());
+        if let Some(dp) = self.plan.axis("dp") {
+            s.0[dp] = Placement::Shard(0);
+        }
+        if let (Some(tp), true) = (self.plan.axis("tp"), self.plan.sequence_parallel) {
+            s.0[tp] = Placement::Shard(1);
+        }
+        s
+    }
+
     /// The placement of an argument of `@forward_backward` with attributes `attrs`.
     pub fn argument(&self, attrs: &AttrMap, t: &TensorType) -> Sharding {
+        if attrs.str("parc.stage_input").is_some() || attrs.str("parc.cotangent").is_some() {
+            return self.boundary();
+        }
         let mut s = Sharding::replicated(self.plan.axes.len());
         if let Some(dp) = self.plan.axis("dp") {
             if attrs.str("parc.input").is_some() && t.rank() > 0 {
@@ -201,7 +217,7 @@ pub fn run_partition(module: &mut Module, plan: &ShardPlan, training: &TrainingC
         layouts.push(zero::param_layout(name, global, placement, plan.zero >= 3 && plan.dp > 1));
         params.push((name.to_string(), lt, tp_sharded));
     }
-    let opt = zero::optimizer_step(plan, training, &params)?;
+    let opt = zero::optimizer_step(plan, training, &params, None)?;
     module.functions.retain(|f| f.name != FORWARD_BACKWARD && f.name != OPTIMIZER_STEP && f.name != "forward");
     module.functions.push(local);
     module.functions.push(opt);

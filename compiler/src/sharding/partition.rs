@@ -214,8 +214,10 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
                 let mut vals = operands.clone();
                 if plan.zero >= 2 {
                     if let Some(dp) = &dp_axis {
-                        // Gradients (every result after the loss) go to their flat dp shard.
-                        for v in vals.iter_mut().skip(1) {
+                        // Parameter gradients (the results after the loss or output activation)
+                        // go to their flat dp shard.
+                        let n_params = f.arg_attrs.iter().filter(|a| a.str("parc.param").is_some()).count();
+                        for v in vals.iter_mut().skip(1).take(n_params) {
                             *v = zero::reduce_scatter_flat(&local, &mut b, dp, *v)?;
                         }
                     }

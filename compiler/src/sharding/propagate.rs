@@ -56,12 +56,22 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
     // replicated on every other axis, each gradient placed like its parameter.
     let ret_op = *fb.blocks[fb.entry_block()].ops.last().ok_or("empty function")?;
     let ret_operands = fb.ops[ret_op].operands.clone();
+    // A pipeline stage's part returns its activation (and the gradient of its input activation
+    // last), placed as the stage boundary says.
+    let stage_output = fb.arg_attrs.iter().any(|a| a.str("parc.cotangent").is_some());
     let mut required = Vec::new();
-    for (k, _) in ret_operands.iter().enumerate() {
-        let mut s = if k == 0 { Sharding::replicated(axes.len()) } else { param_of_arg[k - 1].clone() };
-        if let Some(dp) = plan.axis("dp") {
-            s.0[dp] = Placement::Partial(ReduceKind::Sum);
-        }
+    for k in 0..ret_operands.len() {
+        let s = if k == 0 && stage_output {
+            strategy.boundary()
+        } else if k == 0 || k <= param_of_arg.len() {
+            let mut s = if k == 0 { Sharding::replicated(axes.len()) } else { param_of_arg[k - 1].clone() };
+            if let Some(dp) = plan.axis("dp") {
+                s.0[dp] = Placement::Partial(ReduceKind::Sum);
+            }
+            s
+        } else {
+            strategy.boundary()
+        };
         required.push(s);
     }
     let desired = desired_placements(fb, &ret_operands, &required);

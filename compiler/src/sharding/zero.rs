@@ -60,11 +60,26 @@ pub fn reduce_scatter_flat(local: &Local, b: &mut Builder, dp: &Axis, x: Value) 
     local.collective(b, DistOp::ReduceScatter, dp, flat, 0)
 }
 
-/// The local optimizer step's layout: ZeRO on dp, tensor-parallel shards on tp.
+/// The local optimizer step's layout: ZeRO on dp, tensor-parallel shards on tp, and with
+/// pipeline stages the global norm summed over pp and the tied embedding's gradient summed over
+/// the first and the last stage.
 struct Sharded<'p> {
     local: Local<'p>,
     /// Per parameter: its local (tensor-parallel) type and whether tp shards it.
     params: Vec<(TensorType, bool)>,
+    pipeline: Option<PipelineRole>,
+}
+
+/// A pipeline stage's part in the optimizer step.
+#[derive(Clone, Debug, Default)]
+pub struct PipelineRole {
+    /// The number of stages.
+    pub stages: usize,
+    /// Per parameter: held by both the first and the last stage (a tied embedding).
+    pub tied: Vec<bool>,
+    /// Per parameter: left out of this stage's sum of squares (the last stage's copy of a tied
+    /// embedding, counted by the first stage).
+    pub skip_norm: Vec<bool>,
 }
 
 impl Sharded<'_> {
@@ -105,9 +120,18 @@ impl Layout for Sharded<'_> {
         grads: &[Value],
         need_params: bool,
     ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
-        let Some(dp) = self.dp() else { return Ok((params.to_vec(), grads.to_vec())) };
-        let z = self.zero();
         let mut g = grads.to_vec();
+        if let Some(pp) = &self.pipeline {
+            // The tied embedding's two copies get the sum of both stages' gradients.
+            let ends = Axis { name: "pp_ends", size: 2 };
+            for (i, v) in g.iter_mut().enumerate() {
+                if pp.tied.get(i) == Some(&true) {
+                    *v = self.local.all_reduce(b, &ends, &[*v], ReduceKind::Sum).map_err(be)?[0];
+                }
+            }
+        }
+        let Some(dp) = self.dp() else { return Ok((params.to_vec(), g)) };
+        let z = self.zero();
         if z == 0 {
             // Bucketed all-reduce, in parameter order.
             let mut start = 0;
@@ -143,6 +167,9 @@ impl Layout for Sharded<'_> {
     }
 
     fn norm_group(&self, i: usize) -> usize {
+        if self.pipeline.as_ref().is_some_and(|p| p.skip_norm.get(i) == Some(&true)) {
+            return usize::MAX;
+        }
         usize::from(self.plan().axis("tp").is_some() && self.params[i].1)
     }
 
@@ -159,6 +186,10 @@ impl Layout for Sharded<'_> {
         if let (Some(t), Some(dp), true) = (total, self.dp(), self.zero() >= 1) {
             total = Some(self.local.all_reduce(b, &dp, &[t], ReduceKind::Sum).map_err(be)?[0]);
         }
+        if let (Some(t), Some(pp)) = (total, &self.pipeline) {
+            let axis = Axis { name: "pp", size: pp.stages };
+            total = Some(self.local.all_reduce(b, &axis, &[t], ReduceKind::Sum).map_err(be)?[0]);
+        }
         Ok(total)
     }
 
@@ -173,14 +204,15 @@ impl Layout for Sharded<'_> {
 }
 
 /// The rank's `@optimizer_step` for the local parameters `params` (name, local type, whether tp
-/// shards it).
+/// shards it), on a pipeline stage when `pipeline` says so.
 pub fn optimizer_step(
     plan: &ShardPlan,
     training: &TrainingConfig,
     params: &[(String, TensorType, bool)],
+    pipeline: Option<PipelineRole>,
 ) -> Result<Function, String> {
     let mut layout =
-        Sharded { local: Local { plan }, params: params.iter().map(|(_, t, s)| (t.clone(), *s)).collect() };
+        Sharded { local: Local { plan }, params: params.iter().map(|(_, t, s)| (t.clone(), *s)).collect(), pipeline };
     let list: Vec<(String, Type)> = params.iter().map(|(n, t, _)| (n.clone(), Type::Tensor(t.clone()))).collect();
     build_with(&list, training, &mut layout).map_err(|e| e.to_string())
 }

@@ -70,6 +70,12 @@ dialect_ops! {
         /// `shard_slice(x, y) {axis, size, dim}`: `y` = this rank's block of `x` along `dim`
         /// (`ceil(n / size)` rows, zero past the end).
         ShardSlice = "shard_slice",
+        /// `send(x) {axis, size, shift, tag}`: sends `x` to the rank whose `axis` coordinate is this
+        /// rank's plus `shift` (mod `size`), on the FIFO queue `tag`.
+        Send = "send",
+        /// `recv(y) {axis, size, shift, tag}`: receives `y` from the rank whose `axis` coordinate is
+        /// this rank's plus `shift` (mod `size`), from the FIFO queue `tag`.
+        Recv = "recv",
         /// `reduce(x, y) {kind = "sum" | "mean" | "max", axes, keepdim}`.
         Reduce = "reduce",
         ReduceMaxGrad = "reduce_max_grad",
@@ -194,6 +200,11 @@ impl ExecOp {
             ExecOp::ReduceScatter => {
                 kernel(1, 1, const { &[req("axis", Str), req("size", Int), req("dim", Int), ACC] })
             }
+            ExecOp::Send | ExecOp::Recv => OpInfo::new(
+                Exactly(1),
+                Exactly(0),
+                const { &[req("axis", Str), req("size", Int), req("shift", Int), req("tag", Int)] },
+            ),
             ExecOp::Softmax => kernel(1, 1, const { &[opt("causal", Bool)] }),
             ExecOp::SoftmaxGrad => kernel(2, 1, const { &[ACC] }),
             ExecOp::LayerNorm => kernel(3, 1, const { &[req("eps", Float)] }),
@@ -288,7 +299,7 @@ pub fn infer_types(op: ExecOp, operands: &[&Type], attrs: &AttrMap) -> Result<Ve
             }
             Ok(Vec::new())
         }
-        ExecOp::Fill | ExecOp::Call | ExecOp::LoadBatch => Ok(Vec::new()),
+        ExecOp::Fill | ExecOp::Call | ExecOp::LoadBatch | ExecOp::Send | ExecOp::Recv => Ok(Vec::new()),
         ExecOp::AllReduce => {
             let tensors: Vec<Type> = mems.iter().map(|t| Type::Tensor(t.clone())).collect();
             let mut a = attrs.clone();

@@ -501,6 +501,14 @@ impl Communicator for LocalComm {
     }
 
     fn send(&mut self, peer: usize, data: &[f32]) -> Result<(), CommError> {
+        self.send_tagged(peer, 0, data)
+    }
+
+    fn recv(&mut self, peer: usize, data: &mut [f32]) -> Result<(), CommError> {
+        self.recv_tagged(peer, 0, data)
+    }
+
+    fn send_tagged(&mut self, peer: usize, tag: usize, data: &[f32]) -> Result<(), CommError> {
         let kind = CollectiveKind::Send;
         let (rank, world_size) = (self.rank, self.shared.world_size);
         if peer >= world_size {
@@ -510,13 +518,14 @@ impl Communicator for LocalComm {
             return Err(e);
         }
         let mailbox = &self.shared.mailboxes[peer];
-        lock(&mailbox.queues).entry(rank).or_default().push_back(data.to_vec());
+        // One FIFO queue per (source, tag).
+        lock(&mailbox.queues).entry(rank + tag * world_size).or_default().push_back(data.to_vec());
         mailbox.cv.notify_all();
         self.stats.record(kind, kind.ring_bytes(2, bytes(data.len()), false));
         Ok(())
     }
 
-    fn recv(&mut self, peer: usize, data: &mut [f32]) -> Result<(), CommError> {
+    fn recv_tagged(&mut self, peer: usize, tag: usize, data: &mut [f32]) -> Result<(), CommError> {
         let kind = CollectiveKind::Recv;
         let (rank, world_size) = (self.rank, self.shared.world_size);
         if peer >= world_size {
@@ -532,7 +541,7 @@ impl Communicator for LocalComm {
         let mailbox = &shared.mailboxes[rank];
         let mut queues = lock(&mailbox.queues);
         loop {
-            if let Some(queue) = queues.get_mut(&peer) {
+            if let Some(queue) = queues.get_mut(&(peer + tag * world_size)) {
                 if let Some(front) = queue.front() {
                     if front.len() != data.len() {
                         return Err(CommError::RecvSizeMismatch {

@@ -527,6 +527,14 @@ pub trait Communicator: Send {
     /// its length must equal `data.len()`.
     fn recv(&mut self, peer: usize, data: &mut [f32]) -> Result<(), CommError>;
 
+    /// [`send`](Self::send) on the FIFO queue of `tag`: messages of different tags between the
+    /// same pair of ranks are received independently (a pipeline stage's activations and
+    /// gradients).
+    fn send_tagged(&mut self, peer: usize, tag: usize, data: &[f32]) -> Result<(), CommError>;
+
+    /// [`recv`](Self::recv) from the FIFO queue of `tag`.
+    fn recv_tagged(&mut self, peer: usize, tag: usize, data: &mut [f32]) -> Result<(), CommError>;
+
     /// What this rank has sent so far.
     fn stats(&self) -> &CommStats;
 

@@ -143,6 +143,24 @@ impl<'p> Executor<'p> {
         let rank = self.rank.as_mut().ok_or_else(|| {
             format!("'{}' needs the rank's mesh: run the program with parc launch (all ranks)", op.name())
         })?;
+        if matches!(op, ExecOp::Send | ExecOp::Recv) {
+            let (c, n) = rank.coord(axis);
+            let shift = attrs.int("shift").unwrap_or(0);
+            let peer_coord = (c as i64 + shift).rem_euclid(n.max(1) as i64) as usize;
+            let mut coords = rank.mesh.coords(rank.rank);
+            let k = rank.mesh.axes.iter().position(|a| a.0 == axis).ok_or_else(|| format!("no mesh axis {axis}"))?;
+            coords[k] = peer_coord;
+            let peer = rank.mesh.rank_of(&coords);
+            let tag = attrs.int("tag").unwrap_or(0).max(0) as usize;
+            let ar = &self.arena;
+            return if op == ExecOp::Send {
+                rank.comm.send_tagged(peer, tag, ar.f32(&o[0])).map_err(|e| e.to_string())
+            } else {
+                // SAFETY: the received buffer is the op's only operand.
+                let y = unsafe { ar.slice_mut::<f32>(&o[0], DType::F32) };
+                rank.comm.recv_tagged(peer, tag, y).map_err(|e| e.to_string())
+            };
+        }
         let group = rank.group(axis)?.clone();
         let n = group.size();
         let ar = &self.arena;
@@ -255,7 +273,10 @@ impl<'p> Executor<'p> {
                     for b in operands {
                         self.arena.touch(b);
                     }
-                    if matches!(op, ExecOp::AllReduce | ExecOp::AllGather | ExecOp::ReduceScatter) {
+                    if matches!(
+                        op,
+                        ExecOp::AllReduce | ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::Send | ExecOp::Recv
+                    ) {
                         self.collective(*op, operands, attrs).map_err(fail)?
                     } else {
                         self.kernel(*op, operands, attrs).map_err(fail)?

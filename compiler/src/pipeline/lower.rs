@@ -1,0 +1,426 @@
+//! Pipeline stages as rank programs: each stage's program runs its chunks' forward and backward
+//! functions in the order its schedule says, receiving and sending activations and gradients
+//! between stages.
+//!
+//! Per stage `s` and chunk `c`, the part of the model it holds (`models::build_part`) goes through
+//! the ordinary passes (cse, dce, autodiff, and the shard and partition passes when dp or tp split
+//! it). A part that is not the model's first takes the activation `x_in` and one that is not the
+//! last takes its output's cotangent `dy_out` and returns the gradient of `x_in` as well. The
+//! program then has, per chunk:
+//!
+//! - `@forward_cC`: the forward only (the first half of `@forward_backward_cC`, dead code removed),
+//!   whose output is sent to the next stage;
+//! - `@forward_backward_cC`: forward again from the stashed input (full recomputation of the
+//!   chunk, so a stage holds only its chunks' inputs between a micro-batch's forward and backward),
+//!   then backward: the parameters' gradients accumulate, the input's gradient is sent back.
+//!
+//! `@train_step` is the schedule unrolled into a list of calls (O(micro-batches), independent of dp
+//! and tp). Stage inputs are stashed in one slot per in-flight micro-batch, as many slots as the
+//! schedule keeps in flight. Activations travel with tag 0 and gradients with tag 1, each on its
+//! own FIFO queue, so a stage that both sends activations and gradients to one neighbour (two
+//! stages, interleaved) cannot mix them up. After the last action the loss (non-zero only on the
+//! last stage) is summed over pp and dp, and `@optimizer_step` runs: data-parallel reductions as
+//! ZeRO says, the tied embedding's gradient summed between the first and the last stage, and the
+//! global gradient norm summed over the stages.
+//!
+//! ZB-H1's weight-gradient pass is part of the backward call here (the CPU backend runs a chunk's
+//! backward as one function), so a ZB-H1 program runs in ZB-H1's order without its bubble saving.
+
+use std::collections::{BTreeMap, HashMap};
+
+use parc_dialects::attr::{Attr, AttrMap};
+use parc_dialects::builder::Builder;
+use parc_dialects::dist::{Placement, Sharding};
+use parc_dialects::exec::{ExecOp, TensorRole as Role};
+use parc_dialects::ir::{Function, Module, OpKind};
+use parc_dialects::types::{DType, Type};
+
+use super::plan::{parts, ScheduleOptions};
+use super::schedule::{schedule, Action};
+use crate::frontend::ModelSpec;
+use crate::mesh::Mesh;
+use crate::models::{build_part, Part};
+use crate::passes::autodiff::FORWARD_BACKWARD;
+use crate::passes::lower_exec::{exec, lower_function, tensor_attr, tensor_op, PersistentTensor, TRAIN_STEP};
+use crate::passes::optimizer::{state_names, OPTIMIZER_STEP};
+use crate::passes::{autodiff, cse, dce, memory_plan};
+use crate::sharding::zero::{self, PipelineRole};
+use crate::sharding::{partition, propagate, ShardPlan};
+
+/// Tag of activation messages (forward).
+const ACTIVATION: i64 = 0;
+/// Tag of gradient messages (backward).
+const GRADIENT: i64 = 1;
+
+/// One chunk of a stage after the passes.
+struct Chunk {
+    /// `@forward_backward` in the rank's local view.
+    fb: Function,
+    first: bool,
+    last: bool,
+}
+
+/// The rank programs of every stage of `spec` on `mesh` (`pp > 1`), stage order.
+pub fn compile_stages(spec: &ModelSpec, mesh: &Mesh, opts: &ScheduleOptions) -> Result<Vec<Module>, String> {
+    let (p, v) = (mesh.pp, opts.chunks);
+    let parts = parts(spec, mesh, opts).map_err(|e| e.to_string())?;
+    let plan = ShardPlan::new(spec, mesh);
+    let rows = spec.training.micro_batch * mesh.dp;
+    let m = spec.training.global_batch / (spec.training.micro_batch * mesh.dp);
+    (0..p).map(|s| compile_stage(spec, mesh, &plan, &parts, rows, m, s, v, opts)).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_stage(
+    spec: &ModelSpec,
+    mesh: &Mesh,
+    plan: &ShardPlan,
+    parts: &[std::ops::Range<usize>],
+    rows: usize,
+    m: usize,
+    s: usize,
+    v: usize,
+    opts: &ScheduleOptions,
+) -> Result<Module, String> {
+    let p = mesh.pp;
+    let mut chunks = Vec::new();
+    // name → (local type, tp-sharded, layout entry)
+    let mut params: BTreeMap<usize, (String, parc_dialects::types::TensorType, bool, Attr)> = BTreeMap::new();
+    let mut order = 0usize;
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    let mut attrs = AttrMap::new();
+    for c in 0..v {
+        let part = Part { layers: parts[c * p + s].clone(), first: s == 0 && c == 0, last: s == p - 1 && c == v - 1 };
+        let mut module = build_part(spec, rows, &part).map_err(|e| e.to_string())?;
+        cse::run(&mut module)?;
+        dce::run(&mut module)?;
+        autodiff::run(&mut module)?;
+        cse::run(&mut module)?;
+        dce::run(&mut module)?;
+        attrs = module.attrs.clone();
+        let fb = module.function(FORWARD_BACKWARD).ok_or("no @forward_backward")?;
+        let (local, sharded) = if plan.is_partitioned() {
+            let sharded = propagate::propagate(fb, plan)?;
+            (partition::partition(&sharded, plan)?, Some(sharded))
+        } else {
+            (fb.clone(), None)
+        };
+        let source = sharded.as_ref().unwrap_or(fb);
+        for (i, &a) in source.args().iter().enumerate() {
+            let Some(name) = source.arg_attrs[i].str("parc.param") else { continue };
+            if seen.insert(name.to_string(), ()).is_some() {
+                continue;
+            }
+            let global = source.value_type(a).as_tensor();
+            let placement = source.arg_attrs[i].str("sharding.placement").unwrap_or("[]").to_string();
+            let sh = Sharding::parse(&placement)?;
+            let lt = plan.local_type(global, &sh);
+            let tp = plan.axis("tp").is_some_and(|k| matches!(sh.0[k], Placement::Shard(_)));
+            let layout = zero::param_layout(name, global, &placement, plan.zero >= 3 && plan.dp > 1);
+            params.insert(order, (name.to_string(), lt, tp, layout));
+            order += 1;
+        }
+        chunks.push(Chunk { fb: local, first: part.first, last: part.last });
+    }
+    let list: Vec<(String, parc_dialects::types::TensorType, bool)> =
+        params.values().map(|(n, t, tp, _)| (n.clone(), t.clone(), *tp)).collect();
+    let tied: Vec<bool> = list
+        .iter()
+        .map(|(n, _, _)| n == "embed.tokens.weight" && spec.model.tie_embeddings && (s == 0 || s == p - 1))
+        .collect();
+    let skip_norm: Vec<bool> = tied.iter().map(|&t| t && s == p - 1).collect();
+    let role = PipelineRole { stages: p, tied, skip_norm };
+    let opt = zero::optimizer_step(plan, &spec.training, &list, Some(role))?;
+    let actions = schedule(opts.kind, p, m, v, s).map_err(|e| e.to_string())?;
+    let mut module = lower_stage(spec, mesh, &chunks, &opt, &list, &actions, m)?;
+    for (k, val) in attrs.iter() {
+        if k.starts_with("parc.") {
+            module.attrs.set(k, val.clone());
+        }
+    }
+    let mut mesh_attr = AttrMap::new().with("pp", Attr::Int(p as i64));
+    for a in &plan.axes {
+        mesh_attr.set(a.name, Attr::Int(a.size as i64));
+    }
+    module.attrs.set("exec.mesh", Attr::Dict(mesh_attr));
+    module.attrs.set("exec.stage", Attr::Int(s as i64));
+    module.attrs.set("exec.params", Attr::Array(params.into_values().map(|(_, _, _, l)| l).collect()));
+    memory_plan::run(&mut module)?;
+    Ok(module)
+}
+
+/// The names of a chunk's persistent buffers.
+fn chunk_name(what: &str, c: usize) -> String {
+    format!("{what}.c{c}")
+}
+
+fn lower_stage(
+    spec: &ModelSpec,
+    mesh: &Mesh,
+    chunks: &[Chunk],
+    opt: &Function,
+    params: &[(String, parc_dialects::types::TensorType, bool)],
+    actions: &[Action],
+    m: usize,
+) -> Result<Module, String> {
+    let mut tensors: Vec<PersistentTensor> = Vec::new();
+    let add = |tensors: &mut Vec<PersistentTensor>, name: String, role: Role, ty: Type| {
+        if !tensors.iter().any(|t| t.name == name) {
+            tensors.push(PersistentTensor { name, role, ty });
+        }
+    };
+    let loads = chunks.iter().any(|c| c.first || c.last);
+    let batch = Type::memref([spec.training.micro_batch, spec.model.seq_len], DType::I32);
+    if loads {
+        add(&mut tensors, "tokens".into(), Role::Input, batch.clone());
+        add(&mut tensors, "labels".into(), Role::Input, batch);
+    }
+    // Parameter buffers as the optimizer step takes them (a flat dp chunk with ZeRO-3).
+    for (i, (name, _, _)) in params.iter().enumerate() {
+        let ty = opt.value_type(opt.args()[i]).as_tensor().clone();
+        add(&mut tensors, name.clone(), Role::Param, Type::MemRef(ty));
+    }
+    add(&mut tensors, "loss".into(), Role::Output, Type::memref([], DType::F32));
+    // Gradients: from the chunks' results (the partitioner may shard them).
+    let mut fb_args: Vec<Vec<String>> = Vec::new();
+    let mut fb_results: Vec<Vec<String>> = Vec::new();
+    let mut slots: Vec<usize> = vec![0; chunks.len()];
+    for (c, chunk) in chunks.iter().enumerate() {
+        let f = &chunk.fb;
+        let mut names = Vec::new();
+        for (i, &a) in f.args().iter().enumerate() {
+            let at = &f.arg_attrs[i];
+            let ty = Type::MemRef(f.value_type(a).as_tensor().clone());
+            let name = if let Some(n) = at.str("parc.input") {
+                n.to_string()
+            } else if at.str("parc.param").is_some() {
+                at.str("parc.param").unwrap_or_default().to_string()
+            } else if at.str("parc.stage_input").is_some() {
+                let n = chunk_name("x_in", c);
+                add(&mut tensors, n.clone(), Role::Input, ty);
+                n
+            } else if at.str("parc.cotangent").is_some() {
+                let n = chunk_name("dy_out", c);
+                add(&mut tensors, n.clone(), Role::Input, ty);
+                n
+            } else {
+                return Err(format!("argument {i} of a stage's @forward_backward has no role"));
+            };
+            names.push(name);
+        }
+        fb_args.push(names);
+        let n_params = f.arg_attrs.iter().filter(|a| a.str("parc.param").is_some()).count();
+        let param_names: Vec<String> =
+            f.arg_attrs.iter().filter_map(|a| a.str("parc.param").map(|n| n.to_string())).collect();
+        let mut results = Vec::new();
+        for (k, rt) in f.result_types.iter().enumerate() {
+            let ty = Type::MemRef(rt.as_tensor().clone());
+            let name = if k == 0 {
+                if chunk.last {
+                    "loss".to_string()
+                } else {
+                    let n = chunk_name("x_out", c);
+                    add(&mut tensors, n.clone(), Role::Output, ty);
+                    n
+                }
+            } else if k <= n_params {
+                let n = format!("grad.{}", param_names[k - 1]);
+                add(&mut tensors, n.clone(), Role::Grad, ty);
+                n
+            } else {
+                let n = chunk_name("dx_in", c);
+                add(&mut tensors, n.clone(), Role::Output, ty);
+                n
+            };
+            results.push(name);
+        }
+        fb_results.push(results);
+    }
+    // Stash slots: as many per chunk as the schedule keeps in flight.
+    let mut slot_of: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut free: Vec<Vec<usize>> = vec![Vec::new(); chunks.len()];
+    for a in actions {
+        match *a {
+            Action::Forward { mb, chunk } => {
+                let k = free[chunk].pop().unwrap_or_else(|| {
+                    slots[chunk] += 1;
+                    slots[chunk] - 1
+                });
+                slot_of.insert((mb, chunk), k);
+            }
+            Action::Backward { mb, chunk } | Action::BackwardInput { mb, chunk } => {
+                let k = slot_of.get(&(mb, chunk)).copied().ok_or("a backward before its forward")?;
+                free[chunk].push(k);
+                free[chunk].sort_unstable_by(|a, b| b.cmp(a));
+            }
+            Action::BackwardWeight { .. } => {}
+        }
+    }
+    for (c, chunk) in chunks.iter().enumerate() {
+        if chunk.first {
+            continue;
+        }
+        let ty = tensors.iter().find(|t| t.name == chunk_name("x_in", c)).map(|t| t.ty.clone()).ok_or("no x_in")?;
+        for k in 0..slots[c] {
+            add(&mut tensors, format!("stash.c{c}.{k}"), Role::Input, ty.clone());
+        }
+    }
+    let n = params.len();
+    for (k, state) in state_names(&spec.training).iter().enumerate() {
+        for (i, (p, _, _)) in params.iter().enumerate() {
+            let ty = opt.value_type(opt.args()[(2 + k) * n + i]).as_tensor().clone();
+            add(&mut tensors, format!("{state}.{p}"), Role::State, Type::MemRef(ty));
+        }
+    }
+    add(&mut tensors, "step".into(), Role::Input, Type::memref([], DType::I64));
+
+    let table: HashMap<&str, &Type> = tensors.iter().map(|t| (t.name.as_str(), &t.ty)).collect();
+    let mut functions = Vec::new();
+    for (c, chunk) in chunks.iter().enumerate() {
+        if !chunk.last {
+            // The forward alone: @forward_backward up to its output activation.
+            let mut fwd = chunk.fb.clone();
+            fwd.name = format!("forward_c{c}");
+            let ret = *fwd.blocks[fwd.entry_block()].ops.last().ok_or("empty function")?;
+            let out = fwd.ops[ret].operands[0];
+            fwd.ops[ret].operands = vec![out];
+            fwd.result_types = vec![fwd.value_type(out).clone()];
+            let mut tmp = Module::new();
+            tmp.functions.push(fwd);
+            dce::run(&mut tmp)?;
+            let fwd = tmp.functions.remove(0);
+            functions.push(lower_function(&fwd, &fb_args[c], &[chunk_name("x_out", c)], false, &table)?);
+        }
+        let mut fb = chunk.fb.clone();
+        fb.name = format!("forward_backward_c{c}");
+        functions.push(lower_function(&fb, &fb_args[c], &fb_results[c], true, &table)?);
+    }
+    let mut opt_args: Vec<String> = params.iter().map(|(p, _, _)| p.clone()).collect();
+    opt_args.extend(params.iter().map(|(p, _, _)| format!("grad.{p}")));
+    for state in state_names(&spec.training) {
+        opt_args.extend(params.iter().map(|(p, _, _)| format!("{state}.{p}")));
+    }
+    opt_args.push("step".into());
+    let mut opt_results: Vec<String> = params.iter().map(|(p, _, _)| p.clone()).collect();
+    for state in state_names(&spec.training) {
+        opt_results.extend(params.iter().map(|(p, _, _)| format!("{state}.{p}")));
+    }
+    functions.push(lower_function(opt, &opt_args, &opt_results, false, &table)?);
+    let step = train_step(mesh, chunks, actions, &slot_of, &tensors)?;
+    functions.insert(0, step);
+
+    let mut module = Module::new();
+    module.attrs.set("exec.tensors", Attr::Array(tensors.iter().map(tensor_attr).collect()));
+    module.attrs.set("exec.microbatches", Attr::Int(m as i64));
+    module.functions = functions;
+    Ok(module)
+}
+
+fn train_step(
+    mesh: &Mesh,
+    chunks: &[Chunk],
+    actions: &[Action],
+    slot_of: &HashMap<(usize, usize), usize>,
+    tensors: &[PersistentTensor],
+) -> Result<Function, String> {
+    let p = mesh.pp as i64;
+    let mut f = Function::new(TRAIN_STEP, vec![], vec![]);
+    let entry = f.entry_block();
+    let mut b = Builder::at_entry(&mut f);
+    let mut buf: HashMap<String, parc_dialects::ir::Value> = HashMap::new();
+    for t in tensors {
+        let v = tensor_op(&mut b, &t.name, t.ty.clone());
+        buf.insert(t.name.clone(), v);
+    }
+    let get = |name: &str| buf.get(name).copied().ok_or_else(|| format!("no buffer {name}"));
+    let op = |b: &mut Builder, kind: ExecOp, operands: Vec<parc_dialects::ir::Value>, attrs: AttrMap| {
+        b.func.append_op(entry, exec(kind), operands, attrs, vec![]);
+    };
+    let fill0 = |b: &mut Builder, v| op(b, ExecOp::Fill, vec![v], AttrMap::new().with("value", Attr::Float(0.0)));
+    let p2p = |shift: i64, tag: i64| {
+        AttrMap::new()
+            .with("axis", Attr::Str("pp".into()))
+            .with("size", Attr::Int(p))
+            .with("shift", Attr::Int(shift))
+            .with("tag", Attr::Int(tag))
+    };
+    let call =
+        |b: &mut Builder, name: String| op(b, ExecOp::Call, vec![], AttrMap::new().with("callee", Attr::Str(name)));
+    let load = |b: &mut Builder, mb: usize| {
+        op(b, ExecOp::LoadBatch, vec![], AttrMap::new().with("microbatch", Attr::Int(mb as i64)))
+    };
+    for t in tensors.iter().filter(|t| matches!(t.role, Role::Grad) || t.name == "loss") {
+        fill0(&mut b, get(&t.name)?);
+    }
+    for a in actions {
+        match *a {
+            Action::Forward { mb, chunk: c } => {
+                let ch = &chunks[c];
+                if ch.first {
+                    load(&mut b, mb);
+                } else {
+                    let x = get(&chunk_name("x_in", c))?;
+                    op(&mut b, ExecOp::Recv, vec![x], p2p(-1, ACTIVATION));
+                    let slot = get(&format!("stash.c{c}.{}", slot_of[&(mb, c)]))?;
+                    copy(&mut b, x, slot);
+                }
+                if !ch.last {
+                    call(&mut b, format!("forward_c{c}"));
+                    op(&mut b, ExecOp::Send, vec![get(&chunk_name("x_out", c))?], p2p(1, ACTIVATION));
+                }
+            }
+            Action::Backward { mb, chunk: c } | Action::BackwardInput { mb, chunk: c } => {
+                let ch = &chunks[c];
+                if ch.first || ch.last {
+                    load(&mut b, mb);
+                }
+                if !ch.last {
+                    op(&mut b, ExecOp::Recv, vec![get(&chunk_name("dy_out", c))?], p2p(1, GRADIENT));
+                    fill0(&mut b, get(&chunk_name("x_out", c))?);
+                }
+                if !ch.first {
+                    let slot = get(&format!("stash.c{c}.{}", slot_of[&(mb, c)]))?;
+                    copy(&mut b, slot, get(&chunk_name("x_in", c))?);
+                    fill0(&mut b, get(&chunk_name("dx_in", c))?);
+                }
+                call(&mut b, format!("forward_backward_c{c}"));
+                if !ch.first {
+                    op(&mut b, ExecOp::Send, vec![get(&chunk_name("dx_in", c))?], p2p(-1, GRADIENT));
+                }
+            }
+            Action::BackwardWeight { .. } => {}
+        }
+    }
+    // The loss lives on the last stage; every rank reports the step's sum.
+    let loss = get("loss")?;
+    let reduce = |axis: &str, size: usize| {
+        AttrMap::new()
+            .with("axis", Attr::Str(axis.into()))
+            .with("size", Attr::Int(size as i64))
+            .with("op", Attr::Str("sum".into()))
+    };
+    op(&mut b, ExecOp::AllReduce, vec![loss], reduce("pp", mesh.pp));
+    if mesh.dp > 1 {
+        op(&mut b, ExecOp::AllReduce, vec![loss], reduce("dp", mesh.dp));
+    }
+    call(&mut b, OPTIMIZER_STEP.into());
+    b.ret(&[]).map_err(|e| e.to_string())?;
+    Ok(f)
+}
+
+/// `dst = src` as an identity elementwise kernel.
+fn copy(b: &mut Builder, src: parc_dialects::ir::Value, dst: parc_dialects::ir::Value) {
+    let dtype = b.ty(src).as_tensor().dtype;
+    let block = b.block;
+    let op = b.func.append_op(
+        block,
+        exec(ExecOp::Elementwise),
+        vec![src, dst],
+        AttrMap::new().with("n_inputs", Attr::Int(1)),
+        vec![],
+    );
+    let region = b.func.add_region(op);
+    let body = b.func.add_block(region);
+    let x = b.func.add_block_arg(body, Type::tensor([], dtype), None);
+    b.func.append_op(body, OpKind::Exec(ExecOp::Yield), vec![x], AttrMap::new(), vec![]);
+}
