@@ -76,14 +76,23 @@ fn rank_file(out: &Path, rank: usize) -> Result<PathBuf, CompileError> {
             "compile first: parc compile MODEL.toml --mesh 1x1x1 -o OUT",
         ));
     }
-    // A partitioned plan has one program that every rank runs with its own coordinates.
-    let world = std::fs::read_to_string(out.join("plan.json"))
+    // A partitioned plan has one program that every rank runs with its own coordinates, or one
+    // per pipeline stage (rank = (pp_idx · dp + dp_idx) · tp + tp_idx).
+    let plan = std::fs::read_to_string(out.join("plan.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .and_then(|p| p["mesh"]["world_size"].as_u64())
-        .unwrap_or(1) as usize;
-    if world > 1 && rank < world && out.join("rank-0000.mlir").exists() {
-        return Ok(out.join("rank-0000.mlir"));
+        .unwrap_or_default();
+    let mesh = &plan["mesh"];
+    let n = |k: &str| mesh[k].as_u64().unwrap_or(1).max(1) as usize;
+    let world = n("world_size");
+    if world > 1 && rank < world {
+        let stage = out.join(format!("stage-{}.mlir", rank / (n("dp") * n("tp"))));
+        if stage.exists() {
+            return Ok(stage);
+        }
+        if out.join("rank-0000.mlir").exists() {
+            return Ok(out.join("rank-0000.mlir"));
+        }
     }
     let path = out.join(format!("rank-{rank:04}.mlir"));
     if !path.exists() {
@@ -91,7 +100,7 @@ fn rank_file(out: &Path, rank: usize) -> Result<PathBuf, CompileError> {
             .map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().starts_with("rank-")).count())
             .unwrap_or(0);
         let help = if ranks == 0 {
-            "it holds no rank programs: they are generated for meshes without pipeline stages, e.g. --mesh 1x1x1 or dp=2,tp=4 (see programs.note in plan.json)"
+            "it holds no rank programs: recompile it with this version of parc (see programs.note in plan.json)"
                 .to_string()
         } else {
             format!("it holds {ranks} rank program(s): ranks 0 to {}", ranks - 1)
@@ -177,8 +186,10 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
     let plan: serde_json::Value = serde_json::from_str(&plan_text)
         .map_err(|e| user(format!("{} is not valid JSON: {e}", plan_path.display()), "recompile to rewrite it"))?;
     // The program text is parsed, not loaded: inspecting a bf16 program needs no CPU backend.
+    let mut program_file = String::new();
     let program = if plan["programs"]["generated"] == serde_json::Value::Bool(true) {
         let path = rank_file(out, rank)?;
+        program_file = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
         let text = std::fs::read_to_string(&path)
             .map_err(|e| user(format!("cannot read {}: {e}", path.display()), "recompile to rewrite it"))?;
         Some(parc_dialects::parser::parse_module(&text).map_err(|e| {
@@ -220,7 +231,7 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
             "parameters": plan["parameters"],
             "rank": rank,
             "program": program.as_ref().map(|_| serde_json::json!({
-                "file": "rank-0000.mlir",
+                "file": program_file.clone(),
                 "coordinates": axes.axes.iter().zip(axes.coords(rank)).map(|((a, _), c)| (a.clone(), c)).collect::<std::collections::BTreeMap<_, _>>(),
                 "functions": functions.iter().map(|(n, c)| serde_json::json!({"name": n, "instructions": c})).collect::<Vec<_>>(),
                 "instructions_by_kind": counts,
@@ -276,7 +287,7 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
                     axes.axes.iter().zip(axes.coords(rank)).map(|((a, _), c)| format!("{a}={c}")).collect();
                 outln!(
                     out,
-                    "rank {rank}    runs rank-0000.mlir (the one program of all {world} ranks) at {}",
+                    "rank {rank}    runs {program_file} (with every rank of its stage) at {}",
                     coords.join(", ")
                 );
             } else {
@@ -469,5 +480,57 @@ pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
         path.display(),
         svg_path.display()
     );
+    Ok(())
+}
+
+/// `parc check OUT`: the cross-rank check of the compiled programs (see `parc_compiler::check`).
+pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
+    let plan_path = out.join("plan.json");
+    let plan: serde_json::Value =
+        std::fs::read_to_string(&plan_path).ok().and_then(|t| serde_json::from_str(&t).ok()).ok_or_else(|| {
+            user(format!("cannot read {}", plan_path.display()), "pass a directory written by parc compile")
+        })?;
+    let m = &plan["mesh"];
+    let n = |k: &str| m[k].as_u64().unwrap_or(1) as usize;
+    let mesh = Mesh { dp: n("dp"), pp: n("pp"), tp: n("tp"), ep: n("ep") };
+    let files = parc_runtime::program::program_files(out).ok_or_else(|| {
+        user(
+            format!("{} holds no rank programs", out.display()),
+            "compile first: parc compile MODEL.toml --mesh M -o OUT",
+        )
+    })?;
+    let started = Instant::now();
+    let mut modules = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| user(format!("cannot read {}: {e}", f.display()), "recompile to rewrite it"))?;
+        modules.push(
+            parc_dialects::parser::parse_module(&text).map_err(|e| {
+                user(format!("cannot parse {}: {e}", f.display()), "recompile with this version of parc")
+            })?,
+        );
+    }
+    let report = parc_compiler::check::check(&modules, &mesh)
+        .map_err(|e| CompileError::Internal(format!("{}: the cross-rank check failed: {e}", out.display())))?;
+    let elapsed = started.elapsed();
+    if json {
+        print_stdout(
+            &serde_json::json!({
+                "ok": true,
+                "ranks": report.ranks,
+                "programs": report.programs,
+                "events_per_step": report.events,
+                "messages_per_step_per_column": report.messages,
+                "stage_collectives_per_step_per_column": report.stage_collectives,
+                "seconds": elapsed.as_secs_f64(),
+            })
+            .to_string(),
+        );
+    } else {
+        eprintln!(
+            "ok: {} ranks, {} program(s), {} communication events per step: collectives match their groups, {} messages between stages and {} collectives across stages pair up, no rank can hang ({:.1?})",
+            report.ranks, report.programs, report.events, report.messages, report.stage_collectives, elapsed
+        );
+    }
     Ok(())
 }

@@ -45,6 +45,8 @@ enum Command {
     Run(RunArgs),
     /// Show what a compiled OUT/ holds: the plan, each rank's program, memory and communication.
     Inspect(InspectArgs),
+    /// Check a compiled OUT/: every rank's program run symbolically; collectives and messages match.
+    Check(CheckArgs),
     /// Check a partitioned plan against single-device training (losses and final parameters).
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
@@ -106,6 +108,16 @@ impl OverrideArgs {
             schedule: ScheduleOptions { kind, chunks: self.chunks, stages: self.stages.clone() },
         })
     }
+}
+
+/// Check the rank programs of a compiled output directory.
+#[derive(Args)]
+struct CheckArgs {
+    /// A directory written by `parc compile`.
+    out: PathBuf,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Check a partitioned plan against single-device training.
@@ -275,6 +287,7 @@ fn main() -> ExitCode {
             Some(path) => commands::timeline(&args.out, path),
             None => commands::inspect(&args.out, args.rank, args.memory, args.comm, args.json),
         },
+        Command::Check(args) => commands::check(&args.out, args.json),
         Command::Verify(args) => args
             .overrides
             .get()

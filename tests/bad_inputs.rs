@@ -533,12 +533,12 @@ fn one_rank_of_a_partitioned_plan_cannot_run_alone() {
 }
 
 #[test]
-fn verify_with_pipeline_stages_is_not_supported_yet() {
+fn verify_with_more_pipeline_parts_than_layers() {
     check(
         "verify_pp",
         Some(BASE),
-        &["verify", "model.toml", "--mesh", "1x2x1", "--steps", "1"],
-        &["pp = 2", "use pp=1"],
+        &["verify", "model.toml", "--mesh", "1x2x1", "--schedule", "interleaved", "--chunks", "2", "--steps", "1"],
+        &["2 layers", "4 pipeline parts"],
         None,
     );
 }

@@ -536,24 +536,23 @@ fn inspect_reports_the_functions_and_the_planned_memory() {
 }
 
 #[test]
-fn inspect_of_a_multi_rank_compile_says_why_there_are_no_programs() {
+fn inspect_of_a_pipeline_compile_names_each_ranks_stage_program() {
     let dir = fresh_dir("launch", "inspect_multi_rank");
     run_parc(&["compile", &arg(&example("gpt-tiny")), "--mesh", "2x2x2", "-o", "out"], &dir).assert_success();
     let plan: Value = serde_json::from_str(&read(&dir.join("out/plan.json"))).expect("plan.json");
-    assert_eq!(plan["programs"]["generated"], false);
-    let note = plan["programs"]["note"].as_str().expect("programs.note");
-    assert!(note.contains("pipeline") && note.contains("pp = 2"), "{note}");
-    for flags in [&[][..], &["--memory"][..]] {
-        let run = run_parc(&[&["inspect", "out"][..], flags].concat(), &dir);
+    assert_eq!(plan["programs"]["generated"], true);
+    assert_eq!(plan["programs"]["files"], serde_json::json!(["stage-0.mlir", "stage-1.mlir"]));
+    // rank = (pp_idx · dp + dp_idx) · tp + tp_idx: ranks 0-3 are stage 0, ranks 4-7 stage 1.
+    for (rank, file) in [(0, "stage-0.mlir"), (3, "stage-0.mlir"), (5, "stage-1.mlir")] {
+        let run = run_parc(&["inspect", "out", "--rank", &rank.to_string(), "--memory", "--comm"], &dir);
         run.assert_success();
-        assert!(run.stdout.contains(&format!("programs  none: {note}")), "stdout:\n{}", run.stdout);
+        assert!(run.stdout.contains(&format!("runs {file}")), "rank {rank}:\n{}", run.stdout);
         assert!(run.stdout.contains("(8 ranks)"), "stdout:\n{}", run.stdout);
     }
-    let run = run_parc(&["inspect", "out", "--json"], &dir);
+    let run = run_parc(&["inspect", "out", "--rank", "6", "--json"], &dir);
     run.assert_success();
     let report: Value = serde_json::from_str(&run.stdout).expect("inspect --json prints JSON");
-    assert!(report["program"].is_null(), "{}", report["program"]);
-    assert_eq!(report["note"], note);
+    assert!(report["program"]["instructions_by_kind"]["exec.send"].as_u64().unwrap_or(0) > 0, "{}", report["program"]);
     assert_eq!(report["mesh"]["world_size"], 8);
 }
 
@@ -598,8 +597,12 @@ fn one_rank() -> String {
 }
 
 /// gpt-tiny compiled for 8 ranks, in the case's directory as `out8` (no rank programs).
+/// A compiled directory whose programs are gone (only plan.json and the dumps are left).
 fn compile_8_ranks(dir: &Path) {
     run_parc(&["compile", &arg(&example("gpt-tiny")), "--mesh", "2x2x2", "-o", "out8"], dir).assert_success();
+    for s in 0..2 {
+        std::fs::remove_file(dir.join(format!("out8/stage-{s}.mlir"))).expect("remove a stage program");
+    }
 }
 
 #[test]
@@ -609,8 +612,8 @@ fn bad_launch_mesh_on_a_model_file() {
         "launch_mesh",
         Bin::Parc,
         nothing,
-        &["launch", &model, "--mesh", "2x2x2", "--steps", "1"],
-        &["--mesh dp=2,pp=2,tp=2", "pipeline stages (pp = 2) do not run yet", "use pp=1"],
+        &["launch", &model, "--mesh", "1x4x1", "--steps", "1"],
+        &["pp = 4", "layers"],
     );
 }
 
@@ -630,7 +633,7 @@ fn bad_run_rank_out_of_range() {
 
 #[test]
 fn bad_launch_of_a_directory_without_rank_programs() {
-    let help = "without pipeline stages";
+    let help = "no rank programs";
     check(
         "launch_no_programs",
         Bin::Parc,

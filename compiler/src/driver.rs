@@ -145,6 +145,12 @@ pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) ->
         plan.pipeline = Some(pipeline);
         plan.programs = crate::plan::stage_programs(&ctx.mesh);
     }
+    // Every generated program set is checked: collectives match and no rank can hang.
+    if plan.programs.generated {
+        let programs = if stages.is_empty() { std::slice::from_ref(&module) } else { &stages[..] };
+        crate::check::check(programs, &ctx.mesh)
+            .map_err(|e| CompileError::Internal(format!("the cross-rank check failed: {e}")))?;
+    }
     Ok(CompileOutput { module, stages, plan, report, elapsed: started.elapsed() })
 }
 

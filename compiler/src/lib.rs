@@ -3,6 +3,7 @@
 //! strings them together and writes the artifacts ([`driver`]). The IR itself lives in
 //! `parc_dialects`; nothing here executes a model.
 
+pub mod check;
 pub mod codegen;
 pub mod driver;
 pub mod frontend;

@@ -65,10 +65,11 @@ fn main() -> ExitCode {
     let staged = args.rank == 0 && args.out.join("stage-0.mlir").exists();
     if !path.exists() && !staged {
         eprintln!(
-            "error: {} has no program for rank {}\n  help: compile first (parc compile MODEL.toml --mesh 1x1x1 -o {}); programs are generated for meshes without pipeline stages, and a partitioned plan is the one program rank-0000.mlir, which parc-rt runs for every rank",
+            "error: {} has no program for rank {}\n  help: compile first (parc compile MODEL.toml --mesh 1x1x1 -o {}): it holds no rank programs for rank {}; parc-rt runs a compiled directory's rank-0000.mlir or stage-S.mlir programs for every rank",
             args.out.display(),
             args.rank,
-            args.out.display()
+            args.out.display(),
+            args.rank
         );
         return ExitCode::from(2);
     }
