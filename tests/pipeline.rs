@@ -148,3 +148,39 @@ fn bad_schedules_are_user_errors() {
     bad("stages_sum", &["--mesh", "1x2x1", "--stages", "1,2"], &["sum to 3", "2 layers"]);
     bad("stages_count", &["--mesh", "1x2x1", "--stages", "2"], &["2 stages"]);
 }
+
+#[test]
+fn stage_programs_stash_as_many_inputs_as_the_schedule_keeps_in_flight() {
+    let mut spec = parc_compiler::load_model(&example("gpt-tiny")).expect("model");
+    spec.model.layers = 8;
+    spec.training.global_batch = 16; // m = 8 micro-batches
+    for (kind, chunks) in [(ScheduleKind::OneF1B, 1), (ScheduleKind::GPipe, 1), (ScheduleKind::Interleaved, 2)] {
+        let mut opts = CompileOptions {
+            training: TrainingOverrides::default(),
+            mesh: Mesh::parse("1x4x1").expect("mesh"),
+            pipeline: PipelineOptions::default(),
+        };
+        opts.training.schedule = ScheduleOptions { kind, chunks, stages: None };
+        let out = compile_spec(spec.clone(), &opts, Instant::now()).expect("compiles");
+        let p = out.plan.pipeline.expect("pipeline");
+        for (s, module) in out.stages.iter().enumerate() {
+            let Some(parc_dialects::Attr::Array(tensors)) = module.attrs.get("exec.tensors") else {
+                panic!("no table")
+            };
+            let stash = tensors
+                .iter()
+                .filter(|t| matches!(t, parc_dialects::Attr::Dict(d) if d.str("name").is_some_and(|n| n.starts_with("stash."))))
+                .count();
+            // As many slots as (micro-batch, chunk) pairs in flight; stage 0's first chunk reloads
+            // its tokens instead of stashing them.
+            let in_flight = (p.per_stage[s].peak_in_flight * chunks as f64).round() as usize;
+            if s == 0 && chunks == 1 {
+                assert_eq!(stash, 0, "{kind:?} stage 0");
+            } else if s > 0 {
+                assert_eq!(stash, in_flight, "{kind:?} stage {s}");
+            } else {
+                assert!(stash < in_flight, "{kind:?} stage 0: {stash} slots, {in_flight} in flight");
+            }
+        }
+    }
+}

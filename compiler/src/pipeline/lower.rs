@@ -184,7 +184,6 @@ fn lower_stage(
     // Gradients: from the chunks' results (the partitioner may shard them).
     let mut fb_args: Vec<Vec<String>> = Vec::new();
     let mut fb_results: Vec<Vec<String>> = Vec::new();
-    let mut slots: Vec<usize> = vec![0; chunks.len()];
     for (c, chunk) in chunks.iter().enumerate() {
         let f = &chunk.fb;
         let mut names = Vec::new();
@@ -236,33 +235,32 @@ fn lower_stage(
         }
         fb_results.push(results);
     }
-    // Stash slots: as many per chunk as the schedule keeps in flight.
+    // Stash slots, shared by the chunks (their inputs have one type): as many as the schedule
+    // keeps in flight at once. The model's first part reloads its tokens instead.
     let mut slot_of: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut free: Vec<Vec<usize>> = vec![Vec::new(); chunks.len()];
+    let mut free: Vec<usize> = Vec::new();
+    let mut slots = 0usize;
     for a in actions {
         match *a {
-            Action::Forward { mb, chunk } => {
-                let k = free[chunk].pop().unwrap_or_else(|| {
-                    slots[chunk] += 1;
-                    slots[chunk] - 1
+            Action::Forward { mb, chunk } if !chunks[chunk].first => {
+                free.sort_unstable_by(|a, b| b.cmp(a));
+                let k = free.pop().unwrap_or_else(|| {
+                    slots += 1;
+                    slots - 1
                 });
                 slot_of.insert((mb, chunk), k);
             }
-            Action::Backward { mb, chunk } | Action::BackwardInput { mb, chunk } => {
+            Action::Backward { mb, chunk } | Action::BackwardInput { mb, chunk } if !chunks[chunk].first => {
                 let k = slot_of.get(&(mb, chunk)).copied().ok_or("a backward before its forward")?;
-                free[chunk].push(k);
-                free[chunk].sort_unstable_by(|a, b| b.cmp(a));
+                free.push(k);
             }
-            Action::BackwardWeight { .. } => {}
+            _ => {}
         }
     }
-    for (c, chunk) in chunks.iter().enumerate() {
-        if chunk.first {
-            continue;
-        }
+    if let Some(c) = chunks.iter().position(|c| !c.first) {
         let ty = tensors.iter().find(|t| t.name == chunk_name("x_in", c)).map(|t| t.ty.clone()).ok_or("no x_in")?;
-        for k in 0..slots[c] {
-            add(&mut tensors, format!("stash.c{c}.{k}"), Role::Input, ty.clone());
+        for k in 0..slots {
+            add(&mut tensors, format!("stash.{k}"), Role::Input, ty.clone());
         }
     }
     let n = params.len();
@@ -361,7 +359,7 @@ fn train_step(
                 } else {
                     let x = get(&chunk_name("x_in", c))?;
                     op(&mut b, ExecOp::Recv, vec![x], p2p(-1, ACTIVATION));
-                    let slot = get(&format!("stash.c{c}.{}", slot_of[&(mb, c)]))?;
+                    let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
                     copy(&mut b, x, slot);
                 }
                 if !ch.last {
@@ -379,7 +377,7 @@ fn train_step(
                     fill0(&mut b, get(&chunk_name("x_out", c))?);
                 }
                 if !ch.first {
-                    let slot = get(&format!("stash.c{c}.{}", slot_of[&(mb, c)]))?;
+                    let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
                     copy(&mut b, slot, get(&chunk_name("x_in", c))?);
                     fill0(&mut b, get(&chunk_name("dx_in", c))?);
                 }
