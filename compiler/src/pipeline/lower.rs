@@ -85,7 +85,7 @@ fn compile_stage(
     let p = mesh.pp;
     let mut chunks = Vec::new();
     // name → (local type, tp-sharded, layout entry)
-    let mut params: BTreeMap<usize, (String, parc_dialects::types::TensorType, bool, Attr)> = BTreeMap::new();
+    let mut params: BTreeMap<usize, (String, parc_dialects::types::TensorType, bool, Attr, bool)> = BTreeMap::new();
     let mut order = 0usize;
     let mut seen: HashMap<String, ()> = HashMap::new();
     let mut attrs = AttrMap::new();
@@ -106,8 +106,12 @@ fn compile_stage(
             (fb.clone(), None)
         };
         let source = sharded.as_ref().unwrap_or(fb);
+        let partial = zero::tp_partial_grads(source, plan)?;
+        let mut nth_param = 0;
         for (i, &a) in source.args().iter().enumerate() {
             let Some(name) = source.arg_attrs[i].str("parc.param") else { continue };
+            let is_partial = partial.get(nth_param).copied().unwrap_or(false);
+            nth_param += 1;
             if seen.insert(name.to_string(), ()).is_some() {
                 continue;
             }
@@ -117,20 +121,21 @@ fn compile_stage(
             let lt = plan.local_type(global, &sh);
             let tp = plan.axis("tp").is_some_and(|k| matches!(sh.0[k], Placement::Shard(_)));
             let layout = zero::param_layout(name, global, &placement, plan.zero >= 3 && plan.dp > 1);
-            params.insert(order, (name.to_string(), lt, tp, layout));
+            params.insert(order, (name.to_string(), lt, tp, layout, is_partial));
             order += 1;
         }
         chunks.push(Chunk { fb: local, first: part.first, last: part.last });
     }
     let list: Vec<(String, parc_dialects::types::TensorType, bool)> =
-        params.values().map(|(n, t, tp, _)| (n.clone(), t.clone(), *tp)).collect();
+        params.values().map(|(n, t, tp, _, _)| (n.clone(), t.clone(), *tp)).collect();
+    let partial: Vec<bool> = params.values().map(|p| p.4).collect();
     let tied: Vec<bool> = list
         .iter()
         .map(|(n, _, _)| n == "embed.tokens.weight" && spec.model.tie_embeddings && (s == 0 || s == p - 1))
         .collect();
     let skip_norm: Vec<bool> = tied.iter().map(|&t| t && s == p - 1).collect();
     let role = PipelineRole { stages: p, tied, skip_norm };
-    let opt = zero::optimizer_step(plan, &spec.training, &list, Some(role))?;
+    let opt = zero::optimizer_step(plan, &spec.training, &list, &partial, Some(role))?;
     let actions = schedule(opts.kind, p, m, v, s).map_err(|e| e.to_string())?;
     let mut module = lower_stage(spec, mesh, &chunks, &opt, &list, &actions, m)?;
     for (k, val) in attrs.iter() {
@@ -144,7 +149,7 @@ fn compile_stage(
     }
     module.attrs.set("exec.mesh", Attr::Dict(mesh_attr));
     module.attrs.set("exec.stage", Attr::Int(s as i64));
-    module.attrs.set("exec.params", Attr::Array(params.into_values().map(|(_, _, _, l)| l).collect()));
+    module.attrs.set("exec.params", Attr::Array(params.into_values().map(|p| p.3).collect()));
     memory_plan::run(&mut module)?;
     Ok(module)
 }

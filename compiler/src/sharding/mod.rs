@@ -217,7 +217,8 @@ pub fn run_partition(module: &mut Module, plan: &ShardPlan, training: &TrainingC
         layouts.push(zero::param_layout(name, global, placement, plan.zero >= 3 && plan.dp > 1));
         params.push((name.to_string(), lt, tp_sharded));
     }
-    let opt = zero::optimizer_step(plan, training, &params, None)?;
+    let partial = zero::tp_partial_grads(fb, plan)?;
+    let opt = zero::optimizer_step(plan, training, &params, &partial, None)?;
     module.functions.retain(|f| f.name != FORWARD_BACKWARD && f.name != OPTIMIZER_STEP && f.name != "forward");
     module.functions.push(local);
     module.functions.push(opt);

@@ -92,7 +92,20 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
             OpKind::Func(FuncOp::Return) => {
                 let mut vals = Vec::new();
                 for (k, &v) in operands.iter().enumerate() {
-                    vals.push(reshard(&mut out, &mut place, &mut memo, &sizes, v, &required[k])?);
+                    let mut target = required[k].clone();
+                    // A replicated parameter's gradient that is partial on tp (the norms' and the
+                    // row-parallel biases' gradients) is returned partial: it accumulates over the
+                    // micro-batches and the optimizer step reduces it once per step.
+                    if let Some(tp) = plan.axis("tp") {
+                        let is_grad = k >= 1 && k <= param_of_arg.len();
+                        if is_grad
+                            && param_of_arg[k - 1].0[tp] == Placement::Replicate
+                            && place[&v].0[tp] == Placement::Partial(ReduceKind::Sum)
+                        {
+                            target.0[tp] = Placement::Partial(ReduceKind::Sum);
+                        }
+                    }
+                    vals.push(reshard(&mut out, &mut place, &mut memo, &sizes, v, &target)?);
                 }
                 Builder::at_entry(&mut out).ret(&vals).map_err(|e| e.to_string())?;
             }

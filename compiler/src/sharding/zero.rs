@@ -67,6 +67,8 @@ struct Sharded<'p> {
     local: Local<'p>,
     /// Per parameter: its local (tensor-parallel) type and whether tp shards it.
     params: Vec<(TensorType, bool)>,
+    /// Per parameter: its gradient arrives partial on tp (reduced here, once per step).
+    tp_partial: Vec<bool>,
     pipeline: Option<PipelineRole>,
 }
 
@@ -121,6 +123,18 @@ impl Layout for Sharded<'_> {
         need_params: bool,
     ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
         let mut g = grads.to_vec();
+        // Gradients partial on tp: one bucketed all-reduce per step.
+        if let Some(k) = self.plan().axis("tp") {
+            let tp = self.plan().axes[k].clone();
+            let partial: Vec<usize> = (0..g.len()).filter(|&i| self.tp_partial.get(i) == Some(&true)).collect();
+            for bucket in partial.chunks(64) {
+                let xs: Vec<Value> = bucket.iter().map(|&i| g[i]).collect();
+                let reduced = self.local.all_reduce(b, &tp, &xs, ReduceKind::Sum).map_err(be)?;
+                for (&i, v) in bucket.iter().zip(reduced) {
+                    g[i] = v;
+                }
+            }
+        }
         if let Some(pp) = &self.pipeline {
             // The tied embedding's two copies get the sum of both stages' gradients.
             let ends = Axis { name: "pp_ends", size: 2 };
@@ -204,17 +218,55 @@ impl Layout for Sharded<'_> {
 }
 
 /// The rank's `@optimizer_step` for the local parameters `params` (name, local type, whether tp
-/// shards it), on a pipeline stage when `pipeline` says so.
+/// shards it), whose gradients arrive partial on tp where `tp_partial` says so, on a pipeline
+/// stage when `pipeline` says so.
 pub fn optimizer_step(
     plan: &ShardPlan,
     training: &TrainingConfig,
     params: &[(String, TensorType, bool)],
+    tp_partial: &[bool],
     pipeline: Option<PipelineRole>,
 ) -> Result<Function, String> {
-    let mut layout =
-        Sharded { local: Local { plan }, params: params.iter().map(|(_, t, s)| (t.clone(), *s)).collect(), pipeline };
+    let mut layout = Sharded {
+        local: Local { plan },
+        params: params.iter().map(|(_, t, s)| (t.clone(), *s)).collect(),
+        tp_partial: tp_partial.to_vec(),
+        pipeline,
+    };
     let list: Vec<(String, Type)> = params.iter().map(|(n, t, _)| (n.clone(), Type::Tensor(t.clone()))).collect();
     build_with(&list, training, &mut layout).map_err(|e| e.to_string())
+}
+
+/// Which of `fb`'s returned parameter gradients (sharded function, in parameter order) are
+/// partial on the tp axis.
+pub fn tp_partial_grads(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Result<Vec<bool>, String> {
+    let n = fb.arg_attrs.iter().filter(|a| a.str("parc.param").is_some()).count();
+    let Some(tp) = plan.axis("tp") else { return Ok(vec![false; n]) };
+    let ret = *fb.blocks[fb.entry_block()].ops.last().ok_or("empty function")?;
+    let mut out = Vec::with_capacity(n);
+    for &v in fb.ops[ret].operands.iter().skip(1).take(n) {
+        let placement = match fb.defining_op(v) {
+            Some(op) => match fb.ops[op].kind {
+                parc_dialects::ir::OpKind::Sharding(parc_dialects::dist::ShardingOp::Reshard) => {
+                    fb.ops[op].attrs.str("to").unwrap_or("[]").to_string()
+                }
+                _ => {
+                    let i = fb.ops[op].results.iter().position(|&r| r == v).unwrap_or(0);
+                    match fb.ops[op].attrs.get("sharding.placements") {
+                        Some(Attr::Array(list)) => match list.get(i) {
+                            Some(Attr::Str(s)) => s.clone(),
+                            _ => "[]".into(),
+                        },
+                        _ => "[]".into(),
+                    }
+                }
+            },
+            None => "[]".into(),
+        };
+        let s = parc_dialects::dist::Sharding::parse(&placement)?;
+        out.push(s.0.get(tp) == Some(&parc_dialects::dist::Placement::Partial(ReduceKind::Sum)));
+    }
+    Ok(out)
 }
 
 /// The module attribute entry describing how a parameter is stored on every rank.
