@@ -186,6 +186,15 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
     let plan: serde_json::Value = serde_json::from_str(&plan_text)
         .map_err(|e| user(format!("{} is not valid JSON: {e}", plan_path.display()), "recompile to rewrite it"))?;
     // The program text is parsed, not loaded: inspecting a bf16 program needs no CPU backend.
+    // With pipeline stages, memory and communication are per stage (rank = (pp · dp + d) · tp + t).
+    let stage_plan = match plan["pipeline"]["per_stage"].as_array() {
+        Some(stages) => {
+            let m = &plan["mesh"];
+            let per_stage = (m["dp"].as_u64().unwrap_or(1) * m["tp"].as_u64().unwrap_or(1)).max(1) as usize;
+            stages.get(rank / per_stage).cloned().unwrap_or_default()
+        }
+        None => plan["programs"].clone(),
+    };
     let mut program_file = String::new();
     let program = if plan["programs"]["generated"] == serde_json::Value::Bool(true) {
         let path = rank_file(out, rank)?;
@@ -237,8 +246,8 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
                 "instructions_by_kind": counts,
                 "arena_bytes": arena_bytes,
             })),
-            "memory": plan["programs"]["memory"],
-            "communication": plan["programs"]["communication"],
+            "memory": stage_plan["memory"],
+            "communication": stage_plan["communication"],
             "note": plan["programs"]["note"],
         });
         print_stdout(&serde_json::to_string_pretty(&report).map_err(|e| CompileError::Internal(e.to_string()))?);
@@ -301,7 +310,7 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
                 outln!(out, "    {kind:<24} {n}");
             }
             if memory {
-                let mem = &plan["programs"]["memory"];
+                let mem = &stage_plan["memory"];
                 outln!(out, "memory (rank {rank}, exact, from the static plan):");
                 for key in [
                     "parameters",
@@ -320,7 +329,7 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
                 outln!(out, "  the arena the runtime allocates: {arena_bytes} bytes");
             }
             if comm {
-                let list = plan["programs"]["communication"].as_array().cloned().unwrap_or_default();
+                let list = stage_plan["communication"].as_array().cloned().unwrap_or_default();
                 if list.is_empty() {
                     outln!(out, "communication: none (a single rank)");
                 } else {

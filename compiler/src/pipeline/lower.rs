@@ -277,6 +277,27 @@ fn lower_stage(
     }
     add(&mut tensors, "step".into(), Role::Input, Type::memref([], DType::I64));
 
+    // Megatron's scatter/gather between stages: with tp and no sequence parallelism every tp
+    // rank holds the whole boundary activation, so each sends its 1/tp slice (along the hidden
+    // dim, which tp divides) and the receiver all-gathers the slices over tp.
+    let scatter = mesh.tp > 1 && !spec.training.sequence_parallel;
+    if scatter {
+        let parts: Vec<(String, Type)> = tensors
+            .iter()
+            .filter(|t| ["x_in.", "dy_out.", "x_out.", "dx_in."].iter().any(|p| t.name.starts_with(p)))
+            .map(|t| {
+                let tt = t.ty.as_tensor();
+                let mut shape = tt.shape.clone();
+                if let Some(last) = shape.last_mut() {
+                    *last /= mesh.tp;
+                }
+                (format!("part.{}", t.name), Type::MemRef(tt.with_shape(shape)))
+            })
+            .collect();
+        for (name, ty) in parts {
+            add(&mut tensors, name, Role::Output, ty);
+        }
+    }
     let table: HashMap<&str, &Type> = tensors.iter().map(|t| (t.name.as_str(), &t.ty)).collect();
     let mut functions = Vec::new();
     for (c, chunk) in chunks.iter().enumerate() {
@@ -309,7 +330,7 @@ fn lower_stage(
         opt_results.extend(params.iter().map(|(p, _, _)| format!("{state}.{p}")));
     }
     functions.push(lower_function(opt, &opt_args, &opt_results, false, &table)?);
-    let step = train_step(mesh, chunks, actions, &slot_of, &tensors)?;
+    let step = train_step(mesh, chunks, actions, &slot_of, &tensors, scatter)?;
     functions.insert(0, step);
 
     let mut module = Module::new();
@@ -325,6 +346,7 @@ fn train_step(
     actions: &[Action],
     slot_of: &HashMap<(usize, usize), usize>,
     tensors: &[PersistentTensor],
+    scatter: bool,
 ) -> Result<Function, String> {
     let p = mesh.pp as i64;
     let mut f = Function::new(TRAIN_STEP, vec![], vec![]);
@@ -352,6 +374,37 @@ fn train_step(
     let load = |b: &mut Builder, mb: usize| {
         op(b, ExecOp::LoadBatch, vec![], AttrMap::new().with("microbatch", Attr::Int(mb as i64)))
     };
+    let tp = |b: &mut Builder, kind: ExecOp, x, y| {
+        let dim = b.ty(x).as_tensor().rank() as i64 - 1;
+        let a = AttrMap::new()
+            .with("axis", Attr::Str("tp".into()))
+            .with("size", Attr::Int(mesh.tp as i64))
+            .with("dim", Attr::Int(dim));
+        op(b, kind, vec![x, y], a);
+    };
+    // Sends `name` (its tp slice with the scatter/gather optimization) and receives into `name`.
+    let send = |b: &mut Builder, name: &str, shift: i64, tag: i64| -> Result<(), String> {
+        let x = get(name)?;
+        if scatter {
+            let part = get(&format!("part.{name}"))?;
+            tp(b, ExecOp::ShardSlice, x, part);
+            op(b, ExecOp::Send, vec![part], p2p(shift, tag));
+        } else {
+            op(b, ExecOp::Send, vec![x], p2p(shift, tag));
+        }
+        Ok(())
+    };
+    let recv = |b: &mut Builder, name: &str, shift: i64, tag: i64| -> Result<(), String> {
+        let y = get(name)?;
+        if scatter {
+            let part = get(&format!("part.{name}"))?;
+            op(b, ExecOp::Recv, vec![part], p2p(shift, tag));
+            tp(b, ExecOp::AllGather, part, y);
+        } else {
+            op(b, ExecOp::Recv, vec![y], p2p(shift, tag));
+        }
+        Ok(())
+    };
     for t in tensors.iter().filter(|t| matches!(t.role, Role::Grad) || t.name == "loss") {
         fill0(&mut b, get(&t.name)?);
     }
@@ -363,13 +416,13 @@ fn train_step(
                     load(&mut b, mb);
                 } else {
                     let x = get(&chunk_name("x_in", c))?;
-                    op(&mut b, ExecOp::Recv, vec![x], p2p(-1, ACTIVATION));
+                    recv(&mut b, &chunk_name("x_in", c), -1, ACTIVATION)?;
                     let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
                     copy(&mut b, x, slot);
                 }
                 if !ch.last {
                     call(&mut b, format!("forward_c{c}"));
-                    op(&mut b, ExecOp::Send, vec![get(&chunk_name("x_out", c))?], p2p(1, ACTIVATION));
+                    send(&mut b, &chunk_name("x_out", c), 1, ACTIVATION)?;
                 }
             }
             Action::Backward { mb, chunk: c } | Action::BackwardInput { mb, chunk: c } => {
@@ -378,7 +431,7 @@ fn train_step(
                     load(&mut b, mb);
                 }
                 if !ch.last {
-                    op(&mut b, ExecOp::Recv, vec![get(&chunk_name("dy_out", c))?], p2p(1, GRADIENT));
+                    recv(&mut b, &chunk_name("dy_out", c), 1, GRADIENT)?;
                     fill0(&mut b, get(&chunk_name("x_out", c))?);
                 }
                 if !ch.first {
@@ -388,7 +441,7 @@ fn train_step(
                 }
                 call(&mut b, format!("forward_backward_c{c}"));
                 if !ch.first {
-                    op(&mut b, ExecOp::Send, vec![get(&chunk_name("dx_in", c))?], p2p(-1, GRADIENT));
+                    send(&mut b, &chunk_name("dx_in", c), -1, GRADIENT)?;
                 }
             }
             Action::BackwardWeight { .. } => {}
