@@ -409,7 +409,7 @@ fn timeout_names_the_missing_rank_and_aborts_the_others() {
         c.all_reduce(&g, ReduceOp::Sum, &mut d).unwrap_err()
     });
     let elapsed = start.elapsed();
-    assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
     let mut timeouts = 0;
     for e in &errors {
         let msg = e.to_string();
@@ -448,19 +448,23 @@ fn recv_timeout_names_the_peer_and_frees_a_blocked_collective() {
             let mut b = [0.0; 3];
             c.recv(1, &mut b).unwrap_err()
         } else {
-            // Waits for rank 0, which waits for a message: rank 0's timeout aborts this promptly.
+            // Waits for rank 0, which waits for a message: rank 0's timeout (which starts first)
+            // aborts this promptly.
+            std::thread::sleep(Duration::from_millis(50));
             let mut d = [0.0; 3];
             c.broadcast(&Group::world(2), 0, &mut d).unwrap_err()
         }
     });
-    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(start.elapsed() < Duration::from_secs(10));
     match &errors[0] {
         CommError::RecvTimeout { rank: 0, peer: 1, elements: 3, waited } => {
-            assert!(*waited >= Duration::from_millis(200))
+            assert!(*waited >= Duration::from_millis(200));
+            assert!(errors[0].to_string().contains("from rank 1"), "{}", errors[0]);
         }
+        // On a loaded machine rank 1's own timeout can fire first; it names rank 0 as missing.
+        CommError::Aborted { by: 1, reason, .. } => assert!(reason.contains("rank 0 did not arrive"), "{reason}"),
         other => panic!("unexpected {other:?}"),
     }
-    assert!(errors[0].to_string().contains("from rank 1"), "{}", errors[0]);
     // Rank 1 either timed out itself or was aborted by rank 0.
     assert!(matches!(errors[1], CommError::Aborted { by: 0, .. } | CommError::Timeout { .. }), "{:?}", errors[1]);
 }
@@ -484,7 +488,7 @@ fn abort_reaches_blocked_and_later_callers() {
             vec![blocked, later, send, recv]
         }
     });
-    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(start.elapsed() < Duration::from_secs(10));
     for (rank, es) in errors.iter().enumerate() {
         for e in es {
             match e {
@@ -516,7 +520,7 @@ fn abort_handle_aborts_from_another_thread() {
     let blocked = thread::spawn(move || one.all_reduce(&Group::world(2), ReduceOp::Max, &mut [0.0]).unwrap_err());
     handle.abort("stopped by the supervisor");
     let e = blocked.join().unwrap();
-    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(start.elapsed() < Duration::from_secs(10));
     assert!(matches!(e, CommError::Aborted { rank: 1, by: 0, .. }), "{e:?}");
     assert_eq!(handle.aborted(), Some((0, "stopped by the supervisor")));
     drop(zero);
@@ -587,7 +591,7 @@ fn exited_peer_fails_waiters_promptly() {
         c.all_reduce(&Group::new("pair", vec![0, 1]), ReduceOp::Sum, &mut d).unwrap();
         (coll, recv)
     });
-    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(start.elapsed() < Duration::from_secs(10));
     for (coll, recv) in &errors {
         assert!(matches!(coll, CommError::PeerExited { peers, .. } if peers == &vec![2]), "{coll:?}");
         assert!(coll.to_string().contains("rank 2 exited"), "{coll}");
@@ -621,7 +625,7 @@ fn a_panicking_rank_aborts_the_mesh() {
     let mut d = [0.0];
     let e = zero.all_reduce(&Group::world(2), ReduceOp::Sum, &mut d).unwrap_err();
     assert!(h.join().is_err());
-    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(start.elapsed() < Duration::from_secs(10));
     assert!(matches!(&e, CommError::Aborted { by: 1, reason, .. } if reason == "rank 1 panicked"), "{e:?}");
 }
 
