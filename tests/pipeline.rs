@@ -178,6 +178,10 @@ fn stage_programs_stash_as_many_inputs_as_the_schedule_keeps_in_flight() {
                 assert_eq!(stash, 0, "{kind:?} stage 0");
             } else if s > 0 {
                 assert_eq!(stash, in_flight, "{kind:?} stage {s}");
+                // plan.json's exact memory: one [micro_batch, seq, hidden] f32 input per slot.
+                let slot_bytes = (spec.training.micro_batch * spec.model.seq_len * spec.model.hidden * 4) as u64;
+                let memory = p.per_stage[s].memory.as_ref().expect("stage memory");
+                assert_eq!(memory.stash, in_flight as u64 * slot_bytes, "{kind:?} stage {s}");
             } else {
                 assert!(stash < in_flight, "{kind:?} stage 0: {stash} slots, {in_flight} in flight");
             }

@@ -136,6 +136,10 @@ pub struct MemorySummary {
     pub optimizer_state: u64,
     pub inputs: u64,
     pub outputs: u64,
+    /// A pipeline stage's stashed inputs: one per micro-batch (and chunk) in flight between its
+    /// forward and its backward, as many as the schedule keeps in flight.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub stash: u64,
     /// Transient bytes saved by the forward pass for the backward pass, at the transient peak.
     pub activations: u64,
     /// Other transient bytes live at the transient peak.
@@ -373,6 +377,7 @@ pub fn memory_summary(module: &Module) -> Option<MemorySummary> {
                 optimizer_state: get("optimizer_state"),
                 inputs: get("inputs"),
                 outputs: get("outputs"),
+                stash: get("stash"),
                 activations: get("activations"),
                 temporaries: get("temporaries"),
                 transient: get("transient"),
@@ -413,4 +418,8 @@ fn schedule_name(s: LrSchedule) -> &'static str {
         LrSchedule::Constant => "constant",
         LrSchedule::Cosine => "cosine",
     }
+}
+
+fn is_zero(x: &u64) -> bool {
+    *x == 0
 }

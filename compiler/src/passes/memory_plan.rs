@@ -45,9 +45,12 @@ pub fn run(module: &mut Module) -> Result<(), String> {
         let Attr::Dict(mut d) = entry else { return Err("exec.tensors entries must be dictionaries".into()) };
         let name = d.str("name").ok_or("exec.tensors entry without a name")?.to_string();
         let bytes = entry_bytes(&d)?;
-        offsets.insert(name, persistent);
+        offsets.insert(name.clone(), persistent);
         d.set("offset", Attr::Int(persistent as i64));
-        *by_role.entry(d.str("role").unwrap_or("?").to_string()).or_default() += bytes;
+        // A pipeline stage's stashed inputs (held from a micro-batch's forward to its backward)
+        // are counted on their own.
+        let category = if name.starts_with("stash.") { "stash" } else { d.str("role").unwrap_or("?") };
+        *by_role.entry(category.to_string()).or_default() += bytes;
         persistent = align(persistent + bytes);
         new_table.push(Attr::Dict(d));
     }
@@ -61,7 +64,10 @@ pub fn run(module: &mut Module) -> Result<(), String> {
             func.ops[op].attrs.set("offset", Attr::Int((persistent + offset) as i64));
         }
         transient = transient.max(plan.size);
-        if func.name == crate::passes::autodiff::FORWARD_BACKWARD {
+        // One micro-batch's forward and backward (each chunk's, in a pipeline stage's program).
+        if func.name.starts_with(crate::passes::autodiff::FORWARD_BACKWARD)
+            && plan.activations_at_peak + plan.temporaries_at_peak > activations + temporaries
+        {
             activations = plan.activations_at_peak;
             temporaries = plan.temporaries_at_peak;
         }
@@ -74,6 +80,7 @@ pub fn run(module: &mut Module) -> Result<(), String> {
         .with("optimizer_state", Attr::Int(role("state")))
         .with("inputs", Attr::Int(role("input")))
         .with("outputs", Attr::Int(role("output")))
+        .with("stash", Attr::Int(role("stash")))
         .with("persistent", Attr::Int(persistent as i64))
         .with("transient", Attr::Int(transient as i64))
         .with("activations", Attr::Int(activations as i64))
@@ -126,7 +133,9 @@ fn plan_function(func: &Function) -> Result<FunctionPlan, String> {
                 }
             }
             OpKind::Exec(ExecOp::Tensor) => {
-                if data.attrs.str("name") == Some("loss") {
+                // The loss, or a pipeline stage's output activation, ends the forward pass.
+                let name = data.attrs.str("name").unwrap_or("");
+                if name == "loss" || (name.starts_with("x_out.") && func.name.starts_with("forward_backward")) {
                     loss_writer = Some(data.results[0]);
                 }
             }
