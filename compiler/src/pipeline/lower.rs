@@ -154,6 +154,20 @@ fn compile_stage(
     Ok(module)
 }
 
+/// `f` returning only its results `keep` (by index), dead code removed, named `name`.
+fn restricted(f: &Function, name: String, keep: &[usize]) -> Result<Function, String> {
+    let mut g = f.clone();
+    g.name = name;
+    let ret = *g.blocks[g.entry_block()].ops.last().ok_or("empty function")?;
+    let outs: Vec<_> = keep.iter().map(|&k| g.ops[ret].operands[k]).collect();
+    g.result_types = outs.iter().map(|&v| g.value_type(v).clone()).collect();
+    g.ops[ret].operands = outs;
+    let mut tmp = Module::new();
+    tmp.functions.push(g);
+    dce::run(&mut tmp)?;
+    Ok(tmp.functions.remove(0))
+}
+
 /// The names of a chunk's persistent buffers.
 fn chunk_name(what: &str, c: usize) -> String {
     format!("{what}.c{c}")
@@ -241,23 +255,39 @@ fn lower_stage(
         fb_results.push(results);
     }
     // Stash slots, shared by the chunks (their inputs have one type): as many as the schedule
-    // keeps in flight at once. The model's first part reloads its tokens instead.
+    // keeps in flight at once. The model's first part reloads its tokens instead. With ZB-H1's
+    // split backward, an input stays stashed until its weight-gradient pass, and so does the
+    // gradient it received (`dystash`).
+    let split = actions.iter().any(|a| matches!(a, Action::BackwardWeight { .. }));
     let mut slot_of: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut free: Vec<usize> = Vec::new();
-    let mut slots = 0usize;
+    let mut dy_slot_of: HashMap<(usize, usize), usize> = HashMap::new();
+    let (mut free, mut dy_free): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    let (mut slots, mut dy_slots) = (0usize, 0usize);
+    let take = |free: &mut Vec<usize>, count: &mut usize| {
+        free.sort_unstable_by(|a, b| b.cmp(a));
+        free.pop().unwrap_or_else(|| {
+            *count += 1;
+            *count - 1
+        })
+    };
     for a in actions {
         match *a {
             Action::Forward { mb, chunk } if !chunks[chunk].first => {
-                free.sort_unstable_by(|a, b| b.cmp(a));
-                let k = free.pop().unwrap_or_else(|| {
-                    slots += 1;
-                    slots - 1
-                });
-                slot_of.insert((mb, chunk), k);
+                slot_of.insert((mb, chunk), take(&mut free, &mut slots));
             }
-            Action::Backward { mb, chunk } | Action::BackwardInput { mb, chunk } if !chunks[chunk].first => {
-                let k = slot_of.get(&(mb, chunk)).copied().ok_or("a backward before its forward")?;
-                free.push(k);
+            Action::Backward { mb, chunk } if !chunks[chunk].first => {
+                free.push(slot_of.get(&(mb, chunk)).copied().ok_or("a backward before its forward")?);
+            }
+            Action::BackwardInput { mb, chunk } if !chunks[chunk].last => {
+                dy_slot_of.insert((mb, chunk), take(&mut dy_free, &mut dy_slots));
+            }
+            Action::BackwardWeight { mb, chunk } => {
+                if !chunks[chunk].first {
+                    free.push(slot_of.get(&(mb, chunk)).copied().ok_or("a backward before its forward")?);
+                }
+                if !chunks[chunk].last {
+                    dy_free.push(dy_slot_of.get(&(mb, chunk)).copied().ok_or("a weight pass before its input pass")?);
+                }
             }
             _ => {}
         }
@@ -266,6 +296,12 @@ fn lower_stage(
         let ty = tensors.iter().find(|t| t.name == chunk_name("x_in", c)).map(|t| t.ty.clone()).ok_or("no x_in")?;
         for k in 0..slots {
             add(&mut tensors, format!("stash.{k}"), Role::Input, ty.clone());
+        }
+    }
+    if let Some(c) = chunks.iter().position(|c| !c.last) {
+        let ty = tensors.iter().find(|t| t.name == chunk_name("dy_out", c)).map(|t| t.ty.clone()).ok_or("no dy_out")?;
+        for k in 0..dy_slots {
+            add(&mut tensors, format!("stash.dy.{k}"), Role::Input, ty.clone());
         }
     }
     let n = params.len();
@@ -303,21 +339,24 @@ fn lower_stage(
     for (c, chunk) in chunks.iter().enumerate() {
         if !chunk.last {
             // The forward alone: @forward_backward up to its output activation.
-            let mut fwd = chunk.fb.clone();
-            fwd.name = format!("forward_c{c}");
-            let ret = *fwd.blocks[fwd.entry_block()].ops.last().ok_or("empty function")?;
-            let out = fwd.ops[ret].operands[0];
-            fwd.ops[ret].operands = vec![out];
-            fwd.result_types = vec![fwd.value_type(out).clone()];
-            let mut tmp = Module::new();
-            tmp.functions.push(fwd);
-            dce::run(&mut tmp)?;
-            let fwd = tmp.functions.remove(0);
+            let fwd = restricted(&chunk.fb, format!("forward_c{c}"), &[0])?;
             functions.push(lower_function(&fwd, &fb_args[c], &[chunk_name("x_out", c)], false, &table)?);
         }
-        let mut fb = chunk.fb.clone();
-        fb.name = format!("forward_backward_c{c}");
-        functions.push(lower_function(&fb, &fb_args[c], &fb_results[c], true, &table)?);
+        if !split {
+            let mut fb = chunk.fb.clone();
+            fb.name = format!("forward_backward_c{c}");
+            functions.push(lower_function(&fb, &fb_args[c], &fb_results[c], true, &table)?);
+        } else {
+            // ZB-H1: the input gradient (and the loss) apart from the weight gradients.
+            let n = fb_results[c].len();
+            let grads: Vec<usize> = (1..n).filter(|&k| fb_results[c][k].starts_with("grad.")).collect();
+            let input: Vec<usize> = (0..n).filter(|k| !grads.contains(k)).collect();
+            let pick = |ks: &[usize]| ks.iter().map(|&k| fb_results[c][k].clone()).collect::<Vec<_>>();
+            let b = restricted(&chunk.fb, format!("backward_input_c{c}"), &input)?;
+            functions.push(lower_function(&b, &fb_args[c], &pick(&input), true, &table)?);
+            let w = restricted(&chunk.fb, format!("backward_weight_c{c}"), &grads)?;
+            functions.push(lower_function(&w, &fb_args[c], &pick(&grads), true, &table)?);
+        }
     }
     let mut opt_args: Vec<String> = params.iter().map(|(p, _, _)| p.clone()).collect();
     opt_args.extend(params.iter().map(|(p, _, _)| format!("grad.{p}")));
@@ -330,7 +369,7 @@ fn lower_stage(
         opt_results.extend(params.iter().map(|(p, _, _)| format!("{state}.{p}")));
     }
     functions.push(lower_function(opt, &opt_args, &opt_results, false, &table)?);
-    let step = train_step(mesh, chunks, actions, &slot_of, &tensors, scatter)?;
+    let step = train_step(mesh, chunks, actions, &slot_of, &dy_slot_of, &tensors, scatter)?;
     functions.insert(0, step);
 
     let mut module = Module::new();
@@ -345,6 +384,7 @@ fn train_step(
     chunks: &[Chunk],
     actions: &[Action],
     slot_of: &HashMap<(usize, usize), usize>,
+    dy_slot_of: &HashMap<(usize, usize), usize>,
     tensors: &[PersistentTensor],
     scatter: bool,
 ) -> Result<Function, String> {
@@ -427,24 +467,45 @@ fn train_step(
             }
             Action::Backward { mb, chunk: c } | Action::BackwardInput { mb, chunk: c } => {
                 let ch = &chunks[c];
+                let input_only = matches!(a, Action::BackwardInput { .. });
                 if ch.first || ch.last {
                     load(&mut b, mb);
                 }
                 if !ch.last {
                     recv(&mut b, &chunk_name("dy_out", c), 1, GRADIENT)?;
                     fill0(&mut b, get(&chunk_name("x_out", c))?);
+                    if input_only {
+                        let dy = get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
+                        copy(&mut b, get(&chunk_name("dy_out", c))?, dy);
+                    }
                 }
                 if !ch.first {
                     let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
                     copy(&mut b, slot, get(&chunk_name("x_in", c))?);
                     fill0(&mut b, get(&chunk_name("dx_in", c))?);
                 }
-                call(&mut b, format!("forward_backward_c{c}"));
+                let f = if input_only { "backward_input" } else { "forward_backward" };
+                call(&mut b, format!("{f}_c{c}"));
                 if !ch.first {
                     send(&mut b, &chunk_name("dx_in", c), -1, GRADIENT)?;
                 }
             }
-            Action::BackwardWeight { .. } => {}
+            Action::BackwardWeight { mb, chunk: c } => {
+                // The weight gradients from the stashed input and the stashed output gradient.
+                let ch = &chunks[c];
+                if ch.first || ch.last {
+                    load(&mut b, mb);
+                }
+                if !ch.first {
+                    let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
+                    copy(&mut b, slot, get(&chunk_name("x_in", c))?);
+                }
+                if !ch.last {
+                    let dy = get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
+                    copy(&mut b, dy, get(&chunk_name("dy_out", c))?);
+                }
+                call(&mut b, format!("backward_weight_c{c}"));
+            }
         }
     }
     // The loss lives on the last stage; every rank reports the step's sum.
