@@ -177,14 +177,19 @@ fn finish(summary: parc_runtime::launch::LaunchSummary, args: &TrainArgs) -> Res
     Ok(())
 }
 
-/// `parc inspect OUT`.
-pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) -> Result<(), CompileError> {
+/// OUT/plan.json.
+fn read_plan(out: &Path) -> Result<serde_json::Value, CompileError> {
     let plan_path = out.join("plan.json");
     let plan_text = std::fs::read_to_string(&plan_path).map_err(|e| {
         user(format!("cannot read {}: {e}", plan_path.display()), "pass a directory written by parc compile")
     })?;
-    let plan: serde_json::Value = serde_json::from_str(&plan_text)
-        .map_err(|e| user(format!("{} is not valid JSON: {e}", plan_path.display()), "recompile to rewrite it"))?;
+    serde_json::from_str(&plan_text)
+        .map_err(|e| user(format!("{} is not valid JSON: {e}", plan_path.display()), "recompile to rewrite it"))
+}
+
+/// `parc inspect OUT`.
+pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) -> Result<(), CompileError> {
+    let plan = read_plan(out)?;
     // The program text is parsed, not loaded: inspecting a bf16 program needs no CPU backend.
     // With pipeline stages, memory and communication are per stage (rank = (pp · dp + d) · tp + t).
     let stage_plan = match plan["pipeline"]["per_stage"].as_array() {
@@ -450,11 +455,7 @@ pub fn verify(
 /// unit costs, as Chrome trace JSON (and SVG beside it).
 pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
     use parc_compiler::pipeline::{chrome_trace, simulate, svg, ScheduleKind, UnitCosts};
-    let plan_path = out.join("plan.json");
-    let plan: serde_json::Value =
-        std::fs::read_to_string(&plan_path).ok().and_then(|t| serde_json::from_str(&t).ok()).ok_or_else(|| {
-            user(format!("cannot read {}", plan_path.display()), "pass a directory written by parc compile")
-        })?;
+    let plan = read_plan(out)?;
     let p = &plan["pipeline"];
     if p.is_null() {
         return Err(user(
@@ -462,8 +463,9 @@ pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
             "compile with pipeline stages, e.g. --mesh 8x4x2 --schedule 1f1b",
         ));
     }
-    let kind = ScheduleKind::parse(p["schedule"].as_str().unwrap_or(""))
-        .map_err(|e| user(format!("{}: {e}", plan_path.display()), "recompile with this version of parc"))?;
+    let kind = ScheduleKind::parse(p["schedule"].as_str().unwrap_or("")).map_err(|e| {
+        user(format!("{}: {e}", out.join("plan.json").display()), "recompile with this version of parc")
+    })?;
     let n = |k: &str| p[k].as_u64().unwrap_or(1) as usize;
     let costs = UnitCosts { forward: 1.0, backward_input: 1.0, backward_weight: 1.0 };
     let t = simulate(kind, n("stages"), n("microbatches"), n("chunks"), costs)
@@ -494,11 +496,7 @@ pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
 
 /// `parc check OUT`: the cross-rank check of the compiled programs (see `parc_compiler::check`).
 pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
-    let plan_path = out.join("plan.json");
-    let plan: serde_json::Value =
-        std::fs::read_to_string(&plan_path).ok().and_then(|t| serde_json::from_str(&t).ok()).ok_or_else(|| {
-            user(format!("cannot read {}", plan_path.display()), "pass a directory written by parc compile")
-        })?;
+    let plan = read_plan(out)?;
     let m = &plan["mesh"];
     let n = |k: &str| m[k].as_u64().unwrap_or(1) as usize;
     let mesh = Mesh { dp: n("dp"), pp: n("pp"), tp: n("tp"), ep: n("ep") };

@@ -176,6 +176,21 @@ fn train_step(microbatches: usize, dp: usize, tensors: &[PersistentTensor]) -> R
     Ok(f)
 }
 
+/// `dst (+)= src` as an identity `exec.elementwise` kernel.
+pub(crate) fn copy_buffer(b: &mut Builder, src: Value, dst: Value, accumulate: bool) {
+    let dtype = b.ty(src).as_tensor().dtype;
+    let mut attrs = AttrMap::new().with("n_inputs", Attr::Int(1));
+    if accumulate {
+        attrs.set("accumulate", Attr::Bool(true));
+    }
+    let block = b.block;
+    let op = b.func.append_op(block, exec(ExecOp::Elementwise), vec![src, dst], attrs, vec![]);
+    let region = b.func.add_region(op);
+    let body = b.func.add_block(region);
+    let x = b.func.add_block_arg(body, Type::tensor([], dtype), None);
+    b.func.append_op(body, exec(ExecOp::Yield), vec![x], AttrMap::new(), vec![]);
+}
+
 pub(crate) fn exec(op: ExecOp) -> OpKind {
     OpKind::Exec(op)
 }
@@ -355,17 +370,7 @@ impl Lowering<'_> {
 
     /// `dst (+)= src` as an identity elementwise kernel.
     fn copy_into(&self, b: &mut Builder, src: Value, dst: Value, accumulate: bool) -> Result<(), String> {
-        let dtype = b.ty(src).as_tensor().dtype;
-        let mut attrs = AttrMap::new().with("n_inputs", Attr::Int(1));
-        if accumulate {
-            attrs.set("accumulate", Attr::Bool(true));
-        }
-        let block = b.block;
-        let op = b.func.append_op(block, exec(ExecOp::Elementwise), vec![src, dst], attrs, vec![]);
-        let region = b.func.add_region(op);
-        let body = b.func.add_block(region);
-        let x = b.func.add_block_arg(body, Type::tensor([], dtype), None);
-        b.func.append_op(body, exec(ExecOp::Yield), vec![x], AttrMap::new(), vec![]);
+        copy_buffer(b, src, dst, accumulate);
         Ok(())
     }
 

@@ -26,13 +26,12 @@
 //! ZB-H1's weight-gradient pass is part of the backward call here (the CPU backend runs a chunk's
 //! backward as one function), so a ZB-H1 program runs in ZB-H1's order without its bubble saving.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::Builder;
-use parc_dialects::dist::{Placement, Sharding};
 use parc_dialects::exec::{ExecOp, TensorRole as Role};
-use parc_dialects::ir::{Function, Module, OpKind};
+use parc_dialects::ir::{Function, Module};
 use parc_dialects::types::{DType, Type};
 
 use super::plan::{parts, ScheduleOptions};
@@ -41,11 +40,13 @@ use crate::frontend::ModelSpec;
 use crate::mesh::Mesh;
 use crate::models::{build_part, Part};
 use crate::passes::autodiff::FORWARD_BACKWARD;
-use crate::passes::lower_exec::{exec, lower_function, tensor_attr, tensor_op, PersistentTensor, TRAIN_STEP};
+use crate::passes::lower_exec::{
+    copy_buffer, exec, lower_function, tensor_attr, tensor_op, PersistentTensor, TRAIN_STEP,
+};
 use crate::passes::optimizer::{state_names, OPTIMIZER_STEP};
 use crate::passes::{autodiff, cse, dce, memory_plan};
 use crate::sharding::zero::{self, PipelineRole};
-use crate::sharding::{partition, propagate, ShardPlan};
+use crate::sharding::{param_shards, partition, propagate, ParamShard, ShardPlan};
 
 /// Tag of activation messages (forward).
 const ACTIVATION: i64 = 0;
@@ -84,10 +85,7 @@ fn compile_stage(
 ) -> Result<Module, String> {
     let p = mesh.pp;
     let mut chunks = Vec::new();
-    // name → (local type, tp-sharded, layout entry)
-    let mut params: BTreeMap<usize, (String, parc_dialects::types::TensorType, bool, Attr, bool)> = BTreeMap::new();
-    let mut order = 0usize;
-    let mut seen: HashMap<String, ()> = HashMap::new();
+    let mut params: Vec<ParamShard> = Vec::new();
     let mut attrs = AttrMap::new();
     for c in 0..v {
         let part = Part { layers: parts[c * p + s].clone(), first: s == 0 && c == 0, last: s == p - 1 && c == v - 1 };
@@ -105,30 +103,17 @@ fn compile_stage(
         } else {
             (fb.clone(), None)
         };
-        let source = sharded.as_ref().unwrap_or(fb);
-        let partial = zero::tp_partial_grads(source, plan)?;
-        let mut nth_param = 0;
-        for (i, &a) in source.args().iter().enumerate() {
-            let Some(name) = source.arg_attrs[i].str("parc.param") else { continue };
-            let is_partial = partial.get(nth_param).copied().unwrap_or(false);
-            nth_param += 1;
-            if seen.insert(name.to_string(), ()).is_some() {
-                continue;
+        // A parameter in several chunks (a tied embedding) is the stage's once.
+        for shard in param_shards(sharded.as_ref().unwrap_or(fb), plan)? {
+            if !params.iter().any(|p| p.name == shard.name) {
+                params.push(shard);
             }
-            let global = source.value_type(a).as_tensor();
-            let placement = source.arg_attrs[i].str("sharding.placement").unwrap_or("[]").to_string();
-            let sh = Sharding::parse(&placement)?;
-            let lt = plan.local_type(global, &sh);
-            let tp = plan.axis("tp").is_some_and(|k| matches!(sh.0[k], Placement::Shard(_)));
-            let layout = zero::param_layout(name, global, &placement, plan.zero >= 3 && plan.dp > 1);
-            params.insert(order, (name.to_string(), lt, tp, layout, is_partial));
-            order += 1;
         }
         chunks.push(Chunk { fb: local, first: part.first, last: part.last });
     }
     let list: Vec<(String, parc_dialects::types::TensorType, bool)> =
-        params.values().map(|(n, t, tp, _, _)| (n.clone(), t.clone(), *tp)).collect();
-    let partial: Vec<bool> = params.values().map(|p| p.4).collect();
+        params.iter().map(|p| (p.name.clone(), p.local.clone(), p.tp_sharded)).collect();
+    let partial: Vec<bool> = params.iter().map(|p| p.tp_partial_grad).collect();
     let tied: Vec<bool> = list
         .iter()
         .map(|(n, _, _)| n == "embed.tokens.weight" && spec.model.tie_embeddings && (s == 0 || s == p - 1))
@@ -149,7 +134,7 @@ fn compile_stage(
     }
     module.attrs.set("exec.mesh", Attr::Dict(mesh_attr));
     module.attrs.set("exec.stage", Attr::Int(s as i64));
-    module.attrs.set("exec.params", Attr::Array(params.into_values().map(|p| p.3).collect()));
+    module.attrs.set("exec.params", Attr::Array(params.into_iter().map(|p| p.layout).collect()));
     memory_plan::run(&mut module)?;
     Ok(module)
 }
@@ -458,7 +443,7 @@ fn train_step(
                     let x = get(&chunk_name("x_in", c))?;
                     recv(&mut b, &chunk_name("x_in", c), -1, ACTIVATION)?;
                     let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                    copy(&mut b, x, slot);
+                    copy_buffer(&mut b, x, slot, false);
                 }
                 if !ch.last {
                     call(&mut b, format!("forward_c{c}"));
@@ -476,12 +461,12 @@ fn train_step(
                     fill0(&mut b, get(&chunk_name("x_out", c))?);
                     if input_only {
                         let dy = get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
-                        copy(&mut b, get(&chunk_name("dy_out", c))?, dy);
+                        copy_buffer(&mut b, get(&chunk_name("dy_out", c))?, dy, false);
                     }
                 }
                 if !ch.first {
                     let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                    copy(&mut b, slot, get(&chunk_name("x_in", c))?);
+                    copy_buffer(&mut b, slot, get(&chunk_name("x_in", c))?, false);
                     fill0(&mut b, get(&chunk_name("dx_in", c))?);
                 }
                 let f = if input_only { "backward_input" } else { "forward_backward" };
@@ -498,11 +483,11 @@ fn train_step(
                 }
                 if !ch.first {
                     let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                    copy(&mut b, slot, get(&chunk_name("x_in", c))?);
+                    copy_buffer(&mut b, slot, get(&chunk_name("x_in", c))?, false);
                 }
                 if !ch.last {
                     let dy = get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
-                    copy(&mut b, dy, get(&chunk_name("dy_out", c))?);
+                    copy_buffer(&mut b, dy, get(&chunk_name("dy_out", c))?, false);
                 }
                 call(&mut b, format!("backward_weight_c{c}"));
             }
@@ -523,21 +508,4 @@ fn train_step(
     call(&mut b, OPTIMIZER_STEP.into());
     b.ret(&[]).map_err(|e| e.to_string())?;
     Ok(f)
-}
-
-/// `dst = src` as an identity elementwise kernel.
-fn copy(b: &mut Builder, src: parc_dialects::ir::Value, dst: parc_dialects::ir::Value) {
-    let dtype = b.ty(src).as_tensor().dtype;
-    let block = b.block;
-    let op = b.func.append_op(
-        block,
-        exec(ExecOp::Elementwise),
-        vec![src, dst],
-        AttrMap::new().with("n_inputs", Attr::Int(1)),
-        vec![],
-    );
-    let region = b.func.add_region(op);
-    let body = b.func.add_block(region);
-    let x = b.func.add_block_arg(body, Type::tensor([], dtype), None);
-    b.func.append_op(body, OpKind::Exec(ExecOp::Yield), vec![x], AttrMap::new(), vec![]);
 }

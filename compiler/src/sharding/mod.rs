@@ -200,25 +200,51 @@ pub fn run_shard(module: &mut Module, plan: &ShardPlan) -> Result<(), String> {
     Ok(())
 }
 
+/// A parameter of a (sharded) `@forward_backward`, as the local optimizer step and the runtime
+/// need it.
+pub struct ParamShard {
+    pub name: String,
+    /// The rank's tensor-parallel piece (before any ZeRO flattening).
+    pub local: TensorType,
+    /// Whether tp shards it.
+    pub tp_sharded: bool,
+    /// Whether its gradient is returned partial on tp (reduced once per step by the optimizer).
+    pub tp_partial_grad: bool,
+    /// Its `exec.params` entry: global shape, placement, ZeRO-3 flat storage.
+    pub layout: Attr,
+}
+
+/// The parameters of `fb`, in argument order: the shard pass's output, or an unpartitioned
+/// function (no placements: every parameter whole).
+pub fn param_shards(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Result<Vec<ParamShard>, String> {
+    let partial = zero::tp_partial_grads(fb, plan)?;
+    let tp = plan.axis("tp");
+    let mut out = Vec::new();
+    for (i, &a) in fb.args().iter().enumerate() {
+        let Some(name) = fb.arg_attrs[i].str("parc.param") else { continue };
+        let placement = fb.arg_attrs[i].str("sharding.placement").unwrap_or("[]");
+        let s = Sharding::parse(placement)?;
+        let global = fb.value_type(a).as_tensor();
+        out.push(ParamShard {
+            name: name.to_string(),
+            local: plan.local_type(global, &s),
+            tp_sharded: tp.is_some_and(|k| matches!(s.0.get(k), Some(Placement::Shard(_)))),
+            tp_partial_grad: partial.get(out.len()).copied().unwrap_or(false),
+            layout: zero::param_layout(name, global, placement, plan.zero >= 3 && plan.dp > 1),
+        });
+    }
+    Ok(out)
+}
+
 /// The `partition` pass: one rank's `@forward_backward` and `@optimizer_step`.
 pub fn run_partition(module: &mut Module, plan: &ShardPlan, training: &TrainingConfig) -> Result<(), String> {
     let fb = module.function(FORWARD_BACKWARD).ok_or("the partition pass needs @forward_backward")?;
     let local = partition::partition(fb, plan)?;
-    let tp = plan.axis("tp");
-    let mut params = Vec::new();
-    let mut layouts = Vec::new();
-    for (i, &a) in fb.args().iter().enumerate() {
-        let Some(name) = fb.arg_attrs[i].str("parc.param") else { continue };
-        let placement = fb.arg_attrs[i].str("sharding.placement").ok_or("an argument has no sharding.placement")?;
-        let s = Sharding::parse(placement)?;
-        let global = fb.value_type(a).as_tensor();
-        let lt = plan.local_type(global, &s);
-        let tp_sharded = tp.is_some_and(|k| matches!(s.0[k], Placement::Shard(_)));
-        layouts.push(zero::param_layout(name, global, placement, plan.zero >= 3 && plan.dp > 1));
-        params.push((name.to_string(), lt, tp_sharded));
-    }
-    let partial = zero::tp_partial_grads(fb, plan)?;
+    let shards = param_shards(fb, plan)?;
+    let params: Vec<_> = shards.iter().map(|p| (p.name.clone(), p.local.clone(), p.tp_sharded)).collect();
+    let partial: Vec<bool> = shards.iter().map(|p| p.tp_partial_grad).collect();
     let opt = zero::optimizer_step(plan, training, &params, &partial, None)?;
+    let layouts = shards.into_iter().map(|p| p.layout).collect();
     module.functions.retain(|f| f.name != FORWARD_BACKWARD && f.name != OPTIMIZER_STEP && f.name != "forward");
     module.functions.push(local);
     module.functions.push(opt);
