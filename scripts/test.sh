@@ -10,11 +10,13 @@
 #
 # Steps, stopping at the first failure:
 #   1. cargo fmt --check
-#   2. cargo clippy, warnings are errors
+#   2. cargo clippy, warnings are errors: the default build (CPU only) and the
+#      build with every feature (`cuda`: cudarc and the NVRTC compile checks)
 #   3. install mlir-opt
 #   4. install NVRTC and the CUDA headers
-#   5. cargo test (integration tests dump IR under target/tmp; the NVRTC tests
-#      compile CUDA C for sm_80 and sm_90, and fail if NVRTC cannot be loaded)
+#   5. cargo test --features cuda (integration tests dump IR under target/tmp;
+#      the NVRTC tests compile CUDA C for sm_80 and sm_90, and fail if NVRTC
+#      cannot be loaded)
 #   6. every dumped *.mlir file must parse with mlir-opt --allow-unregistered-dialect
 set -euo pipefail
 
@@ -56,6 +58,10 @@ cargo fmt --all -- --check
 
 step "cargo clippy --workspace --all-targets ${locked[*]} -- -D warnings"
 cargo clippy --workspace --all-targets "${locked[@]}" -- -D warnings
+# The CUDA code compiles only with the feature; the second pass re-checks just the
+# crates the feature changes (parc-runtime, parc and cudarc).
+step "cargo clippy --workspace --all-targets --all-features ${locked[*]} -- -D warnings"
+cargo clippy --workspace --all-targets --all-features "${locked[@]}" -- -D warnings
 
 step "install mlir-opt (scripts/install-mlir-opt.sh)"
 mlir_opt=$(bash scripts/install-mlir-opt.sh)
@@ -85,9 +91,12 @@ target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
     target_dir=${CARGO_TARGET_DIR:-$repo/target}
 tmp_dir=$target_dir/tmp
 
-step "cargo test --workspace (after removing $tmp_dir)"
+# With the `cuda` feature, so that the NVRTC tests compile every kernel. The CPU code
+# is the same in both builds; the tests of `--backend cuda` assert the message of the
+# build they run in (`cargo test` without the feature checks the other one).
+step "cargo test --workspace --features cuda (after removing $tmp_dir)"
 rm -rf "$tmp_dir"
-cargo test --workspace "${locked[@]}"
+cargo test --workspace --features cuda "${locked[@]}"
 
 step "scripts/check-mlir.sh $tmp_dir"
 [[ -d $tmp_dir ]] || die "cargo test wrote no IR dumps under $tmp_dir (CARGO_TARGET_TMPDIR)"

@@ -13,7 +13,6 @@ use parc_runtime::cpu::exec::ExecError;
 use parc_runtime::data::TokenWidth;
 use parc_runtime::launch::{launch as train, LaunchOptions};
 use parc_runtime::program::Program;
-use parc_runtime::rank::MeshAxes;
 use parc_runtime::train::TrainError;
 
 use crate::TrainArgs;
@@ -151,20 +150,9 @@ pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &T
 /// `parc run OUT --rank R`.
 pub fn run(out: &Path, rank: usize, args: &TrainArgs) -> Result<(), CompileError> {
     let opts = options(args)?;
-    let world = match parc_runtime::program::program_files(out) {
-        Some(files) if files.len() > 1 => MeshAxes::of(&load(&files[0])?).world_size(),
-        _ => 0,
-    };
-    let program = if world > 1 { None } else { Some(load(&rank_file(out, rank)?)?) };
-    let world = program.as_ref().map_or(world, |p| MeshAxes::of(p).world_size());
-    if world > 1 {
-        return Err(user(
-            format!("{} is a plan for {world} ranks that exchange data: one rank cannot run alone", out.display()),
-            format!("run every rank together with: parc launch {}", out.display()),
-        ));
-    }
-    let programs: Vec<Program> = program.into_iter().collect();
-    finish(train(&programs, &opts).map_err(train_error)?, args)
+    // The same lookup as parc-rt: the rank's program, or why it cannot run alone.
+    let program = parc_runtime::program::load_rank_program(out, rank).map_err(|e| user(e.message, e.help))?;
+    finish(train(&[program], &opts).map_err(train_error)?, args)
 }
 
 fn finish(summary: parc_runtime::launch::LaunchSummary, args: &TrainArgs) -> Result<(), CompileError> {
@@ -214,10 +202,14 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
     };
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
     let mut functions = Vec::new();
-    let mut axes = MeshAxes::default();
+    let mut program_mesh = Mesh::SINGLE;
     let mut arena_bytes = 0;
     if let Some(m) = &program {
-        axes = MeshAxes::from_attrs(&m.attrs);
+        if let Some(attr) = m.attrs.get("exec.mesh") {
+            program_mesh = Mesh::from_attr(attr).map_err(|e| {
+                user(format!("{}: exec.mesh: {e}", program_file), "recompile with this version of parc")
+            })?;
+        }
         if let Some(parc_dialects::Attr::Dict(mem)) = m.attrs.get("exec.memory") {
             arena_bytes = mem.int("arena").unwrap_or(0).max(0) as u64;
         }
@@ -246,7 +238,7 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
             "rank": rank,
             "program": program.as_ref().map(|_| serde_json::json!({
                 "file": program_file.clone(),
-                "coordinates": axes.axes.iter().zip(axes.coords(rank)).map(|((a, _), c)| (a.clone(), c)).collect::<std::collections::BTreeMap<_, _>>(),
+                "coordinates": program_mesh.used_coords(rank).into_iter().map(|(a, c)| (a.name(), c)).collect::<std::collections::BTreeMap<_, _>>(),
                 "functions": functions.iter().map(|(n, c)| serde_json::json!({"name": n, "instructions": c})).collect::<Vec<_>>(),
                 "instructions_by_kind": counts,
                 "arena_bytes": arena_bytes,
@@ -298,7 +290,7 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
             let world = plan["mesh"]["world_size"].as_u64().unwrap_or(1);
             if world > 1 {
                 let coords: Vec<String> =
-                    axes.axes.iter().zip(axes.coords(rank)).map(|((a, _), c)| format!("{a}={c}")).collect();
+                    program_mesh.used_coords(rank).iter().map(|(a, c)| format!("{a}={c}")).collect();
                 outln!(
                     out,
                     "rank {rank}    runs {program_file} (with every rank of its stage) at {}",
@@ -406,7 +398,7 @@ pub fn verify(
     let worst_loss = c.worst_loss();
     let worst_tensor = c.per_tensor.iter().max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
     let ok = c.within(tolerance);
-    let world = MeshAxes::of(&parted[0]).world_size();
+    let world = parted[0].mesh.world_size();
     if json {
         let report = serde_json::json!({
             "model": model,

@@ -15,6 +15,7 @@ use parc_compiler::passes::PASSES;
 use parc_compiler::pipeline::{ScheduleKind, ScheduleOptions};
 use parc_dialects::diag::Diagnostic;
 use parc_dialects::pass::PipelineOptions;
+use parc_runtime::backend::Backend;
 
 const ABOUT: &str = "parc compiles a model description and a device mesh into a partitioned, per-rank execution plan.";
 
@@ -139,6 +140,9 @@ struct VerifyArgs {
     /// One JSON report on stdout.
     #[arg(long)]
     json: bool,
+    /// Where the programs run: cpu, or cuda (not implemented yet).
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
 }
 
 const LAUNCH_HELP: &str = "\
@@ -179,6 +183,9 @@ struct TrainArgs {
     /// CPU threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Where the programs run: cpu, or cuda (not implemented yet).
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
 }
 
 #[derive(Args)]
@@ -198,7 +205,8 @@ struct LaunchArgs {
 struct RunArgs {
     /// A directory written by `parc compile`.
     out: PathBuf,
-    /// The rank to run.
+    /// The rank to run: 0 for a plan of one rank (the ranks of a partitioned plan exchange data
+    /// and run together with `parc launch OUT`).
     #[arg(long, default_value_t = 0)]
     rank: usize,
     #[command(flatten)]
@@ -279,18 +287,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Compile(args) => run_compile(args),
-        Command::Launch(args) => {
-            args.overrides.get().and_then(|o| commands::launch(args.target.clone(), &args.mesh, o, &args.train))
+        Command::Launch(args) => check_backend(args.train.backend)
+            .and_then(|()| args.overrides.get())
+            .and_then(|o| commands::launch(args.target.clone(), &args.mesh, o, &args.train)),
+        Command::Run(args) => {
+            check_backend(args.train.backend).and_then(|()| commands::run(&args.out, args.rank, &args.train))
         }
-        Command::Run(args) => commands::run(&args.out, args.rank, &args.train),
         Command::Inspect(args) => match &args.timeline {
             Some(path) => commands::timeline(&args.out, path),
             None => commands::inspect(&args.out, args.rank, args.memory, args.comm, args.json),
         },
         Command::Check(args) => commands::check(&args.out, args.json),
-        Command::Verify(args) => args
-            .overrides
-            .get()
+        Command::Verify(args) => check_backend(args.backend)
+            .and_then(|()| args.overrides.get())
             .and_then(|o| commands::verify(&args.model, &args.mesh, o, args.steps, args.tolerance, args.json)),
     };
     match result {
@@ -300,6 +309,11 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// Refuses a backend that this build cannot run programs on, before any work.
+fn check_backend(backend: Backend) -> Result<(), CompileError> {
+    backend.check().map_err(|e| CompileError::User(Diagnostic::new(e.message).with_help(e.help)))
 }
 
 fn run_compile(args: CompileArgs) -> Result<(), CompileError> {

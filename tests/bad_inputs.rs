@@ -571,3 +571,73 @@ fn launch_a_mesh_that_does_not_divide_the_heads() {
         Some("model.toml:6:9"),
     );
 }
+
+// ---- damaged rank programs ----------------------------------------------------------------------
+
+/// Compiles `BASE` for one rank into target/tmp/bad_inputs/`case`/out, replaces the one occurrence
+/// of `from` in its program by `to`, runs `parc run out --steps 1`, and checks that it fails with
+/// exit code 2, without a panic or an abort, saying every string of `expect`.
+fn check_damaged_program(case: &str, from: &str, to: &str, expect: &[&str]) {
+    let dir = fresh_dir("bad_inputs", case);
+    std::fs::write(dir.join("model.toml"), BASE).expect("write model.toml");
+    run_parc(&["compile", "model.toml", "-o", "out"], &dir).assert_success();
+    let path = dir.join("out/rank-0000.mlir");
+    let text = std::fs::read_to_string(&path).expect("read the program");
+    assert_eq!(text.matches(from).count(), 1, "the program must hold `{from}` once");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write the program");
+    let run = run_parc(&["run", "out", "--steps", "1"], &dir);
+    let context = format!("case {case}\n--- stderr ---\n{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "parc panicked; {context}");
+    assert_eq!(run.code, Some(2), "wrong exit code; {context}");
+    for needle in expect {
+        assert!(run.stderr.contains(needle), "stderr lacks `{needle}`; {context}");
+    }
+}
+
+#[test]
+fn run_a_program_with_an_overflowing_tensor_shape() {
+    // 2^62 · 32 i32 elements: 2^69 bytes, which wraps around in 64-bit arithmetic.
+    check_damaged_program(
+        "damaged_overflowing_shape",
+        r#"name = "tokens", offset = 0 : i64, role = "input", shape = array<i64: 2, 32>"#,
+        r#"name = "tokens", offset = 0 : i64, role = "input", shape = array<i64: 4611686018427387904, 32>"#,
+        &[
+            "cannot load out/rank-0000.mlir",
+            "tensor tokens has shape [4611686018427387904, 32] of i32, more than 2^64 bytes",
+            "recompile the model with parc compile",
+        ],
+    );
+}
+
+#[test]
+fn run_a_program_with_a_negative_dimension() {
+    check_damaged_program(
+        "damaged_negative_dim",
+        r#"name = "labels", offset = 256 : i64, role = "input", shape = array<i64: 2, 32>"#,
+        r#"name = "labels", offset = 256 : i64, role = "input", shape = array<i64: 2, -32>"#,
+        &["tensor labels has shape [2, -32], with a negative dimension", "recompile the model with parc compile"],
+    );
+}
+
+#[test]
+fn run_a_program_whose_arena_is_too_large_to_allocate() {
+    let dir = fresh_dir("bad_inputs", "damaged_arena_probe");
+    std::fs::write(dir.join("model.toml"), BASE).expect("write model.toml");
+    run_parc(&["compile", "model.toml", "-o", "out"], &dir).assert_success();
+    let text = std::fs::read_to_string(dir.join("out/rank-0000.mlir")).expect("read the program");
+    let at = text.find(" arena = ").expect("the program has an arena size") + " arena = ".len();
+    let digits: String = text[at..].chars().take_while(char::is_ascii_digit).collect();
+    let arena = format!(" arena = {digits} : i64");
+    check_damaged_program(
+        "damaged_huge_arena",
+        &arena,
+        " arena = 4611686018427387904 : i64",
+        &["cannot allocate the program's 4611686018427387904-byte arena", "more memory", "parc compile"],
+    );
+    check_damaged_program(
+        "damaged_arena_past_the_limit",
+        &arena,
+        " arena = 9223372036854775807 : i64",
+        &["exec.memory.arena is 9223372036854775807 bytes", "more than the largest arena a process can allocate"],
+    );
+}

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{example, file_names, fresh_dir, read, run_parc, Run};
-use parc_compiler::passes::{pipeline, PASSES};
+use parc_compiler::passes::{part_passes, pipeline, StepPlan, PASSES, STAGE_ASSEMBLY};
 use parc_compiler::Mesh;
 use serde_json::Value;
 
@@ -146,12 +146,34 @@ fn expected_params(m: &Hyper) -> u64 {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-/// The dumps one compile for `mesh` writes into OUT/ir/: the frontend's graph, then one per pass
-/// of the pipeline for that mesh.
+/// The dumps one compile for `mesh` writes into OUT/ir/, in the order plan.json lists them: the
+/// frontend's graph, then one per pass of the pipeline for that mesh; with pipeline stages (one
+/// chunk each), then each stage's: its part's input and passes, and the steps that assemble its
+/// program, numbered on, in `stage-S/`.
 fn expected_dumps(mesh: &str) -> Vec<String> {
     let mesh = Mesh::parse(mesh).expect("a valid mesh");
     let mut names = vec!["00-input.mlir".to_string()];
     names.extend(pipeline(&mesh).iter().enumerate().map(|(i, p)| format!("{:02}-{}.mlir", i + 1, p.name)));
+    let step = StepPlan::of(&mesh);
+    if step.stages {
+        let part = part_passes(&step);
+        let steps: Vec<&str> = std::iter::once("input")
+            .chain(part.placed.iter().chain(&part.local).chain(STAGE_ASSEMBLY.iter()).map(|p| p.name))
+            .collect();
+        for s in 0..mesh.pp {
+            names.extend(steps.iter().enumerate().map(|(i, name)| format!("stage-{s}/{i:02}-{name}.mlir")));
+        }
+    }
+    names
+}
+
+/// Every file under `dir` (relative paths with `/`), sorted.
+fn dump_files(dir: &Path) -> Vec<String> {
+    files_under(dir).iter().map(|p| p.to_string_lossy().replace('\\', "/")).collect()
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
     names
 }
 
@@ -214,7 +236,7 @@ fn check_compile(m: &Hyper, mesh: &str, degrees: (u64, u64, u64), dir_name: &str
         top.extend((0..pp).map(|s| format!("stage-{s}.mlir")));
     }
     assert_eq!(file_names(&out), top);
-    assert_eq!(file_names(&out.join("ir")), expected_dumps(mesh));
+    assert_eq!(dump_files(&out.join("ir")), sorted(expected_dumps(mesh)));
     for name in expected_dumps(mesh) {
         let text = read(&out.join("ir").join(&name));
         assert!(text.starts_with("module"), "{name} does not start with a module:\n{text}");

@@ -5,6 +5,9 @@
 //! reduce_max_grad, sgd, f16, integer fills, tensors of more than 2^31 elements). No GPU is needed; without NVRTC these tests fail
 //! with install instructions, unless PARC_SKIP_NVRTC=1 (see docs/cuda.md).
 
+// The CUDA side of the runtime exists only with the `cuda` feature (scripts/test.sh enables it).
+#![cfg(feature = "cuda")]
+
 mod common;
 
 use std::time::Instant;

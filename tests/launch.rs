@@ -63,6 +63,10 @@ fn parc_rt() -> &'static Path {
         if let Some(triple) = profile_dir.parent().filter(|p| *p != target_dir).and_then(Path::file_name) {
             build.arg("--target").arg(triple);
         }
+        // The same features as the build under test, or cargo would rebuild parc-rt without them.
+        if cfg!(feature = "cuda") {
+            build.args(["--features", "cuda"]);
+        }
         match build.output() {
             Ok(out) if out.status.success() => {}
             Ok(out) => panic!(
@@ -853,4 +857,146 @@ fn bad_missing_directory() {
         &["launch", "no-such-out", "--steps", "1"],
         &["cannot read model file no-such-out", "check the path"],
     );
+}
+
+// ---- parc run and parc-rt agree on --rank ---------------------------------------------------------
+
+/// Runs `parc run OUT ARGS` and `parc-rt OUT ARGS` in `dir`, checks that both exit with code 2,
+/// print nothing on stdout and the same stderr, which says every string of `expect`.
+fn check_both_refuse(dir: &Path, out: &str, args: &[&str], expect: &[&str]) {
+    let run = run_parc(&[&["run", out][..], args].concat(), dir);
+    let rt = run_rt(&[&[out][..], args].concat(), dir);
+    let context = format!("{out} {}\n--- parc run ---\n{}\n--- parc-rt ---\n{}", args.join(" "), run.stderr, rt.stderr);
+    for r in [&run, &rt] {
+        assert_eq!(r.code, Some(2), "wrong exit code; {context}");
+        assert!(r.stdout.is_empty(), "stdout is not empty; {context}");
+        assert!(!r.stderr.contains("panicked"), "it panicked; {context}");
+    }
+    assert_eq!(run.stderr, rt.stderr, "parc run and parc-rt disagree; {context}");
+    for needle in expect {
+        assert!(run.stderr.contains(needle), "stderr lacks `{needle}`; {context}");
+    }
+}
+
+#[test]
+fn run_and_parc_rt_agree_on_the_ranks_of_a_partitioned_plan() {
+    let dir = fresh_dir("launch", "rank_agreement_dp2_tp2");
+    run_parc(&["compile", &arg(&example("gpt-tiny")), "--mesh", "dp=2,tp=2", "-o", "out"], &dir).assert_success();
+    for rank in ["0", "1", "3"] {
+        check_both_refuse(
+            &dir,
+            "out",
+            &["--rank", rank, "--steps", "1"],
+            &[
+                &format!("rank {rank} of out needs its peers"),
+                "a plan for 4 ranks that exchange data",
+                "rank-0000.mlir",
+                "cannot run alone",
+                "run all ranks together with: parc launch out",
+            ],
+        );
+    }
+    check_both_refuse(
+        &dir,
+        "out",
+        &["--rank", "4", "--steps", "1"],
+        &[
+            "out has no program for rank 4",
+            "a plan for 4 ranks (mesh dp=2,pp=1,tp=2)",
+            "world size is 4",
+            "ranks 0 to 3",
+        ],
+    );
+}
+
+#[test]
+fn run_and_parc_rt_map_a_pipeline_rank_to_its_stage() {
+    let dir = fresh_dir("launch", "rank_agreement_pp2");
+    run_parc(&["compile", &arg(&example("gpt-tiny")), "--mesh", "dp=2,pp=2", "-o", "out"], &dir).assert_success();
+    // rank = (pp_idx · dp + dp_idx) · tp + tp_idx: ranks 0 and 1 are stage 0, 2 and 3 stage 1.
+    for (rank, stage) in [("1", 0), ("2", 1), ("3", 1)] {
+        check_both_refuse(
+            &dir,
+            "out",
+            &["--rank", rank, "--steps", "1"],
+            &[&format!("rank {rank} of out needs its peers"), &format!("stage-{stage}.mlir"), "parc launch out"],
+        );
+    }
+    check_both_refuse(
+        &dir,
+        "out",
+        &["--rank", "9", "--steps", "1"],
+        &["out has no program for rank 9", "ranks 0 to 3"],
+    );
+}
+
+#[test]
+fn run_and_parc_rt_agree_on_a_rank_out_of_range_of_one_rank() {
+    let out = one_rank();
+    let dir = fresh_dir("launch", "rank_agreement_single");
+    check_both_refuse(
+        &dir,
+        &out,
+        &["--rank", "1", "--steps", "1"],
+        &["has no program for rank 1", "a plan for 1 rank", "world size is 1", "ranks 0 to 0"],
+    );
+}
+
+#[test]
+fn parc_rt_refuses_a_damaged_program_like_parc_run() {
+    let dir = fresh_dir("launch", "rt_damaged_program");
+    run_parc(&["compile", &arg(&example("gpt-tiny")), "-o", "out"], &dir).assert_success();
+    let path = dir.join("out/rank-0000.mlir");
+    let text = read(&path);
+    let tokens = r#"name = "tokens", offset = 0 : i64, role = "input", shape = array<i64: 2, 32>"#;
+    assert!(text.contains(tokens), "the program has no tokens entry like `{tokens}`");
+    std::fs::write(&path, text.replacen(tokens, &tokens.replace("2, 32", "-2, 32"), 1)).expect("write the program");
+    check_both_refuse(
+        &dir,
+        "out",
+        &["--steps", "1"],
+        &["cannot load out/rank-0000.mlir", "tensor tokens has shape [-2, 32], with a negative dimension", "recompile"],
+    );
+}
+
+// ---- --backend ----------------------------------------------------------------------------------
+
+/// What `--backend cuda` answers in this build: no GPU executor exists yet, and a build without the
+/// `cuda` feature has no CUDA code at all.
+fn cuda_backend_message() -> &'static str {
+    if cfg!(feature = "cuda") {
+        "--backend cuda: running programs on a GPU is not implemented yet"
+    } else {
+        "--backend cuda: this parc was built without CUDA support; rebuild with `cargo build --release --features cuda`"
+    }
+}
+
+#[test]
+fn backend_cuda_is_refused_before_any_work_by_every_command() {
+    let model = arg(&example("gpt-tiny"));
+    let expect = [cuda_backend_message(), "--backend cpu"];
+    // "no-such-out" does not exist: the backend is refused before anything is read.
+    check("launch_cuda", Bin::Parc, nothing, &["launch", &model, "--steps", "1", "--backend", "cuda"], &expect);
+    check("launch_dir_cuda", Bin::Parc, nothing, &["launch", "no-such-out", "--backend", "cuda"], &expect);
+    check("run_cuda", Bin::Parc, nothing, &["run", "no-such-out", "--backend", "cuda"], &expect);
+    check("rt_cuda", Bin::ParcRt, nothing, &["no-such-out", "--backend", "cuda"], &expect);
+    check(
+        "verify_cuda",
+        Bin::Parc,
+        nothing,
+        &["verify", &model, "--mesh", "dp=2", "--steps", "1", "--backend", "cuda"],
+        &expect,
+    );
+    check("rt_backend_typo", Bin::ParcRt, nothing, &[&one_rank(), "--backend", "gpu"], &["'gpu'", "cpu, cuda"]);
+}
+
+#[test]
+fn backend_cpu_is_the_default_and_runs() {
+    let dir = fresh_dir("launch", "backend_cpu");
+    let out = one_rank();
+    let rt = run_rt(&[&out, "--steps", "1", "--json", "--backend", "cpu"], &dir);
+    rt.assert_success();
+    let run = run_parc(&["run", &out, "--steps", "1", "--json", "--backend", "cpu"], &dir);
+    run.assert_success();
+    assert_eq!(loss_bits(&json_steps(&rt)), loss_bits(&json_steps(&run)));
 }

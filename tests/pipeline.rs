@@ -188,3 +188,170 @@ fn stage_programs_stash_as_many_inputs_as_the_schedule_keeps_in_flight() {
         }
     }
 }
+
+/// Every `.mlir` file under `dir`, as paths relative to it with `/`, sorted.
+fn mlir_files(dir: &std::path::Path) -> Vec<String> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("readable directory") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if path.extension().is_some_and(|e| e == "mlir") {
+                out.push(path.strip_prefix(root).expect("under root").to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files);
+    files.sort();
+    files
+}
+
+/// Parses and verifies the dump `ir/name`, and returns its text.
+fn dump(ir: &std::path::Path, name: &str) -> String {
+    let text = std::fs::read_to_string(ir.join(name)).unwrap_or_else(|e| panic!("no dump {name}: {e}"));
+    let module = parc_dialects::parser::parse_module(&text).unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
+    parc_dialects::verifier::verify_module(&module).unwrap_or_else(|e| panic!("{name} does not verify: {e}"));
+    text
+}
+
+#[test]
+fn stage_programs_are_dumped_pass_by_pass() {
+    // gpt-tiny has 2 layers: stage 0 holds the embedding and layer 0, stage 1 layer 1 and the head.
+    let dir = fresh_dir("pipeline", "stage_dumps");
+    let model = example("gpt-tiny");
+    run_parc(&["compile", &model, "--mesh", "2x2x2", "--schedule", "1f1b", "-o", "out"], &dir).assert_success();
+    let ir = dir.join("out/ir");
+    let steps = [
+        "input",
+        "cse",
+        "dce",
+        "autodiff",
+        "cse-backward",
+        "dce-backward",
+        "shard",
+        "partition",
+        "optimizer",
+        "lower-exec",
+        "memory-plan",
+    ];
+    let files = mlir_files(&ir);
+    let plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/plan.json")).expect("plan.json")).expect("JSON");
+    let listed: Vec<&str> = plan["ir"].as_array().expect("ir list").iter().filter_map(Value::as_str).collect();
+    for s in 0..2 {
+        for (i, step) in steps.iter().enumerate() {
+            let name = format!("stage-{s}/{i:02}-{step}.mlir");
+            assert!(files.contains(&name), "no {name} in {files:?}");
+            assert!(listed.contains(&format!("ir/{name}").as_str()), "plan.json does not list {name}");
+            let text = dump(&ir, &name);
+            assert!(text.starts_with("module"), "{name}");
+        }
+    }
+    // The last stage's input has only its layer and the head; its partition has the collectives.
+    let input = dump(&ir, "stage-1/00-input.mlir");
+    assert!(input.contains("\"layers.1.attn.q.weight\"") && input.contains("\"final_norm.weight\""));
+    assert!(!input.contains("\"layers.0."), "stage 1's input holds layer 0:\n{input}");
+    assert!(!input.contains("\"dist."), "the input is not partitioned yet");
+    let shard = dump(&ir, "stage-1/06-shard.mlir");
+    assert!(shard.contains("sharding.placement"), "the shard pass places the values");
+    let partition = dump(&ir, "stage-1/07-partition.mlir");
+    assert!(partition.contains("\"dist.all_reduce\""), "stage 1's partition has no tp all-reduce");
+    assert!(!partition.contains("\"layers.0."));
+    // Stage 0 holds the embedding and layer 0, not the head.
+    let input0 = dump(&ir, "stage-0/00-input.mlir");
+    assert!(input0.contains("\"layers.0.attn.q.weight\"") && !input0.contains("\"layers.1."));
+    assert!(!input0.contains("\"final_norm.weight\""));
+    // The assembly: the stage's optimizer step over its parts, then its program.
+    let optimizer = dump(&ir, "stage-1/08-optimizer.mlir");
+    assert!(optimizer.contains("func.func @forward_backward_c0(") && optimizer.contains("func.func @optimizer_step("));
+    let lowered = dump(&ir, "stage-1/09-lower-exec.mlir");
+    assert!(lowered.contains("\"exec.send\"") || lowered.contains("\"exec.recv\""), "no send or receive");
+    for s in 0..2 {
+        let program = std::fs::read_to_string(dir.join(format!("out/stage-{s}.mlir"))).expect("stage program");
+        assert_eq!(dump(&ir, &format!("stage-{s}/10-memory-plan.mlir")), program, "stage {s}");
+    }
+
+    // --print-ir-after names a stage pass: each stage's dump is printed, its header says which.
+    let run = run_parc(
+        &["compile", &model, "--mesh", "2x2x2", "-o", "out2", "--print-ir-after", "partition,memory-plan"],
+        &dir,
+    );
+    run.assert_success();
+    assert_eq!(run.stdout.matches("IR Dump After").count(), 4, "{}", run.stdout);
+    for s in 0..2 {
+        for name in [format!("stage-{s}/07-partition.mlir"), format!("stage-{s}/10-memory-plan.mlir")] {
+            let at = run.stdout.find(&format!("({name})")).unwrap_or_else(|| panic!("{name} is not printed"));
+            let body = at + run.stdout[at..].find('\n').expect("a header line") + 1;
+            assert!(run.stdout[body..].starts_with(&dump(&dir.join("out2/ir"), &name)), "{name}");
+        }
+    }
+    // Recompiling without stages removes the stage dumps.
+    run_parc(&["compile", &model, "--mesh", "1x1x2", "-o", "out"], &dir).assert_success();
+    assert!(mlir_files(&ir).iter().all(|f| !f.starts_with("stage-")), "{:?}", mlir_files(&ir));
+    assert!(!ir.join("stage-0").exists());
+}
+
+#[test]
+fn interleaved_stages_are_dumped_per_chunk() {
+    // gpt-deep: 8 layers on 2 stages of 2 chunks; chunk c of stage s holds part c·2 + s.
+    let dir = fresh_dir("pipeline", "chunk_dumps");
+    let args = ["compile", &example("gpt-deep"), "--mesh", "1x2x1", "--schedule", "interleaved", "--chunks", "2"];
+    let mut all = args.to_vec();
+    all.extend(["-o", "out", "--print-ir-after", "autodiff"]);
+    let run = run_parc(&all, &dir);
+    run.assert_success();
+    let ir = dir.join("out/ir");
+    let files = mlir_files(&ir);
+    // No dp or tp: no shard or partition; the stage's steps are numbered on after the chunks'.
+    let chunk_steps = ["input", "cse", "dce", "autodiff", "cse-backward", "dce-backward"];
+    for s in 0..2 {
+        for c in 0..2 {
+            for (i, step) in chunk_steps.iter().enumerate() {
+                let name = format!("stage-{s}/chunk-{c}/{i:02}-{step}.mlir");
+                assert!(files.contains(&name), "no {name} in {files:?}");
+                dump(&ir, &name);
+            }
+            let header = format!("(stage-{s}/chunk-{c}/03-autodiff.mlir)");
+            assert!(run.stdout.contains(&header), "no {header}:\n{}", &run.stdout[..run.stdout.len().min(2000)]);
+        }
+        for (i, step) in ["optimizer", "lower-exec", "memory-plan"].iter().enumerate() {
+            dump(&ir, &format!("stage-{s}/{:02}-{step}.mlir", i + chunk_steps.len()));
+        }
+        let optimizer = dump(&ir, &format!("stage-{s}/06-optimizer.mlir"));
+        assert!(optimizer.contains("@forward_backward_c0(") && optimizer.contains("@forward_backward_c1("));
+    }
+    // Stage 1's second chunk is the model's last part (layers 6 and 7 and the head).
+    let last = dump(&ir, "stage-1/chunk-1/00-input.mlir");
+    assert!(last.contains("\"layers.6.") && last.contains("\"layers.7.") && !last.contains("\"layers.5."));
+    // The four chunks' autodiff, and the whole step's (OUT/ir/03-autodiff.mlir).
+    assert_eq!(run.stdout.matches("IR Dump After").count(), 5, "{}", run.stdout);
+    assert!(run.stdout.contains("(03-autodiff.mlir)"));
+}
+
+#[test]
+fn activation_bytes_per_layer_is_the_static_plans_increment_per_layer() {
+    // The figure read from the stage programs equals what one more layer adds to the static
+    // memory plan's activations (one stage, one micro-batch, the same tp), from 2 to 3 layers.
+    for (model, mesh, tp) in
+        [("gpt-tiny", "1x2x2", "1x1x2"), ("llama-tiny", "2x2x2", "1x1x2"), ("gpt-tiny", "1x2x1", "1x1x1")]
+    {
+        let spec = parc_compiler::load_model(&example(model)).expect("model");
+        let opts = |m: &str| CompileOptions {
+            training: TrainingOverrides::default(),
+            mesh: Mesh::parse(m).expect("mesh"),
+            pipeline: PipelineOptions::default(),
+        };
+        let staged = compile_spec(spec.clone(), &opts(mesh), Instant::now()).expect("compiles");
+        let per_layer = staged.plan.pipeline.expect("pipeline").activation_bytes_per_layer;
+        let activations = |layers: usize| {
+            let mut s = spec.clone();
+            s.model.layers = layers;
+            s.training.global_batch = s.training.micro_batch;
+            let out = compile_spec(s, &opts(tp), Instant::now()).expect("compiles");
+            out.plan.programs.memory.expect("a program").activations
+        };
+        assert!(per_layer > 0, "{model} {mesh}");
+        assert_eq!(per_layer, activations(3) - activations(2), "{model} {mesh}");
+    }
+}

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use parc_compiler::driver::{compile_spec, CompileContext, CompileOptions};
 use parc_compiler::models::build_forward;
-use parc_compiler::passes::{pipeline, PROGRAM_PASSES};
+use parc_compiler::passes::{passes, StepPlan};
 use parc_compiler::{Mesh, ModelSpec};
 use parc_dialects::graph::interp::{eval_function, Tensor};
 use parc_dialects::pass::{run_pipeline, PipelineOptions};
@@ -84,7 +84,7 @@ impl BatchSource for NoData {
 /// The graph module after the graph-level passes (the input of lower-exec).
 fn graph_module(spec: &ModelSpec) -> Module {
     let mut module = build_forward(spec).expect("builds");
-    let passes: Vec<_> = pipeline(&Mesh::SINGLE).into_iter().filter(|p| !PROGRAM_PASSES.contains(&p.name)).collect();
+    let passes = passes(&StepPlan::GRAPH);
     let ctx = CompileContext { spec: spec.clone(), mesh: Mesh::SINGLE };
     run_pipeline(&mut module, &ctx, &passes, &PipelineOptions::default()).expect("graph passes");
     module

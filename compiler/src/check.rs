@@ -18,13 +18,13 @@ use parc_dialects::exec::ExecOp;
 use parc_dialects::ir::{Module, OpKind};
 use parc_dialects::types::TensorType;
 
-use crate::mesh::Mesh;
+use crate::mesh::{Axis, Coords, GroupKind, Mesh};
 
 /// One communication event of a program.
 #[derive(Clone, Debug, PartialEq)]
 struct Event {
     op: ExecOp,
-    axis: String,
+    axis: GroupKind,
     size: i64,
     shift: i64,
     tag: i64,
@@ -110,7 +110,8 @@ fn stream_of(module: &Module) -> Result<Stream, String> {
                     let buffers = data.operands.iter().map(|&v| (t(v).num_elements(), t(v).dtype.name().to_string()));
                     let e = Event {
                         op: kind,
-                        axis: data.attrs.str("axis").unwrap_or("").to_string(),
+                        axis: GroupKind::parse(data.attrs.str("axis").unwrap_or(""))
+                            .map_err(|e| format!("@{name} #{i}: {e}"))?,
                         size: data.attrs.int("size").unwrap_or(0),
                         shift: data.attrs.int("shift").unwrap_or(0),
                         tag: data.attrs.int("tag").unwrap_or(0),
@@ -123,7 +124,7 @@ fn stream_of(module: &Module) -> Result<Stream, String> {
                         at: format!("@{name} #{i}"),
                     };
                     out.count += 1;
-                    if e.axis == "pp" || e.axis == "pp_ends" {
+                    if matches!(e.axis, GroupKind::Axis(Axis::Pp) | GroupKind::PipelineEnds) {
                         out.pipeline.push(e);
                     } else {
                         local.push(e);
@@ -152,13 +153,7 @@ pub fn check(programs: &[Module], mesh: &Mesh) -> Result<CheckReport, String> {
     // Group sizes must be the mesh's.
     for (s, stream) in streams.iter().enumerate() {
         for e in stream.local.iter().chain(&stream.pipeline) {
-            let want = match e.axis.as_str() {
-                "dp" => mesh.dp,
-                "tp" => mesh.tp,
-                "pp" => mesh.pp,
-                "pp_ends" => 2,
-                other => return Err(format!("stage {s}: {} names no mesh axis ({other})", e.describe())),
-            };
+            let want = mesh.group_size(e.axis);
             if e.size != want as i64 {
                 return Err(format!(
                     "stage {s}: {} says the group has {} ranks, the mesh's {} axis has {want}",
@@ -170,7 +165,7 @@ pub fn check(programs: &[Module], mesh: &Mesh) -> Result<CheckReport, String> {
         }
     }
     // One column: stage s is the rank with pp coordinate s (its global rank for messages).
-    let rank_of = |s: usize| mesh.rank(crate::mesh::Coords { dp: 0, pp: s, tp: 0, ep: 0 });
+    let rank_of = |s: usize| mesh.rank(Coords { dp: 0, pp: s, tp: 0, ep: 0 });
     let between: Vec<Vec<&Event>> = streams.iter().map(|s| s.pipeline.iter().collect()).collect();
     let mut cursor = vec![0usize; p];
     let mut queues: HashMap<(usize, usize, i64), VecDeque<&Event>> = HashMap::new();
@@ -200,7 +195,8 @@ pub fn check(programs: &[Module], mesh: &Mesh) -> Result<CheckReport, String> {
                     }
                     _ => {
                         // A collective on pp (every stage) or pp_ends (the first and the last).
-                        let members: Vec<usize> = if e.axis == "pp" { (0..p).collect() } else { vec![0, p - 1] };
+                        let members: Vec<usize> =
+                            if e.axis == GroupKind::Axis(Axis::Pp) { (0..p).collect() } else { vec![0, p - 1] };
                         if !members.contains(&s) {
                             return Err(format!("stage {s} issues {}, but it is not in that group", e.describe()));
                         }

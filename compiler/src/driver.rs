@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use parc_dialects::diag::Diagnostic;
 use parc_dialects::ir::Module;
-use parc_dialects::pass::{run_pipeline, PipelineError, PipelineOptions, PipelineReport, Timing};
+use parc_dialects::pass::{check_print_after, PassRunner, PipelineError, PipelineOptions, PipelineReport, Timing};
 
 use crate::frontend::{load_model, ModelSpec};
 use crate::mesh::Mesh;
 use crate::models::build_forward_rows;
-use crate::passes::pipeline;
+use crate::passes::{passes, step_names, StepPlan};
 use crate::pipeline::ScheduleOptions;
 use crate::plan::{make_plan, Plan};
 
@@ -122,27 +122,41 @@ pub fn compile_file(model_path: &str, opts: &CompileOptions) -> Result<CompileOu
 
 /// Compiles an already parsed spec; `started` is when the work began (for timings).
 pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) -> Result<CompileOutput, CompileError> {
-    opts.mesh.check_model(&spec)?;
+    crate::mesh::check_model(&opts.mesh, &spec)?;
     let rows = spec.training.micro_batch * if opts.mesh.pp == 1 { opts.mesh.dp } else { 1 };
     let mut module = build_forward_rows(&spec, rows).map_err(|e| CompileError::Internal(e.to_string()))?;
     let frontend = started.elapsed();
     let ctx = CompileContext { spec, mesh: opts.mesh };
-    let passes = pipeline(&ctx.mesh);
-    let mut report = run_pipeline(&mut module, &ctx, &passes, &opts.pipeline)?;
+    let step = StepPlan::of(&ctx.mesh);
+    // Every name to print must be a step this compilation runs, the stages' included.
+    check_print_after(&opts.pipeline, step_names(&step))?;
+    let mut runner = PassRunner::new(&opts.pipeline, "", 0);
+    runner.input(&module)?;
+    for pass in passes(&step) {
+        runner.run(&mut module, &ctx, pass)?;
+    }
+    let mut report = runner.finish(&module)?;
     report.timings.insert(0, Timing { stage: "frontend".into(), run: frontend, verify: Duration::ZERO });
-    let ir = report.dumps.iter().map(|d| format!("ir/{}", d.file_name)).collect();
-    let mut plan = make_plan(&ctx.spec, &ctx.mesh, &module, ir);
     let mut stages = Vec::new();
-    if ctx.mesh.pp > 1 {
-        let mut pipeline = pipeline_plan(&ctx.spec, &ctx.mesh, &opts.training)?;
-        stages = crate::pipeline::lower::compile_stages(&ctx.spec, &ctx.mesh, &opts.training.schedule)
-            .map_err(CompileError::Internal)?;
-        for (st, m) in pipeline.per_stage.iter_mut().zip(&stages) {
+    let mut pipeline = None;
+    if step.stages {
+        let mut summary = pipeline_plan(&ctx.spec, &ctx.mesh, &opts.training)?;
+        let programs = crate::pipeline::lower::compile_stages(&ctx, &opts.training.schedule, &opts.pipeline)?;
+        summary.set_activation_bytes_per_layer(programs.activation_bytes_per_layer);
+        stages = programs.modules;
+        report.dumps.extend(programs.report.dumps);
+        report.timings.extend(programs.report.timings);
+        for (st, m) in summary.per_stage.iter_mut().zip(&stages) {
             st.memory = crate::plan::memory_summary(m);
             st.communication = crate::plan::communication(m);
             st.program = format!("stage-{}.mlir", st.stage);
         }
-        plan.pipeline = Some(pipeline);
+        pipeline = Some(summary);
+    }
+    let ir = report.dumps.iter().map(|d| format!("ir/{}", d.file_name)).collect();
+    let mut plan = make_plan(&ctx.spec, &ctx.mesh, &module, ir);
+    if let Some(summary) = pipeline {
+        plan.pipeline = Some(summary);
         plan.programs = crate::plan::stage_programs(&ctx.mesh);
     }
     // Every generated program set is checked: collectives match and no rank can hang.
@@ -155,25 +169,15 @@ pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) ->
 }
 
 /// The pipeline section of the plan: the stage split, the schedule's bubble and in-flight
-/// micro-batches, and activation memory per stage from parc's own per-layer plan (the static plans
-/// of the model with 2 and 1 layers on one stage of the same tensor-parallel width).
+/// micro-batches. Activation memory per stage is filled in once the stage programs exist
+/// ([`crate::pipeline::PipelineSummary::set_activation_bytes_per_layer`]); planning first
+/// reports a split or schedule that cannot work as the user's error.
 fn pipeline_plan(
     spec: &ModelSpec,
     mesh: &Mesh,
     training: &TrainingOverrides,
 ) -> Result<crate::pipeline::PipelineSummary, CompileError> {
-    let stage_mesh = Mesh { dp: 1, pp: 1, tp: mesh.tp, ep: 1 };
-    let activations = |layers: usize| -> Result<u64, CompileError> {
-        let mut s = spec.clone();
-        s.model.layers = layers;
-        s.training.global_batch = s.training.micro_batch;
-        let opts =
-            CompileOptions { training: training.clone(), mesh: stage_mesh, pipeline: PipelineOptions::default() };
-        let out = compile_spec(s, &opts, Instant::now())?;
-        Ok(out.plan.programs.memory.map_or(0, |m| m.activations))
-    };
-    let per_layer = activations(2)?.saturating_sub(activations(1)?);
-    crate::pipeline::plan::plan(spec, mesh, &training.schedule, per_layer).map_err(|e| {
+    crate::pipeline::plan::plan(spec, mesh, &training.schedule, 0).map_err(|e| {
         CompileError::User(Diagnostic::new(e.to_string()).with_help(
             "choose --stages, --chunks and --schedule that fit the model's layers and micro-batches (see parc compile --help)",
         ))
@@ -197,18 +201,16 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
     }
     let ir_dir = out_dir.join("ir");
     std::fs::create_dir_all(&ir_dir).map_err(|e| io("create", &ir_dir, e))?;
-    // Dumps from an earlier compile with other passes must not linger beside the new ones.
-    if let Ok(entries) = std::fs::read_dir(&ir_dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "mlir") {
-                std::fs::remove_file(&path).map_err(|e| io("remove stale dump", &path, e))?;
-            }
-        }
-    }
+    // Dumps from an earlier compile with other passes must not linger beside the new ones: the
+    // `.mlir` files of OUT/ir/ and of its stage directories (`stage-S/`, `stage-S/chunk-C/`),
+    // and those directories once empty.
+    remove_stale_dumps(&ir_dir).map_err(|(path, e)| io("remove stale dump", &path, e))?;
     let mut written = Vec::new();
     for dump in &output.report.dumps {
         let path = ir_dir.join(&dump.file_name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
+        }
         std::fs::write(&path, &dump.text).map_err(|e| io("write", &path, e))?;
         written.push(path);
     }
@@ -243,4 +245,22 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
     std::fs::write(&plan_path, json).map_err(|e| io("write", &plan_path, e))?;
     written.push(plan_path);
     Ok(written)
+}
+
+/// Removes the `.mlir` files of `dir` and, recursively, of its `stage-*` and `chunk-*`
+/// directories, and those directories when nothing else is left in them.
+fn remove_stale_dumps(dir: &Path) -> Result<(), (PathBuf, std::io::Error)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() && (name.starts_with("stage-") || name.starts_with("chunk-")) {
+            remove_stale_dumps(&path)?;
+            // Kept when it holds files that are not dumps.
+            let _ = std::fs::remove_dir(&path);
+        } else if path.extension().is_some_and(|e| e == "mlir") {
+            std::fs::remove_file(&path).map_err(|e| (path.clone(), e))?;
+        }
+    }
+    Ok(())
 }

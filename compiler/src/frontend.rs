@@ -750,43 +750,4 @@ impl Validator {
     }
 }
 
-/// All divisors of `n`, ascending.
-pub fn divisors(n: usize) -> Vec<usize> {
-    let mut small = Vec::new();
-    let mut large = Vec::new();
-    let mut d = 1;
-    while d * d <= n {
-        if n % d == 0 {
-            small.push(d);
-            if d * d != n {
-                large.push(n / d);
-            }
-        }
-        d += 1;
-    }
-    small.extend(large.into_iter().rev());
-    small
-}
-
-/// At most 12 entries of a divisor list for a message: the smallest ones and the largest.
-pub fn shorten(list: &[usize]) -> Vec<String> {
-    if list.len() <= 12 {
-        return list.iter().map(|d| d.to_string()).collect();
-    }
-    let mut out: Vec<String> = list[..10].iter().map(|d| d.to_string()).collect();
-    out.push("…".into());
-    out.push(list[list.len() - 1].to_string());
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn divisors_are_complete_and_sorted() {
-        assert_eq!(divisors(28), vec![1, 2, 4, 7, 14, 28]);
-        assert_eq!(divisors(1), vec![1]);
-        assert_eq!(divisors(36), vec![1, 2, 3, 4, 6, 9, 12, 18, 36]);
-    }
-}
+pub use parc_dialects::mesh::{divisors, shorten};

@@ -157,11 +157,8 @@ fn elementwise_body_renders_table_expressions_with_broadcasting_and_bf16() {
 #[test]
 fn every_scalar_op_has_a_table_entry() {
     let table: BTreeSet<&str> = parc_compiler::codegen::SCALAR_OPS.iter().map(|(op, _, _)| op.name()).collect();
-    let scalar: BTreeSet<&str> = parc_dialects::graph::GraphOp::ALL
-        .iter()
-        .filter(|&&op| parc_dialects::exec::is_scalar_op(op))
-        .map(|op| op.name())
-        .collect();
+    let scalar: BTreeSet<&str> =
+        parc_dialects::graph::GraphOp::ALL.iter().filter(|&&op| op.is_elementwise()).map(|op| op.name()).collect();
     assert_eq!(table, scalar);
 }
 

@@ -34,8 +34,10 @@
 //! `$CARGO_TARGET_TMPDIR/filetests/<file stem>-<case>.mlir`, where CI checks with upstream
 //! `mlir-opt --allow-unregistered-dialect` that it is real MLIR.
 //!
-//! Passes get the [`CompileContext`] of `examples/gpt-tiny.toml` on a single device; the passes
-//! run here (`cse`, `dce`) do not read it.
+//! Passes get the [`CompileContext`] of `examples/gpt-tiny.toml` (its training settings: AdamW,
+//! ZeRO 0, no sequence parallelism) on a single device, or on the mesh a case names in its module
+//! attribute `sharding.mesh = {dp = 2 : i64, tp = 2 : i64}` (how `shard` and `partition` cases
+//! say what they partition for).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -321,6 +323,16 @@ fn run_case(case: &Case, passes: &[&Pass<CompileContext>], ctx: &CompileContext)
         // The parser counts lines within the case; report them as lines of the file.
         format!("parse error at line {}:{}: {}", e.line + case.first_line - 1, e.col, e.message)
     })?;
+    // A case that partitions names its mesh in the IR, as the shard pass writes it.
+    let with_mesh;
+    let ctx = match module.attrs.get("sharding.mesh") {
+        Some(attr) => {
+            let mesh = Mesh::from_attr(attr).map_err(|e| format!("sharding.mesh: {e}"))?;
+            with_mesh = CompileContext { spec: ctx.spec.clone(), mesh };
+            &with_mesh
+        }
+        None => ctx,
+    };
     let opts = PipelineOptions { verify_each: true, ..PipelineOptions::default() };
     run_pipeline(&mut module, ctx, passes, &opts).map_err(|e| e.to_string())?;
     Ok(print_module(&module))

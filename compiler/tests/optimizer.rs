@@ -6,7 +6,7 @@
 use parc_compiler::driver::CompileContext;
 use parc_compiler::models::build_forward;
 use parc_compiler::passes::optimizer::OPTIMIZER_STEP;
-use parc_compiler::passes::{pipeline, PROGRAM_PASSES};
+use parc_compiler::passes::{passes, StepPlan};
 use parc_compiler::{parse_model, Mesh};
 use parc_dialects::graph::interp::{eval_function, Tensor};
 use parc_dialects::pass::{run_pipeline, PipelineOptions};
@@ -30,7 +30,7 @@ fn optimizer_step(optimizer_toml: &str) -> Function {
     let spec = parse_model("opt.toml", &text).expect("valid model");
     // The graph-level pipeline: everything before the passes that lower to rank programs.
     let mut module = build_forward(&spec).expect("builds");
-    let passes: Vec<_> = pipeline(&Mesh::SINGLE).into_iter().filter(|p| !PROGRAM_PASSES.contains(&p.name)).collect();
+    let passes = passes(&StepPlan::GRAPH);
     let ctx = CompileContext { spec, mesh: Mesh::SINGLE };
     let opts = PipelineOptions { verify_each: true, ..Default::default() };
     run_pipeline(&mut module, &ctx, &passes, &opts).expect("the pipeline runs");

@@ -15,6 +15,7 @@ pub mod exec;
 pub mod func;
 pub mod graph;
 pub mod ir;
+pub mod mesh;
 pub mod parser;
 pub mod pass;
 pub mod printer;

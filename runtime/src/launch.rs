@@ -10,7 +10,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::comm::{Communicator, LocalMesh};
-use crate::rank::{MeshAxes, RankContext};
+use crate::rank::RankContext;
+use parc_dialects::mesh::Mesh;
 
 use crate::data::{TokenData, TokenWidth};
 use crate::program::Program;
@@ -54,15 +55,14 @@ pub fn launch(programs: &[Program], opts: &LaunchOptions) -> Result<LaunchSummar
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| TrainError::Program(format!("cannot start {} threads: {e}", opts.threads)))?;
-    let mesh = MeshAxes::of(program);
+    let mesh = program.mesh;
     if mesh.world_size() > 1 {
         return pool.install(|| run_mesh(programs, &mesh, data, opts));
     }
     pool.install(|| run(program, data, opts))
 }
 
-/// A tensor by name: (name, shape, values).
-pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
+pub use crate::train::NamedTensor;
 
 /// How long a rank waits in a collective before the whole run fails (no hang).
 pub const COLLECTIVE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -70,7 +70,9 @@ pub const COLLECTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Trains every rank of a partitioned `program` as threads of this process for `steps` steps,
 /// starting from `init` (global weights by name) or the seeded initialization. `on_step` sees
 /// each step's report (rank 0's: the loss is the same on every rank). Returns the final global
-/// parameters, assembled from every rank's pieces.
+/// parameters, assembled on rank 0 through the communicator, one tensor at a time
+/// ([`Trainer::collect_params`]). When ranks fail, the error returned is a root cause, not one of
+/// the ranks that were stopped because of it.
 pub fn train_mesh(
     programs: &[Program],
     data: Option<TokenData>,
@@ -79,30 +81,31 @@ pub fn train_mesh(
     on_step: &mut dyn FnMut(&StepReport) -> Result<(), TrainError>,
 ) -> Result<Vec<NamedTensor>, TrainError> {
     let first = programs.first().ok_or_else(|| TrainError::Program("no program to run".into()))?;
-    let mesh = MeshAxes::of(first);
+    let mesh = first.mesh;
     let world = mesh.world_size();
-    let stages = mesh.coord(0, "pp").1;
+    let stages = mesh.pp;
     if programs.len() != stages {
         return Err(TrainError::Program(format!(
             "the mesh has {stages} pipeline stage(s) but {} program(s) were given",
             programs.len()
         )));
     }
-    let comms = LocalMesh::new(world, COLLECTIVE_TIMEOUT);
+    let mut local = LocalMesh::open(world, COLLECTIVE_TIMEOUT);
+    let comms = local.bootstraps().iter().map(|b| local.connect(b)).collect::<Result<Vec<_>, _>>()?;
     let (tx, rx) = mpsc::channel::<StepReport>();
-    let results: Vec<Result<Trainer, TrainError>> = std::thread::scope(|scope| {
+    type RankResult = Result<Option<Vec<NamedTensor>>, TrainError>;
+    let results: Vec<RankResult> = std::thread::scope(|scope| {
         let handles: Vec<_> = comms
             .into_iter()
             .map(|comm| {
                 let tx = tx.clone();
                 let data = data.clone();
-                let mesh = mesh.clone();
                 scope.spawn(move || {
                     let abort = comm.abort_handle();
                     let rank = comm.rank();
-                    let program = &programs[mesh.coord(rank, "pp").0];
-                    let run = || -> Result<Trainer, TrainError> {
-                        let ctx = RankContext::new(mesh, Box::new(comm));
+                    let program = &programs[mesh.coords(rank).pp];
+                    let run = || -> RankResult {
+                        let ctx = RankContext::new(mesh, Box::new(comm))?;
                         let mut trainer = Trainer::for_rank(program, data, 1, Some(ctx))?;
                         if let Some(weights) = init {
                             trainer.set_global_params(weights)?;
@@ -113,7 +116,7 @@ pub fn train_mesh(
                                 return Err(TrainError::Program("the launcher stopped listening".into()));
                             }
                         }
-                        Ok(trainer)
+                        trainer.collect_params(programs)
                     };
                     let out = run();
                     if let Err(e) = &out {
@@ -133,7 +136,7 @@ pub fn train_mesh(
                 }
             }
         }
-        let mut results: Vec<Result<Trainer, TrainError>> = handles
+        let mut results: Vec<RankResult> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(TrainError::Program("a rank panicked".into()))))
             .collect();
@@ -142,26 +145,26 @@ pub fn train_mesh(
         }
         results
     });
-    let mut trainers = Vec::with_capacity(world);
+    let mut params = None;
     let mut errors = Vec::new();
     for r in results {
         match r {
-            Ok(t) => trainers.push(t),
+            Ok(Some(p)) => params = Some(p),
+            Ok(None) => {}
             Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
         // The root cause, not the ranks that were aborted because of it.
-        let root = errors.iter().position(|e| !e.to_string().contains("aborted")).unwrap_or(0);
+        let root = errors.iter().position(|e| !e.is_consequence()).unwrap_or(0);
         return Err(errors.swap_remove(root));
     }
-    let refs: Vec<&Trainer> = trainers.iter().collect();
-    Ok(Trainer::gather_params(&refs))
+    params.ok_or_else(|| TrainError::Program("rank 0 returned no parameters".into()))
 }
 
 fn run_mesh(
     programs: &[Program],
-    mesh: &MeshAxes,
+    mesh: &Mesh,
     data: Option<TokenData>,
     opts: &LaunchOptions,
 ) -> Result<LaunchSummary, TrainError> {
@@ -191,7 +194,7 @@ fn run_mesh(
             info.name,
             opts.steps,
             mesh.world_size(),
-            mesh.axes.iter().map(|(a, n)| format!("{a}={n}")).collect::<Vec<_>>().join(","),
+            mesh,
             info.global_batch,
             info.seq_len,
             program.microbatches,

@@ -1,9 +1,12 @@
 //! parc's runtime: it will load the per-rank programs that `parc compile` writes and execute them
 //! on a CPU or CUDA backend. It must never depend on the compiler crate, so that the `parc-rt`
-//! binary stays lean. Today it knows the artifact layout and compiles CUDA C with NVRTC ([`cuda`]).
+//! binary stays lean. It runs programs on the CPU; with the `cuda` cargo feature it also compiles
+//! CUDA C with NVRTC (`cuda`, a compile check: there is no GPU executor yet, see [`backend`]).
 
+pub mod backend;
 pub mod comm;
 pub mod cpu;
+#[cfg(feature = "cuda")]
 pub mod cuda;
 pub mod data;
 pub mod init;

@@ -1,14 +1,16 @@
 //! `parc-rt`: runs one rank's compiled program — the lean runtime binary, with no compiler in it.
-//! `parc run OUT --rank R` does the same from the `parc` binary.
+//! `parc run OUT --rank R` does the same from the `parc` binary; both find the rank's program
+//! with `parc_runtime::program::load_rank_program`, so they accept and refuse the same ranks.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use parc_runtime::backend::Backend;
 use parc_runtime::cpu::exec::ExecError;
 use parc_runtime::data::TokenWidth;
 use parc_runtime::launch::{launch, LaunchOptions};
-use parc_runtime::program::Program;
+use parc_runtime::program::load_rank_program;
 use parc_runtime::train::TrainError;
 
 /// Runs one rank's program from a directory written by `parc compile`.
@@ -21,7 +23,8 @@ use parc_runtime::train::TrainError;
 struct Args {
     /// A directory written by `parc compile`.
     out: PathBuf,
-    /// The rank to run.
+    /// The rank to run: 0 for a plan of one rank (the ranks of a partitioned plan exchange data
+    /// and run together with `parc launch OUT`).
     #[arg(long, default_value_t = 0)]
     rank: usize,
     /// Number of training steps.
@@ -45,54 +48,34 @@ struct Args {
     /// CPU threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Where the program runs: cpu, or cuda (not implemented yet).
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+/// Prints `error: MESSAGE` and `help: HELP` as `parc` does, and gives exit code 2.
+fn user_error(message: &str, help: &str) -> ExitCode {
+    eprintln!("error: {message}\n  help: {help}");
+    ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(e) = args.backend.check() {
+        return user_error(&e.message, &e.help);
+    }
     if args.steps == 0 {
-        eprintln!("error: --steps 0: nothing to run\n  help: ask for at least one step");
-        return ExitCode::from(2);
-    }
-    if !args.out.is_dir() {
-        eprintln!(
-            "error: {} is not a directory written by parc compile\n  help: compile first: parc compile MODEL.toml --mesh 1x1x1 -o {}",
-            args.out.display(),
-            args.out.display()
-        );
-        return ExitCode::from(2);
-    }
-    let path = args.out.join(format!("rank-{:04}.mlir", args.rank));
-    let staged = args.rank == 0 && args.out.join("stage-0.mlir").exists();
-    if !path.exists() && !staged {
-        eprintln!(
-            "error: {} has no program for rank {}\n  help: compile first (parc compile MODEL.toml --mesh 1x1x1 -o {}): it holds no rank programs for rank {}; parc-rt runs a compiled directory's rank-0000.mlir or stage-S.mlir programs for every rank",
-            args.out.display(),
-            args.rank,
-            args.out.display(),
-            args.rank
-        );
-        return ExitCode::from(2);
-    }
-    // A plan with pipeline stages has one program per stage; every rank runs its stage's.
-    let files = parc_runtime::program::program_files(&args.out).unwrap_or_else(|| vec![path.clone()]);
-    let files = if args.rank == 0 { files } else { vec![path.clone()] };
-    let mut programs = Vec::new();
-    for file in &files {
-        match Program::load_file(file) {
-            Ok(p) => programs.push(p),
-            Err(e) => {
-                eprintln!("error: cannot load {}: {e}", file.display());
-                return ExitCode::from(2);
-            }
-        }
+        return user_error("--steps 0: nothing to run", "ask for at least one step");
     }
     let threads = match args.threads {
-        Some(0) => {
-            eprintln!("error: --threads 0: no threads to run on\n  help: use --threads 1 or more");
-            return ExitCode::from(2);
-        }
+        Some(0) => return user_error("--threads 0: no threads to run on", "use --threads 1 or more"),
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    // The same lookup as `parc run`: the rank's program, or why it cannot run alone.
+    let programs = match load_rank_program(&args.out, args.rank) {
+        Ok(p) => vec![p],
+        Err(e) => return user_error(&e.message, &e.help),
     };
     let opts = LaunchOptions {
         steps: args.steps,

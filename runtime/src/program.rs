@@ -15,6 +15,7 @@ use parc_dialects::exec::ExecOp;
 use parc_dialects::func::FuncOp;
 use parc_dialects::graph::GraphOp;
 use parc_dialects::ir::{Function, Module, OpKind, Value};
+use parc_dialects::mesh::Mesh;
 use parc_dialects::types::DType;
 use thiserror::Error;
 
@@ -46,9 +47,11 @@ pub struct Buf {
 }
 
 impl Buf {
-    /// Number of elements.
+    /// Number of elements. Saturates at `usize::MAX` instead of wrapping around: a buffer that
+    /// large lies outside every arena, so each bounds check rejects it (the loader rejects it
+    /// with a message first, see [`Buf::checked_bytes`]).
     pub fn len(&self) -> usize {
-        self.shape.iter().product()
+        self.shape.iter().fold(1usize, |n, &d| n.saturating_mul(d))
     }
 
     /// Whether the buffer has no elements.
@@ -56,15 +59,30 @@ impl Buf {
         self.len() == 0
     }
 
-    /// Size in bytes.
+    /// Size in bytes (saturating, as [`Buf::len`]).
     pub fn bytes(&self) -> usize {
-        self.len() * self.dtype.size_bytes() as usize
+        self.len().saturating_mul(self.dtype.size_bytes() as usize)
     }
 
-    fn end(&self) -> usize {
-        self.offset + self.bytes()
+    /// One past the buffer's last byte (saturating, as [`Buf::len`]).
+    pub fn end(&self) -> usize {
+        self.offset.saturating_add(self.bytes())
+    }
+
+    /// Size in bytes, or `None` when it does not fit in a `usize`.
+    pub fn checked_bytes(&self) -> Option<usize> {
+        let elements = self.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
+        elements.checked_mul(self.dtype.size_bytes() as usize)
     }
 }
+
+/// The largest arena a program may ask for: Rust allocations are limited to `isize::MAX` bytes,
+/// and the arena is allocated in 8-byte words.
+pub const MAX_ARENA_BYTES: usize = isize::MAX as usize & !7;
+
+/// What every loader error about the program's numbers ends with: a program written by
+/// `parc compile` satisfies them, so the fix is to write it again.
+const RECOMPILE: &str = "recompile the model with parc compile to write a valid program";
 
 /// Role of a persistent tensor (as written in `exec.tensors`).
 pub use parc_dialects::exec::TensorRole as Role;
@@ -115,6 +133,8 @@ pub struct Program {
     /// Function names, and their instructions (same index).
     pub function_names: Vec<String>,
     pub functions: Vec<Vec<Instr>>,
+    /// The mesh the program was partitioned for (`exec.mesh`; one device when absent).
+    pub mesh: Mesh,
     /// The module attributes (model description, memory plan) for reports.
     pub attrs: AttrMap,
 }
@@ -132,6 +152,79 @@ pub fn program_files(out: &std::path::Path) -> Option<Vec<std::path::PathBuf>> {
     one.exists().then(|| vec![one])
 }
 
+/// Why a rank of a compiled directory has no program that it can run on its own. `parc run` and
+/// `parc-rt` print it the same way (`error: MESSAGE`, then `help: HELP`) and exit with code 2.
+#[derive(Debug, Error)]
+#[error("{message}")]
+pub struct RankError {
+    pub message: String,
+    pub help: String,
+}
+
+/// The file that rank `rank` runs among the `files` of a compiled directory ([`program_files`])
+/// written for `mesh`: its pipeline stage's program, or the one program that every rank runs
+/// with its own coordinates. `None` when the rank is not on the mesh or its stage has no file.
+pub fn rank_program_file<'f>(
+    files: &'f [std::path::PathBuf],
+    mesh: &Mesh,
+    rank: usize,
+) -> Option<&'f std::path::PathBuf> {
+    if rank >= mesh.world_size() {
+        return None;
+    }
+    if mesh.pp > 1 {
+        files.get(mesh.coords(rank).pp)
+    } else {
+        files.first()
+    }
+}
+
+/// Loads the program of rank `rank` from the compiled directory `out` to run that rank alone,
+/// as `parc run` and `parc-rt` do. The plan's mesh comes from the program's `exec.mesh`
+/// attribute. A rank outside the mesh has no program; a rank of a partitioned plan has one, but
+/// it exchanges data with its peers, so it cannot run alone and the error says to run every rank
+/// with `parc launch`.
+pub fn load_rank_program(out: &std::path::Path, rank: usize) -> Result<Program, RankError> {
+    let shown = out.display();
+    if !out.is_dir() {
+        return Err(RankError {
+            message: format!("{shown} is not a directory written by parc compile"),
+            help: format!("compile first: parc compile MODEL.toml --mesh 1x1x1 -o {shown}"),
+        });
+    }
+    let Some(files) = program_files(out) else {
+        return Err(RankError {
+            message: format!("{shown} has no program for rank {rank}"),
+            help: "it holds no rank programs: recompile it with this version of parc (see programs.note in plan.json)"
+                .into(),
+        });
+    };
+    let first = Program::load_file(&files[0]).map_err(|e| RankError {
+        message: format!("cannot load {}: {e}", files[0].display()),
+        help: format!("recompile it with this version of parc: parc compile MODEL.toml --mesh MESH -o {shown}"),
+    })?;
+    let mesh = first.mesh;
+    let world = mesh.world_size();
+    let Some(file) = rank_program_file(&files, &mesh, rank) else {
+        let ranks = if world == 1 { "rank".to_string() } else { "ranks".to_string() };
+        return Err(RankError {
+            message: format!("{shown} has no program for rank {rank}: it is a plan for {world} {ranks} (mesh {mesh})"),
+            help: format!("its world size is {world}: ranks 0 to {} run it", world - 1),
+        });
+    };
+    if world > 1 {
+        return Err(RankError {
+            message: format!(
+                "rank {rank} of {shown} needs its peers: {shown} is a plan for {world} ranks that exchange data \
+                 (rank {rank} runs {} with the other ranks), so one rank cannot run alone",
+                file.display()
+            ),
+            help: format!("run all ranks together with: parc launch {shown}"),
+        });
+    }
+    Ok(first)
+}
+
 impl Program {
     /// Reads and loads the program at `path`.
     pub fn load_file(path: &std::path::Path) -> Result<Program, LoadError> {
@@ -145,11 +238,22 @@ impl Program {
     /// Loads a parsed module.
     pub fn load(module: &Module) -> Result<Program, LoadError> {
         parc_dialects::verifier::verify_module(module).map_err(LoadError::Verify)?;
+        let mesh = match module.attrs.get("exec.mesh") {
+            Some(attr) => Mesh::from_attr(attr).map_err(|e| invalid(format!("exec.mesh: {e}")))?,
+            None => Mesh::SINGLE,
+        };
         let arena_bytes = match module.attrs.get("exec.memory") {
             Some(Attr::Dict(d)) => d.int("arena").ok_or_else(|| invalid("exec.memory has no arena size"))?,
             _ => return Err(invalid("the module has no exec.memory (is it a rank program written by parc compile?)")),
         };
-        let arena_bytes = usize::try_from(arena_bytes).map_err(|_| invalid("negative arena size"))?;
+        let arena_bytes = usize::try_from(arena_bytes)
+            .map_err(|_| invalid(format!("exec.memory.arena is {arena_bytes} bytes, a negative size; {RECOMPILE}")))?;
+        if arena_bytes > MAX_ARENA_BYTES {
+            return Err(invalid(format!(
+                "exec.memory.arena is {arena_bytes} bytes, more than the largest arena a process can allocate \
+                 ({MAX_ARENA_BYTES} bytes); {RECOMPILE}"
+            )));
+        }
         let Some(Attr::Array(entries)) = module.attrs.get("exec.tensors") else {
             return Err(invalid("the module has no exec.tensors table"));
         };
@@ -161,20 +265,22 @@ impl Program {
                 .str("role")
                 .and_then(Role::from_name)
                 .ok_or_else(|| invalid(format!("tensor {name}: unknown role {:?}", d.str("role"))))?;
-            let shape: Vec<usize> = d
-                .ints("shape")
-                .ok_or_else(|| invalid(format!("tensor {name}: no shape")))?
-                .iter()
-                .map(|&x| x as usize)
-                .collect();
+            let dims = d.ints("shape").ok_or_else(|| invalid(format!("tensor {name}: no shape")))?;
+            let shape: Vec<usize> =
+                dims.iter().map(|&x| usize::try_from(x)).collect::<Result<_, _>>().map_err(|_| {
+                    invalid(format!(
+                        "exec.tensors: tensor {name} has shape {dims:?}, with a negative dimension; {RECOMPILE}"
+                    ))
+                })?;
             let dtype =
                 d.str("dtype").and_then(DType::from_name).ok_or_else(|| invalid(format!("tensor {name}: no dtype")))?;
-            let offset = d
-                .int("offset")
-                .filter(|&o| o >= 0)
-                .ok_or_else(|| invalid(format!("tensor {name}: no offset (run the memory plan)")))?;
-            let buf = Buf { offset: offset as usize, shape, dtype };
-            check_buf(&buf, arena_bytes, &name)?;
+            let offset =
+                d.int("offset").ok_or_else(|| invalid(format!("tensor {name}: no offset (run the memory plan)")))?;
+            let offset = usize::try_from(offset).map_err(|_| {
+                invalid(format!("exec.tensors: tensor {name} starts at byte {offset}, a negative offset; {RECOMPILE}"))
+            })?;
+            let buf = Buf { offset, shape, dtype };
+            check_buf(&buf, arena_bytes, &format!("exec.tensors: tensor {name}"))?;
             tensors.push(TensorInfo { name, role, buf });
         }
         let microbatches = module.attrs.int("exec.microbatches").unwrap_or(1).max(1) as usize;
@@ -184,7 +290,7 @@ impl Program {
         for f in &module.functions {
             functions.push(load_function(f, &by_name, &function_names, arena_bytes)?);
         }
-        Ok(Program { tensors, arena_bytes, microbatches, function_names, functions, attrs: module.attrs.clone() })
+        Ok(Program { tensors, arena_bytes, microbatches, function_names, functions, mesh, attrs: module.attrs.clone() })
     }
 
     /// The index of function `name`.
@@ -205,11 +311,22 @@ fn check_buf(buf: &Buf, arena: usize, what: &str) -> Result<(), LoadError> {
             buf.dtype
         )));
     }
-    if buf.end() > arena {
+    let bytes = buf.checked_bytes().ok_or_else(|| {
+        invalid(format!(
+            "{what} has shape {:?} of {}, more than 2^64 bytes, which no arena holds; {RECOMPILE}",
+            buf.shape, buf.dtype
+        ))
+    })?;
+    let end = buf.offset.checked_add(bytes).ok_or_else(|| {
+        invalid(format!(
+            "{what} starts at byte {} and has {bytes} bytes: it ends past byte 2^64, outside the {arena}-byte arena; {RECOMPILE}",
+            buf.offset
+        ))
+    })?;
+    if end > arena {
         return Err(invalid(format!(
-            "{what} (bytes {}..{}) lies outside the {arena}-byte arena",
-            buf.offset,
-            buf.end()
+            "{what} (bytes {}..{end}, shape {:?} of {}) lies outside the {arena}-byte arena; {RECOMPILE}",
+            buf.offset, buf.shape, buf.dtype
         )));
     }
     if buf.offset % 8 != 0 {
@@ -260,16 +377,21 @@ fn load_function(
                 let offset = data
                     .attrs
                     .int("offset")
-                    .filter(|&o| o >= 0)
                     .ok_or_else(|| invalid(format!("{}: no offset (run the memory plan)", ctx(op))))?;
+                let offset = usize::try_from(offset).map_err(|_| {
+                    invalid(format!("{} starts at byte {offset}, a negative offset; {RECOMPILE}", ctx(op)))
+                })?;
                 let ty = f.value_type(data.results[0]).as_tensor();
-                let buf = Buf { offset: offset as usize, shape: ty.shape.clone(), dtype: ty.dtype };
+                let buf = Buf { offset, shape: ty.shape.clone(), dtype: ty.dtype };
                 check_buf(&buf, arena, &ctx(op))?;
                 bufs.insert(data.results[0], buf);
             }
             ExecOp::Reshape => {
                 let mut b = buf_of(&data.operands[0])?;
                 b.shape = f.value_type(data.results[0]).as_tensor().shape.clone();
+                // The verifier compares element counts with saturating arithmetic; the new shape
+                // is checked against the arena like any other buffer.
+                check_buf(&b, arena, &ctx(op))?;
                 bufs.insert(data.results[0], b);
             }
             ExecOp::Call => {
@@ -284,7 +406,8 @@ fn load_function(
             ExecOp::Yield => return Err(invalid(format!("{}: exec.yield outside an elementwise body", ctx(op)))),
             _ => {
                 let operands: Vec<Buf> = data.operands.iter().map(buf_of).collect::<Result<_, _>>()?;
-                let n_out = n_outputs(kind, &data.attrs, operands.len());
+                let n_out = n_outputs(kind, &data.attrs, operands.len())
+                    .ok_or_else(|| invalid(format!("{}: more inputs than operands; {RECOMPILE}", ctx(op))))?;
                 check_disjoint(kind, &operands, n_out).map_err(|m| invalid(format!("{}: {m}", ctx(op))))?;
                 let accumulate = data.attrs.flag("accumulate");
                 out.push(match kind {
@@ -316,18 +439,19 @@ fn load_function(
     Ok(out)
 }
 
-/// How many of an op's operands (at the end) it writes.
-fn n_outputs(kind: ExecOp, attrs: &AttrMap, n_operands: usize) -> usize {
+/// How many of an op's operands (at the end) it writes; `None` when it claims more inputs than it
+/// has operands.
+fn n_outputs(kind: ExecOp, attrs: &AttrMap, n_operands: usize) -> Option<usize> {
     match kind {
-        ExecOp::Elementwise => n_operands - attrs.int("n_inputs").unwrap_or(0).max(0) as usize,
-        ExecOp::Adamw | ExecOp::Sgd => 0,
-        ExecOp::Fill => 1,
+        ExecOp::Elementwise => n_operands.checked_sub(usize::try_from(attrs.int("n_inputs").unwrap_or(0).max(0)).ok()?),
+        ExecOp::Adamw | ExecOp::Sgd => Some(0),
+        ExecOp::Fill => Some(1.min(n_operands)),
         // In place: every operand is read and written.
-        ExecOp::AllReduce => n_operands,
-        ExecOp::Send => 0,
+        ExecOp::AllReduce => Some(n_operands),
+        ExecOp::Send => Some(0),
         _ => match kind.graph_op(attrs) {
-            Some((_, n_in)) => n_operands - n_in,
-            None => 1,
+            Some((_, n_in)) => n_operands.checked_sub(n_in),
+            None => Some(1.min(n_operands)),
         },
     }
 }

@@ -1,132 +1,87 @@
-//! A rank's place on the mesh a program was partitioned for: its coordinates, the group of each
-//! mesh axis, and its communicator.
+//! A rank's place on the mesh a program was partitioned for: its coordinates, its groups and its
+//! communicator.
 //!
-//! A partitioned program names its axes in the module attribute `exec.mesh = {dp = 2, tp = 4}`
-//! (axes of size 1 are left out). Ranks are numbered with the last axis innermost, which is the
-//! compiler's `rank = dp_idx · tp + tp_idx` for a mesh without pipeline stages. The group of an
-//! axis is every rank that differs from this one only in that axis' coordinate, in coordinate
-//! order, so a collective's member index is the rank's coordinate.
+//! The mesh is the program's `exec.mesh` module attribute, decoded once at load into a typed
+//! [`Mesh`] ([`crate::program::Program::mesh`]); rank ↔ coordinates is [`Mesh::coords`], the same
+//! function the compiler partitioned with. The group of an axis is every rank that differs from
+//! this one only in that axis' coordinate, in coordinate order, so a collective's member index is
+//! the rank's coordinate. The groups are created on the communicator once, when the rank starts
+//! ([`RankContext::new`]); collectives then name them by [`GroupId`].
 
-use parc_dialects::attr::Attr;
+use parc_dialects::mesh::{Axis, Coords, GroupKind, Mesh};
 
-use crate::comm::{Communicator, Group};
-use crate::program::Program;
+use crate::comm::{CommError, Communicator, Group, GroupId};
 
-/// The partitioning axes of a program, in order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MeshAxes {
-    pub axes: Vec<(String, usize)>,
-}
-
-impl MeshAxes {
-    /// The axes of `program` (none for a single-rank program).
-    pub fn of(program: &Program) -> MeshAxes {
-        MeshAxes::from_attrs(&program.attrs)
-    }
-
-    /// The axes named by a program module's attributes.
-    pub fn from_attrs(attrs: &parc_dialects::attr::AttrMap) -> MeshAxes {
-        let mut axes = Vec::new();
-        if let Some(Attr::Dict(mesh)) = attrs.get("exec.mesh") {
-            for name in ["pp", "dp", "tp"] {
-                if let Some(n) = mesh.int(name).filter(|&n| n > 1) {
-                    axes.push((name.to_string(), n as usize));
-                }
-            }
-        }
-        MeshAxes { axes }
-    }
-
-    /// How many ranks run the program.
-    pub fn world_size(&self) -> usize {
-        self.axes.iter().map(|a| a.1).product()
-    }
-
-    /// The coordinates of `rank`, one per axis.
-    pub fn coords(&self, rank: usize) -> Vec<usize> {
-        let mut rest = rank;
-        let mut out = vec![0; self.axes.len()];
-        for (k, (_, n)) in self.axes.iter().enumerate().rev() {
-            out[k] = rest % n;
-            rest /= n;
-        }
-        out
-    }
-
-    /// The rank at `coords`.
-    pub fn rank_of(&self, coords: &[usize]) -> usize {
-        self.axes.iter().zip(coords).fold(0, |r, ((_, n), &c)| r * n + c)
-    }
-
-    /// The coordinate of `rank` on `axis` and the axis size ((0, 1) for an axis the program does
-    /// not partition).
-    pub fn coord(&self, rank: usize, axis: &str) -> (usize, usize) {
-        match self.axes.iter().position(|a| a.0 == axis) {
-            Some(k) => (self.coords(rank)[k], self.axes[k].1),
-            None => (0, 1),
-        }
-    }
-
-    /// The group of `rank` on `axis`. `pp_ends` is the pair of the first and the last pipeline
-    /// stage (the ranks that hold a tied embedding).
-    pub fn group(&self, rank: usize, axis: &str) -> Option<Group> {
-        if axis == "pp_ends" {
-            let k = self.axes.iter().position(|a| a.0 == "pp")?;
-            let mut c = self.coords(rank);
-            let ends: Vec<usize> = [0, self.axes[k].1 - 1]
-                .into_iter()
-                .map(|i| {
-                    c[k] = i;
-                    self.rank_of(&c)
-                })
-                .collect();
-            return Some(Group::new(format!("pp_ends[ranks {},{}]", ends[0], ends[1]), ends));
-        }
-        let k = self.axes.iter().position(|a| a.0 == axis)?;
-        let mut c = self.coords(rank);
-        let ranks: Vec<usize> = (0..self.axes[k].1)
-            .map(|i| {
-                c[k] = i;
-                self.rank_of(&c)
-            })
-            .collect();
-        let list: Vec<String> = ranks.iter().map(|r| r.to_string()).collect();
-        Some(Group::new(format!("{axis}[ranks {}]", list.join(",")), ranks))
-    }
+/// The communication group of kind `kind` that `rank` belongs to, named for messages
+/// (`tp[ranks 4,5,6,7]`).
+pub fn group_of(mesh: &Mesh, rank: usize, kind: GroupKind) -> Group {
+    let ranks = mesh.group(rank, kind);
+    let list: Vec<String> = ranks.iter().map(|r| r.to_string()).collect();
+    Group::new(format!("{kind}[ranks {}]", list.join(",")), ranks)
 }
 
 /// One rank of a partitioned run.
 pub struct RankContext {
     pub rank: usize,
-    pub mesh: MeshAxes,
+    pub mesh: Mesh,
     pub comm: Box<dyn Communicator>,
-    groups: Vec<(String, Group)>,
+    /// This rank's group of every kind the mesh has, created once.
+    groups: Vec<(GroupKind, GroupId, Group)>,
 }
 
 impl RankContext {
-    /// Rank `comm.rank()` of `mesh`.
-    pub fn new(mesh: MeshAxes, comm: Box<dyn Communicator>) -> RankContext {
+    /// Rank `comm.rank()` of `mesh`: creates every group of the mesh this rank belongs to, in
+    /// [`GroupKind::ALL`] order (collective: every rank of the mesh calls this).
+    pub fn new(mesh: Mesh, mut comm: Box<dyn Communicator>) -> Result<RankContext, CommError> {
         let rank = comm.rank();
-        let mut groups: Vec<(String, Group)> =
-            mesh.axes.iter().filter_map(|(a, _)| Some((a.clone(), mesh.group(rank, a)?))).collect();
-        if let Some(g) = mesh.group(rank, "pp_ends") {
-            groups.push(("pp_ends".into(), g));
+        if comm.world_size() != mesh.world_size() {
+            return Err(CommError::Bootstrap {
+                detail: format!(
+                    "the communicator has {} ranks but the program's mesh ({mesh}) has {}",
+                    comm.world_size(),
+                    mesh.world_size()
+                ),
+            });
         }
-        RankContext { rank, mesh, comm, groups }
+        let mut groups = Vec::new();
+        for kind in GroupKind::ALL {
+            let group = group_of(&mesh, rank, kind);
+            // The pipeline-ends group exists only where pp > 1, and only the first and the last
+            // stage belong to it.
+            if kind == GroupKind::PipelineEnds && (mesh.pp == 1 || !group.ranks.contains(&rank)) {
+                continue;
+            }
+            let id = comm.create_group(&group.name, &group.ranks)?;
+            groups.push((kind, id, group));
+        }
+        Ok(RankContext { rank, mesh, comm, groups })
+    }
+
+    /// This rank's coordinates.
+    pub fn coords(&self) -> Coords {
+        self.mesh.coords(self.rank)
     }
 
     /// This rank's coordinate on `axis` and the axis size.
-    pub fn coord(&self, axis: &str) -> (usize, usize) {
-        self.mesh.coord(self.rank, axis)
+    pub fn coord(&self, axis: Axis) -> (usize, usize) {
+        (self.coords().get(axis), self.mesh.size(axis))
     }
 
-    /// This rank's group on `axis`.
-    pub fn group(&self, axis: &str) -> Result<&Group, String> {
+    /// This rank's group of kind `kind`: its handle and its ranks.
+    pub fn group(&self, kind: GroupKind) -> Result<(GroupId, &Group), String> {
         self.groups
             .iter()
-            .find(|g| g.0 == axis)
-            .map(|g| &g.1)
-            .ok_or_else(|| format!("the program's mesh has no axis '{axis}'"))
+            .find(|g| g.0 == kind)
+            .map(|g| (g.1, &g.2))
+            .ok_or_else(|| format!("the program's mesh ({}) has no {kind} group", self.mesh))
+    }
+
+    /// The rank whose coordinate on `axis` is this rank's plus `shift` (cyclically), the others
+    /// equal: the peer of a pipeline send or receive.
+    pub fn peer(&self, axis: Axis, shift: i64) -> usize {
+        let (c, n) = self.coord(axis);
+        let to = (c as i64 + shift).rem_euclid(n.max(1) as i64) as usize;
+        self.mesh.group(self.rank, GroupKind::Axis(axis))[to]
     }
 }
 
@@ -135,13 +90,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tp_is_innermost() {
-        let m = MeshAxes { axes: vec![("dp".into(), 2), ("tp".into(), 4)] };
-        assert_eq!(m.world_size(), 8);
-        assert_eq!(m.coords(6), vec![1, 2]);
-        assert_eq!(m.rank_of(&[1, 2]), 6);
-        assert_eq!(m.group(6, "tp").unwrap().ranks, vec![4, 5, 6, 7]);
-        assert_eq!(m.group(6, "dp").unwrap().ranks, vec![2, 6]);
-        assert_eq!(m.coord(6, "pp"), (0, 1));
+    fn groups_follow_the_compiler_mapping_with_tp_innermost() {
+        let mesh = Mesh::parse("dp=2,tp=4").unwrap();
+        assert_eq!(mesh.world_size(), 8);
+        assert_eq!(group_of(&mesh, 6, Axis::Tp.into()).ranks, vec![4, 5, 6, 7]);
+        assert_eq!(group_of(&mesh, 6, Axis::Dp.into()).ranks, vec![2, 6]);
+        assert_eq!(group_of(&mesh, 6, Axis::Tp.into()).name, "tp[ranks 4,5,6,7]");
+        let mesh = Mesh::parse("2x3x2").unwrap();
+        assert_eq!(group_of(&mesh, 5, GroupKind::PipelineEnds).ranks, vec![1, 9]);
     }
 }

@@ -13,13 +13,22 @@ use std::time::Instant;
 use parc_dialects::attr::Attr;
 use thiserror::Error;
 
+use crate::comm::{Buf, BufMut, CommError};
 use crate::cpu::exec::{BatchSource, ExecError, Executor};
 use crate::data::{DataError, TokenData};
 use crate::init::default_init;
 use crate::program::{Program, Role};
-use crate::rank::{MeshAxes, RankContext};
+use crate::rank::RankContext;
 use crate::shards::ParamLayout;
 use crate::weights::{self, WeightsError};
+use parc_dialects::mesh::Mesh;
+
+/// A tensor by name: (name, shape, values).
+pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
+
+/// The tag of the messages that collect the parameters on rank 0 ([`Trainer::collect_params`]);
+/// programs' own send/recv tags are small.
+pub const COLLECT_TAG: usize = usize::MAX;
 
 /// Training failed.
 #[derive(Debug, Error)]
@@ -32,6 +41,20 @@ pub enum TrainError {
     Data(#[from] DataError),
     #[error(transparent)]
     Weights(#[from] WeightsError),
+    #[error(transparent)]
+    Comm(#[from] CommError),
+}
+
+impl TrainError {
+    /// Whether this error only reports a failure on another rank (the mesh was aborted, a peer
+    /// exited): when several ranks fail, the root cause is one for which this is false.
+    pub fn is_consequence(&self) -> bool {
+        match self {
+            TrainError::Comm(e) => e.is_consequence(),
+            TrainError::Exec(ExecError::Comm { error, .. }) => error.is_consequence(),
+            _ => false,
+        }
+    }
 }
 
 /// How to fix a training error caused by the user's input, when there is a standard fix.
@@ -123,7 +146,7 @@ pub struct Trainer<'p> {
     pub steps_done: u64,
     train_step: usize,
     layouts: Vec<ParamLayout>,
-    mesh: MeshAxes,
+    mesh: Mesh,
     rank: usize,
 }
 
@@ -156,11 +179,11 @@ impl<'p> Trainer<'p> {
             )));
         }
         let layouts = ParamLayout::of(program).map_err(TrainError::Program)?;
-        let mesh = MeshAxes::of(program);
+        let mesh = program.mesh;
         let rank_index = rank.as_ref().map_or(0, |r| r.rank);
         let mut exec = match rank {
-            Some(r) => Executor::with_rank(program, threads, r),
-            None => Executor::new(program, threads),
+            Some(r) => Executor::with_rank(program, threads, r)?,
+            None => Executor::new(program, threads)?,
         };
         for t in program.tensors.iter().filter(|t| t.role == Role::Param) {
             let values = match layouts.iter().find(|l| l.name == t.name) {
@@ -184,33 +207,84 @@ impl<'p> Trainer<'p> {
         Ok(Trainer { exec, info, data, steps_done: 0, train_step, layouts, mesh, rank: rank_index })
     }
 
-    /// The global value of every parameter from the pieces of all ranks (`trainers[rank]`), as
-    /// (name, global shape, values), in table order.
-    pub fn gather_params(trainers: &[&Trainer]) -> Vec<crate::launch::NamedTensor> {
-        // Pipeline stages hold different parameters: every name, in first-seen rank order.
-        let mut out: Vec<crate::launch::NamedTensor> = Vec::new();
-        for t in trainers {
-            for (name, shape, values) in t.params() {
-                if out.iter().any(|o| o.0 == name) {
-                    continue;
-                }
-                match t.layouts.iter().find(|l| l.name == name) {
-                    Some(l) => {
-                        // Ranks without the parameter give an empty piece (nothing to place).
-                        let pieces: Vec<Vec<f32>> = trainers
-                            .iter()
-                            .map(|r| {
-                                r.params().into_iter().find(|p| p.0 == name).map(|p| p.2.to_vec()).unwrap_or_default()
-                            })
-                            .collect();
-                        let refs: Vec<&[f32]> = pieces.iter().map(|p| p.as_slice()).collect();
-                        out.push((name.to_string(), l.global_shape.clone(), l.assemble(&t.mesh, &refs)));
-                    }
-                    None => out.push((name.to_string(), shape.to_vec(), values.to_vec())),
+    /// The global value of every parameter, assembled through the communicator on rank 0, one
+    /// tensor at a time: `programs` are the programs of every pipeline stage (the program of
+    /// rank r is `programs[pp coordinate of r]`). Every rank calls this after its last step; rank
+    /// 0 gets `Some` (name, global shape, values) in the order of the ranks' parameter tables
+    /// (rank 0's first, then the parameters first held by later ranks), the others `None`. Rank 0
+    /// asks each owner of a tensor for its piece in turn and assembles it with the tensor's
+    /// [`ParamLayout`], so no rank holds more than one tensor of other ranks' state at a time. A
+    /// single-rank trainer returns its parameters as they are.
+    pub fn collect_params(&mut self, programs: &[Program]) -> Result<Option<Vec<NamedTensor>>, TrainError> {
+        let Some(ctx) = self.exec.rank.as_mut() else {
+            let params = self.params().into_iter().map(|(n, s, v)| (n.to_string(), s.to_vec(), v.to_vec())).collect();
+            return Ok(Some(params));
+        };
+        let mesh = self.mesh;
+        let world = mesh.world_size();
+        let program_of = |rank: usize| programs.get(mesh.coords(rank).pp);
+        // Every parameter, in first-seen rank order, and its owners.
+        let mut names: Vec<&str> = Vec::new();
+        for r in 0..world {
+            let p = program_of(r).ok_or_else(|| {
+                TrainError::Program(format!("no program for pipeline stage {} of rank {r}", mesh.coords(r).pp))
+            })?;
+            for t in p.tensors.iter().filter(|t| t.role == Role::Param) {
+                if !names.contains(&t.name.as_str()) {
+                    names.push(&t.name);
                 }
             }
         }
-        out
+        let own = |rank: usize, name: &str| {
+            program_of(rank).and_then(|p| p.tensors.iter().find(|t| t.role == Role::Param && t.name == name))
+        };
+        let me = self.rank;
+        let mut out = Vec::new();
+        for name in names {
+            let owners: Vec<usize> = (0..world).filter(|&r| own(r, name).is_some()).collect();
+            if me != 0 {
+                if owners.contains(&me) {
+                    let buf = self
+                        .exec
+                        .program
+                        .tensor(name)
+                        .map(|t| t.buf.clone())
+                        .ok_or_else(|| TrainError::Program(format!("rank {me} has no parameter {name} to send")))?;
+                    ctx.comm.recv(0, COLLECT_TAG, BufMut::F32(&mut []))?;
+                    ctx.comm.send(0, COLLECT_TAG, Buf::F32(self.exec.arena.f32(&buf)))?;
+                }
+                continue;
+            }
+            let mut pieces: Vec<Vec<f32>> = vec![Vec::new(); world];
+            let mut first_shape = Vec::new();
+            for &r in &owners {
+                let Some(t) = own(r, name) else { continue };
+                if first_shape.is_empty() {
+                    first_shape = t.buf.shape.clone();
+                }
+                pieces[r] = if r == 0 {
+                    self.exec.arena.f32(&t.buf).to_vec()
+                } else {
+                    let mut piece = vec![0.0f32; t.buf.shape.iter().product()];
+                    ctx.comm.send(r, COLLECT_TAG, Buf::F32(&[]))?;
+                    ctx.comm.recv(r, COLLECT_TAG, BufMut::F32(&mut piece))?;
+                    piece
+                };
+            }
+            let first = owners.first().copied().unwrap_or(0);
+            let layouts = match program_of(first) {
+                Some(p) => ParamLayout::of(p).map_err(TrainError::Program)?,
+                None => Vec::new(),
+            };
+            match layouts.iter().find(|l| l.name == name) {
+                Some(l) => {
+                    let refs: Vec<&[f32]> = pieces.iter().map(|p| p.as_slice()).collect();
+                    out.push((name.to_string(), l.global_shape.clone(), l.assemble(&mesh, &refs)));
+                }
+                None => out.push((name.to_string(), first_shape, std::mem::take(&mut pieces[first]))),
+            }
+        }
+        Ok((me == 0).then_some(out))
     }
 
     /// Loads this rank's piece of every parameter from global tensors (name → values).
@@ -266,7 +340,7 @@ impl<'p> Trainer<'p> {
         let program = self.exec.program;
         let step_buf = program.tensor("step").ok_or_else(|| TrainError::Program("no step tensor".into()))?.buf.clone();
         self.exec.arena.i64_mut(&step_buf)[0] = step as i64;
-        let dp = self.mesh.coord(self.rank, "dp");
+        let dp = (self.mesh.coords(self.rank).dp, self.mesh.dp);
         let mut feed = Feed { data: &self.data, step: self.steps_done, info: &self.info, dp };
         self.exec.run(self.train_step, &mut feed)?;
         let loss_buf = program.tensor("loss").ok_or_else(|| TrainError::Program("no loss tensor".into()))?.buf.clone();

@@ -3,6 +3,9 @@
 //! caller's include directory, and one with a syntax error whose message must name the file and
 //! line. Without NVRTC these tests fail with install instructions, unless PARC_SKIP_NVRTC=1.
 
+// The CUDA side of the runtime exists only with the `cuda` feature (scripts/test.sh enables it).
+#![cfg(feature = "cuda")]
+
 use std::path::PathBuf;
 
 use parc_runtime::cuda::nvrtc::{compile_cuda, nvrtc_for_test, nvrtc_version, GpuArch, NvrtcError};

@@ -21,10 +21,56 @@ use std::collections::HashMap;
 
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::{BuildError, Builder};
+use parc_dialects::dist::Placement;
 use parc_dialects::graph::GraphOp;
 use parc_dialects::{DType, Function, Module, Type, Value};
 
 use crate::frontend::{Activation, ModelConfig, ModelSpec, Norm, Position, Precision};
+
+/// How tensor parallelism splits one parameter (Megatron, Shoeybi et al. 2019). The model builder
+/// says it for every weight it declares; the sharding strategy reads it from the argument
+/// attribute `parc.tp` and never looks at parameter names.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TpLayout {
+    /// Every tp rank holds all of it (norms, and whatever is not listed).
+    Replicated,
+    /// Column-parallel: the output features (the last dim) are split, for a weight `[in, out]`
+    /// and its bias `[out]` alike (q/k/v, MLP up and gate, an untied LM head over the vocabulary).
+    Column,
+    /// Row-parallel: a weight's input features (dim 0) are split and its output is partial; its
+    /// bias is added once, after the reduction, so it stays replicated (attention output, MLP down).
+    Row,
+    /// Vocab-parallel embedding table `[vocab, hidden]`: rows (tokens) are split.
+    Vocab,
+}
+
+impl TpLayout {
+    /// The name in the `parc.tp` argument attribute (none for [`TpLayout::Replicated`]).
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            TpLayout::Replicated => None,
+            TpLayout::Column => Some("column"),
+            TpLayout::Row => Some("row"),
+            TpLayout::Vocab => Some("vocab"),
+        }
+    }
+
+    /// The layout named `name`.
+    pub fn from_name(name: &str) -> Option<TpLayout> {
+        [TpLayout::Column, TpLayout::Row, TpLayout::Vocab].into_iter().find(|l| l.name() == Some(name))
+    }
+
+    /// The tp placement of a parameter of rank `rank` with this layout.
+    pub fn placement(self, rank: usize) -> Placement {
+        match self {
+            TpLayout::Replicated => Placement::Replicate,
+            TpLayout::Column => Placement::Shard(rank.saturating_sub(1)),
+            TpLayout::Row if rank >= 2 => Placement::Shard(0),
+            TpLayout::Row => Placement::Replicate,
+            TpLayout::Vocab => Placement::Shard(0),
+        }
+    }
+}
 
 /// One parameter tensor of the model.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +78,8 @@ pub struct ParamInfo {
     /// Stable name, used in IR attributes and weight files (`layers.0.attn.q.weight`).
     pub name: String,
     pub shape: Vec<usize>,
+    /// How tensor parallelism splits it.
+    pub tp: TpLayout,
 }
 
 /// The model's parameters in argument order, with their shapes.
@@ -39,39 +87,40 @@ pub fn param_names(m: &ModelConfig) -> Vec<ParamInfo> {
     let (h, f, v, s) = (m.hidden, m.ffn, m.vocab, m.seq_len);
     let (q_dim, kv_dim) = (m.heads * m.head_dim(), m.kv_heads * m.head_dim());
     let mut out = Vec::new();
-    let mut p = |name: String, shape: Vec<usize>| out.push(ParamInfo { name, shape });
-    p("embed.tokens.weight".into(), vec![v, h]);
+    let mut p = |name: String, shape: Vec<usize>, tp: TpLayout| out.push(ParamInfo { name, shape, tp });
+    p("embed.tokens.weight".into(), vec![v, h], TpLayout::Vocab);
     if m.position == Position::Learned {
-        p("embed.positions.weight".into(), vec![s, h]);
+        p("embed.positions.weight".into(), vec![s, h], TpLayout::Replicated);
     }
-    let norm = |p: &mut dyn FnMut(String, Vec<usize>), prefix: &str| {
-        p(format!("{prefix}.weight"), vec![h]);
+    let norm = |p: &mut dyn FnMut(String, Vec<usize>, TpLayout), prefix: &str| {
+        p(format!("{prefix}.weight"), vec![h], TpLayout::Replicated);
         if m.norm == Norm::LayerNorm {
-            p(format!("{prefix}.bias"), vec![h]);
+            p(format!("{prefix}.bias"), vec![h], TpLayout::Replicated);
         }
     };
-    let linear = |p: &mut dyn FnMut(String, Vec<usize>), prefix: &str, i: usize, o: usize| {
-        p(format!("{prefix}.weight"), vec![i, o]);
+    let linear = |p: &mut dyn FnMut(String, Vec<usize>, TpLayout), prefix: &str, i: usize, o: usize, tp| {
+        p(format!("{prefix}.weight"), vec![i, o], tp);
         if m.bias {
-            p(format!("{prefix}.bias"), vec![o]);
+            p(format!("{prefix}.bias"), vec![o], tp);
         }
     };
+    use TpLayout::{Column, Row};
     for l in 0..m.layers {
         norm(&mut p, &format!("layers.{l}.attn_norm"));
-        linear(&mut p, &format!("layers.{l}.attn.q"), h, q_dim);
-        linear(&mut p, &format!("layers.{l}.attn.k"), h, kv_dim);
-        linear(&mut p, &format!("layers.{l}.attn.v"), h, kv_dim);
-        linear(&mut p, &format!("layers.{l}.attn.o"), q_dim, h);
+        linear(&mut p, &format!("layers.{l}.attn.q"), h, q_dim, Column);
+        linear(&mut p, &format!("layers.{l}.attn.k"), h, kv_dim, Column);
+        linear(&mut p, &format!("layers.{l}.attn.v"), h, kv_dim, Column);
+        linear(&mut p, &format!("layers.{l}.attn.o"), q_dim, h, Row);
         norm(&mut p, &format!("layers.{l}.mlp_norm"));
         if m.activation == Activation::SwiGlu {
-            linear(&mut p, &format!("layers.{l}.mlp.gate"), h, f);
+            linear(&mut p, &format!("layers.{l}.mlp.gate"), h, f, Column);
         }
-        linear(&mut p, &format!("layers.{l}.mlp.up"), h, f);
-        linear(&mut p, &format!("layers.{l}.mlp.down"), f, h);
+        linear(&mut p, &format!("layers.{l}.mlp.up"), h, f, Column);
+        linear(&mut p, &format!("layers.{l}.mlp.down"), f, h, Row);
     }
     norm(&mut p, "final_norm");
     if !m.tie_embeddings {
-        p("lm_head.weight".into(), vec![h, v]);
+        p("lm_head.weight".into(), vec![h, v], Column);
     }
     out
 }
@@ -199,7 +248,11 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
     }
     let n_in = inputs.len();
     for (i, p) in params.iter().enumerate() {
-        func.arg_attrs[i + n_in] = AttrMap::new().with("parc.param", Attr::Str(p.name.clone()));
+        let mut attrs = AttrMap::new().with("parc.param", Attr::Str(p.name.clone()));
+        if let Some(tp) = p.tp.name() {
+            attrs.set("parc.tp", Attr::Str(tp.into()));
+        }
+        func.arg_attrs[i + n_in] = attrs;
         func.set_name(args[i + n_in], p.name.clone());
     }
     let params = Params { by_name: params.into_iter().map(|p| p.name).zip(args[n_in..].iter().copied()).collect() };

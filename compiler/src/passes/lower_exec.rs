@@ -29,15 +29,18 @@ use std::collections::{HashMap, HashSet};
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::Builder;
 use parc_dialects::dist::DistOp;
-use parc_dialects::exec::{is_scalar_op, ExecOp, TensorRole as Role};
+use parc_dialects::elementwise_ops;
+use parc_dialects::exec::{ExecOp, TensorRole as Role};
 
 use parc_dialects::graph::GraphOp;
 use parc_dialects::ir::{Function, Module, Op, OpKind, Value};
 use parc_dialects::types::{DType, Type};
 
 use crate::frontend::TrainingConfig;
+use crate::mesh::{Axis, Mesh};
 use crate::passes::autodiff::FORWARD_BACKWARD;
 use crate::passes::optimizer::{state_names, OPTIMIZER_STEP};
+use crate::sharding::Group;
 
 /// The step function the runtime calls once per training step.
 pub const TRAIN_STEP: &str = "train_step";
@@ -115,12 +118,12 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
     let mut attrs = module.attrs.clone();
     // The partitioner's mesh and parameter layouts become the program's (the runtime reads them).
     let dp = match attrs.remove("sharding.mesh") {
-        Some(Attr::Dict(mesh)) => {
-            let dp = mesh.int("dp").unwrap_or(1).max(1) as usize;
-            attrs.set("exec.mesh", Attr::Dict(mesh));
-            dp
+        Some(attr) => {
+            let mesh = Mesh::from_attr(&attr)?;
+            attrs.set("exec.mesh", attr);
+            mesh.dp
         }
-        _ => 1,
+        None => 1,
     };
     if let Some(layouts) = attrs.remove("sharding.params") {
         attrs.set("exec.params", layouts);
@@ -164,10 +167,7 @@ fn train_step(microbatches: usize, dp: usize, tensors: &[PersistentTensor]) -> R
         // Each dp rank holds its share of the step's loss; the report wants the sum.
         let loss = tensors.iter().find(|t| t.role == Role::Output).ok_or("no loss tensor")?;
         let v = tensor_op(&mut b, &loss.name, loss.ty.clone());
-        let attrs = AttrMap::new()
-            .with("axis", Attr::Str("dp".into()))
-            .with("size", Attr::Int(dp as i64))
-            .with("op", Attr::Str("sum".into()));
+        let attrs = Group::axis(Axis::Dp, dp).attrs().with("op", Attr::Str("sum".into()));
         b.func.append_op(entry, exec(ExecOp::AllReduce), vec![v], attrs, vec![]);
     }
     let call = AttrMap::new().with("callee", Attr::Str(OPTIMIZER_STEP.into()));
@@ -322,7 +322,7 @@ pub(crate) fn lower_function(
 }
 
 fn is_fusable(kind: OpKind) -> bool {
-    matches!(kind, OpKind::Graph(g) if is_scalar_op(g) || g == GraphOp::Broadcast)
+    matches!(kind, OpKind::Graph(elementwise_ops!() | GraphOp::Broadcast))
 }
 
 impl Lowering<'_> {
@@ -470,17 +470,7 @@ impl Lowering<'_> {
                 }
                 return Ok(());
             }
-            GraphOp::Add
-            | GraphOp::Sub
-            | GraphOp::Mul
-            | GraphOp::Div
-            | GraphOp::Scale
-            | GraphOp::Gelu
-            | GraphOp::Silu
-            | GraphOp::GeluGrad
-            | GraphOp::SiluGrad
-            | GraphOp::Cast
-            | GraphOp::Broadcast => None,
+            elementwise_ops!() | GraphOp::Broadcast => None,
         };
         let Some(exec_kind) = exec_kind else { return Err(format!("'{}' is lowered by fusion", kind.name())) };
         let mut operands = inputs;

@@ -3,8 +3,10 @@
 //! between stages.
 //!
 //! Per stage `s` and chunk `c`, the part of the model it holds (`models::build_part`) goes through
-//! the ordinary passes (cse, dce, autodiff, and the shard and partition passes when dp or tp split
-//! it). A part that is not the model's first takes the activation `x_in` and one that is not the
+//! the ordinary passes in the pass manager, verified and dumped like the whole model's (cse, dce,
+//! autodiff, cse-backward, dce-backward, and shard and partition when dp or tp split it; the list
+//! is `passes::part_passes`), and the stage's program is assembled from its parts in the named
+//! steps `optimizer`, `lower-exec` and `memory-plan` ([`compile_stages`]). A part that is not the model's first takes the activation `x_in` and one that is not the
 //! last takes its output's cotangent `dy_out` and returns the gradient of `x_in` as well. The
 //! program then has, per chunk:
 //!
@@ -32,21 +34,23 @@ use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::Builder;
 use parc_dialects::exec::{ExecOp, TensorRole as Role};
 use parc_dialects::ir::{Function, Module};
+use parc_dialects::pass::{PassRunner, PipelineOptions, PipelineReport};
 use parc_dialects::types::{DType, Type};
 
-use super::plan::{parts, ScheduleOptions};
+use super::plan::{parts, saved_bytes_per_layer, ScheduleOptions};
 use super::schedule::{schedule, Action};
+use crate::driver::{CompileContext, CompileError};
 use crate::frontend::ModelSpec;
-use crate::mesh::Mesh;
+use crate::mesh::{Axis, Mesh};
 use crate::models::{build_part, Part};
 use crate::passes::autodiff::FORWARD_BACKWARD;
 use crate::passes::lower_exec::{
     copy_buffer, exec, lower_function, tensor_attr, tensor_op, PersistentTensor, TRAIN_STEP,
 };
 use crate::passes::optimizer::{state_names, OPTIMIZER_STEP};
-use crate::passes::{autodiff, cse, dce, memory_plan};
+use crate::passes::{dce, part_passes, StepPlan, LOWER_EXEC, MEMORY_PLAN, OPTIMIZER};
 use crate::sharding::zero::{self, PipelineRole};
-use crate::sharding::{param_shards, partition, propagate, ParamShard, ShardPlan};
+use crate::sharding::{param_shards, Group, ParamShard, ShardPlan};
 
 /// Tag of activation messages (forward).
 const ACTIVATION: i64 = 0;
@@ -61,56 +65,125 @@ struct Chunk {
     last: bool,
 }
 
-/// The rank programs of every stage of `spec` on `mesh` (`pp > 1`), stage order.
-pub fn compile_stages(spec: &ModelSpec, mesh: &Mesh, opts: &ScheduleOptions) -> Result<Vec<Module>, String> {
-    let (p, v) = (mesh.pp, opts.chunks);
-    let parts = parts(spec, mesh, opts).map_err(|e| e.to_string())?;
+/// The rank programs of every stage of `ctx.spec` on `ctx.mesh` (`pp > 1`), stage order, and the
+/// dumps and timings of the steps that built them.
+///
+/// Each part (chunk `c` of stage `s`) runs the passes [`part_passes`] lists through the pass
+/// manager, dumped as `stage-S/NN-pass.mlir`, or `stage-S/chunk-C/NN-pass.mlir` when the stage
+/// has several chunks. The stage's program is then assembled in three more steps, numbered on
+/// from the parts' dumps in `stage-S/`: `optimizer` (the parts' `@forward_backward` as
+/// `@forward_backward_cC`, and the stage's `@optimizer_step`), `lower-exec` (the exec program:
+/// the schedule as calls in `@train_step`, the stash, send and receive) and `memory-plan`.
+pub fn compile_stages(
+    ctx: &CompileContext,
+    opts: &ScheduleOptions,
+    pipeline: &PipelineOptions,
+) -> Result<StagePrograms, CompileError> {
+    let (spec, mesh) = (&ctx.spec, &ctx.mesh);
+    let parts = parts(spec, mesh, opts).map_err(|e| CompileError::Internal(e.to_string()))?;
     let plan = ShardPlan::new(spec, mesh);
-    let rows = spec.training.micro_batch * mesh.dp;
-    let m = spec.training.global_batch / (spec.training.micro_batch * mesh.dp);
-    (0..p).map(|s| compile_stage(spec, mesh, &plan, &parts, rows, m, s, v, opts)).collect()
+    let mut out =
+        StagePrograms { modules: Vec::new(), report: PipelineReport::default(), activation_bytes_per_layer: 0 };
+    // Stages are independent: they compile on as many threads as there are cores (worker `w`
+    // takes stages w, w + n, …), and are put back in stage order, so the output does not depend
+    // on the thread count.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, mesh.pp);
+    let mut results: Vec<Option<Result<Stage, CompileError>>> = (0..mesh.pp).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (plan, parts) = (&plan, &parts);
+                scope.spawn(move || {
+                    (w..mesh.pp)
+                        .step_by(workers)
+                        .map(|s| (s, compile_stage(ctx, plan, parts, s, opts, pipeline)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        // A worker that panicked leaves its stages empty: reported below as an internal error.
+        for done in handles.into_iter().filter_map(|h| h.join().ok()) {
+            for (s, r) in done {
+                results[s] = Some(r);
+            }
+        }
+    });
+    for (s, result) in results.into_iter().enumerate() {
+        let stage = result.ok_or_else(|| CompileError::Internal(format!("compiling stage {s} panicked")))??;
+        out.report.dumps.extend(stage.report.dumps);
+        out.report.timings.extend(stage.report.timings);
+        out.modules.push(stage.module);
+        // Every layer has the same shapes, so saves the same; the largest, should any differ.
+        for (_, bytes) in stage.saved {
+            out.activation_bytes_per_layer = out.activation_bytes_per_layer.max(bytes);
+        }
+    }
+    Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The stage programs of a pipelined step.
+pub struct StagePrograms {
+    /// Each stage's rank program, stage order.
+    pub modules: Vec<Module>,
+    /// The dumps and timings of the steps that built them.
+    pub report: PipelineReport,
+    /// What one rank saves for the backward of one layer and one micro-batch, from the programs
+    /// (`plan::saved_bytes_per_layer` over every chunk's `@forward_backward`).
+    pub activation_bytes_per_layer: u64,
+}
+
+/// One stage's program, its dumps, and the bytes each of its layers saves for the backward.
+struct Stage {
+    module: Module,
+    report: PipelineReport,
+    saved: Vec<(usize, u64)>,
+}
+
 fn compile_stage(
-    spec: &ModelSpec,
-    mesh: &Mesh,
+    ctx: &CompileContext,
     plan: &ShardPlan,
     parts: &[std::ops::Range<usize>],
-    rows: usize,
-    m: usize,
     s: usize,
-    v: usize,
     opts: &ScheduleOptions,
-) -> Result<Module, String> {
-    let p = mesh.pp;
-    let mut chunks = Vec::new();
+    pipeline: &PipelineOptions,
+) -> Result<Stage, CompileError> {
+    let (spec, mesh) = (&ctx.spec, &ctx.mesh);
+    let internal = |e: String| CompileError::Internal(e);
+    let (p, v) = (mesh.pp, opts.chunks);
+    let rows = spec.training.micro_batch * mesh.dp;
+    let m = spec.training.global_batch / (spec.training.micro_batch * mesh.dp);
+    let passes = part_passes(&StepPlan::of(mesh));
+    let mut report = PipelineReport::default();
+    let mut locals: Vec<(Module, bool, bool)> = Vec::new();
     let mut params: Vec<ParamShard> = Vec::new();
-    let mut attrs = AttrMap::new();
+    let mut next = 0;
     for c in 0..v {
         let part = Part { layers: parts[c * p + s].clone(), first: s == 0 && c == 0, last: s == p - 1 && c == v - 1 };
-        let mut module = build_part(spec, rows, &part).map_err(|e| e.to_string())?;
-        cse::run(&mut module)?;
-        dce::run(&mut module)?;
-        autodiff::run(&mut module)?;
-        cse::run(&mut module)?;
-        dce::run(&mut module)?;
-        attrs = module.attrs.clone();
-        let fb = module.function(FORWARD_BACKWARD).ok_or("no @forward_backward")?;
-        let (local, sharded) = if plan.is_partitioned() {
-            let sharded = propagate::propagate(fb, plan)?;
-            (partition::partition(&sharded, plan)?, Some(sharded))
-        } else {
-            (fb.clone(), None)
-        };
-        // A parameter in several chunks (a tied embedding) is the stage's once.
-        for shard in param_shards(sharded.as_ref().unwrap_or(fb), plan)? {
+        let mut module = build_part(spec, rows, &part).map_err(|e| internal(e.to_string()))?;
+        let dir = if v == 1 { format!("stage-{s}/") } else { format!("stage-{s}/chunk-{c}/") };
+        let mut runner = PassRunner::new(pipeline, dir, 0);
+        runner.input(&module)?;
+        for pass in &passes.placed {
+            runner.run(&mut module, ctx, pass)?;
+        }
+        // The parameters as placed (a parameter in several chunks, a tied embedding, is the
+        // stage's once).
+        let fb = module.function(FORWARD_BACKWARD).ok_or_else(|| internal("a part has no @forward_backward".into()))?;
+        for shard in param_shards(fb, plan).map_err(internal)? {
             if !params.iter().any(|p| p.name == shard.name) {
                 params.push(shard);
             }
         }
-        chunks.push(Chunk { fb: local, first: part.first, last: part.last });
+        for pass in &passes.local {
+            runner.run(&mut module, ctx, pass)?;
+        }
+        next = next.max(runner.next_index());
+        let r = runner.finish(&module)?;
+        report.dumps.extend(r.dumps);
+        report.timings.extend(r.timings);
+        locals.push((module, part.first, part.last));
     }
+    let flags: Vec<(bool, bool)> = locals.iter().map(|&(_, first, last)| (first, last)).collect();
     let list: Vec<(String, parc_dialects::types::TensorType, bool)> =
         params.iter().map(|p| (p.name.clone(), p.local.clone(), p.tp_sharded)).collect();
     let partial: Vec<bool> = params.iter().map(|p| p.tp_partial_grad).collect();
@@ -119,24 +192,55 @@ fn compile_stage(
         .map(|(n, _, _)| n == "embed.tokens.weight" && spec.model.tie_embeddings && (s == 0 || s == p - 1))
         .collect();
     let skip_norm: Vec<bool> = tied.iter().map(|&t| t && s == p - 1).collect();
-    let role = PipelineRole { stages: p, tied, skip_norm };
-    let opt = zero::optimizer_step(plan, &spec.training, &list, &partial, Some(role))?;
-    let actions = schedule(opts.kind, p, m, v, s).map_err(|e| e.to_string())?;
-    let mut module = lower_stage(spec, mesh, &chunks, &opt, &list, &actions, m)?;
-    for (k, val) in attrs.iter() {
-        if k.starts_with("parc.") {
-            module.attrs.set(k, val.clone());
+    let actions = schedule(opts.kind, p, m, v, s).map_err(|e| internal(e.to_string()))?;
+
+    let mut runner = PassRunner::new(pipeline, format!("stage-{s}/"), next);
+    let mut module = Module::new();
+    let mut saved = Vec::new();
+    // The stage's functions before lowering: each part's `@forward_backward_cC` and the stage's
+    // optimizer step over all its parameters.
+    runner.step(&mut module, OPTIMIZER.name, |module| {
+        for (c, (part, _, _)) in locals.into_iter().enumerate() {
+            module.attrs = part.attrs.clone();
+            for mut f in part.functions.into_iter().filter(|f| f.name == FORWARD_BACKWARD) {
+                f.name = format!("{FORWARD_BACKWARD}_c{c}");
+                module.functions.push(f);
+            }
         }
-    }
-    let mut mesh_attr = AttrMap::new().with("pp", Attr::Int(p as i64));
-    for a in &plan.axes {
-        mesh_attr.set(a.name, Attr::Int(a.size as i64));
-    }
-    module.attrs.set("exec.mesh", Attr::Dict(mesh_attr));
-    module.attrs.set("exec.stage", Attr::Int(s as i64));
-    module.attrs.set("exec.params", Attr::Array(params.into_iter().map(|p| p.layout).collect()));
-    memory_plan::run(&mut module)?;
-    Ok(module)
+        let role = PipelineRole { stages: p, tied, skip_norm };
+        module.functions.push(zero::optimizer_step(plan, &spec.training, &list, &partial, Some(role))?);
+        Ok(())
+    })?;
+    runner.step(&mut module, LOWER_EXEC.name, |module| {
+        // The module is replaced by its lowering: its functions move into the chunks.
+        let mut functions = std::mem::take(&mut module.functions);
+        let mut take = |name: &str| match functions.iter().position(|f| f.name == name) {
+            Some(i) => Ok(functions.swap_remove(i)),
+            None => Err(format!("no @{name}")),
+        };
+        let mut chunks = Vec::new();
+        for (c, &(first, last)) in flags.iter().enumerate() {
+            chunks.push(Chunk { fb: take(&format!("{FORWARD_BACKWARD}_c{c}"))?, first, last });
+        }
+        let opt = take(OPTIMIZER_STEP)?;
+        let (mut lowered, layers) = lower_stage(spec, mesh, &chunks, &opt, &list, &actions, m)?;
+        saved = layers;
+        for (k, val) in module.attrs.iter() {
+            if k.starts_with("parc.") {
+                lowered.attrs.set(k, val.clone());
+            }
+        }
+        lowered.attrs.set("exec.mesh", mesh.to_attr());
+        lowered.attrs.set("exec.stage", Attr::Int(s as i64));
+        lowered.attrs.set("exec.params", Attr::Array(params.into_iter().map(|p| p.layout).collect()));
+        *module = lowered;
+        Ok(())
+    })?;
+    runner.run(&mut module, ctx, &MEMORY_PLAN)?;
+    let r = runner.finish(&module)?;
+    report.dumps.extend(r.dumps);
+    report.timings.extend(r.timings);
+    Ok(Stage { module, report, saved })
 }
 
 /// `f` returning only its results `keep` (by index), dead code removed, named `name`.
@@ -166,7 +270,7 @@ fn lower_stage(
     params: &[(String, parc_dialects::types::TensorType, bool)],
     actions: &[Action],
     m: usize,
-) -> Result<Module, String> {
+) -> Result<(Module, Vec<(usize, u64)>), String> {
     let mut tensors: Vec<PersistentTensor> = Vec::new();
     let add = |tensors: &mut Vec<PersistentTensor>, name: String, role: Role, ty: Type| {
         if !tensors.iter().any(|t| t.name == name) {
@@ -357,11 +461,28 @@ fn lower_stage(
     let step = train_step(mesh, chunks, actions, &slot_of, &dy_slot_of, &tensors, scatter)?;
     functions.insert(0, step);
 
+    // What each layer saves for the backward, read from each chunk's whole lowered
+    // `@forward_backward` (ZB-H1's program has it split in two; it is lowered whole here only to
+    // be measured).
+    let mut saved = Vec::new();
+    for (c, chunk) in chunks.iter().enumerate() {
+        let name = format!("{FORWARD_BACKWARD}_c{c}");
+        let measured = match functions.iter().find(|f| f.name == name) {
+            Some(f) => saved_bytes_per_layer(f),
+            None => {
+                let mut fb = chunk.fb.clone();
+                fb.name = name;
+                saved_bytes_per_layer(&lower_function(&fb, &fb_args[c], &fb_results[c], true, &table)?)
+            }
+        };
+        saved.extend(measured);
+    }
+
     let mut module = Module::new();
     module.attrs.set("exec.tensors", Attr::Array(tensors.iter().map(tensor_attr).collect()));
     module.attrs.set("exec.microbatches", Attr::Int(m as i64));
     module.functions = functions;
-    Ok(module)
+    Ok((module, saved))
 }
 
 fn train_step(
@@ -388,11 +509,7 @@ fn train_step(
     };
     let fill0 = |b: &mut Builder, v| op(b, ExecOp::Fill, vec![v], AttrMap::new().with("value", Attr::Float(0.0)));
     let p2p = |shift: i64, tag: i64| {
-        AttrMap::new()
-            .with("axis", Attr::Str("pp".into()))
-            .with("size", Attr::Int(p))
-            .with("shift", Attr::Int(shift))
-            .with("tag", Attr::Int(tag))
+        Group::axis(Axis::Pp, p as usize).attrs().with("shift", Attr::Int(shift)).with("tag", Attr::Int(tag))
     };
     let call =
         |b: &mut Builder, name: String| op(b, ExecOp::Call, vec![], AttrMap::new().with("callee", Attr::Str(name)));
@@ -401,10 +518,7 @@ fn train_step(
     };
     let tp = |b: &mut Builder, kind: ExecOp, x, y| {
         let dim = b.ty(x).as_tensor().rank() as i64 - 1;
-        let a = AttrMap::new()
-            .with("axis", Attr::Str("tp".into()))
-            .with("size", Attr::Int(mesh.tp as i64))
-            .with("dim", Attr::Int(dim));
+        let a = Group::axis(Axis::Tp, mesh.tp).attrs().with("dim", Attr::Int(dim));
         op(b, kind, vec![x, y], a);
     };
     // Sends `name` (its tp slice with the scatter/gather optimization) and receives into `name`.
@@ -495,15 +609,10 @@ fn train_step(
     }
     // The loss lives on the last stage; every rank reports the step's sum.
     let loss = get("loss")?;
-    let reduce = |axis: &str, size: usize| {
-        AttrMap::new()
-            .with("axis", Attr::Str(axis.into()))
-            .with("size", Attr::Int(size as i64))
-            .with("op", Attr::Str("sum".into()))
-    };
-    op(&mut b, ExecOp::AllReduce, vec![loss], reduce("pp", mesh.pp));
+    let reduce = |axis: Axis| Group::axis(axis, mesh.size(axis)).attrs().with("op", Attr::Str("sum".into()));
+    op(&mut b, ExecOp::AllReduce, vec![loss], reduce(Axis::Pp));
     if mesh.dp > 1 {
-        op(&mut b, ExecOp::AllReduce, vec![loss], reduce("dp", mesh.dp));
+        op(&mut b, ExecOp::AllReduce, vec![loss], reduce(Axis::Dp));
     }
     call(&mut b, OPTIMIZER_STEP.into());
     b.ret(&[]).map_err(|e| e.to_string())?;

@@ -8,16 +8,27 @@
 //! last layer's cost, since it runs on the last stage. `--stages 8,8,7,7` fixes the split instead.
 //!
 //! Activation memory per stage is `peak in-flight micro-batches × layers × per-layer bytes`, where
-//! the per-layer bytes are parc's own: the difference of the static memory plans of the model with
-//! 2 and with 1 layer on one stage of the same tensor-parallel width (what a rank saves for the
-//! backward of one layer and one micro-batch).
+//! the per-layer bytes are parc's own, read from the stage programs the compilation builds anyway
+//! ([`saved_bytes_per_layer`]): the transient buffers one layer's forward writes that are still
+//! live at the forward/backward boundary of its chunk's `@forward_backward`, as the memory plan
+//! places them (what a rank saves for the backward of one layer and one micro-batch). That is the
+//! increment of the static plan's `activations` per added layer: for GPT-3 175B on tp = 2 the
+//! plans of the model with 2 and 3 layers differ by exactly this (905,969,664 bytes). Taking the
+//! plans of 2 and 1 layers instead (parc did, compiling the model twice more) overstates it
+//! (1,459,617,792 bytes), because the 1-layer model's transient peak falls where nothing saved is
+//! live; for the tiny models both give the same figure.
 
+use std::collections::HashMap;
+
+use parc_dialects::exec::ExecOp;
+use parc_dialects::ir::{Function, Op, OpKind, Value};
 use serde::Serialize;
 
 use super::schedule::{simulate, ScheduleError, ScheduleKind, UnitCosts};
 use super::stages::{fixed_split, partition_layers, stage_chunks, StageError};
 use crate::frontend::ModelSpec;
 use crate::mesh::Mesh;
+use crate::passes::memory_plan::ALIGN;
 
 /// How the pipeline is scheduled (`--schedule`, `--chunks`, `--stages`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,9 +86,21 @@ pub struct PipelineSummary {
     /// The textbook bubble: (p−1)/m for GPipe and 1F1B, (p−1)/(v·m) interleaved,
     /// (p−1)·(F+B−W)/(m·(F+B+W)) for ZB-H1.
     pub bubble_formula: f64,
-    /// What one rank saves for the backward of one layer and one micro-batch (parc's static plan).
+    /// What one rank saves for the backward of one layer and one micro-batch (from the stage
+    /// programs' buffers, [`saved_bytes_per_layer`]).
     pub activation_bytes_per_layer: u64,
     pub per_stage: Vec<StageSummary>,
+}
+
+impl PipelineSummary {
+    /// Sets the per-layer activation bytes and each stage's `activation_bytes` from them.
+    pub fn set_activation_bytes_per_layer(&mut self, bytes: u64) {
+        self.activation_bytes_per_layer = bytes;
+        for st in &mut self.per_stage {
+            let layers: usize = st.layers.iter().map(|r| r[1] - r[0]).sum();
+            st.activation_bytes = (st.peak_in_flight * layers as f64 * bytes as f64).round() as u64;
+        }
+    }
 }
 
 /// Why a pipeline cannot be planned.
@@ -184,4 +207,102 @@ pub fn plan(
         activation_bytes_per_layer,
         per_stage,
     })
+}
+
+/// The bytes each layer's forward saves for the backward in `f`, a stage part's lowered
+/// `@forward_backward` (exec dialect), as `(layer, bytes)` in program order.
+///
+/// A layer's forward ops run from the first op that reads one of its parameters (`layers.L.*`,
+/// its first norm) up to the first op that reads a parameter of anything else (the next layer,
+/// the final norm) or to the forward/backward boundary, the op that writes the loss or the part's
+/// output activation, as the memory plan finds it. What the layer saves is every transient buffer
+/// first written by one of those ops and still live at the boundary, each counted as the memory
+/// plan places it (rounded up to [`ALIGN`]); gathered ZeRO-3 parameters are parameters, not
+/// activations, and are left out. This is exact for the program: the same buffers, the same
+/// liveness and the same alignment as `memory-plan`.
+pub fn saved_bytes_per_layer(f: &Function) -> Vec<(usize, u64)> {
+    let ops = &f.blocks[f.entry_block()].ops;
+    let exec = |op: Op| match f.ops[op].kind {
+        OpKind::Exec(k) => Some(k),
+        _ => None,
+    };
+    // Root buffer of each memref value (an `exec.view`), and the name of each persistent one.
+    let mut root: HashMap<Value, Op> = HashMap::new();
+    let mut tensor: HashMap<Value, &str> = HashMap::new();
+    let mut boundary_value = None;
+    for &op in ops {
+        let data = &f.ops[op];
+        match exec(op) {
+            Some(ExecOp::View) => {
+                root.insert(data.results[0], op);
+            }
+            Some(ExecOp::Reshape) => {
+                if let Some(&r) = root.get(&data.operands[0]) {
+                    root.insert(data.results[0], r);
+                } else if let Some(&n) = tensor.get(&data.operands[0]) {
+                    tensor.insert(data.results[0], n);
+                }
+            }
+            Some(ExecOp::Tensor) => {
+                let name = data.attrs.str("name").unwrap_or("");
+                if name == "loss" || name.starts_with("x_out.") {
+                    boundary_value = Some(data.results[0]);
+                }
+                tensor.insert(data.results[0], name);
+            }
+            _ => {}
+        }
+    }
+    // The model's parameters (transformer.rs names them); the other persistent tensors are the
+    // step's inputs, outputs and gradients.
+    let is_param = |name: &str| ["layers.", "embed.", "final_norm.", "lm_head."].iter().any(|p| name.starts_with(p));
+    let is_buffer_op = |op: Op| matches!(exec(op), Some(ExecOp::View | ExecOp::Reshape | ExecOp::Tensor));
+    let Some(boundary) =
+        boundary_value.and_then(|b| ops.iter().position(|&op| !is_buffer_op(op) && f.ops[op].operands.contains(&b)))
+    else {
+        return Vec::new();
+    };
+    // First and last use of each transient buffer; the layer (if any) whose forward first uses it.
+    let mut live: HashMap<Op, (usize, usize, Option<usize>)> = HashMap::new();
+    let mut gathered: Vec<Op> = Vec::new();
+    let mut layer: Option<usize> = None;
+    for (i, &op) in ops.iter().enumerate().filter(|&(_, &op)| !is_buffer_op(op)) {
+        let data = &f.ops[op];
+        let named: Vec<&str> = data.operands.iter().filter_map(|v| tensor.get(v).copied()).collect();
+        if i <= boundary {
+            for name in &named {
+                let of_layer = name
+                    .strip_prefix("layers.")
+                    .and_then(|rest| rest.split('.').next())
+                    .and_then(|l| l.parse::<usize>().ok());
+                match of_layer {
+                    Some(l) => layer = Some(l),
+                    None if is_param(name) => layer = None,
+                    None => {}
+                }
+            }
+        }
+        let param_gather = matches!(exec(op), Some(ExecOp::AllGather)) && named.iter().any(|n| is_param(n));
+        for v in &data.operands {
+            if let Some(&r) = root.get(v) {
+                let e = live.entry(r).or_insert((i, i, if i <= boundary { layer } else { None }));
+                e.1 = e.1.max(i);
+                if param_gather && e.0 == i {
+                    gathered.push(r);
+                }
+            }
+        }
+    }
+    let mut out: Vec<(usize, u64)> = Vec::new();
+    for &op in ops {
+        let Some(&(start, end, Some(l))) = live.get(&op) else { continue };
+        if start <= boundary && boundary < end && !gathered.contains(&op) {
+            let bytes = f.value_type(f.ops[op].results[0]).as_tensor().size_bytes().div_ceil(ALIGN) * ALIGN;
+            match out.iter_mut().find(|(k, _)| *k == l) {
+                Some(e) => e.1 += bytes,
+                None => out.push((l, bytes)),
+            }
+        }
+    }
+    out
 }

@@ -30,22 +30,44 @@ use parc_dialects::ir::Module;
 use parc_dialects::types::TensorType;
 
 use crate::frontend::{ModelSpec, TrainingConfig};
-use crate::mesh::Mesh;
+use crate::mesh::{Axis, GroupKind, Mesh};
+use crate::models::TpLayout;
 use crate::passes::autodiff::FORWARD_BACKWARD;
 use crate::passes::optimizer::OPTIMIZER_STEP;
 
-/// One mesh axis that partitions the step.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Axis {
-    pub name: &'static str,
+/// The group a collective runs over and its size, as `dist` ops carry them (`{axis, size}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub kind: GroupKind,
     pub size: usize,
+}
+
+impl Group {
+    /// The group of mesh axis `axis`, of `size` ranks.
+    pub fn axis(axis: Axis, size: usize) -> Group {
+        Group { kind: GroupKind::Axis(axis), size }
+    }
+
+    /// The attributes that name the group on a `dist` or `exec` collective: `{axis, size}`.
+    pub fn attrs(&self) -> AttrMap {
+        AttrMap::new().with("axis", Attr::Str(self.kind.name().into())).with("size", Attr::Int(self.size as i64))
+    }
+}
+
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.kind)
+    }
 }
 
 /// What the partitioner needs to know: the axes (those of size > 1, in mesh order), the ZeRO
 /// stage, sequence parallelism and the true vocabulary size (for padded vocab shards).
 #[derive(Clone, Debug)]
 pub struct ShardPlan {
-    pub axes: Vec<Axis>,
+    /// The whole mesh (written into the IR as `sharding.mesh`).
+    pub mesh: Mesh,
+    /// The groups that placements index, in placement order ([`Mesh::sharded_axes`]).
+    pub axes: Vec<Group>,
     pub dp: usize,
     pub tp: usize,
     pub zero: u8,
@@ -56,14 +78,9 @@ pub struct ShardPlan {
 impl ShardPlan {
     /// The plan for `spec` on `mesh` (the pipeline axis is not partitioned here).
     pub fn new(spec: &ModelSpec, mesh: &Mesh) -> ShardPlan {
-        let mut axes = Vec::new();
-        if mesh.dp > 1 {
-            axes.push(Axis { name: "dp", size: mesh.dp });
-        }
-        if mesh.tp > 1 {
-            axes.push(Axis { name: "tp", size: mesh.tp });
-        }
+        let axes = mesh.sharded_axes().into_iter().map(|a| Group::axis(a, mesh.size(a))).collect();
         ShardPlan {
+            mesh: *mesh,
             axes,
             dp: mesh.dp,
             tp: mesh.tp,
@@ -78,9 +95,14 @@ impl ShardPlan {
         !self.axes.is_empty()
     }
 
-    /// The index of axis `name`, if it partitions.
-    pub fn axis(&self, name: &str) -> Option<usize> {
-        self.axes.iter().position(|a| a.name == name)
+    /// The placement index of `axis`, if it partitions.
+    pub fn axis(&self, axis: Axis) -> Option<usize> {
+        self.axes.iter().position(|a| a.kind == GroupKind::Axis(axis))
+    }
+
+    /// The group of `axis`, if it partitions.
+    pub fn group(&self, axis: Axis) -> Option<Group> {
+        self.axis(axis).map(|k| self.axes[k])
     }
 
     /// The local shape of a value of global type `t` with placement `s`: sharded dims divided
@@ -101,7 +123,8 @@ impl ShardPlan {
 /// The strategies, as placements of arguments and activations.
 ///
 /// - **DP**: `tokens` and `labels` are `S(0)` on `dp`; parameters are replicated on `dp`.
-/// - **Megatron TP** (by parameter name, Shoeybi et al. 2019): the q/k/v projections and the MLP's
+/// - **Megatron TP** (Shoeybi et al. 2019), from the layout the model builder gives every weight
+///   (the argument attribute `parc.tp`, [`TpLayout`]): the q/k/v projections and the MLP's
 ///   up and gate layers are column-parallel (weight `S(1)`, bias `S(0)`), so attention splits by
 ///   heads (and by key/value heads with GQA); the attention output projection and the MLP's down
 ///   layer are row-parallel (weight `S(0)`, bias replicated, added after the reduction); the token
@@ -123,35 +146,38 @@ impl<'a> Strategy<'a> {
     /// their gradients): split by batch on dp, and by sequence on tp with sequence parallelism.
     pub fn boundary(&self) -> Sharding {
         let mut s = Sharding::replicated(self.plan.axes.len());
-        if let Some(dp) = self.plan.axis("dp") {
+        if let Some(dp) = self.plan.axis(Axis::Dp) {
             s.0[dp] = Placement::Shard(0);
         }
-        if let (Some(tp), true) = (self.plan.axis("tp"), self.plan.sequence_parallel) {
+        if let (Some(tp), true) = (self.plan.axis(Axis::Tp), self.plan.sequence_parallel) {
             s.0[tp] = Placement::Shard(1);
         }
         s
     }
 
     /// The placement of an argument of `@forward_backward` with attributes `attrs`.
-    pub fn argument(&self, attrs: &AttrMap, t: &TensorType) -> Sharding {
+    pub fn argument(&self, attrs: &AttrMap, t: &TensorType) -> Result<Sharding, String> {
         if attrs.str("parc.stage_input").is_some() || attrs.str("parc.cotangent").is_some() {
-            return self.boundary();
+            return Ok(self.boundary());
         }
         let mut s = Sharding::replicated(self.plan.axes.len());
-        if let Some(dp) = self.plan.axis("dp") {
+        if let Some(dp) = self.plan.axis(Axis::Dp) {
             if attrs.str("parc.input").is_some() && t.rank() > 0 {
                 s.0[dp] = Placement::Shard(0);
             }
         }
-        if let (Some(tp), Some(name)) = (self.plan.axis("tp"), attrs.str("parc.param")) {
-            s.0[tp] = tp_placement(name);
+        if let (Some(tp), Some(layout)) = (self.plan.axis(Axis::Tp), attrs.str("parc.tp")) {
+            let layout = TpLayout::from_name(layout).ok_or_else(|| {
+                format!("parc.tp = \"{layout}\" is not a tensor-parallel layout (column, row or vocab)")
+            })?;
+            s.0[tp] = layout.placement(t.rank());
         }
-        s
+        Ok(s)
     }
 
     /// A strategy's placement for an activation named `name`, if it has one.
     pub fn activation(&self, name: Option<&str>, current: &Sharding) -> Option<Sharding> {
-        let tp = self.plan.axis("tp")?;
+        let tp = self.plan.axis(Axis::Tp)?;
         if self.plan.sequence_parallel && name == Some("embed") {
             let mut s = current.clone();
             s.0[tp] = Placement::Shard(1);
@@ -161,42 +187,12 @@ impl<'a> Strategy<'a> {
     }
 }
 
-/// Megatron's placement of a parameter on the tp axis, by its name.
-pub fn tp_placement(name: &str) -> Placement {
-    let column = [".attn.q.", ".attn.k.", ".attn.v.", ".mlp.up.", ".mlp.gate."];
-    let row = [".attn.o.", ".mlp.down."];
-    if name == "embed.tokens.weight" {
-        Placement::Shard(0)
-    } else if name == "lm_head.weight" {
-        Placement::Shard(1)
-    } else if column.iter().any(|c| name.contains(c)) {
-        if name.ends_with(".weight") {
-            Placement::Shard(1)
-        } else {
-            Placement::Shard(0)
-        }
-    } else if row.iter().any(|c| name.contains(c)) && name.ends_with(".weight") {
-        Placement::Shard(0)
-    } else {
-        Placement::Replicate
-    }
-}
-
-/// The `sharding.mesh` module attribute: the partitioning axes and their sizes.
-fn mesh_attr(plan: &ShardPlan) -> Attr {
-    let mut m = AttrMap::new();
-    for a in &plan.axes {
-        m.set(a.name, Attr::Int(a.size as i64));
-    }
-    Attr::Dict(m)
-}
-
 /// The `shard` pass: placements for every value of `@forward_backward`.
 pub fn run_shard(module: &mut Module, plan: &ShardPlan) -> Result<(), String> {
     let fb = module.function(FORWARD_BACKWARD).ok_or("the shard pass needs @forward_backward (run autodiff first)")?;
     let sharded = propagate::propagate(fb, plan)?;
     *module.function_mut(FORWARD_BACKWARD).ok_or("no @forward_backward")? = sharded;
-    module.attrs.set("sharding.mesh", mesh_attr(plan));
+    module.attrs.set("sharding.mesh", plan.mesh.to_attr());
     Ok(())
 }
 
@@ -218,7 +214,7 @@ pub struct ParamShard {
 /// function (no placements: every parameter whole).
 pub fn param_shards(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Result<Vec<ParamShard>, String> {
     let partial = zero::tp_partial_grads(fb, plan)?;
-    let tp = plan.axis("tp");
+    let tp = plan.axis(Axis::Tp);
     let mut out = Vec::new();
     for (i, &a) in fb.args().iter().enumerate() {
         let Some(name) = fb.arg_attrs[i].str("parc.param") else { continue };

@@ -28,7 +28,8 @@ use parc_dialects::ir::{Function, OpKind, Value};
 use parc_dialects::types::{DType, TensorType, Type};
 
 use super::zero;
-use super::{Axis, ShardPlan};
+use super::{Group, ShardPlan};
+use crate::mesh::Axis;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -74,13 +75,9 @@ pub struct Local<'p> {
 }
 
 impl Local<'_> {
-    fn attrs(axis: &Axis) -> AttrMap {
-        AttrMap::new().with("axis", Attr::Str(axis.name.into())).with("size", Attr::Int(axis.size as i64))
-    }
-
     /// `dist.<op>(x) {axis, size, dim}`.
-    pub fn collective(&self, b: &mut Builder, op: DistOp, axis: &Axis, x: Value, dim: usize) -> Result<Value, String> {
-        let a = Self::attrs(axis).with("dim", Attr::Int(dim as i64));
+    pub fn collective(&self, b: &mut Builder, op: DistOp, axis: &Group, x: Value, dim: usize) -> Result<Value, String> {
+        let a = axis.attrs().with("dim", Attr::Int(dim as i64));
         b.op1(OpKind::Dist(op), &[x], a).map_err(err)
     }
 
@@ -88,16 +85,16 @@ impl Local<'_> {
     pub fn all_reduce(
         &self,
         b: &mut Builder,
-        axis: &Axis,
+        axis: &Group,
         xs: &[Value],
         kind: ReduceKind,
     ) -> Result<Vec<Value>, String> {
-        let a = Self::attrs(axis).with("op", Attr::Str(kind.name().into()));
+        let a = axis.attrs().with("op", Attr::Str(kind.name().into()));
         b.op(OpKind::Dist(DistOp::AllReduce), xs, a).map_err(err)
     }
 
     /// Gathers `x` sharded along `dim` whose unsharded size is `full`, dropping the padding.
-    pub fn gather(&self, b: &mut Builder, axis: &Axis, x: Value, dim: usize, full: usize) -> Result<Value, String> {
+    pub fn gather(&self, b: &mut Builder, axis: &Group, x: Value, dim: usize, full: usize) -> Result<Value, String> {
         let g = self.collective(b, DistOp::AllGather, axis, x, dim)?;
         let have = b.shape(g)[dim];
         if have == full {
@@ -153,7 +150,7 @@ impl Local<'_> {
                     self.collective(b, DistOp::ShardSlice, axis, r, d)?
                 }
                 (Replicate, Partial(ReduceKind::Sum)) => b.scale(x, 1.0 / axis.size as f64).map_err(err)?,
-                (f, t) => return Err(format!("cannot reshard {f} to {t} on axis {}", axis.name)),
+                (f, t) => return Err(format!("cannot reshard {f} to {t} on axis {}", axis.kind)),
             };
         }
         Ok(x)
@@ -165,7 +162,7 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
     let place = placements_of(f)?;
     let local = Local { plan };
     let args = f.args().to_vec();
-    let zero3 = plan.zero >= 3 && plan.axis("dp").is_some();
+    let zero3 = plan.zero >= 3 && plan.axis(Axis::Dp).is_some();
     let mut arg_types = Vec::new();
     for &a in &args {
         let lt = plan.local_type(f.value_type(a).as_tensor(), &place[&a]);
@@ -196,7 +193,7 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
     }
     // Vocab-parallel cross-entropy statistics (max, sum of exponentials) per logits value.
     let mut stats: HashMap<Value, (Value, Value)> = HashMap::new();
-    let dp_axis = plan.axis("dp").map(|k| plan.axes[k].clone());
+    let dp_axis = plan.group(Axis::Dp);
 
     for &op in &f.blocks[f.entry_block()].ops {
         let data = f.ops[op].clone();
@@ -267,7 +264,7 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
                             };
                             let a = AttrMap::new()
                                 .with("vocab", Attr::Int(plan.vocab as i64))
-                                .with("shard_axis", Attr::Str(axis.name.into()));
+                                .with("shard_axis", Attr::Str(axis.kind.name().into()));
                             let grad = OpKind::Graph(GraphOp::CrossEntropyGradStats);
                             vec![b.op1(grad, &[operands[0], operands[1], m, se, operands[2]], a).map_err(err)?]
                         }
@@ -318,7 +315,7 @@ fn finish(
 fn vocab_stats(
     local: &Local,
     b: &mut Builder,
-    axis: &Axis,
+    axis: &Group,
     logits: Value,
     labels: Value,
 ) -> Result<(Value, Value, Value), String> {
@@ -328,7 +325,7 @@ fn vocab_stats(
     b.named(m, "logits_max");
     let a = AttrMap::new()
         .with("vocab", Attr::Int(local.plan.vocab as i64))
-        .with("shard_axis", Attr::Str(axis.name.into()));
+        .with("shard_axis", Attr::Str(axis.kind.name().into()));
     let s = b.op(OpKind::Graph(GraphOp::CrossEntropyStats), &[logits, labels, m], a).map_err(err)?;
     let s = local.all_reduce(b, axis, &s, ReduceKind::Sum)?;
     b.named(s[0], "logits_sumexp");
@@ -355,12 +352,12 @@ fn localize_attrs(
         }
         GraphOp::Embedding => {
             if let Some(k) = ins[0].0.iter().position(|&p| p == Placement::Shard(0)) {
-                attrs.set("shard_axis", Attr::Str(plan.axes[k].name.into()));
+                attrs.set("shard_axis", Attr::Str(plan.axes[k].kind.name().into()));
             }
         }
         GraphOp::EmbeddingGrad => {
             if let Some(k) = out.0.iter().position(|&p| p == Placement::Shard(0)) {
-                attrs.set("shard_axis", Attr::Str(plan.axes[k].name.into()));
+                attrs.set("shard_axis", Attr::Str(plan.axes[k].kind.name().into()));
                 attrs.set("vocab", Attr::Int(expected[0].shape[0] as i64));
             }
         }

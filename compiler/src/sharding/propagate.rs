@@ -21,6 +21,7 @@ use parc_dialects::types::TensorType;
 
 use super::rules::{candidates, reshard_cost};
 use super::{ShardPlan, Strategy};
+use crate::mesh::Axis;
 
 /// Annotates and propagates `fb` (global view) for `plan`'s mesh; returns the sharded function.
 pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
@@ -37,7 +38,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
     let mut param_of_arg = Vec::new();
     for (i, &a) in args.iter().enumerate() {
         let attrs = &fb.arg_attrs[i];
-        let sharding = strategy.argument(attrs, fb.value_type(a).as_tensor());
+        let sharding = strategy.argument(attrs, fb.value_type(a).as_tensor())?;
         let mut attrs = attrs.clone();
         attrs.set("sharding.placement", Attr::Str(sharding.to_string()));
         out.arg_attrs[i] = attrs;
@@ -65,7 +66,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
             strategy.boundary()
         } else if k == 0 || k <= param_of_arg.len() {
             let mut s = if k == 0 { Sharding::replicated(axes.len()) } else { param_of_arg[k - 1].clone() };
-            if let Some(dp) = plan.axis("dp") {
+            if let Some(dp) = plan.axis(Axis::Dp) {
                 s.0[dp] = Placement::Partial(ReduceKind::Sum);
             }
             s
@@ -96,7 +97,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                     // A replicated parameter's gradient that is partial on tp (the norms' and the
                     // row-parallel biases' gradients) is returned partial: it accumulates over the
                     // micro-batches and the optimizer step reduces it once per step.
-                    if let Some(tp) = plan.axis("tp") {
+                    if let Some(tp) = plan.axis(Axis::Tp) {
                         let is_grad = k >= 1 && k <= param_of_arg.len();
                         if is_grad
                             && param_of_arg[k - 1].0[tp] == Placement::Replicate
@@ -181,7 +182,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                         }
                     }
                     let (_, _, inputs, outputs) = best.ok_or_else(|| {
-                        format!("no sharding rule of '{}' applies on axis {}", kind.name(), axis.name)
+                        format!("no sharding rule of '{}' applies on axis {}", kind.name(), axis.kind)
                     })?;
                     for (i, p) in inputs.into_iter().enumerate() {
                         need[i].0.push(p);

@@ -17,6 +17,7 @@
 
 use parc_dialects::attr::AttrMap;
 use parc_dialects::dist::{Placement, ReduceKind};
+use parc_dialects::elementwise_ops;
 use parc_dialects::graph::{normalize_axis, GraphOp};
 use parc_dialects::types::TensorType;
 
@@ -66,17 +67,7 @@ fn rule(
     let last = |t: &TensorType| t.rank().saturating_sub(1);
     let mut c = Vec::new();
     match op {
-        GraphOp::Add
-        | GraphOp::Sub
-        | GraphOp::Mul
-        | GraphOp::Div
-        | GraphOp::Scale
-        | GraphOp::Gelu
-        | GraphOp::Silu
-        | GraphOp::Cast
-        | GraphOp::GeluGrad
-        | GraphOp::SiluGrad
-        | GraphOp::Broadcast => {
+        elementwise_ops!() | GraphOp::Broadcast => {
             let out = outs[0];
             // Shards that map onto a result dim (operands aligned at the trailing dim).
             for (i, p) in cur.iter().enumerate() {

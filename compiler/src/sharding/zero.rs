@@ -25,8 +25,9 @@ use parc_dialects::ir::{Function, Value};
 use parc_dialects::types::{DType, TensorType, Type};
 
 use super::partition::Local;
-use super::{Axis, ShardPlan};
+use super::{Group, ShardPlan};
 use crate::frontend::TrainingConfig;
+use crate::mesh::{Axis, GroupKind};
 use crate::passes::optimizer::{build_with, Layout};
 
 /// Gradients of at most this many bytes share one all-reduce (PyTorch DDP's default bucket).
@@ -42,13 +43,19 @@ fn be(e: String) -> BuildError {
 }
 
 /// Gathers a parameter's flat chunks into its local shape `lt`.
-pub fn gather_param(local: &Local, b: &mut Builder, dp: &Axis, chunk: Value, lt: &TensorType) -> Result<Value, String> {
+pub fn gather_param(
+    local: &Local,
+    b: &mut Builder,
+    dp: &Group,
+    chunk: Value,
+    lt: &TensorType,
+) -> Result<Value, String> {
     let flat = local.gather(b, dp, chunk, 0, lt.shape.iter().product::<usize>())?;
     b.reshape(flat, &lt.shape).map_err(|e| e.to_string())
 }
 
 /// Reduce-scatters a dp-partial tensor into the rank's flat chunk (zero-padded first).
-pub fn reduce_scatter_flat(local: &Local, b: &mut Builder, dp: &Axis, x: Value) -> Result<Value, String> {
+pub fn reduce_scatter_flat(local: &Local, b: &mut Builder, dp: &Group, x: Value) -> Result<Value, String> {
     let t = b.ty(x).as_tensor().clone();
     let n: usize = t.shape.iter().product();
     let mut flat = b.reshape(x, &[n]).map_err(|e| e.to_string())?;
@@ -89,8 +96,8 @@ impl Sharded<'_> {
         self.local.plan
     }
 
-    fn dp(&self) -> Option<Axis> {
-        self.plan().axis("dp").map(|k| self.plan().axes[k].clone())
+    fn dp(&self) -> Option<Group> {
+        self.plan().group(Axis::Dp)
     }
 
     fn zero(&self) -> u8 {
@@ -124,8 +131,7 @@ impl Layout for Sharded<'_> {
     ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
         let mut g = grads.to_vec();
         // Gradients partial on tp: one bucketed all-reduce per step.
-        if let Some(k) = self.plan().axis("tp") {
-            let tp = self.plan().axes[k].clone();
+        if let Some(tp) = self.plan().group(Axis::Tp) {
             let partial: Vec<usize> = (0..g.len()).filter(|&i| self.tp_partial.get(i) == Some(&true)).collect();
             for bucket in partial.chunks(64) {
                 let xs: Vec<Value> = bucket.iter().map(|&i| g[i]).collect();
@@ -137,7 +143,7 @@ impl Layout for Sharded<'_> {
         }
         if let Some(pp) = &self.pipeline {
             // The tied embedding's two copies get the sum of both stages' gradients.
-            let ends = Axis { name: "pp_ends", size: 2 };
+            let ends = Group { kind: GroupKind::PipelineEnds, size: 2 };
             for (i, v) in g.iter_mut().enumerate() {
                 if pp.tied.get(i) == Some(&true) {
                     *v = self.local.all_reduce(b, &ends, &[*v], ReduceKind::Sum).map_err(be)?[0];
@@ -184,13 +190,12 @@ impl Layout for Sharded<'_> {
         if self.pipeline.as_ref().is_some_and(|p| p.skip_norm.get(i) == Some(&true)) {
             return usize::MAX;
         }
-        usize::from(self.plan().axis("tp").is_some() && self.params[i].1)
+        usize::from(self.plan().axis(Axis::Tp).is_some() && self.params[i].1)
     }
 
     fn combine(&mut self, b: &mut Builder, sums: [Option<Value>; 2]) -> Result<Option<Value>, BuildError> {
         let mut sharded = sums[1];
-        if let (Some(s), Some(k)) = (sharded, self.plan().axis("tp")) {
-            let tp = self.plan().axes[k].clone();
+        if let (Some(s), Some(tp)) = (sharded, self.plan().group(Axis::Tp)) {
             sharded = Some(self.local.all_reduce(b, &tp, &[s], ReduceKind::Sum).map_err(be)?[0]);
         }
         let mut total = match (sums[0], sharded) {
@@ -201,7 +206,7 @@ impl Layout for Sharded<'_> {
             total = Some(self.local.all_reduce(b, &dp, &[t], ReduceKind::Sum).map_err(be)?[0]);
         }
         if let (Some(t), Some(pp)) = (total, &self.pipeline) {
-            let axis = Axis { name: "pp", size: pp.stages };
+            let axis = Group::axis(Axis::Pp, pp.stages);
             total = Some(self.local.all_reduce(b, &axis, &[t], ReduceKind::Sum).map_err(be)?[0]);
         }
         Ok(total)
@@ -241,7 +246,7 @@ pub fn optimizer_step(
 /// partial on the tp axis.
 pub fn tp_partial_grads(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Result<Vec<bool>, String> {
     let n = fb.arg_attrs.iter().filter(|a| a.str("parc.param").is_some()).count();
-    let Some(tp) = plan.axis("tp") else { return Ok(vec![false; n]) };
+    let Some(tp) = plan.axis(Axis::Tp) else { return Ok(vec![false; n]) };
     let ret = *fb.blocks[fb.entry_block()].ops.last().ok_or("empty function")?;
     let mut out = Vec::with_capacity(n);
     for &v in fb.ops[ret].operands.iter().skip(1).take(n) {

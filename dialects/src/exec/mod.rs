@@ -384,23 +384,6 @@ pub fn infer_types(op: ExecOp, operands: &[&Type], attrs: &AttrMap) -> Result<Ve
     }
 }
 
-/// The elementwise ops allowed in an `exec.elementwise` body.
-pub fn is_scalar_op(op: GraphOp) -> bool {
-    matches!(
-        op,
-        GraphOp::Add
-            | GraphOp::Sub
-            | GraphOp::Mul
-            | GraphOp::Div
-            | GraphOp::Scale
-            | GraphOp::Gelu
-            | GraphOp::Silu
-            | GraphOp::GeluGrad
-            | GraphOp::SiluGrad
-            | GraphOp::Cast
-    )
-}
-
 /// Checks what the generic verifier cannot: an `exec.elementwise` body takes one rank-0 tensor
 /// per input (of the input's element type), uses only scalar elementwise `graph` ops, and yields
 /// one rank-0 tensor per output (of the output's element type).
@@ -427,7 +410,7 @@ pub fn verify_op(func: &Function, op: Op) -> Result<(), String> {
         let kind = func.ops[inner].kind;
         let last = i + 1 == ops.len();
         match kind {
-            OpKind::Graph(g) if is_scalar_op(g) && !last => {}
+            OpKind::Graph(g) if g.is_elementwise() && !last => {}
             OpKind::Exec(ExecOp::Yield) if last => {
                 let outs = &data.operands[n_inputs..];
                 let yielded = &func.ops[inner].operands;

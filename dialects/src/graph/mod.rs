@@ -132,7 +132,33 @@ const REDUCE: OpInfo = OpInfo::new(
     const { &[req("axes", AttrKind::Ints), opt("keepdim", AttrKind::Bool)] },
 );
 
+/// The elementwise graph ops: each output element is a scalar function of the same-position
+/// elements of the operands (NumPy broadcasting). This is the one definition of that set — what
+/// may fuse into an `exec.elementwise` body, what a sharding rule treats alike, what the CUDA
+/// renderer and the CPU evaluator must each have a scalar form for. It is a pattern, so a `match`
+/// over [`GraphOp`] stays exhaustive: `match op { elementwise_ops!() => …, GraphOp::Matmul => … }`.
+#[macro_export]
+macro_rules! elementwise_ops {
+    () => {
+        $crate::graph::GraphOp::Add
+            | $crate::graph::GraphOp::Sub
+            | $crate::graph::GraphOp::Mul
+            | $crate::graph::GraphOp::Div
+            | $crate::graph::GraphOp::Scale
+            | $crate::graph::GraphOp::Gelu
+            | $crate::graph::GraphOp::Silu
+            | $crate::graph::GraphOp::GeluGrad
+            | $crate::graph::GraphOp::SiluGrad
+            | $crate::graph::GraphOp::Cast
+    };
+}
+
 impl GraphOp {
+    /// Whether the op is elementwise ([`elementwise_ops!`]).
+    pub fn is_elementwise(self) -> bool {
+        matches!(self, elementwise_ops!())
+    }
+
     /// The signature of this op kind.
     pub fn info(self) -> OpInfo {
         use Arity::*;

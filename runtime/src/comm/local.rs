@@ -1,15 +1,16 @@
 //! The in-process mesh: every rank is a thread of one process, and [`LocalComm`] is its endpoint.
 //!
-//! Each group (keyed by the whole [`Group`], name and ranks) has one slot: a mutex over the rounds
-//! in flight, keyed by sequence number, and a condition variable. A member deposits a copy of its
+//! Each created group (keyed by its name, its ranks and how many times this rank created that same
+//! group before) has one slot: a mutex over the rounds in flight, keyed by sequence number, and a
+//! condition variable. Group creation is one more round, under a key no collective uses. A member deposits a copy of its
 //! buffer in the round of its next sequence number, checking it against what the other members
 //! deposited; the member that completes the round wakes the others. Every member then takes a
 //! shared reference to all deposits and computes its own result outside the lock, reading the
 //! deposits in group order — so every member computes the same reduction, bit for bit, and the
 //! lock is held only to deposit and to take. The last member to take removes the round.
 //!
-//! Point-to-point messages go through one mailbox per destination rank: a FIFO queue per source
-//! and a condition variable that only the destination waits on.
+//! Point-to-point messages go through one mailbox per destination rank: a FIFO queue per (source,
+//! tag) and a condition variable that only the destination waits on.
 //!
 //! Waiters sleep on condition variables with a deadline (the mesh's timeout); nothing spins or
 //! sleeps. Aborts and exits wake every slot and mailbox. Locks are never nested except the short
@@ -20,18 +21,28 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::{list, secs, CollectiveCall, CollectiveKind, CommError, CommStats, Communicator, Group, ReduceOp};
+use parc_dialects::types::DType;
 
-/// Constructor of an in-process mesh (see [`LocalMesh::new`]).
+use super::{
+    during, list, reduces, secs, Bootstrap, BootstrapSource, Buf, BufMut, CollectiveCall, CollectiveKind, CommError,
+    CommStats, Communicator, Group, GroupId, Payload, ReduceOp,
+};
+
+/// The round key of a group's creation (collectives use their sequence numbers).
+const SETUP: u64 = u64::MAX;
+
+/// An in-process mesh: the state its endpoints share. [`LocalMesh::open`] makes one and hands out
+/// one [`Bootstrap`] per rank; [`LocalMesh::connect`] turns a bootstrap into that rank's endpoint.
 #[derive(Debug)]
-pub struct LocalMesh;
+pub struct LocalMesh {
+    shared: Arc<Shared>,
+    /// Ranks whose endpoint was handed out.
+    connected: Vec<bool>,
+}
 
 impl LocalMesh {
-    /// Creates a mesh of `world_size` ranks whose waits give up after `timeout`, and returns one
-    /// endpoint per rank, in rank order; move each into its rank's thread. A `world_size` of 0
-    /// gives no endpoints.
-    #[allow(clippy::new_ret_no_self)] // the mesh itself is only the shared state of its endpoints
-    pub fn new(world_size: usize, timeout: Duration) -> Vec<LocalComm> {
+    /// A mesh of `world_size` ranks whose waits give up after `timeout`, no endpoint handed out.
+    pub fn open(world_size: usize, timeout: Duration) -> LocalMesh {
         let shared = Arc::new(Shared {
             world_size,
             timeout,
@@ -40,14 +51,49 @@ impl LocalMesh {
             groups: Mutex::new(HashMap::new()),
             mailboxes: (0..world_size).map(|_| Mailbox::default()).collect(),
         });
-        (0..world_size)
-            .map(|rank| LocalComm {
-                rank,
-                shared: Arc::clone(&shared),
-                groups: HashMap::new(),
-                stats: CommStats::default(),
-            })
-            .collect()
+        LocalMesh { shared, connected: vec![false; world_size] }
+    }
+
+    /// The bootstrap of every rank, in rank order.
+    pub fn bootstraps(&self) -> Vec<Bootstrap> {
+        let n = self.shared.world_size;
+        (0..n).filter_map(|rank| Bootstrap::new(rank, n, BootstrapSource::InProcess).ok()).collect()
+    }
+
+    /// The endpoint of `boot`'s rank. Fails if the bootstrap is not one of this mesh's (another
+    /// source or world size) or its rank was already connected.
+    pub fn connect(&mut self, boot: &Bootstrap) -> Result<LocalComm, CommError> {
+        let n = self.shared.world_size;
+        if *boot.source() != BootstrapSource::InProcess || boot.world_size() != n {
+            return Err(CommError::Bootstrap {
+                detail: format!("{boot} does not belong to an in-process mesh of {n} ranks"),
+            });
+        }
+        let rank = boot.rank();
+        match self.connected.get_mut(rank) {
+            Some(c) if !*c => *c = true,
+            _ => {
+                return Err(CommError::Bootstrap {
+                    detail: format!("rank {rank} of the in-process mesh is already connected"),
+                })
+            }
+        }
+        Ok(LocalComm {
+            rank,
+            shared: Arc::clone(&self.shared),
+            groups: Vec::new(),
+            created: HashMap::new(),
+            stats: CommStats::default(),
+        })
+    }
+
+    /// A mesh of `world_size` ranks whose waits give up after `timeout`, and one endpoint per
+    /// rank, in rank order; move each into its rank's thread. A `world_size` of 0 gives no
+    /// endpoints.
+    #[allow(clippy::new_ret_no_self)] // the mesh itself is only the shared state of its endpoints
+    pub fn new(world_size: usize, timeout: Duration) -> Vec<LocalComm> {
+        let mut mesh = LocalMesh::open(world_size, timeout);
+        mesh.bootstraps().iter().filter_map(|b| mesh.connect(b).ok()).collect()
     }
 }
 
@@ -58,8 +104,10 @@ impl LocalMesh {
 pub struct LocalComm {
     rank: usize,
     shared: Arc<Shared>,
-    /// The groups this rank has used: its slot, its index in the group, its next sequence number.
-    groups: HashMap<Group, Membership>,
+    /// The groups this rank created, by [`GroupId`] index.
+    groups: Vec<Membership>,
+    /// How many times this rank created each (name, ranks).
+    created: HashMap<Group, u64>,
     stats: CommStats,
 }
 
@@ -91,7 +139,8 @@ struct Shared {
     abort: OnceLock<AbortInfo>,
     /// Ranks whose endpoint was dropped.
     exited: Vec<AtomicBool>,
-    groups: Mutex<HashMap<Group, Arc<Slot>>>,
+    /// Slots by (group, instance).
+    groups: Mutex<HashMap<(Group, u64), Arc<Slot>>>,
     /// Indexed by destination rank.
     mailboxes: Vec<Mailbox>,
 }
@@ -111,6 +160,7 @@ struct Slot {
 
 #[derive(Debug)]
 struct Membership {
+    group: Arc<Group>,
     slot: Arc<Slot>,
     index: usize,
     next_seq: u64,
@@ -133,7 +183,7 @@ struct Round {
 #[derive(Debug)]
 struct Post {
     call: CollectiveCall,
-    data: Vec<f32>,
+    data: Payload,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -146,8 +196,8 @@ struct Mismatch {
 
 #[derive(Debug, Default)]
 struct Mailbox {
-    /// Messages by source rank, oldest first.
-    queues: Mutex<HashMap<usize, VecDeque<Vec<f32>>>>,
+    /// Messages by (source rank, tag), oldest first.
+    queues: Mutex<HashMap<(usize, usize), VecDeque<Payload>>>,
     cv: Condvar,
 }
 
@@ -194,8 +244,11 @@ impl Shared {
     }
 }
 
-fn during(kind: CollectiveKind, group: &Group, seq: u64) -> String {
-    format!("{kind} on group {} (sequence {seq})", group.name)
+/// A group's handle on this endpoint for one collective: the group, this rank's index, the slot.
+struct Active {
+    group: Arc<Group>,
+    slot: Arc<Slot>,
+    index: usize,
 }
 
 impl LocalComm {
@@ -214,147 +267,148 @@ impl LocalComm {
         self.shared.abort.get().map(|a| (a.by, a.reason.as_str()))
     }
 
-    /// Checks the group on its first use, finds or creates its slot, and returns this rank's index
-    /// in it.
-    fn membership(&mut self, group: &Group, kind: CollectiveKind) -> Result<usize, CommError> {
-        if let Some(m) = self.groups.get(group) {
-            return Ok(m.index);
-        }
-        let world_size = self.shared.world_size;
-        let invalid =
-            |reason: String| CommError::InvalidGroup { rank: self.rank, group: group.name.clone(), reason, world_size };
-        if group.ranks.is_empty() {
-            return Err(invalid("it has no ranks".to_string()));
-        }
-        if let Some(&r) = group.ranks.iter().find(|&&r| r >= world_size) {
-            return Err(invalid(format!("it lists rank {r}, outside the world 0..{world_size}")));
-        }
-        let mut seen = HashSet::new();
-        if let Some(&r) = group.ranks.iter().find(|&&r| !seen.insert(r)) {
-            return Err(invalid(format!("it lists rank {r} twice")));
-        }
-        let Some(index) = group.index_of(self.rank) else {
-            return Err(CommError::NotMember {
-                op: kind,
-                group: group.name.clone(),
-                rank: self.rank,
-                ranks: group.ranks.clone(),
-            });
-        };
-        let slot = Arc::clone(lock(&self.shared.groups).entry(group.clone()).or_default());
-        self.groups.insert(group.clone(), Membership { slot, index, next_seq: 0 });
-        Ok(index)
+    /// The group of `id`, or UnknownGroup.
+    fn active(&self, id: GroupId, kind: CollectiveKind) -> Result<Active, CommError> {
+        let m = self.groups.get(id.index()).ok_or(CommError::UnknownGroup { op: kind, rank: self.rank, id })?;
+        Ok(Active { group: Arc::clone(&m.group), slot: Arc::clone(&m.slot), index: m.index })
     }
 
     fn invalid_argument(&self, kind: CollectiveKind, group: &Group, detail: String) -> CommError {
         CommError::InvalidArgument { op: kind, group: group.name.clone(), rank: self.rank, detail }
     }
 
-    /// Deposits `data` for this rank's next collective on `group` and waits until every member
-    /// has deposited; returns every member's deposit in group order.
-    fn exchange(&mut self, group: &Group, call: CollectiveCall, data: Vec<f32>) -> Result<Arc<[Post]>, CommError> {
-        let rank = self.rank;
-        let kind = call.kind;
-        let shared = Arc::clone(&self.shared);
-        let Some(m) = self.groups.get_mut(group) else {
-            // `membership` ran first; reaching this is a bug, reported rather than panicking.
-            return Err(CommError::NotMember { op: kind, group: group.name.clone(), rank, ranks: group.ranks.clone() });
-        };
-        let seq = m.next_seq;
-        if let Some(e) = shared.aborted_error(rank, || during(kind, group, seq)) {
+    fn unsupported(&self, kind: CollectiveKind, group: &Group, op: ReduceOp, dtype: DType) -> Option<CommError> {
+        (!reduces(op, dtype)).then(|| CommError::Unsupported {
+            op: kind,
+            group: group.name.clone(),
+            rank: self.rank,
+            reduce: op,
+            dtype,
+        })
+    }
+
+    /// Deposits `data` for this rank's next collective on group `id` and waits until every
+    /// member has deposited; returns every member's deposit in group order.
+    fn exchange(
+        &mut self,
+        id: GroupId,
+        a: &Active,
+        call: CollectiveCall,
+        data: Payload,
+    ) -> Result<Arc<[Post]>, CommError> {
+        let (rank, kind) = (self.rank, call.kind);
+        let seq = self.groups.get(id.index()).map_or(0, |m| m.next_seq);
+        if let Some(e) = self.shared.aborted_error(rank, || during(kind, &a.group.name, seq)) {
             return Err(e);
         }
-        m.next_seq += 1;
-        let (index, slot) = (m.index, Arc::clone(&m.slot));
-        let n = group.ranks.len();
-        let start = Instant::now();
-        let deadline = start + shared.timeout;
+        if let Some(m) = self.groups.get_mut(id.index()) {
+            m.next_seq += 1;
+        }
+        rendezvous(&self.shared, rank, a, seq, seq, call, data)
+    }
+}
 
-        let mismatch_error = |mm: Mismatch| CommError::Mismatch {
-            rank,
-            group: group.name.clone(),
-            seq,
-            first_rank: mm.first_rank,
-            first: mm.first,
-            second_rank: mm.second_rank,
-            second: mm.second,
-        };
+/// Deposits `data` in round `key` of `a`'s slot (`seq` for messages) and waits until every member
+/// has deposited; returns every member's deposit in group order.
+fn rendezvous(
+    shared: &Shared,
+    rank: usize,
+    a: &Active,
+    key: u64,
+    seq: u64,
+    call: CollectiveCall,
+    data: Payload,
+) -> Result<Arc<[Post]>, CommError> {
+    let kind = call.kind;
+    let (group, slot, index) = (&a.group, &a.slot, a.index);
+    let n = group.ranks.len();
+    let start = Instant::now();
+    let deadline = start + shared.timeout;
 
-        let mut rounds = lock(&slot.rounds);
-        {
-            let round = rounds.entry(seq).or_insert_with(|| Round::new(n));
-            if let Some(mm) = round.mismatch {
-                depart(&mut rounds, seq, n);
-                return Err(mismatch_error(mm));
-            }
-            // Every deposit present agrees with the others (a disagreement would have been
-            // recorded), so comparing with the first one present is enough.
-            let other = round.posts.iter().enumerate().find_map(|(i, p)| p.as_ref().map(|p| (i, p.call)));
-            if let Some((i, first)) = other {
-                if first != call {
-                    let mm = Mismatch { first_rank: group.ranks[i], first, second_rank: rank, second: call };
-                    round.mismatch = Some(mm);
-                    slot.cv.notify_all();
-                    depart(&mut rounds, seq, n);
-                    return Err(mismatch_error(mm));
-                }
-            }
-            round.posts[index] = Some(Post { call, data });
-            round.arrived += 1;
-            if round.arrived == n {
-                let posts: Vec<Post> = round.posts.iter_mut().filter_map(Option::take).collect();
-                round.done = Some(posts.into());
+    let mismatch_error = |mm: Mismatch| CommError::Mismatch {
+        rank,
+        group: group.name.clone(),
+        seq,
+        first_rank: mm.first_rank,
+        first: mm.first,
+        second_rank: mm.second_rank,
+        second: mm.second,
+    };
+
+    let mut rounds = lock(&slot.rounds);
+    {
+        let round = rounds.entry(key).or_insert_with(|| Round::new(n));
+        if let Some(mm) = round.mismatch {
+            depart(&mut rounds, key, n);
+            return Err(mismatch_error(mm));
+        }
+        // Every deposit present agrees with the others (a disagreement would have been
+        // recorded), so comparing with the first one present is enough.
+        let other = round.posts.iter().enumerate().find_map(|(i, p)| p.as_ref().map(|p| (i, p.call)));
+        if let Some((i, first)) = other {
+            if first != call {
+                let mm = Mismatch { first_rank: group.ranks[i], first, second_rank: rank, second: call };
+                round.mismatch = Some(mm);
                 slot.cv.notify_all();
-            }
-        }
-
-        loop {
-            let round = rounds.entry(seq).or_insert_with(|| Round::new(n));
-            if let Some(done) = &round.done {
-                let done = Arc::clone(done);
-                depart(&mut rounds, seq, n);
-                return Ok(done);
-            }
-            if let Some(mm) = round.mismatch {
-                depart(&mut rounds, seq, n);
+                depart(&mut rounds, key, n);
                 return Err(mismatch_error(mm));
             }
-            if let Some(e) = shared.aborted_error(rank, || during(kind, group, seq)) {
-                return Err(e);
-            }
-            let missing: Vec<usize> =
-                group.ranks.iter().zip(&round.posts).filter(|(_, p)| p.is_none()).map(|(&r, _)| r).collect();
-            let exited: Vec<usize> = missing.iter().copied().filter(|&r| shared.exited(r)).collect();
-            if !exited.is_empty() {
-                return Err(CommError::PeerExited { rank, during: during(kind, group, seq), peers: exited });
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                let arrived: Vec<usize> =
-                    group.ranks.iter().zip(&round.posts).filter(|(_, p)| p.is_some()).map(|(&r, _)| r).collect();
-                drop(rounds);
-                let waited = now - start;
-                shared.abort(
-                    rank,
-                    &format!(
-                        "rank {rank} timed out after {} in {}; {} did not arrive",
-                        secs(&waited),
-                        during(kind, group, seq),
-                        list(&missing)
-                    ),
-                );
-                return Err(CommError::Timeout {
-                    op: kind,
-                    group: group.name.clone(),
-                    seq,
-                    rank,
-                    waited,
-                    arrived,
-                    missing,
-                });
-            }
-            rounds = wait_until(&slot.cv, rounds, deadline - now);
         }
+        round.posts[index] = Some(Post { call, data });
+        round.arrived += 1;
+        if round.arrived == n {
+            let posts: Vec<Post> = round.posts.iter_mut().filter_map(Option::take).collect();
+            round.done = Some(posts.into());
+            slot.cv.notify_all();
+        }
+    }
+
+    loop {
+        let round = rounds.entry(key).or_insert_with(|| Round::new(n));
+        if let Some(done) = &round.done {
+            let done = Arc::clone(done);
+            depart(&mut rounds, key, n);
+            return Ok(done);
+        }
+        if let Some(mm) = round.mismatch {
+            depart(&mut rounds, key, n);
+            return Err(mismatch_error(mm));
+        }
+        if let Some(e) = shared.aborted_error(rank, || during(kind, &group.name, seq)) {
+            return Err(e);
+        }
+        let missing: Vec<usize> =
+            group.ranks.iter().zip(&round.posts).filter(|(_, p)| p.is_none()).map(|(&r, _)| r).collect();
+        let exited: Vec<usize> = missing.iter().copied().filter(|&r| shared.exited(r)).collect();
+        if !exited.is_empty() {
+            return Err(CommError::PeerExited { rank, during: during(kind, &group.name, seq), peers: exited });
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let arrived: Vec<usize> =
+                group.ranks.iter().zip(&round.posts).filter(|(_, p)| p.is_some()).map(|(&r, _)| r).collect();
+            drop(rounds);
+            let waited = now - start;
+            shared.abort(
+                rank,
+                &format!(
+                    "rank {rank} timed out after {} in {}; {} did not arrive",
+                    secs(&waited),
+                    during(kind, &group.name, seq),
+                    list(&missing)
+                ),
+            );
+            return Err(CommError::Timeout {
+                op: kind,
+                group: group.name.clone(),
+                seq,
+                rank,
+                waited,
+                arrived,
+                missing,
+            });
+        }
+        rounds = wait_until(&slot.cv, rounds, deadline - now);
     }
 }
 
@@ -364,26 +418,36 @@ impl Round {
     }
 }
 
-/// Counts one member as finished with round `seq`; the last one removes it.
-fn depart(rounds: &mut BTreeMap<u64, Round>, seq: u64, n: usize) {
-    if let Some(round) = rounds.get_mut(&seq) {
+/// Counts one member as finished with round `key`; the last one removes it.
+fn depart(rounds: &mut BTreeMap<u64, Round>, key: u64, n: usize) {
+    if let Some(round) = rounds.get_mut(&key) {
         round.departed += 1;
         if round.departed >= n {
-            rounds.remove(&seq);
+            rounds.remove(&key);
         }
     }
 }
 
-/// `acc ⊕= x`, elementwise.
-fn fold(op: ReduceOp, acc: &mut [f32], x: &[f32]) {
-    match op {
-        ReduceOp::Sum => acc.iter_mut().zip(x).for_each(|(a, &x)| *a += x),
-        ReduceOp::Max => acc.iter_mut().zip(x).for_each(|(a, &x)| *a = ReduceOp::Max.combine(*a, x)),
-    }
+/// A collective description.
+fn call(
+    kind: CollectiveKind,
+    dtype: DType,
+    elements: usize,
+    op: Option<ReduceOp>,
+    root: Option<usize>,
+) -> CollectiveCall {
+    CollectiveCall { kind, dtype, elements, op, root }
 }
 
-fn bytes(elements: usize) -> u64 {
-    (elements as u64).saturating_mul(std::mem::size_of::<f32>() as u64)
+/// Every member's deposit has the type the matching guaranteed; a failed copy means a bug, which
+/// is reported rather than a panic.
+fn copy_failed(rank: usize, kind: CollectiveKind, group: &Group) -> CommError {
+    CommError::InvalidArgument {
+        op: kind,
+        group: group.name.clone(),
+        rank,
+        detail: "the members' buffers could not be combined (internal error)".to_string(),
+    }
 }
 
 impl Communicator for LocalComm {
@@ -395,23 +459,78 @@ impl Communicator for LocalComm {
         self.shared.world_size
     }
 
-    fn all_reduce(&mut self, group: &Group, op: ReduceOp, data: &mut [f32]) -> Result<(), CommError> {
-        let kind = CollectiveKind::AllReduce;
-        self.membership(group, kind)?;
-        let call = CollectiveCall { kind, elements: data.len(), op: Some(op), root: None };
-        let posts = self.exchange(group, call, data.to_vec())?;
-        data.copy_from_slice(&posts[0].data);
-        for post in &posts[1..] {
-            fold(op, data, &post.data);
+    fn create_group(&mut self, name: &str, ranks: &[usize]) -> Result<GroupId, CommError> {
+        let kind = CollectiveKind::CreateGroup;
+        let world_size = self.shared.world_size;
+        let invalid =
+            |reason: String| CommError::InvalidGroup { rank: self.rank, group: name.to_string(), reason, world_size };
+        if ranks.is_empty() {
+            return Err(invalid("it has no ranks".to_string()));
         }
-        self.stats.record(kind, kind.ring_bytes(group.size(), bytes(data.len()), false));
+        if let Some(&r) = ranks.iter().find(|&&r| r >= world_size) {
+            return Err(invalid(format!("it lists rank {r}, outside the world 0..{world_size}")));
+        }
+        let mut seen = HashSet::new();
+        if let Some(&r) = ranks.iter().find(|&&r| !seen.insert(r)) {
+            return Err(invalid(format!("it lists rank {r} twice")));
+        }
+        let Some(index) = ranks.iter().position(|&r| r == self.rank) else {
+            return Err(CommError::NotMember {
+                op: kind,
+                group: name.to_string(),
+                rank: self.rank,
+                ranks: ranks.to_vec(),
+            });
+        };
+        let group = Group::new(name, ranks.to_vec());
+        if let Some(e) = self.shared.aborted_error(self.rank, || during(kind, name, 0)) {
+            return Err(e);
+        }
+        let instance = *self.created.get(&group).unwrap_or(&0);
+        let slot = Arc::clone(lock(&self.shared.groups).entry((group.clone(), instance)).or_default());
+        let active = Active { group: Arc::new(group), slot, index };
+        rendezvous(
+            &self.shared,
+            self.rank,
+            &active,
+            SETUP,
+            0,
+            call(kind, DType::F32, 0, None, None),
+            Payload::F32(Vec::new()),
+        )?;
+        self.created.insert((*active.group).clone(), instance + 1);
+        self.groups.push(Membership { group: active.group, slot: active.slot, index, next_seq: 0 });
+        Ok(GroupId::new(self.groups.len() - 1))
+    }
+
+    fn group(&self, id: GroupId) -> Option<&Group> {
+        self.groups.get(id.index()).map(|m| &*m.group)
+    }
+
+    fn all_reduce(&mut self, id: GroupId, op: ReduceOp, mut data: BufMut<'_>) -> Result<(), CommError> {
+        let kind = CollectiveKind::AllReduce;
+        let a = self.active(id, kind)?;
+        if let Some(e) = self.unsupported(kind, &a.group, op, data.dtype()) {
+            return Err(e);
+        }
+        let c = call(kind, data.dtype(), data.len(), Some(op), None);
+        let posts = self.exchange(id, &a, c, data.as_buf().to_owned())?;
+        let srcs: Vec<&Payload> = posts.iter().map(|p| &p.data).collect();
+        if !data.reduce_from(op, &srcs, 0..data.len()) {
+            return Err(copy_failed(self.rank, kind, &a.group));
+        }
+        self.stats.record(kind, kind.ring_bytes(a.group.size(), data.bytes(), false));
         Ok(())
     }
 
-    fn all_gather(&mut self, group: &Group, send: &[f32], recv: &mut [f32]) -> Result<(), CommError> {
+    fn all_gather(&mut self, id: GroupId, send: Buf<'_>, mut recv: BufMut<'_>) -> Result<(), CommError> {
         let kind = CollectiveKind::AllGather;
-        self.membership(group, kind)?;
-        let n = group.size();
+        let a = self.active(id, kind)?;
+        let n = a.group.size();
+        if recv.dtype() != send.dtype() {
+            let detail = format!("the send buffer holds {} and the receive buffer {}", send.dtype(), recv.dtype());
+            return Err(self.invalid_argument(kind, &a.group, detail));
+        }
         if n.checked_mul(send.len()) != Some(recv.len()) {
             let detail = format!(
                 "the receive buffer has {} elements but must have group size × send elements = {n} × {} = {}",
@@ -419,23 +538,37 @@ impl Communicator for LocalComm {
                 send.len(),
                 n.saturating_mul(send.len())
             );
-            return Err(self.invalid_argument(kind, group, detail));
+            return Err(self.invalid_argument(kind, &a.group, detail));
         }
-        let call = CollectiveCall { kind, elements: send.len(), op: None, root: None };
-        let posts = self.exchange(group, call, send.to_vec())?;
-        if !send.is_empty() {
-            for (chunk, post) in recv.chunks_exact_mut(send.len()).zip(posts.iter()) {
-                chunk.copy_from_slice(&post.data);
+        let c = call(kind, send.dtype(), send.len(), None, None);
+        let posts = self.exchange(id, &a, c, send.to_owned())?;
+        let len = send.len();
+        for (i, post) in posts.iter().enumerate() {
+            if !recv.copy_from(i * len, &post.data, 0..len) {
+                return Err(copy_failed(self.rank, kind, &a.group));
             }
         }
-        self.stats.record(kind, kind.ring_bytes(n, bytes(recv.len()), false));
+        self.stats.record(kind, kind.ring_bytes(n, recv.bytes(), false));
         Ok(())
     }
 
-    fn reduce_scatter(&mut self, group: &Group, op: ReduceOp, send: &[f32], recv: &mut [f32]) -> Result<(), CommError> {
+    fn reduce_scatter(
+        &mut self,
+        id: GroupId,
+        op: ReduceOp,
+        send: Buf<'_>,
+        mut recv: BufMut<'_>,
+    ) -> Result<(), CommError> {
         let kind = CollectiveKind::ReduceScatter;
-        let index = self.membership(group, kind)?;
-        let n = group.size();
+        let a = self.active(id, kind)?;
+        let n = a.group.size();
+        if recv.dtype() != send.dtype() {
+            let detail = format!("the send buffer holds {} and the receive buffer {}", send.dtype(), recv.dtype());
+            return Err(self.invalid_argument(kind, &a.group, detail));
+        }
+        if let Some(e) = self.unsupported(kind, &a.group, op, send.dtype()) {
+            return Err(e);
+        }
         if n.checked_mul(recv.len()) != Some(send.len()) {
             let detail = format!(
                 "the send buffer has {} elements but must have group size × receive elements = {n} × {} = {}",
@@ -443,24 +576,27 @@ impl Communicator for LocalComm {
                 recv.len(),
                 n.saturating_mul(recv.len())
             );
-            return Err(self.invalid_argument(kind, group, detail));
+            return Err(self.invalid_argument(kind, &a.group, detail));
         }
-        let call = CollectiveCall { kind, elements: send.len(), op: Some(op), root: None };
-        let posts = self.exchange(group, call, send.to_vec())?;
-        let c = recv.len();
-        let range = index * c..(index + 1) * c;
-        recv.copy_from_slice(&posts[0].data[range.clone()]);
-        for post in &posts[1..] {
-            fold(op, recv, &post.data[range.clone()]);
+        let c = call(kind, send.dtype(), send.len(), Some(op), None);
+        let posts = self.exchange(id, &a, c, send.to_owned())?;
+        let chunk = recv.len();
+        let srcs: Vec<&Payload> = posts.iter().map(|p| &p.data).collect();
+        if !recv.reduce_from(op, &srcs, a.index * chunk..(a.index + 1) * chunk) {
+            return Err(copy_failed(self.rank, kind, &a.group));
         }
-        self.stats.record(kind, kind.ring_bytes(n, bytes(send.len()), false));
+        self.stats.record(kind, kind.ring_bytes(n, send.bytes(), false));
         Ok(())
     }
 
-    fn all_to_all(&mut self, group: &Group, send: &[f32], recv: &mut [f32]) -> Result<(), CommError> {
+    fn all_to_all(&mut self, id: GroupId, send: Buf<'_>, mut recv: BufMut<'_>) -> Result<(), CommError> {
         let kind = CollectiveKind::AllToAll;
-        let index = self.membership(group, kind)?;
-        let n = group.size();
+        let a = self.active(id, kind)?;
+        let n = a.group.size();
+        if recv.dtype() != send.dtype() {
+            let detail = format!("the send buffer holds {} and the receive buffer {}", send.dtype(), recv.dtype());
+            return Err(self.invalid_argument(kind, &a.group, detail));
+        }
         if send.len() != recv.len() || send.len() % n != 0 {
             let detail = format!(
                 "the send and receive buffers have {} and {} elements but must have the same \
@@ -468,47 +604,44 @@ impl Communicator for LocalComm {
                 send.len(),
                 recv.len()
             );
-            return Err(self.invalid_argument(kind, group, detail));
+            return Err(self.invalid_argument(kind, &a.group, detail));
         }
-        let call = CollectiveCall { kind, elements: send.len(), op: None, root: None };
-        let posts = self.exchange(group, call, send.to_vec())?;
-        let c = send.len() / n;
-        if c > 0 {
-            for (chunk, post) in recv.chunks_exact_mut(c).zip(posts.iter()) {
-                chunk.copy_from_slice(&post.data[index * c..(index + 1) * c]);
+        let c = call(kind, send.dtype(), send.len(), None, None);
+        let posts = self.exchange(id, &a, c, send.to_owned())?;
+        let chunk = send.len() / n;
+        let me = a.index;
+        for (i, post) in posts.iter().enumerate() {
+            if !recv.copy_from(i * chunk, &post.data, me * chunk..(me + 1) * chunk) {
+                return Err(copy_failed(self.rank, kind, &a.group));
             }
         }
-        self.stats.record(kind, kind.ring_bytes(n, bytes(send.len()), false));
+        self.stats.record(kind, kind.ring_bytes(n, send.bytes(), false));
         Ok(())
     }
 
-    fn broadcast(&mut self, group: &Group, root: usize, data: &mut [f32]) -> Result<(), CommError> {
+    fn broadcast(&mut self, id: GroupId, root: usize, mut data: BufMut<'_>) -> Result<(), CommError> {
         let kind = CollectiveKind::Broadcast;
-        let index = self.membership(group, kind)?;
-        let n = group.size();
+        let a = self.active(id, kind)?;
+        let n = a.group.size();
         if root >= n {
             let detail = format!("root {root} is not an index into the group's {n} ranks (0..{n})");
-            return Err(self.invalid_argument(kind, group, detail));
+            return Err(self.invalid_argument(kind, &a.group, detail));
         }
-        let is_root = index == root;
-        let call = CollectiveCall { kind, elements: data.len(), op: None, root: Some(root) };
-        let posts = self.exchange(group, call, if is_root { data.to_vec() } else { Vec::new() })?;
+        let is_root = a.index == root;
+        let c = call(kind, data.dtype(), data.len(), None, Some(root));
+        let payload = if is_root { data.as_buf().to_owned() } else { Payload::empty(data.dtype()) };
+        let posts = self.exchange(id, &a, c, payload)?;
         if !is_root {
-            data.copy_from_slice(&posts[root].data);
+            let len = data.len();
+            if !data.copy_from(0, &posts[root].data, 0..len) {
+                return Err(copy_failed(self.rank, kind, &a.group));
+            }
         }
-        self.stats.record(kind, kind.ring_bytes(n, bytes(data.len()), is_root));
+        self.stats.record(kind, kind.ring_bytes(n, data.bytes(), is_root));
         Ok(())
     }
 
-    fn send(&mut self, peer: usize, data: &[f32]) -> Result<(), CommError> {
-        self.send_tagged(peer, 0, data)
-    }
-
-    fn recv(&mut self, peer: usize, data: &mut [f32]) -> Result<(), CommError> {
-        self.recv_tagged(peer, 0, data)
-    }
-
-    fn send_tagged(&mut self, peer: usize, tag: usize, data: &[f32]) -> Result<(), CommError> {
+    fn send(&mut self, peer: usize, tag: usize, data: Buf<'_>) -> Result<(), CommError> {
         let kind = CollectiveKind::Send;
         let (rank, world_size) = (self.rank, self.shared.world_size);
         if peer >= world_size {
@@ -518,14 +651,13 @@ impl Communicator for LocalComm {
             return Err(e);
         }
         let mailbox = &self.shared.mailboxes[peer];
-        // One FIFO queue per (source, tag).
-        lock(&mailbox.queues).entry(rank + tag * world_size).or_default().push_back(data.to_vec());
+        lock(&mailbox.queues).entry((rank, tag)).or_default().push_back(data.to_owned());
         mailbox.cv.notify_all();
-        self.stats.record(kind, kind.ring_bytes(2, bytes(data.len()), false));
+        self.stats.record(kind, kind.ring_bytes(2, data.bytes(), false));
         Ok(())
     }
 
-    fn recv_tagged(&mut self, peer: usize, tag: usize, data: &mut [f32]) -> Result<(), CommError> {
+    fn recv(&mut self, peer: usize, tag: usize, mut data: BufMut<'_>) -> Result<(), CommError> {
         let kind = CollectiveKind::Recv;
         let (rank, world_size) = (self.rank, self.shared.world_size);
         if peer >= world_size {
@@ -541,8 +673,16 @@ impl Communicator for LocalComm {
         let mailbox = &shared.mailboxes[rank];
         let mut queues = lock(&mailbox.queues);
         loop {
-            if let Some(queue) = queues.get_mut(&(peer + tag * world_size)) {
+            if let Some(queue) = queues.get_mut(&(peer, tag)) {
                 if let Some(front) = queue.front() {
+                    if front.dtype() != data.dtype() {
+                        return Err(CommError::RecvTypeMismatch {
+                            rank,
+                            peer,
+                            expected: data.dtype(),
+                            sent: front.dtype(),
+                        });
+                    }
                     if front.len() != data.len() {
                         return Err(CommError::RecvSizeMismatch {
                             rank,
@@ -551,7 +691,8 @@ impl Communicator for LocalComm {
                             sent: front.len(),
                         });
                     }
-                    data.copy_from_slice(front);
+                    let len = data.len();
+                    data.copy_from(0, front, 0..len);
                     queue.pop_front();
                     drop(queues);
                     self.stats.record(kind, 0);

@@ -1,40 +1,59 @@
 //! Communication between the ranks of a mesh: collectives over groups of ranks and point-to-point
 //! messages, behind the [`Communicator`] trait. [`LocalMesh`] implements it in one process, one
-//! thread per rank (the simulated mesh); an NCCL implementation can follow behind the same trait.
+//! thread per rank (the simulated mesh); MPI and NCCL implementations can follow behind the same
+//! trait, and `runtime/tests/conformance/` is the suite every implementation must pass.
 //!
-//! # Groups and matching
+//! # Setup: bootstrap, then groups
 //!
-//! A collective runs over a [`Group`]: a name (for messages only) and the global ranks in group
-//! order. Two `Group` values denote the same communicator when both their name and their ranks are
-//! equal; every member must pass an equal `Group`. A rank keeps one sequence number per group,
-//! counting from 0: the k-th collective a rank issues on a group is matched with the k-th
-//! collective of every other member of that group, whatever happens on other groups in between.
-//! Groups may overlap arbitrarily (tensor-parallel, data-parallel, the whole world, pairs) and are
-//! used concurrently; disjoint groups never wait on each other.
+//! A communicator is constructed from a [`Bootstrap`]: the rank and world size, and where they
+//! came from (the in-process mesh, or a launcher's environment). Before any collective, each group
+//! is created once with [`Communicator::create_group`], a name (for messages) and the global ranks
+//! in group order. Creation is collective over the members, like `MPI_Comm_split` or
+//! `ncclCommSplit`: every member calls it, in the same order relative to its other group
+//! creations, and it returns when all have. It returns a [`GroupId`] that the collectives take.
+//! Creating the same (name, ranks) again makes a new, independent group.
 //!
-//! Matched calls must agree on the [`CollectiveKind`], the element count, the [`ReduceOp`] of a
-//! reduction and the root of a broadcast ([`CollectiveCall`]). If two members disagree, every
-//! member of the group fails that collective with [`CommError::Mismatch`], which names the group,
-//! the sequence number and the two ranks with what each issued. A rank that calls a collective on
-//! a group it is not a member of gets [`CommError::NotMember`] at once.
+//! # Matching
+//!
+//! A rank keeps one sequence number per group, counting from 0: the k-th collective a rank issues
+//! on a group is matched with the k-th collective of every other member of that group, whatever
+//! happens on other groups in between. Groups may overlap arbitrarily (tensor-parallel,
+//! data-parallel, the whole world, pairs) and are used concurrently; disjoint groups never wait on
+//! each other.
+//!
+//! Matched calls must agree on the [`CollectiveKind`], the element type, the element count, the
+//! [`ReduceOp`] of a reduction and the root of a broadcast ([`CollectiveCall`]). If two members
+//! disagree, every member of the group fails that collective with [`CommError::Mismatch`], which
+//! names the group, the sequence number and the two ranks with what each issued.
+//!
+//! # Buffers and element types
+//!
+//! Buffers are typed host slices ([`Buf`], [`BufMut`]): f32, bf16 (as bit patterns), i32, i64.
+//! Gathers, all-to-all, broadcast and send/recv copy any type. Reductions are defined for f32 and
+//! for bf16, which is widened to f32, reduced in f32 and rounded once; a reduction of an integer
+//! buffer fails at once with [`CommError::Unsupported`]. A receive whose buffer differs in type or
+//! length from the message fails with [`CommError::RecvTypeMismatch`] or
+//! [`CommError::RecvSizeMismatch`] naming both ranks.
 //!
 //! # Determinism
 //!
 //! A reduction (all_reduce, reduce_scatter) is computed in group order,
-//! `((x0 ⊕ x1) ⊕ x2) ⊕ …`, where `x_i` is the contribution of the member at index `i` of
-//! `group.ranks`. The result is bit-identical on every member and from run to run, independent of
+//! `((x0 ⊕ x1) ⊕ x2) ⊕ …`, where `x_i` is the contribution of the member at index `i` of the
+//! group's ranks. The result is bit-identical on every member and from run to run, independent of
 //! thread timing. [`ReduceOp::Max`] propagates NaN.
 //!
 //! # Failure: timeouts and aborts
 //!
 //! Nothing blocks forever. A rank that waits longer than the mesh's timeout (for the other members
-//! of a collective, or for a message in [`Communicator::recv`]) fails with [`CommError::Timeout`]
-//! (or [`CommError::RecvTimeout`]) naming the ranks that did not arrive, and aborts the mesh.
-//! [`Communicator::abort`] marks the whole mesh failed: every rank blocked in, or later entering,
-//! a collective, a send or a recv fails promptly with [`CommError::Aborted`], which names the
-//! aborting rank and its reason. A rank whose thread panics aborts the mesh when its endpoint is
-//! dropped; a rank that drops its endpoint normally makes the collectives and receives that still
-//! wait for it fail with [`CommError::PeerExited`].
+//! of a group creation or a collective, or for a message in [`Communicator::recv`]) fails with
+//! [`CommError::Timeout`] (or [`CommError::RecvTimeout`]) naming the ranks that did not arrive,
+//! and aborts the mesh. [`Communicator::abort`] marks the whole mesh failed: every rank blocked
+//! in, or later entering, a collective, a send or a recv fails promptly with
+//! [`CommError::Aborted`], which names the aborting rank and its reason. A rank whose thread
+//! panics aborts the mesh when its endpoint is dropped; a rank that drops its endpoint normally
+//! makes the collectives and receives that still wait for it fail with [`CommError::PeerExited`].
+//! [`CommError::is_consequence`] tells these consequences of another rank's failure from a root
+//! cause.
 //!
 //! Any error from a communicator leaves the mesh unusable for the collective that failed; an
 //! executor that gets an error should call [`Communicator::abort`] with it, so that the other
@@ -43,14 +62,21 @@
 //! # Statistics
 //!
 //! [`CommStats`] counts, per kind, the calls that completed and the bytes this rank sent, counted
-//! as ring algorithms send them (see [`CollectiveKind::ring_bytes`]).
+//! as ring algorithms send them (see [`CollectiveKind::ring_bytes`]). Group creation is not
+//! counted.
 
+mod bootstrap;
+mod buf;
 mod local;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+use parc_dialects::types::DType;
+
+pub use bootstrap::{Bootstrap, BootstrapSource, ENV_VARS};
+pub use buf::{bf16_to_f32, bytes_of, f32_to_bf16, reduces, Buf, BufMut, Payload};
 pub use local::{AbortHandle, LocalComm, LocalMesh};
 
 /// How a reduction combines the members' contributions.
@@ -112,10 +138,13 @@ pub enum CollectiveKind {
     Send,
     /// Point-to-point receive (blocking).
     Recv,
+    /// Group creation ([`Communicator::create_group`]): setup, not counted in [`CommStats`] and
+    /// not in [`CollectiveKind::ALL`].
+    CreateGroup,
 }
 
 impl CollectiveKind {
-    /// Every kind, in order.
+    /// Every kind of communication, in order (group creation aside).
     pub const ALL: [CollectiveKind; 7] = [
         CollectiveKind::AllReduce,
         CollectiveKind::AllGather,
@@ -137,6 +166,7 @@ impl CollectiveKind {
             CollectiveKind::Broadcast => "broadcast",
             CollectiveKind::Send => "send",
             CollectiveKind::Recv => "recv",
+            CollectiveKind::CreateGroup => "create_group",
         }
     }
 
@@ -158,7 +188,7 @@ impl CollectiveKind {
                 }
             }
             CollectiveKind::Send => full,
-            CollectiveKind::Recv => 0,
+            CollectiveKind::Recv | CollectiveKind::CreateGroup => 0,
         };
         bytes as u64
     }
@@ -208,11 +238,36 @@ impl fmt::Display for Group {
     }
 }
 
+/// A group created by [`Communicator::create_group`] on one endpoint: the handle its collectives
+/// take. Valid only on the endpoint that created it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupId(usize);
+
+impl GroupId {
+    /// The handle with index `index` (an implementation numbers its groups as it likes).
+    pub fn new(index: usize) -> GroupId {
+        GroupId(index)
+    }
+
+    /// The index an implementation gave it.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl fmt::Display for GroupId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "group #{}", self.0)
+    }
+}
+
 /// What one member issued for a collective: the fields that matched members must agree on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CollectiveCall {
     /// The collective.
     pub kind: CollectiveKind,
+    /// The element type of the buffers.
+    pub dtype: DType,
     /// The element count of the buffer that defines the collective's size: all_reduce and
     /// broadcast `data`, all_gather, reduce_scatter and all_to_all `send`.
     pub elements: usize,
@@ -224,7 +279,7 @@ pub struct CollectiveCall {
 
 impl fmt::Display for CollectiveCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}(", self.kind)?;
+        write!(f, "{} {}(", self.dtype.name(), self.kind)?;
         if let Some(op) = self.op {
             write!(f, "{op}, ")?;
         }
@@ -328,8 +383,10 @@ pub enum CommError {
     /// This rank waited for the other members of a collective longer than the mesh's timeout.
     /// The mesh is aborted.
     #[error(
-        "{op} on group {group} (sequence {seq}): rank {rank} waited {}; {} arrived, {} did not. \
+        "{} on group {group} ({}): rank {rank} waited {}; {} arrived, {} did not. \
          A rank stopped early or issued a different sequence of collectives.",
+        op,
+        at(*op, *seq),
         secs(waited),
         list(arrived),
         list(missing)
@@ -389,6 +446,67 @@ pub enum CommError {
         sent: usize,
     },
 
+    /// A recv's buffer has a different element type than the next message from `peer`. The
+    /// message stays queued.
+    #[error(
+        "recv on rank {rank} from rank {peer}: the next message holds {} elements but the receive \
+         buffer holds {} elements. The sends of rank {peer} and the receives of rank {rank} must \
+         match one to one, in order, with equal types and sizes.",
+        sent.name(),
+        expected.name()
+    )]
+    RecvTypeMismatch {
+        /// The receiving rank.
+        rank: usize,
+        /// The sending rank.
+        peer: usize,
+        /// The receive buffer's element type.
+        expected: DType,
+        /// The queued message's element type.
+        sent: DType,
+    },
+
+    /// A collective named a [`GroupId`] this endpoint did not create.
+    #[error(
+        "rank {rank} issued {op} on {id}, which this rank never created. Create every group with \
+         create_group before its collectives, on the endpoint that uses it."
+    )]
+    UnknownGroup {
+        /// The collective.
+        op: CollectiveKind,
+        /// The calling rank.
+        rank: usize,
+        /// The handle it passed.
+        id: GroupId,
+    },
+
+    /// A reduction of an element type it is not defined for (integers); found locally, before
+    /// any other rank is involved.
+    #[error(
+        "rank {rank}: {op} on group {group}: the {reduce} reduction is not defined for {} buffers; \
+         reductions take f32, or bf16 (accumulated in f32).",
+        dtype.name()
+    )]
+    Unsupported {
+        /// The collective.
+        op: CollectiveKind,
+        /// The group's name.
+        group: String,
+        /// The calling rank.
+        rank: usize,
+        /// The reduction.
+        reduce: ReduceOp,
+        /// The buffers' element type.
+        dtype: DType,
+    },
+
+    /// A rank and world size could not be established.
+    #[error("cannot set up the communicator: {detail}.")]
+    Bootstrap {
+        /// What is wrong.
+        detail: String,
+    },
+
     /// Ranks this call waits for dropped their endpoints without issuing the matching call.
     #[error(
         "rank {rank}: {during} cannot complete: {} exited (dropped its communicator) without \
@@ -420,6 +538,28 @@ pub enum CommError {
         /// Its reason.
         reason: String,
     },
+}
+
+impl CommError {
+    /// Whether this error is a consequence of a failure on another rank (the mesh was aborted, or
+    /// a peer exited) rather than a root cause: when several ranks fail, report one that is not.
+    pub fn is_consequence(&self) -> bool {
+        matches!(self, CommError::Aborted { .. } | CommError::PeerExited { .. })
+    }
+}
+
+/// `sequence 3`, or `setup` for a group creation.
+fn at(op: CollectiveKind, seq: u64) -> String {
+    if op == CollectiveKind::CreateGroup {
+        "setup".to_string()
+    } else {
+        format!("sequence {seq}")
+    }
+}
+
+/// `all_reduce on group tp (sequence 3)`, `create_group on group tp (setup)`.
+pub(crate) fn during(op: CollectiveKind, group: &str, seq: u64) -> String {
+    format!("{op} on group {group} ({})", at(op, seq))
 }
 
 /// `rank 3` or `ranks 0, 1 and 5` (or `no rank`).
@@ -494,7 +634,7 @@ impl CommStats {
 }
 
 /// One rank's endpoint of a mesh. All collectives are blocking and matched per group (see the
-/// module documentation); buffers are f32.
+/// module documentation); buffers are typed host slices.
 pub trait Communicator: Send {
     /// This rank's global rank.
     fn rank(&self) -> usize;
@@ -502,44 +642,53 @@ pub trait Communicator: Send {
     /// The number of ranks in the mesh.
     fn world_size(&self) -> usize;
 
+    /// Creates the group `ranks` (distinct global ranks, in group order, this rank among them),
+    /// named `name` for messages. Collective over the members: every member calls it, in the same
+    /// order relative to its other group creations, and it returns when all have (or fails with
+    /// [`CommError::Timeout`] naming the members that did not come).
+    fn create_group(&mut self, name: &str, ranks: &[usize]) -> Result<GroupId, CommError>;
+
+    /// The name and ranks of a group this endpoint created.
+    fn group(&self, id: GroupId) -> Option<&Group>;
+
     /// Replaces `data` on every member with the `op`-reduction, in group order, of all members'
-    /// `data`. Every member passes the same length.
-    fn all_reduce(&mut self, group: &Group, op: ReduceOp, data: &mut [f32]) -> Result<(), CommError>;
+    /// `data`. Every member passes the same type and length.
+    fn all_reduce(&mut self, group: GroupId, op: ReduceOp, data: BufMut<'_>) -> Result<(), CommError>;
 
     /// recv.len() == n·send.len(); chunk i of recv is member i's send (group order).
-    fn all_gather(&mut self, group: &Group, send: &[f32], recv: &mut [f32]) -> Result<(), CommError>;
+    fn all_gather(&mut self, group: GroupId, send: Buf<'_>, recv: BufMut<'_>) -> Result<(), CommError>;
 
-    /// send.len() == n·recv.len(); member i receives op-reduction of chunk i of every member's send.
-    fn reduce_scatter(&mut self, group: &Group, op: ReduceOp, send: &[f32], recv: &mut [f32]) -> Result<(), CommError>;
+    /// send.len() == n·recv.len(); member i receives the op-reduction of chunk i of every
+    /// member's send.
+    fn reduce_scatter(
+        &mut self,
+        group: GroupId,
+        op: ReduceOp,
+        send: Buf<'_>,
+        recv: BufMut<'_>,
+    ) -> Result<(), CommError>;
 
     /// send and recv are n chunks; chunk j of member i's send lands in chunk i of member j's recv.
-    fn all_to_all(&mut self, group: &Group, send: &[f32], recv: &mut [f32]) -> Result<(), CommError>;
+    fn all_to_all(&mut self, group: GroupId, send: Buf<'_>, recv: BufMut<'_>) -> Result<(), CommError>;
 
-    /// Copies the `data` of the member at index `root` of `group.ranks` to every member. `root` is
-    /// an index into group.ranks.
-    fn broadcast(&mut self, group: &Group, root: usize, data: &mut [f32]) -> Result<(), CommError>;
+    /// Copies the `data` of the member at index `root` of the group's ranks to every member.
+    fn broadcast(&mut self, group: GroupId, root: usize, data: BufMut<'_>) -> Result<(), CommError>;
 
-    /// Sends `data` to global rank `peer`. Non-blocking (buffered); messages between a (src, dst)
-    /// pair are received in the order they were sent.
-    fn send(&mut self, peer: usize, data: &[f32]) -> Result<(), CommError>;
-
-    /// Receives the next message from global rank `peer` into `data`, blocking until it is sent;
-    /// its length must equal `data.len()`.
-    fn recv(&mut self, peer: usize, data: &mut [f32]) -> Result<(), CommError>;
-
-    /// [`send`](Self::send) on the FIFO queue of `tag`: messages of different tags between the
-    /// same pair of ranks are received independently (a pipeline stage's activations and
+    /// Sends `data` to global rank `peer` on the FIFO queue of `tag`. Non-blocking (buffered);
+    /// messages between a (src, dst) pair with the same tag are received in the order they were
+    /// sent, and different tags are independent queues (a pipeline stage's activations and
     /// gradients).
-    fn send_tagged(&mut self, peer: usize, tag: usize, data: &[f32]) -> Result<(), CommError>;
+    fn send(&mut self, peer: usize, tag: usize, data: Buf<'_>) -> Result<(), CommError>;
 
-    /// [`recv`](Self::recv) from the FIFO queue of `tag`.
-    fn recv_tagged(&mut self, peer: usize, tag: usize, data: &mut [f32]) -> Result<(), CommError>;
+    /// Receives the next message from global rank `peer` on the queue of `tag` into `data`,
+    /// blocking until it is sent; its type and length must equal `data`'s.
+    fn recv(&mut self, peer: usize, tag: usize, data: BufMut<'_>) -> Result<(), CommError>;
 
     /// What this rank has sent so far.
     fn stats(&self) -> &CommStats;
 
-    /// Marks the whole mesh failed (e.g. this rank hit an error): every rank blocked or later entering a
-    /// collective gets CommError::Aborted naming this rank and reason, so nothing hangs.
-    /// The first abort wins; later ones are ignored.
+    /// Marks the whole mesh failed (e.g. this rank hit an error): every rank blocked or later
+    /// entering a collective gets [`CommError::Aborted`] naming this rank and reason, so nothing
+    /// hangs. The first abort wins; later ones are ignored.
     fn abort(&self, reason: &str);
 }

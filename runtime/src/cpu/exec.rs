@@ -10,10 +10,11 @@
 use parc_dialects::attr::AttrMap;
 use parc_dialects::exec::ExecOp;
 use parc_dialects::graph::normalize_axis;
+use parc_dialects::mesh::GroupKind;
 use parc_dialects::types::DType;
 use thiserror::Error;
 
-use crate::comm::ReduceOp;
+use crate::comm::{self, CommError, ReduceOp};
 use crate::cpu::gemm::{sgemm_batched, Batch, Gemm, MatLayout, MatMut, MatRef, Par};
 use crate::cpu::kernels::{self as k, AdamwConfig, LrScheduleKind, ReduceKind, SgdConfig};
 use crate::program::{Buf, Instr, Program};
@@ -26,6 +27,40 @@ pub enum ExecError {
     Instr { function: String, index: usize, op: String, message: String },
     #[error("loading micro-batch {microbatch}: {message}")]
     Data { microbatch: usize, message: String },
+    /// The program's arena cannot be allocated.
+    #[error(
+        "cannot allocate the program's {bytes}-byte arena ({gib:.1} GiB): {reason}; run it on a machine with more memory, \
+         or recompile it with parc compile for more ranks (a larger mesh, or ZeRO) so that each rank needs less",
+        gib = *bytes as f64 / (1u64 << 30) as f64
+    )]
+    Alloc { bytes: usize, reason: String },
+    /// A collective or a send/recv failed in the communicator.
+    #[error("in @{function}, instruction {index} ({op}): {error}")]
+    Comm { function: String, index: usize, op: String, error: Box<CommError> },
+}
+
+/// Why a collective instruction failed: the communicator's typed error, or the instruction itself.
+enum CollectiveError {
+    Comm(CommError),
+    Invalid(String),
+}
+
+impl From<CommError> for CollectiveError {
+    fn from(e: CommError) -> Self {
+        CollectiveError::Comm(e)
+    }
+}
+
+impl From<String> for CollectiveError {
+    fn from(e: String) -> Self {
+        CollectiveError::Invalid(e)
+    }
+}
+
+impl From<&str> for CollectiveError {
+    fn from(e: &str) -> Self {
+        CollectiveError::Invalid(e.to_string())
+    }
 }
 
 /// Where `exec.load_batch` gets its data: the runtime's data loader.
@@ -43,9 +78,32 @@ pub struct Arena {
 }
 
 impl Arena {
-    /// A zeroed arena of `bytes` bytes.
-    pub fn new(bytes: usize) -> Self {
-        Arena { words: vec![0; bytes.div_ceil(8)], bytes, high_water: 0 }
+    /// A zeroed arena of `bytes` bytes, or [`ExecError::Alloc`] when the machine cannot give that
+    /// much memory (the size comes from the program, so it is an input error, never an abort).
+    pub fn new(bytes: usize) -> Result<Self, ExecError> {
+        let fail = |reason: &str| ExecError::Alloc { bytes, reason: reason.to_string() };
+        if bytes > crate::program::MAX_ARENA_BYTES {
+            return Err(fail("it is larger than any allocation can be"));
+        }
+        let n = bytes.div_ceil(8);
+        let layout =
+            std::alloc::Layout::array::<u64>(n).map_err(|_| fail("it is larger than any allocation can be"))?;
+        let words = if layout.size() == 0 {
+            Vec::new()
+        } else {
+            // Zeroed memory straight from the allocator (as `vec![0; n]` gets it, pages mapped
+            // lazily), but with the failure reported instead of aborting the process.
+            // SAFETY: the layout has a non-zero size.
+            let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<u64>();
+            if ptr.is_null() {
+                return Err(fail("the allocation failed"));
+            }
+            // SAFETY: `ptr` was allocated by the global allocator with the layout of `n` u64s,
+            // which is what a Vec of capacity `n` frees with, and all `n` words are initialized
+            // (zero).
+            unsafe { Vec::from_raw_parts(ptr, n, n) }
+        };
+        Ok(Arena { words, bytes, high_water: 0 })
     }
 
     /// Its size in bytes (what the rank allocates).
@@ -59,7 +117,7 @@ impl Arena {
     }
 
     fn touch(&mut self, b: &Buf) {
-        self.high_water = self.high_water.max(b.offset + b.bytes());
+        self.high_water = self.high_water.max(b.end());
     }
 
     /// The f32 elements of `b`.
@@ -90,7 +148,7 @@ impl Arena {
 
     fn slice<T>(&self, b: &Buf, dtype: DType) -> &[T] {
         assert_eq!(b.dtype, dtype, "buffer element type");
-        assert!(b.offset + b.bytes() <= self.bytes && b.offset % std::mem::align_of::<T>() == 0, "buffer in bounds");
+        assert!(b.end() <= self.bytes && b.offset % std::mem::align_of::<T>() == 0, "buffer in bounds");
         // SAFETY: the range is inside the arena's allocation and aligned for T (checked above and
         // by the loader); f32/i32/i64 have no invalid bit patterns.
         unsafe { std::slice::from_raw_parts((self.words.as_ptr() as *const u8).add(b.offset) as *const T, b.len()) }
@@ -102,7 +160,7 @@ impl Arena {
     #[allow(clippy::mut_from_ref)]
     unsafe fn slice_mut<T>(&self, b: &Buf, dtype: DType) -> &mut [T] {
         assert_eq!(b.dtype, dtype, "buffer element type");
-        assert!(b.offset + b.bytes() <= self.bytes && b.offset % std::mem::align_of::<T>() == 0, "buffer in bounds");
+        assert!(b.end() <= self.bytes && b.offset % std::mem::align_of::<T>() == 0, "buffer in bounds");
         // SAFETY: in bounds and aligned (checked above); exclusivity is the caller's contract.
         unsafe { std::slice::from_raw_parts_mut((self.words.as_ptr() as *mut u8).add(b.offset) as *mut T, b.len()) }
     }
@@ -120,53 +178,53 @@ pub struct Executor<'p> {
 impl<'p> Executor<'p> {
     /// An executor with a zeroed arena of the planned size, using `threads` threads for GEMMs
     /// (the kernels use rayon's pool).
-    pub fn new(program: &'p Program, threads: usize) -> Self {
+    pub fn new(program: &'p Program, threads: usize) -> Result<Self, ExecError> {
         let par = if threads > 1 { Par::Threads(threads) } else { Par::Seq };
-        Executor { program, arena: Arena::new(program.arena_bytes), par, rank: None }
+        Ok(Executor { program, arena: Arena::new(program.arena_bytes)?, par, rank: None })
     }
 
     /// An executor for one rank of a partitioned program.
-    pub fn with_rank(program: &'p Program, threads: usize, rank: RankContext) -> Self {
-        let mut e = Executor::new(program, threads);
+    pub fn with_rank(program: &'p Program, threads: usize, rank: RankContext) -> Result<Self, ExecError> {
+        let mut e = Executor::new(program, threads)?;
         e.rank = Some(rank);
-        e
+        Ok(e)
     }
 
-    /// This rank's coordinate on `axis` (0 of 1 without a mesh).
-    fn coord(&self, axis: &str) -> (usize, usize) {
-        self.rank.as_ref().map_or((0, 1), |r| r.coord(axis))
+    /// This rank's coordinate on the axis named `axis` (0 of 1 without a mesh).
+    fn coord(&self, axis: &str) -> Result<(usize, usize), String> {
+        let GroupKind::Axis(axis) = GroupKind::parse(axis)? else {
+            return Err(format!("'{axis}' is a group, not a mesh axis with coordinates"));
+        };
+        Ok(self.rank.as_ref().map_or((0, 1), |r| r.coord(axis)))
     }
 
     /// Runs a collective on the rank's communicator.
-    fn collective(&mut self, op: ExecOp, o: &[Buf], attrs: &AttrMap) -> Result<(), String> {
-        let axis = attrs.str("axis").ok_or("missing attribute axis")?;
+    fn collective(&mut self, op: ExecOp, o: &[Buf], attrs: &AttrMap) -> Result<(), CollectiveError> {
+        let kind = GroupKind::parse(attrs.str("axis").ok_or("missing attribute axis")?)?;
         let rank = self.rank.as_mut().ok_or_else(|| {
             format!("'{}' needs the rank's mesh: run the program with parc launch (all ranks)", op.name())
         })?;
+        let ar = &self.arena;
         if matches!(op, ExecOp::Send | ExecOp::Recv) {
-            let (c, n) = rank.coord(axis);
-            let shift = attrs.int("shift").unwrap_or(0);
-            let peer_coord = (c as i64 + shift).rem_euclid(n.max(1) as i64) as usize;
-            let mut coords = rank.mesh.coords(rank.rank);
-            let k = rank.mesh.axes.iter().position(|a| a.0 == axis).ok_or_else(|| format!("no mesh axis {axis}"))?;
-            coords[k] = peer_coord;
-            let peer = rank.mesh.rank_of(&coords);
+            let GroupKind::Axis(axis) = kind else {
+                return Err(format!("'{}' sends along a mesh axis, not the {kind} group", op.name()).into());
+            };
+            let peer = rank.peer(axis, attrs.int("shift").unwrap_or(0));
             let tag = attrs.int("tag").unwrap_or(0).max(0) as usize;
-            let ar = &self.arena;
-            return if op == ExecOp::Send {
-                rank.comm.send_tagged(peer, tag, ar.f32(&o[0])).map_err(|e| e.to_string())
+            if op == ExecOp::Send {
+                rank.comm.send(peer, tag, comm_buf(ar, &o[0])?)?;
             } else {
                 // SAFETY: the received buffer is the op's only operand.
-                let y = unsafe { ar.slice_mut::<f32>(&o[0], DType::F32) };
-                rank.comm.recv_tagged(peer, tag, y).map_err(|e| e.to_string())
-            };
+                rank.comm.recv(peer, tag, unsafe { comm_buf_mut(ar, &o[0])? })?;
+            }
+            return Ok(());
         }
-        let group = rank.group(axis)?.clone();
-        let n = group.size();
-        let ar = &self.arena;
+        let (group, n) = {
+            let (id, g) = rank.group(kind)?;
+            (id, g.size())
+        };
         let dim = attrs.int("dim").unwrap_or(0).max(0) as usize;
         let comm = &mut rank.comm;
-        let err = |e: crate::comm::CommError| e.to_string();
         match op {
             ExecOp::AllReduce => {
                 let kind = match attrs.str("op").unwrap_or("sum") {
@@ -175,7 +233,7 @@ impl<'p> Executor<'p> {
                 };
                 // One collective for the whole bucket.
                 let mut flat: Vec<f32> = o.iter().flat_map(|b| ar.f32(b).iter().copied()).collect();
-                comm.all_reduce(&group, kind, &mut flat).map_err(err)?;
+                comm.all_reduce(group, kind, comm::BufMut::F32(&mut flat))?;
                 let mut at = 0;
                 for b in o {
                     // SAFETY: the operands of an all_reduce are distinct buffers (loader check).
@@ -186,27 +244,24 @@ impl<'p> Executor<'p> {
             }
             ExecOp::AllGather => {
                 let (outer, rows, inner) = k::split_dims(&o[0].shape, dim);
-                if o[0].dtype == DType::I32 {
-                    // Token ids travel as f32 bit patterns (copied, never combined).
-                    let x: Vec<f32> =
-                        ar.slice::<i32>(&o[0], DType::I32).iter().map(|&v| f32::from_bits(v as u32)).collect();
-                    let mut blocks = vec![0.0f32; x.len() * n];
-                    comm.all_gather(&group, &x, &mut blocks).map_err(err)?;
-                    let mut y = vec![0.0f32; blocks.len()];
-                    k::interleave_blocks(&blocks, n, outer, rows, inner, &mut y);
-                    // SAFETY: the output is disjoint from the input (loader check).
-                    let out = unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) };
-                    for (d, v) in out.iter_mut().zip(y) {
-                        *d = v.to_bits() as i32;
+                match o[0].dtype {
+                    DType::I32 => {
+                        let x = ar.slice::<i32>(&o[0], DType::I32);
+                        let mut blocks = vec![0i32; x.len() * n];
+                        comm.all_gather(group, comm::Buf::I32(x), comm::BufMut::I32(&mut blocks))?;
+                        // SAFETY: the output is disjoint from the input (loader check).
+                        let y = unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) };
+                        interleave(&blocks, n, outer, rows, inner, y);
                     }
-                    return Ok(());
+                    _ => {
+                        let x = ar.f32(&o[0]);
+                        let mut blocks = vec![0.0f32; x.len() * n];
+                        comm.all_gather(group, comm::Buf::F32(x), comm::BufMut::F32(&mut blocks))?;
+                        // SAFETY: the output is disjoint from the input (loader check).
+                        let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
+                        k::interleave_blocks(&blocks, n, outer, rows, inner, y);
+                    }
                 }
-                let x = ar.f32(&o[0]);
-                let mut blocks = vec![0.0f32; x.len() * n];
-                comm.all_gather(&group, x, &mut blocks).map_err(err)?;
-                // SAFETY: the output is disjoint from the input (loader check).
-                let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
-                k::interleave_blocks(&blocks, n, outer, rows, inner, y);
             }
             ExecOp::ReduceScatter => {
                 let (outer, full, inner) = k::split_dims(&o[0].shape, dim);
@@ -214,7 +269,7 @@ impl<'p> Executor<'p> {
                 let mut packed = vec![0.0f32; outer * full * inner];
                 k::deinterleave_blocks(ar.f32(&o[0]), n, outer, rows, inner, &mut packed);
                 let mut recv = vec![0.0f32; outer * rows * inner];
-                comm.reduce_scatter(&group, ReduceOp::Sum, &packed, &mut recv).map_err(err)?;
+                comm.reduce_scatter(group, ReduceOp::Sum, comm::Buf::F32(&packed), comm::BufMut::F32(&mut recv))?;
                 // SAFETY: the output is disjoint from the input (loader check).
                 let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
                 let acc = attrs.flag("accumulate");
@@ -222,7 +277,7 @@ impl<'p> Executor<'p> {
                     *d = if acc { *d + v } else { v };
                 }
             }
-            other => return Err(format!("'{}' is not a collective", other.name())),
+            other => return Err(format!("'{}' is not a collective", other.name()).into()),
         }
         Ok(())
     }
@@ -277,7 +332,15 @@ impl<'p> Executor<'p> {
                         op,
                         ExecOp::AllReduce | ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::Send | ExecOp::Recv
                     ) {
-                        self.collective(*op, operands, attrs).map_err(fail)?
+                        self.collective(*op, operands, attrs).map_err(|e| match e {
+                            CollectiveError::Comm(error) => ExecError::Comm {
+                                function: program.function_names[index].clone(),
+                                index: i,
+                                op: describe(instr),
+                                error: Box::new(error),
+                            },
+                            CollectiveError::Invalid(message) => fail(message),
+                        })?
                     } else {
                         self.kernel(*op, operands, attrs).map_err(fail)?
                     }
@@ -407,7 +470,9 @@ impl<'p> Executor<'p> {
         let axes = |b: &Buf| -> Result<Vec<usize>, String> {
             attrs.ints("axes").unwrap_or_default().iter().map(|&a| normalize_axis(a, b.shape.len())).collect()
         };
-        let offset = |rows: usize| attrs.str("shard_axis").map(|a| self.coord(a).0 * rows);
+        let offset = |rows: usize| -> Result<Option<usize>, String> {
+            attrs.str("shard_axis").map(|a| self.coord(a).map(|c| c.0 * rows)).transpose()
+        };
         let ar = &self.arena;
         // SAFETY (every `w`): the written operand is disjoint from all others (loader check), and
         // each is written through one slice only.
@@ -415,11 +480,11 @@ impl<'p> Executor<'p> {
         let ids = |b: &Buf| ar.slice::<i32>(b, DType::I32);
         let r = |b: &Buf| ar.f32(b);
         let res = match op {
-            ExecOp::Embedding => match offset(o[0].shape[0]) {
+            ExecOp::Embedding => match offset(o[0].shape[0])? {
                 Some(at) => k::embedding_shard(r(&o[0]), o[0].shape[0], o[0].shape[1], at, ids(&o[1]), w(&o[2]), acc),
                 None => k::embedding(r(&o[0]), o[0].shape[0], o[0].shape[1], ids(&o[1]), w(&o[2]), acc),
             },
-            ExecOp::EmbeddingGrad => match offset(o[2].shape[0]) {
+            ExecOp::EmbeddingGrad => match offset(o[2].shape[0])? {
                 Some(at) => {
                     k::embedding_grad_shard(ids(&o[0]), r(&o[1]), o[2].shape[0], o[2].shape[1], at, w(&o[2]), acc)
                 }
@@ -428,20 +493,20 @@ impl<'p> Executor<'p> {
             ExecOp::CrossEntropyStats => {
                 let cols = last(&o[0]);
                 let vocab = attrs.int("vocab").unwrap_or(0).max(0) as usize;
-                let at = offset(cols).unwrap_or(0);
+                let at = offset(cols)?.unwrap_or(0);
                 k::cross_entropy_stats(r(&o[0]), ids(&o[1]), r(&o[2]), cols, at, vocab, w(&o[3]), w(&o[4]))
             }
             ExecOp::CrossEntropyFromStats => k::cross_entropy_from_stats(r(&o[0]), r(&o[1]), r(&o[2]), w(&o[3]), acc),
             ExecOp::CrossEntropyGradStats => {
                 let cols = last(&o[0]);
                 let vocab = attrs.int("vocab").unwrap_or(0).max(0) as usize;
-                let at = offset(cols).unwrap_or(0);
+                let at = offset(cols)?.unwrap_or(0);
                 let (lg, lb, m, se, dy) = (r(&o[0]), ids(&o[1]), r(&o[2]), r(&o[3]), r(&o[4]));
                 k::cross_entropy_grad_stats(lg, lb, m, se, dy, cols, at, vocab, w(&o[5]), acc)
             }
             ExecOp::ShardSlice => {
                 let dim = attrs.int("dim").unwrap_or(0).max(0) as usize;
-                let (index, _) = self.coord(attrs.str("axis").unwrap_or(""));
+                let (index, _) = self.coord(attrs.str("axis").unwrap_or(""))?;
                 match o[0].dtype {
                     // SAFETY: as `w`: the output is disjoint from the input.
                     DType::I32 => k::shard_slice(ids(&o[0]), &o[0].shape, dim, index, unsafe {
@@ -548,6 +613,46 @@ impl<'p> Executor<'p> {
             other => return Err(format!("'{}' is not a kernel", other.name())),
         };
         res.map_err(|e| e.to_string())
+    }
+}
+
+/// `b` as a typed communication buffer.
+fn comm_buf<'a>(ar: &'a Arena, b: &Buf) -> Result<comm::Buf<'a>, String> {
+    Ok(match b.dtype {
+        DType::F32 => comm::Buf::F32(ar.slice::<f32>(b, DType::F32)),
+        DType::BF16 => comm::Buf::Bf16(ar.slice::<u16>(b, DType::BF16)),
+        DType::I32 => comm::Buf::I32(ar.slice::<i32>(b, DType::I32)),
+        DType::I64 => comm::Buf::I64(ar.slice::<i64>(b, DType::I64)),
+        DType::F16 => return Err("f16 buffers cannot be communicated".to_string()),
+    })
+}
+
+/// `b` as a typed, writable communication buffer.
+///
+/// # Safety
+/// As [`Arena::slice_mut`]: no other slice of `b`'s bytes may be alive.
+unsafe fn comm_buf_mut<'a>(ar: &'a Arena, b: &Buf) -> Result<comm::BufMut<'a>, String> {
+    // SAFETY: the caller's contract.
+    unsafe {
+        Ok(match b.dtype {
+            DType::F32 => comm::BufMut::F32(ar.slice_mut::<f32>(b, DType::F32)),
+            DType::BF16 => comm::BufMut::Bf16(ar.slice_mut::<u16>(b, DType::BF16)),
+            DType::I32 => comm::BufMut::I32(ar.slice_mut::<i32>(b, DType::I32)),
+            DType::I64 => comm::BufMut::I64(ar.slice_mut::<i64>(b, DType::I64)),
+            DType::F16 => return Err("f16 buffers cannot be communicated".to_string()),
+        })
+    }
+}
+
+/// [`k::interleave_blocks`] for any element type: `y[o, k·rows + r, i] = blocks[k][o, r, i]`.
+fn interleave<T: Copy>(blocks: &[T], parts: usize, outer: usize, rows: usize, inner: usize, y: &mut [T]) {
+    let block = outer * rows * inner;
+    for k in 0..parts {
+        for o in 0..outer {
+            let src = &blocks[k * block + o * rows * inner..k * block + (o + 1) * rows * inner];
+            let start = (o * parts * rows + k * rows) * inner;
+            y[start..start + rows * inner].copy_from_slice(src);
+        }
     }
 }
 

@@ -1,0 +1,239 @@
+//! The program loader against crafted programs: sizes and offsets that overflow, negative
+//! dimensions and offsets, buffers outside the arena, arenas too large to allocate, and parameter
+//! layouts that split a dimension the tensor does not have. Each is an error that names the
+//! numbers and says to recompile, never a panic, an abort or an out-of-bounds slice. The programs
+//! are small hand-written exec modules (docs/dialects/exec.md), so no compiler is needed.
+
+use parc_dialects::parser::parse_module;
+use parc_runtime::cpu::exec::{Arena, ExecError, Executor};
+use parc_runtime::program::{LoadError, Program, MAX_ARENA_BYTES};
+use parc_runtime::shards::ParamLayout;
+
+/// A valid program: a 2x4 f32 parameter at byte 0, the scalar loss at byte 32 and a 2x2
+/// transient at byte 40 of a 64-byte arena, on a mesh of two data-parallel ranks (the parameter
+/// replicated). Cases edit one piece of it with [`edit`].
+const BASE: &str = r#"module attributes {exec.memory = {arena = 64 : i64}, exec.mesh = {dp = 2 : i64}, exec.params = [{name = "w", placement = "[R]", shape = array<i64: 2, 4>, zero_flat = false}], exec.tensors = [{dtype = "f32", name = "w", offset = 0 : i64, role = "param", shape = array<i64: 2, 4>}, {dtype = "f32", name = "loss", offset = 32 : i64, role = "output", shape = array<i64>}]} {
+  func.func @train_step() {
+    %w = "exec.tensor"() {name = "w"} : () -> memref<2x4xf32>
+    %t = "exec.view"() {offset = 40 : i64} : () -> memref<2x2xf32>
+    "exec.fill"(%t) {value = 0.0 : f64} : (memref<2x2xf32>) -> ()
+    "func.return"() : () -> ()
+  }
+}
+"#;
+
+/// `BASE` with `from` (which must occur exactly once) replaced by `to`.
+fn edit(from: &str, to: &str) -> String {
+    assert_eq!(BASE.matches(from).count(), 1, "BASE must hold `{from}` once");
+    BASE.replacen(from, to, 1)
+}
+
+fn load(text: &str) -> Result<Program, LoadError> {
+    let module = parse_module(text).unwrap_or_else(|e| panic!("the crafted program must parse: {e}\n{text}"));
+    Program::load(&module)
+}
+
+/// Loads `text`, which must fail, and checks that the error says every string of `expect` and
+/// tells to recompile.
+fn check_load_error(text: &str, expect: &[&str]) {
+    let e = match load(text) {
+        Ok(_) => panic!("the program loaded, but it must not:\n{text}"),
+        Err(e) => e.to_string(),
+    };
+    for needle in expect {
+        assert!(e.contains(needle), "the error lacks `{needle}`: {e}");
+    }
+    assert!(e.contains("recompile the model with parc compile"), "the error does not say what to do: {e}");
+}
+
+/// The layouts of `text`, which must load.
+fn layouts(text: &str) -> Result<Vec<ParamLayout>, String> {
+    let program = load(text).unwrap_or_else(|e| panic!("the program must load: {e}"));
+    ParamLayout::of(&program)
+}
+
+fn check_layout_error(text: &str, expect: &[&str]) {
+    let e = match layouts(text) {
+        Ok(l) => panic!("the layouts were read, but they must not be: {l:?}"),
+        Err(e) => e,
+    };
+    for needle in expect {
+        assert!(e.contains(needle), "the error lacks `{needle}`: {e}");
+    }
+    assert!(e.contains("recompile the model with parc compile"), "the error does not say what to do: {e}");
+}
+
+#[test]
+fn the_base_program_loads_runs_and_has_a_layout() {
+    let program = load(BASE).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(program.arena_bytes, 64);
+    assert_eq!(program.mesh.world_size(), 2);
+    let l = ParamLayout::of(&program).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(l.len(), 1);
+    assert_eq!(l[0].global_shape, vec![2, 4]);
+    let exec = Executor::new(&program, 1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(exec.arena.bytes(), 64);
+}
+
+// ---- sizes that overflow ------------------------------------------------------------------------
+
+#[test]
+fn a_tensor_shape_whose_size_overflows() {
+    // 2^62 · 4 elements of 4 bytes: 2^66 bytes, which wraps around to 0 in 64-bit arithmetic.
+    check_load_error(
+        &edit("shape = array<i64: 2, 4>}, {dtype", "shape = array<i64: 4611686018427387904, 4>}, {dtype"),
+        &["exec.tensors: tensor w", "shape [4611686018427387904, 4] of f32", "more than 2^64 bytes"],
+    );
+}
+
+#[test]
+fn a_view_shape_whose_size_overflows() {
+    let text = BASE.replace("memref<2x2xf32>", "memref<4611686018427387904x4xf32>");
+    check_load_error(&text, &["exec.view", "shape [4611686018427387904, 4] of f32", "more than 2^64 bytes"]);
+}
+
+#[test]
+fn an_offset_whose_end_overflows() {
+    // 2^61 + 8 f32 elements (2^63 + 32 bytes) starting 8 bytes below 2^63: the end is past 2^64.
+    let text = edit(
+        "offset = 40 : i64} : () -> memref<2x2xf32>",
+        "offset = 9223372036854775800 : i64} : () -> memref<2x2xf32>",
+    )
+    .replace("memref<2x2xf32>", "memref<2305843009213693960xf32>");
+    check_load_error(
+        &text,
+        &["starts at byte 9223372036854775800", "9223372036854775840 bytes", "past byte 2^64", "64-byte arena"],
+    );
+}
+
+// ---- negative numbers ---------------------------------------------------------------------------
+
+#[test]
+fn a_negative_dimension() {
+    check_load_error(
+        &edit("shape = array<i64: 2, 4>}, {dtype", "shape = array<i64: -2, 4>}, {dtype"),
+        &["exec.tensors: tensor w has shape [-2, 4]", "negative dimension"],
+    );
+}
+
+#[test]
+fn a_negative_offset() {
+    check_load_error(
+        &edit(r#"name = "loss", offset = 32 : i64"#, r#"name = "loss", offset = -8 : i64"#),
+        &["tensor loss starts at byte -8", "negative offset"],
+    );
+    check_load_error(&edit("offset = 40 : i64}", "offset = -16 : i64}"), &["exec.view", "byte -16", "negative offset"]);
+}
+
+#[test]
+fn a_negative_arena() {
+    check_load_error(&edit("arena = 64 : i64", "arena = -64 : i64"), &["exec.memory.arena is -64 bytes", "negative"]);
+}
+
+// ---- buffers outside the arena ------------------------------------------------------------------
+
+#[test]
+fn a_view_outside_the_arena() {
+    check_load_error(
+        &edit("offset = 40 : i64}", "offset = 56 : i64}"),
+        &["exec.view", "bytes 56..72", "shape [2, 2] of f32", "lies outside the 64-byte arena"],
+    );
+}
+
+#[test]
+fn a_tensor_outside_the_arena() {
+    check_load_error(
+        &edit(r#"name = "loss", offset = 32 : i64"#, r#"name = "loss", offset = 64 : i64"#),
+        &["exec.tensors: tensor loss (bytes 64..68", "lies outside the 64-byte arena"],
+    );
+}
+
+// ---- arenas too large ---------------------------------------------------------------------------
+
+#[test]
+fn an_arena_larger_than_any_allocation() {
+    check_load_error(
+        &edit("arena = 64 : i64", "arena = 9223372036854775807 : i64"),
+        &["exec.memory.arena is 9223372036854775807 bytes", &format!("({MAX_ARENA_BYTES} bytes)")],
+    );
+}
+
+#[test]
+fn an_arena_too_large_to_allocate_is_an_error_not_an_abort() {
+    // 2^62 bytes (4 EiB) is a valid size that no machine has: loading succeeds, allocating fails.
+    let program =
+        load(&edit("arena = 64 : i64", "arena = 4611686018427387904 : i64")).unwrap_or_else(|e| panic!("{e}"));
+    let e = match Executor::new(&program, 1) {
+        Ok(_) => panic!("a 4 EiB arena was allocated"),
+        Err(e) => e,
+    };
+    assert!(matches!(e, ExecError::Alloc { bytes: 4611686018427387904, .. }), "{e:?}");
+    let message = e.to_string();
+    for needle in ["cannot allocate the program's 4611686018427387904-byte arena", "4294967296.0 GiB", "more memory"] {
+        assert!(message.contains(needle), "the error lacks `{needle}`: {message}");
+    }
+    assert!(message.contains("recompile it with parc compile for more ranks"), "{message}");
+}
+
+#[test]
+fn arena_sizes_past_the_allocation_limit_fail_cleanly() {
+    for bytes in [MAX_ARENA_BYTES + 1, usize::MAX] {
+        let e = match Arena::new(bytes) {
+            Ok(_) => panic!("an arena of {bytes} bytes was allocated"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(&format!("{bytes}-byte arena")) && e.contains("larger than any allocation"), "{e}");
+    }
+    let empty = Arena::new(0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(empty.bytes(), 0);
+}
+
+// ---- parameter layouts (exec.params) ------------------------------------------------------------
+
+#[test]
+fn a_layout_that_splits_a_dimension_the_tensor_lacks() {
+    check_layout_error(
+        &edit(r#"placement = "[R]""#, r#"placement = "[S(2)]""#),
+        &["exec.params: parameter w is split on dimension 2 (placement [S(2)])", "shape [2, 4] has 2 dimension(s)"],
+    );
+    // A dimension far past the end, which would index anything.
+    check_layout_error(&edit(r#"placement = "[R]""#, r#"placement = "[S(1000000)]""#), &["split on dimension 1000000"]);
+}
+
+#[test]
+fn a_layout_with_a_negative_dimension() {
+    check_layout_error(
+        &edit("shape = array<i64: 2, 4>, zero_flat", "shape = array<i64: 2, -4>, zero_flat"),
+        &["exec.params: parameter w has shape [2, -4]", "negative dimension"],
+    );
+}
+
+#[test]
+fn a_layout_whose_element_count_overflows() {
+    check_layout_error(
+        &edit("shape = array<i64: 2, 4>, zero_flat", "shape = array<i64: 4294967296, 4294967296>, zero_flat"),
+        &["exec.params: parameter w has shape [4294967296, 4294967296]", "more elements than a machine can address"],
+    );
+}
+
+#[test]
+fn a_layout_larger_than_its_tensor() {
+    // A global shape far larger than the 8 elements the arena holds for w: cutting pieces out of
+    // it would allocate and index by the layout's numbers, so it is refused.
+    check_layout_error(
+        &edit("shape = array<i64: 2, 4>, zero_flat", "shape = array<i64: 2000000, 4>, zero_flat"),
+        &[
+            "parameter w of shape [2000000, 4] with placement [R] gives each rank 8000000 elements on mesh dp=2",
+            "holds 8 ([2, 4])",
+        ],
+    );
+}
+
+#[test]
+fn a_valid_split_layout_is_accepted() {
+    // w is [4, 4] globally, split in rows over dp = 2: each rank holds [2, 4].
+    let text = edit("shape = array<i64: 2, 4>, zero_flat", "shape = array<i64: 4, 4>, zero_flat")
+        .replace(r#"placement = "[R]""#, r#"placement = "[S(0)]""#);
+    let l = layouts(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(l[0].global_shape, vec![4, 4]);
+}
