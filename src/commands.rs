@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use parc_compiler::driver::{compile_file, CompileError, CompileOptions, TrainingOverrides};
-use parc_compiler::mesh::Mesh;
+use parc_compiler::mesh::{Axis, Mesh};
 use parc_dialects::diag::Diagnostic;
 use parc_dialects::exec::ExecOp;
 use parc_dialects::pass::PipelineOptions;
@@ -16,6 +16,17 @@ use parc_runtime::program::Program;
 use parc_runtime::train::TrainError;
 
 use crate::TrainArgs;
+
+/// The mesh of a plan.json (its `mesh` object names every axis), or why it cannot be read.
+fn plan_mesh(plan: &serde_json::Value) -> Result<Mesh, CompileError> {
+    let mesh = &plan["mesh"];
+    let size = |axis: Axis| match &mesh[axis.name()] {
+        serde_json::Value::Null => 1,
+        v => v.as_u64().and_then(|n| usize::try_from(n).ok()).unwrap_or(0),
+    };
+    Mesh::from_sizes(size)
+        .map_err(|e| user(format!("plan.json: the mesh is not valid: {e}"), "recompile the model with parc compile"))
+}
 
 fn user(message: impl Into<String>, help: impl Into<String>) -> CompileError {
     CompileError::User(Diagnostic::new(message).with_help(help))
@@ -77,15 +88,17 @@ fn rank_file(out: &Path, rank: usize) -> Result<PathBuf, CompileError> {
     }
     // A partitioned plan has one program that every rank runs with its own coordinates, or one
     // per pipeline stage (rank = (pp_idx · dp + dp_idx) · tp + tp_idx).
+    // Without a readable plan.json, the directory is read as a plan of one rank per file.
     let plan = std::fs::read_to_string(out.join("plan.json"))
         .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .unwrap_or_default();
-    let mesh = &plan["mesh"];
-    let n = |k: &str| mesh[k].as_u64().unwrap_or(1).max(1) as usize;
-    let world = n("world_size");
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+    let mesh = match plan {
+        Some(plan) => plan_mesh(&plan)?,
+        None => Mesh::SINGLE,
+    };
+    let world = mesh.world_size();
     if world > 1 && rank < world {
-        let stage = out.join(format!("stage-{}.mlir", rank / (n("dp") * n("tp"))));
+        let stage = out.join(format!("stage-{}.mlir", mesh.coords(rank).pp));
         if stage.exists() {
             return Ok(stage);
         }
@@ -182,9 +195,9 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
     // With pipeline stages, memory and communication are per stage (rank = (pp · dp + d) · tp + t).
     let stage_plan = match plan["pipeline"]["per_stage"].as_array() {
         Some(stages) => {
-            let m = &plan["mesh"];
-            let per_stage = (m["dp"].as_u64().unwrap_or(1) * m["tp"].as_u64().unwrap_or(1)).max(1) as usize;
-            stages.get(rank / per_stage).cloned().unwrap_or_default()
+            let mesh = plan_mesh(&plan)?;
+            let stage = if rank < mesh.world_size() { mesh.coords(rank).pp } else { usize::MAX };
+            stages.get(stage).cloned().unwrap_or_default()
         }
         None => plan["programs"].clone(),
     };
@@ -275,15 +288,8 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
         plan["parameters"]["dtype"].as_str().unwrap_or("?")
     );
     let mesh = &plan["mesh"];
-    outln!(
-        out,
-        "mesh      dp={} pp={} tp={} ep={} ({} ranks)",
-        mesh["dp"],
-        mesh["pp"],
-        mesh["tp"],
-        mesh["ep"],
-        mesh["world_size"]
-    );
+    let sizes: Vec<String> = Axis::ALL.iter().map(|a| format!("{}={}", a.name(), mesh[a.name()])).collect();
+    outln!(out, "mesh      {} ({} ranks)", sizes.join(" "), mesh["world_size"]);
     match &program {
         None => outln!(out, "programs  none: {}", plan["programs"]["note"].as_str().unwrap_or("")),
         Some(_) => {
@@ -489,9 +495,7 @@ pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
 /// `parc check OUT`: the cross-rank check of the compiled programs (see `parc_compiler::check`).
 pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
     let plan = read_plan(out)?;
-    let m = &plan["mesh"];
-    let n = |k: &str| m[k].as_u64().unwrap_or(1) as usize;
-    let mesh = Mesh { dp: n("dp"), pp: n("pp"), tp: n("tp"), ep: n("ep") };
+    let mesh = plan_mesh(&plan)?;
     let files = parc_runtime::program::program_files(out).ok_or_else(|| {
         user(
             format!("{} holds no rank programs", out.display()),

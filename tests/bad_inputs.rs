@@ -533,6 +533,25 @@ fn one_rank_of_a_partitioned_plan_cannot_run_alone() {
 }
 
 #[test]
+fn check_a_plan_whose_mesh_is_damaged() {
+    let dir = fresh_dir("bad_inputs", "damaged_plan_mesh");
+    std::fs::write(dir.join("model.toml"), BASE).expect("write model.toml");
+    run_parc(&["compile", "model.toml", "--mesh", "dp=2", "-o", "out"], &dir).assert_success();
+    let path = dir.join("out/plan.json");
+    let mut plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read plan.json")).expect("plan.json is JSON");
+    plan["mesh"]["tp"] = serde_json::Value::from(0);
+    std::fs::write(&path, serde_json::to_string(&plan).expect("plan.json")).expect("write plan.json");
+    for command in [&["check", "out"][..], &["inspect", "out", "--rank", "1", "--memory"][..]] {
+        let run = run_parc(command, &dir);
+        assert!(!run.stderr.contains("panicked"), "{command:?}: {}", run.stderr);
+        assert_eq!(run.code, Some(2), "{command:?}: {}", run.stderr);
+        assert!(run.stderr.contains("plan.json: the mesh is not valid: axis tp has size 0"), "{}", run.stderr);
+        assert!(run.stderr.contains("recompile the model with parc compile"), "{}", run.stderr);
+    }
+}
+
+#[test]
 fn verify_with_more_pipeline_parts_than_layers() {
     check(
         "verify_pp",

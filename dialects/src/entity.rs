@@ -165,6 +165,61 @@ impl<K: EntityRef, V: Clone> SecondaryMap<K, V> {
     }
 }
 
+/// A side table where some entities have an entry: the `HashMap` operations, on dense storage.
+impl<K: EntityRef, V: Clone> SecondaryMap<K, Option<V>> {
+    /// The entry of `key`, if written.
+    pub fn get(&self, key: K) -> Option<&V> {
+        self[key].as_ref()
+    }
+
+    /// The entry of `key` to change, if written.
+    pub fn get_mut(&mut self, key: K) -> Option<&mut V> {
+        if key.index() < self.elems.len() {
+            self.elems[key.index()].as_mut()
+        } else {
+            None
+        }
+    }
+
+    /// The entry of `key`, which the pass has written (as `HashMap`'s index, a missing entry is a
+    /// broken invariant of the pass, and panics).
+    #[track_caller]
+    pub fn at(&self, key: K) -> &V {
+        match self.get(key) {
+            Some(v) => v,
+            None => panic!(
+                "internal error: no entry for {}{}",
+                std::any::type_name::<K>().rsplit("::").next().unwrap_or("key"),
+                key.index()
+            ),
+        }
+    }
+
+    /// Whether `key` has an entry.
+    pub fn contains_key(&self, key: K) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Writes the entry of `key`, returning the one it replaces.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self[key].replace(value)
+    }
+
+    /// Removes the entry of `key`, returning it.
+    pub fn remove(&mut self, key: K) -> Option<V> {
+        if key.index() < self.elems.len() {
+            self.elems[key.index()].take()
+        } else {
+            None
+        }
+    }
+
+    /// The entry of `key`, written with `make()` first if it has none.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        self[key].get_or_insert_with(make)
+    }
+}
+
 impl<K: EntityRef, V: Clone> std::ops::Index<K> for SecondaryMap<K, V> {
     type Output = V;
     fn index(&self, key: K) -> &V {
@@ -187,6 +242,23 @@ mod tests {
     use super::*;
 
     entity_impl!(Thing, "t");
+
+    #[test]
+    fn optional_entries_behave_like_a_hash_map() {
+        let mut m: SecondaryMap<Thing, Option<&str>> = SecondaryMap::new();
+        let (a, b) = (Thing::new(0), Thing::new(5));
+        assert_eq!(m.get(b), None);
+        assert!(!m.contains_key(a));
+        assert_eq!(m.get_mut(b), None);
+        assert_eq!(m.insert(b, "b"), None);
+        assert_eq!(m.insert(b, "c"), Some("b"));
+        assert_eq!((m.get(a), m.get(b)), (None, Some(&"c")));
+        *m.get_or_insert_with(a, || "a") = "x";
+        assert_eq!(*m.get_or_insert_with(a, || "y"), "x");
+        assert!(m.contains_key(a));
+        assert_eq!((m.remove(a), m.remove(a), m.remove(Thing::new(9))), (Some("x"), None, None));
+        assert!(!m.contains_key(a));
+    }
 
     #[test]
     fn primary_map_hands_out_dense_keys() {

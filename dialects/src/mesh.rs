@@ -172,6 +172,11 @@ impl Mesh {
         }
     }
 
+    /// The mesh whose size on each axis is `size(axis)`, checked as [`Mesh::new`] checks it.
+    pub fn from_sizes(size: impl Fn(Axis) -> usize) -> Result<Mesh, String> {
+        Mesh::new(size(Axis::Dp), size(Axis::Pp), size(Axis::Tp), size(Axis::Ep))
+    }
+
     /// Parses the command-line form: `DPxPPxTP` or `dp=N,pp=N,tp=N,ep=N` (an axis not named is 1).
     pub fn parse(text: &str) -> Result<Mesh, Diagnostic> {
         let text = text.trim();

@@ -23,7 +23,7 @@
 //! }
 //! ```
 
-use std::collections::HashMap;
+use parc_dialects::entity::SecondaryMap;
 
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::{BuildError, Builder};
@@ -72,7 +72,7 @@ pub fn differentiate(forward: &Function, name: &str) -> Result<Function, String>
 
     let mut b = Builder::at_entry(&mut func);
     let err = |e: BuildError| e.to_string();
-    let mut grads: HashMap<Value, Value> = HashMap::new();
+    let mut grads: SecondaryMap<Value, Option<Value>> = SecondaryMap::new();
     let loss_type = b.ty(loss).as_tensor().clone();
     let seed = match cotangent {
         Some(i) => b.func.args()[i],
@@ -81,16 +81,16 @@ pub fn differentiate(forward: &Function, name: &str) -> Result<Function, String>
     grads.insert(loss, seed);
     for &op in forward_ops.iter().rev() {
         let results = b.func.ops[op].results.clone();
-        if results.iter().all(|r| !grads.contains_key(r)) {
+        if results.iter().all(|r| !grads.contains_key(*r)) {
             continue;
         }
-        let dys: Vec<Option<Value>> = results.iter().map(|r| grads.get(r).copied()).collect();
+        let dys: Vec<Option<Value>> = results.iter().map(|r| grads.get(*r).copied()).collect();
         let operands = b.func.ops[op].operands.clone();
         let dxs = vjp(&mut b, op, &dys)
             .map_err(|e| format!("cannot differentiate {}: {e}", parc_dialects::printer::print_op(forward, op)))?;
         for (x, dx) in operands.into_iter().zip(dxs) {
             let Some(dx) = dx else { continue };
-            let total = match grads.get(&x) {
+            let total = match grads.get(x) {
                 Some(&prev) => b.add(prev, dx).map_err(err)?,
                 None => dx,
             };
@@ -101,7 +101,7 @@ pub fn differentiate(forward: &Function, name: &str) -> Result<Function, String>
     let mut returned = vec![loss];
     for (i, param) in &params {
         let arg = args[*i];
-        let grad = match grads.get(&arg) {
+        let grad = match grads.get(arg) {
             Some(&g) => g,
             // A parameter the loss does not depend on has a zero gradient.
             None => {

@@ -30,6 +30,7 @@ use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::Builder;
 use parc_dialects::dist::DistOp;
 use parc_dialects::elementwise_ops;
+use parc_dialects::entity::SecondaryMap;
 use parc_dialects::exec::{ExecOp, TensorRole as Role};
 
 use parc_dialects::graph::GraphOp;
@@ -219,10 +220,10 @@ struct Dest {
 struct Lowering<'a> {
     graph: &'a Function,
     /// Graph value → its buffer in the exec function.
-    buffers: HashMap<Value, Value>,
+    buffers: SecondaryMap<Value, Option<Value>>,
     /// Graph value → the buffer its producer must write (a persistent tensor).
-    dests: HashMap<Value, Dest>,
-    uses: HashMap<Value, usize>,
+    dests: SecondaryMap<Value, Option<Dest>>,
+    uses: SecondaryMap<Value, usize>,
 }
 
 /// Lowers one graph function whose arguments are the persistent tensors `arg_names` and whose
@@ -237,13 +238,13 @@ pub(crate) fn lower_function(
     let mut f = Function::new(graph.name.clone(), vec![], vec![]);
     let entry = graph.entry_block();
     let ret = *graph.blocks[entry].ops.last().ok_or("empty function")?;
-    let mut uses: HashMap<Value, usize> = HashMap::new();
+    let mut uses: SecondaryMap<Value, usize> = SecondaryMap::new();
     for op in graph.walk_ops() {
         for &v in &graph.ops[op].operands {
-            *uses.entry(v).or_default() += 1;
+            uses[v] += 1;
         }
     }
-    let mut lw = Lowering { graph, buffers: HashMap::new(), dests: HashMap::new(), uses };
+    let mut lw = Lowering { graph, buffers: SecondaryMap::new(), dests: SecondaryMap::new(), uses };
     let mut b = Builder::at_entry(&mut f);
     let ty_of =
         |name: &str| table.get(name).map(|t| (*t).clone()).ok_or_else(|| format!("no persistent tensor {name}"));
@@ -263,8 +264,8 @@ pub(crate) fn lower_function(
             continue;
         }
         let target = tensor_op(&mut b, name, ty_of(name)?);
-        let only_use = lw.uses.get(value).copied().unwrap_or(0) == 1;
-        let producible = graph.defining_op(*value).is_some() && !lw.dests.contains_key(value);
+        let only_use = lw.uses[*value] == 1;
+        let producible = graph.defining_op(*value).is_some() && !lw.dests.contains_key(*value);
         if only_use && producible {
             lw.dests.insert(*value, Dest { buffer: target, accumulate: accumulate_results });
         } else {
@@ -278,15 +279,15 @@ pub(crate) fn lower_function(
             continue;
         }
         let (x, y) = (data.operands[0], data.results[0]);
-        if let Some(dest) = lw.dests.get(&y).copied() {
-            let x_single_use = lw.uses.get(&x).copied().unwrap_or(0) == 1;
+        if let Some(dest) = lw.dests.get(y).copied() {
+            let x_single_use = lw.uses[x] == 1;
             if x_single_use && graph.defining_op(x).is_some() {
                 let shape: Vec<i64> = graph.value_type(x).as_tensor().shape.iter().map(|&d| d as i64).collect();
                 let view =
                     b.op1(exec(ExecOp::Reshape), &[dest.buffer], AttrMap::new().with("shape", Attr::Ints(shape)));
                 let view = view.map_err(|e| e.to_string())?;
                 lw.dests.insert(x, Dest { buffer: view, accumulate: dest.accumulate });
-                lw.dests.remove(&y);
+                lw.dests.remove(y);
                 lw.buffers.insert(y, dest.buffer);
             }
         }
@@ -327,12 +328,12 @@ fn is_fusable(kind: OpKind) -> bool {
 
 impl Lowering<'_> {
     fn buffer(&self, v: Value) -> Result<Value, String> {
-        self.buffers.get(&v).copied().ok_or_else(|| format!("no buffer for {v}"))
+        self.buffers.get(v).copied().ok_or_else(|| format!("no buffer for {v}"))
     }
 
     /// The buffer a result is written to: its destination, or a new transient view.
     fn output(&mut self, b: &mut Builder, v: Value) -> (Value, bool) {
-        if let Some(d) = self.dests.get(&v).copied() {
+        if let Some(d) = self.dests.get(v).copied() {
             self.buffers.insert(v, d.buffer);
             return (d.buffer, d.accumulate);
         }
@@ -499,8 +500,8 @@ impl Lowering<'_> {
         let n_in = operands.len() - results.len();
         let mut copies = Vec::new();
         for (k, &r) in results.iter().enumerate() {
-            if let Some(d) = self.dests.remove(&r) {
-                self.buffers.remove(&r);
+            if let Some(d) = self.dests.remove(r) {
+                self.buffers.remove(r);
                 let (fresh, _) = self.output(b, r);
                 operands[n_in + k] = fresh;
                 copies.push((fresh, d));
@@ -525,14 +526,14 @@ impl Lowering<'_> {
             let mut after = Vec::new();
             for (k, &r) in data.results.iter().enumerate() {
                 let x = data.operands[k];
-                let dest = self.dests.remove(&r);
+                let dest = self.dests.remove(r);
                 // In place only on a buffer nothing else reads: a reshape's result shares its
                 // operand's bytes, so it is copied.
                 let aliased = self
                     .graph
                     .defining_op(x)
                     .is_some_and(|op| self.graph.ops[op].kind == OpKind::Graph(GraphOp::Reshape));
-                let single = self.uses.get(&x).copied().unwrap_or(0) == 1 && !aliased;
+                let single = self.uses[x] == 1 && !aliased;
                 let buf = if single && dest.is_none() {
                     inputs[k]
                 } else {
@@ -561,8 +562,8 @@ impl Lowering<'_> {
         let r = data.results[0];
         let (out, acc) = self.output(b, r);
         if acc && exec_kind != ExecOp::ReduceScatter {
-            self.buffers.remove(&r);
-            self.dests.remove(&r);
+            self.buffers.remove(r);
+            self.dests.remove(r);
             let (fresh, _) = self.output(b, r);
             self.emit(b, exec_kind, vec![inputs[0], fresh], attrs, false)?;
             return self.copy_into(b, fresh, out, true);
@@ -583,19 +584,16 @@ impl Lowering<'_> {
             }
         }
         // Outputs: results used after the group (or returned), in order.
-        let mut used_inside: HashMap<Value, usize> = HashMap::new();
+        let mut used_inside: SecondaryMap<Value, usize> = SecondaryMap::new();
         for &op in group {
             for &v in &g.ops[op].operands {
-                *used_inside.entry(v).or_default() += 1;
+                used_inside[v] += 1;
             }
         }
         let outputs: Vec<Value> = group
             .iter()
             .flat_map(|&op| g.ops[op].results.iter().copied())
-            .filter(|v| {
-                self.uses.get(v).copied().unwrap_or(0) > used_inside.get(v).copied().unwrap_or(0)
-                    || self.dests.contains_key(v)
-            })
+            .filter(|v| self.uses[*v] > used_inside[*v] || self.dests.contains_key(*v))
             .collect();
         let mut operands: Vec<Value> = inputs.iter().map(|&v| self.buffer(v)).collect::<Result<_, _>>()?;
         let mut accumulate = None;
@@ -615,7 +613,7 @@ impl Lowering<'_> {
         let kernel = b.func.append_op(block, exec(ExecOp::Elementwise), operands, attrs, vec![]);
         let region = b.func.add_region(kernel);
         let body = b.func.add_block(region);
-        let mut scalars: HashMap<Value, Value> = HashMap::new();
+        let mut scalars: SecondaryMap<Value, Option<Value>> = SecondaryMap::new();
         for &x in &inputs {
             let dtype = g.value_type(x).as_tensor().dtype;
             let a = b.func.add_block_arg(body, Type::tensor([], dtype), None);
@@ -625,7 +623,7 @@ impl Lowering<'_> {
         for &op in group {
             let data = &g.ops[op];
             let OpKind::Graph(kind) = data.kind else { unreachable!("only graph ops are fused") };
-            let operands: Vec<Value> = data.operands.iter().map(|v| scalars[v]).collect();
+            let operands: Vec<Value> = data.operands.iter().map(|&v| *scalars.at(v)).collect();
             let r = if kind == GraphOp::Broadcast {
                 // Inputs are broadcast to the kernel's shape already.
                 operands[0]
@@ -634,7 +632,7 @@ impl Lowering<'_> {
             };
             scalars.insert(data.results[0], r);
         }
-        let yielded: Vec<Value> = outputs.iter().map(|v| scalars[v]).collect();
+        let yielded: Vec<Value> = outputs.iter().map(|&v| *scalars.at(v)).collect();
         inner.func.append_op(body, exec(ExecOp::Yield), yielded, AttrMap::new(), vec![]);
         Ok(())
     }

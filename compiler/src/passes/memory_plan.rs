@@ -21,6 +21,8 @@
 
 use std::collections::HashMap;
 
+use parc_dialects::entity::SecondaryMap;
+
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::exec::ExecOp;
 use parc_dialects::ir::{Function, Module, Op, OpKind, Value};
@@ -60,7 +62,7 @@ pub fn run(module: &mut Module) -> Result<(), String> {
     let (mut activations, mut temporaries) = (0u64, 0u64);
     for func in &mut module.functions {
         let plan = plan_function(func)?;
-        for (&op, &offset) in &plan.offsets {
+        for (op, offset) in plan.offsets.iter().filter_map(|(op, o)| Some((op, (*o)?))) {
             func.ops[op].attrs.set("offset", Attr::Int((persistent + offset) as i64));
         }
         transient = transient.max(plan.size);
@@ -97,7 +99,7 @@ fn entry_bytes(d: &AttrMap) -> Result<u64, String> {
 
 struct FunctionPlan {
     /// `exec.view` op → offset inside the transient region.
-    offsets: HashMap<Op, u64>,
+    offsets: SecondaryMap<Op, Option<u64>>,
     size: u64,
     activations_at_peak: u64,
     temporaries_at_peak: u64,
@@ -114,9 +116,9 @@ fn plan_function(func: &Function) -> Result<FunctionPlan, String> {
     let entry = func.entry_block();
     let ops = &func.blocks[entry].ops;
     // Each memref value's root buffer: an exec.view op (transient) or none (persistent).
-    let mut root: HashMap<Value, Op> = HashMap::new();
+    let mut root: SecondaryMap<Value, Option<Op>> = SecondaryMap::new();
     let mut intervals: Vec<Interval> = Vec::new();
-    let mut index_of: HashMap<Op, usize> = HashMap::new();
+    let mut index_of: SecondaryMap<Op, Option<usize>> = SecondaryMap::new();
     let mut loss_writer = None;
     for (i, &op) in ops.iter().enumerate() {
         let data = &func.ops[op];
@@ -128,7 +130,7 @@ fn plan_function(func: &Function) -> Result<FunctionPlan, String> {
                 intervals.push(Interval { view: op, bytes, start: usize::MAX, end: 0 });
             }
             OpKind::Exec(ExecOp::Reshape) => {
-                if let Some(&r) = root.get(&data.operands[0]) {
+                if let Some(&r) = root.get(data.operands[0]) {
                     root.insert(data.results[0], r);
                 }
             }
@@ -141,8 +143,8 @@ fn plan_function(func: &Function) -> Result<FunctionPlan, String> {
             }
             _ => {
                 for v in &data.operands {
-                    if let Some(r) = root.get(v) {
-                        let it = &mut intervals[index_of[r]];
+                    if let Some(&r) = root.get(*v) {
+                        let it = &mut intervals[*index_of.at(r)];
                         it.start = it.start.min(i);
                         it.end = it.end.max(i);
                     }
@@ -160,7 +162,7 @@ fn plan_function(func: &Function) -> Result<FunctionPlan, String> {
     let mut order: Vec<usize> = (0..intervals.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(intervals[i].bytes), intervals[i].start));
     let mut placed: Vec<(usize, u64)> = Vec::new();
-    let mut offsets = HashMap::new();
+    let mut offsets = SecondaryMap::new();
     let mut size = 0u64;
     for i in order {
         let it = &intervals[i];

@@ -37,7 +37,7 @@ pub const OPTIMIZER: Pass<CompileContext> = Pass {
 pub const SHARD: Pass<CompileContext> = Pass {
     name: "shard",
     help: "place every value on the mesh (DP, Megatron TP, sequence parallel) by per-op rules; explicit reshards",
-    run: |m, ctx| crate::sharding::run_shard(m, &ShardPlan::new(&ctx.spec, &ctx.mesh)),
+    run: |m, ctx| crate::sharding::run_shard(m, &ShardPlan::new(&ctx.spec, &ctx.mesh)?),
 };
 pub const PARTITION: Pass<CompileContext> = Pass {
     name: "partition",
@@ -150,7 +150,7 @@ pub fn step_names(plan: &StepPlan) -> Vec<&'static str> {
 /// stage's part, which has no optimizer step of its own (`@forward_backward` alone; the stage's
 /// optimizer step comes later, over all its parts).
 fn partition(module: &mut Module, ctx: &CompileContext) -> Result<(), String> {
-    let plan = ShardPlan::new(&ctx.spec, &ctx.mesh);
+    let plan = ShardPlan::new(&ctx.spec, &ctx.mesh)?;
     if module.function(optimizer::OPTIMIZER_STEP).is_some() {
         return crate::sharding::run_partition(module, &plan, &ctx.spec.training);
     }

@@ -81,7 +81,7 @@ pub fn compile_stages(
 ) -> Result<StagePrograms, CompileError> {
     let (spec, mesh) = (&ctx.spec, &ctx.mesh);
     let parts = parts(spec, mesh, opts).map_err(|e| CompileError::Internal(e.to_string()))?;
-    let plan = ShardPlan::new(spec, mesh);
+    let plan = ShardPlan::new(spec, mesh).map_err(|e| CompileError::User(parc_dialects::diag::Diagnostic::new(e)))?;
     let mut out =
         StagePrograms { modules: Vec::new(), report: PipelineReport::default(), activation_bytes_per_layer: 0 };
     // Stages are independent: they compile on as many threads as there are cores (worker `w`

@@ -18,7 +18,7 @@
 //! (1,459,617,792 bytes), because the 1-layer model's transient peak falls where nothing saved is
 //! live; for the tiny models both give the same figure.
 
-use std::collections::HashMap;
+use parc_dialects::entity::SecondaryMap;
 
 use parc_dialects::exec::ExecOp;
 use parc_dialects::ir::{Function, Op, OpKind, Value};
@@ -227,8 +227,8 @@ pub fn saved_bytes_per_layer(f: &Function) -> Vec<(usize, u64)> {
         _ => None,
     };
     // Root buffer of each memref value (an `exec.view`), and the name of each persistent one.
-    let mut root: HashMap<Value, Op> = HashMap::new();
-    let mut tensor: HashMap<Value, &str> = HashMap::new();
+    let mut root: SecondaryMap<Value, Option<Op>> = SecondaryMap::new();
+    let mut tensor: SecondaryMap<Value, Option<&str>> = SecondaryMap::new();
     let mut boundary_value = None;
     for &op in ops {
         let data = &f.ops[op];
@@ -237,9 +237,9 @@ pub fn saved_bytes_per_layer(f: &Function) -> Vec<(usize, u64)> {
                 root.insert(data.results[0], op);
             }
             Some(ExecOp::Reshape) => {
-                if let Some(&r) = root.get(&data.operands[0]) {
+                if let Some(&r) = root.get(data.operands[0]) {
                     root.insert(data.results[0], r);
-                } else if let Some(&n) = tensor.get(&data.operands[0]) {
+                } else if let Some(&n) = tensor.get(data.operands[0]) {
                     tensor.insert(data.results[0], n);
                 }
             }
@@ -263,12 +263,12 @@ pub fn saved_bytes_per_layer(f: &Function) -> Vec<(usize, u64)> {
         return Vec::new();
     };
     // First and last use of each transient buffer; the layer (if any) whose forward first uses it.
-    let mut live: HashMap<Op, (usize, usize, Option<usize>)> = HashMap::new();
+    let mut live: SecondaryMap<Op, Option<(usize, usize, Option<usize>)>> = SecondaryMap::new();
     let mut gathered: Vec<Op> = Vec::new();
     let mut layer: Option<usize> = None;
     for (i, &op) in ops.iter().enumerate().filter(|&(_, &op)| !is_buffer_op(op)) {
         let data = &f.ops[op];
-        let named: Vec<&str> = data.operands.iter().filter_map(|v| tensor.get(v).copied()).collect();
+        let named: Vec<&str> = data.operands.iter().filter_map(|&v| tensor.get(v).copied()).collect();
         if i <= boundary {
             for name in &named {
                 let of_layer = name
@@ -284,8 +284,8 @@ pub fn saved_bytes_per_layer(f: &Function) -> Vec<(usize, u64)> {
         }
         let param_gather = matches!(exec(op), Some(ExecOp::AllGather)) && named.iter().any(|n| is_param(n));
         for v in &data.operands {
-            if let Some(&r) = root.get(v) {
-                let e = live.entry(r).or_insert((i, i, if i <= boundary { layer } else { None }));
+            if let Some(&r) = root.get(*v) {
+                let e = live.get_or_insert_with(r, || (i, i, if i <= boundary { layer } else { None }));
                 e.1 = e.1.max(i);
                 if param_gather && e.0 == i {
                     gathered.push(r);
@@ -295,7 +295,7 @@ pub fn saved_bytes_per_layer(f: &Function) -> Vec<(usize, u64)> {
     }
     let mut out: Vec<(usize, u64)> = Vec::new();
     for &op in ops {
-        let Some(&(start, end, Some(l))) = live.get(&op) else { continue };
+        let Some(&(start, end, Some(l))) = live.get(op) else { continue };
         if start <= boundary && boundary < end && !gathered.contains(&op) {
             let bytes = f.value_type(f.ops[op].results[0]).as_tensor().size_bytes().div_ceil(ALIGN) * ALIGN;
             match out.iter_mut().find(|(k, _)| *k == l) {

@@ -70,24 +70,26 @@ pub struct ShardPlan {
     pub axes: Vec<Group>,
     pub dp: usize,
     pub tp: usize,
-    pub zero: u8,
+    /// What ZeRO shards over dp ([`zero::ZeroStage`]); nothing without a dp axis.
+    pub zero: zero::ZeroStage,
     pub sequence_parallel: bool,
     pub vocab: usize,
 }
 
 impl ShardPlan {
-    /// The plan for `spec` on `mesh` (the pipeline axis is not partitioned here).
-    pub fn new(spec: &ModelSpec, mesh: &Mesh) -> ShardPlan {
+    /// The plan for `spec` on `mesh` (the pipeline axis is not partitioned here); an error for a
+    /// ZeRO stage that does not exist.
+    pub fn new(spec: &ModelSpec, mesh: &Mesh) -> Result<ShardPlan, String> {
         let axes = mesh.sharded_axes().into_iter().map(|a| Group::axis(a, mesh.size(a))).collect();
-        ShardPlan {
+        Ok(ShardPlan {
             mesh: *mesh,
             axes,
             dp: mesh.dp,
             tp: mesh.tp,
-            zero: if mesh.dp > 1 { spec.training.zero } else { 0 },
+            zero: if mesh.dp > 1 { zero::ZeroStage::of(spec.training.zero)? } else { zero::ZeroStage::NONE },
             sequence_parallel: spec.training.sequence_parallel && mesh.tp > 1,
             vocab: spec.model.vocab,
-        }
+        })
     }
 
     /// Whether anything is partitioned.
@@ -226,7 +228,7 @@ pub fn param_shards(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Resul
             local: plan.local_type(global, &s),
             tp_sharded: tp.is_some_and(|k| matches!(s.0.get(k), Some(Placement::Shard(_)))),
             tp_partial_grad: partial.get(out.len()).copied().unwrap_or(false),
-            layout: zero::param_layout(name, global, placement, plan.zero >= 3 && plan.dp > 1),
+            layout: zero::param_layout(name, global, placement, plan.zero.parameters),
         });
     }
     Ok(out)

@@ -17,7 +17,7 @@
 //! Each rebuilt op's inferred local types are checked against the placements: a rule that
 //! promised a placement the op cannot produce is an internal error, never a wrong program.
 
-use std::collections::HashMap;
+use parc_dialects::entity::SecondaryMap;
 
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::Builder;
@@ -36,8 +36,8 @@ fn err(e: impl std::fmt::Display) -> String {
 }
 
 /// The placement recorded for an argument or op result of the sharded function.
-fn placements_of(f: &Function) -> Result<HashMap<Value, Sharding>, String> {
-    let mut out = HashMap::new();
+fn placements_of(f: &Function) -> Result<SecondaryMap<Value, Option<Sharding>>, String> {
+    let mut out = SecondaryMap::new();
     for (i, &a) in f.args().iter().enumerate() {
         let s = f.arg_attrs[i].str("sharding.placement").ok_or("an argument has no sharding.placement")?;
         out.insert(a, Sharding::parse(s)?);
@@ -162,14 +162,14 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
     let place = placements_of(f)?;
     let local = Local { plan };
     let args = f.args().to_vec();
-    let zero3 = plan.zero >= 3 && plan.axis(Axis::Dp).is_some();
+    let zero3 = plan.zero.parameters && plan.axis(Axis::Dp).is_some();
     let mut arg_types = Vec::new();
     for &a in &args {
-        let lt = plan.local_type(f.value_type(a).as_tensor(), &place[&a]);
+        let lt = plan.local_type(f.value_type(a).as_tensor(), place.at(a));
         arg_types.push(Type::Tensor(lt));
     }
     // ZeRO-3: parameters arrive as the rank's flat dp shard.
-    let mut zero3_params: HashMap<Value, TensorType> = HashMap::new();
+    let mut zero3_params: SecondaryMap<Value, Option<TensorType>> = SecondaryMap::new();
     let mut out_arg_types = arg_types.clone();
     for (i, &a) in args.iter().enumerate() {
         if zero3 && f.arg_attrs[i].str("parc.param").is_some() {
@@ -181,7 +181,7 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
     let mut out = Function::new(f.name.clone(), out_arg_types, vec![]);
     out.attrs = f.attrs.clone();
     let new_args = out.args().to_vec();
-    let mut map: HashMap<Value, Value> = HashMap::new();
+    let mut map: SecondaryMap<Value, Option<Value>> = SecondaryMap::new();
     for (i, &a) in args.iter().enumerate() {
         let mut attrs = f.arg_attrs[i].clone();
         attrs.remove("sharding.placement");
@@ -192,7 +192,7 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
         map.insert(a, new_args[i]);
     }
     // Vocab-parallel cross-entropy statistics (max, sum of exponentials) per logits value.
-    let mut stats: HashMap<Value, (Value, Value)> = HashMap::new();
+    let mut stats: SecondaryMap<Value, Option<(Value, Value)>> = SecondaryMap::new();
     let dp_axis = plan.group(Axis::Dp);
 
     for &op in &f.blocks[f.entry_block()].ops {
@@ -201,15 +201,15 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
         // Operands; ZeRO-3 parameters are gathered for this use.
         let mut operands = Vec::new();
         for &v in &data.operands {
-            match (zero3_params.get(&v), &dp_axis) {
-                (Some(lt), Some(dp)) => operands.push(zero::gather_param(&local, &mut b, dp, map[&v], lt)?),
-                _ => operands.push(map[&v]),
+            match (zero3_params.get(v), &dp_axis) {
+                (Some(lt), Some(dp)) => operands.push(zero::gather_param(&local, &mut b, dp, *map.at(v), lt)?),
+                _ => operands.push(*map.at(v)),
             }
         }
         match data.kind {
             OpKind::Func(FuncOp::Return) => {
                 let mut vals = operands.clone();
-                if plan.zero >= 2 {
+                if plan.zero.gradients {
                     if let Some(dp) = &dp_axis {
                         // Parameter gradients (the results after the loss or output activation)
                         // go to their flat dp shard.
@@ -228,7 +228,7 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
             OpKind::Sharding(ShardingOp::Reshard) => {
                 let src = data.operands[0];
                 let global = f.value_type(src).as_tensor().clone();
-                let r = local.reshard(&mut b, operands[0], &global, &place[&src], &place[&data.results[0]])?;
+                let r = local.reshard(&mut b, operands[0], &global, place.at(src), place.at(data.results[0]))?;
                 if let Some(n) = &f.values[data.results[0]].name {
                     out.set_name(r, n.clone());
                 }
@@ -236,8 +236,8 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
             }
             OpKind::Graph(kind) => {
                 let expected: Vec<TensorType> =
-                    data.results.iter().map(|&r| plan.local_type(f.value_type(r).as_tensor(), &place[&r])).collect();
-                let in_place: Vec<&Sharding> = data.operands.iter().map(|v| &place[v]).collect();
+                    data.results.iter().map(|&r| plan.local_type(f.value_type(r).as_tensor(), place.at(r))).collect();
+                let in_place: Vec<&Sharding> = data.operands.iter().map(|&v| place.at(v)).collect();
                 let vocab_axis =
                     |p: &Sharding, d: usize| -> Option<usize> { p.0.iter().position(|&x| x == Placement::Shard(d)) };
                 let mut attrs = data.attrs.clone();
@@ -255,7 +255,7 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
                             let from_stats = OpKind::Graph(GraphOp::CrossEntropyFromStats);
                             vec![b.op1(from_stats, &[se, m, target], AttrMap::new()).map_err(err)?]
                         } else {
-                            let (m, se) = match stats.get(&data.operands[0]).copied() {
+                            let (m, se) = match stats.get(data.operands[0]).copied() {
                                 Some(s) => s,
                                 None => {
                                     let s = vocab_stats(&local, &mut b, axis, operands[0], operands[1])?;
@@ -270,7 +270,7 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
                         }
                     }
                     _ => {
-                        localize_attrs(kind, &mut attrs, &expected, &in_place, &place[&data.results[0]], plan);
+                        localize_attrs(kind, &mut attrs, &expected, &in_place, place.at(data.results[0]), plan);
                         b.op(data.kind, &operands, attrs).map_err(|e| format!("partitioning @{}: {e}", f.name))?
                     }
                 };
@@ -289,7 +289,7 @@ fn finish(
     old: &[Value],
     new: &[Value],
     expected: &[TensorType],
-    map: &mut HashMap<Value, Value>,
+    map: &mut SecondaryMap<Value, Option<Value>>,
     kind: GraphOp,
 ) -> Result<(), String> {
     for ((&o, &n), e) in old.iter().zip(new).zip(expected) {

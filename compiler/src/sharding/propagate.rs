@@ -11,6 +11,8 @@
 
 use std::collections::HashMap;
 
+use parc_dialects::entity::SecondaryMap;
+
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::Builder;
 use parc_dialects::dist::{Placement, ReduceKind, Sharding, ShardingOp};
@@ -32,9 +34,9 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
     out.result_types = fb.result_types.clone();
     out.attrs = fb.attrs.clone();
     let new_args = out.args().to_vec();
-    let mut map: HashMap<Value, Value> = HashMap::new();
-    let mut place: HashMap<Value, Sharding> = HashMap::new();
-    let mut is_param: HashMap<Value, bool> = HashMap::new();
+    let mut map: SecondaryMap<Value, Option<Value>> = SecondaryMap::new();
+    let mut place: SecondaryMap<Value, Option<Sharding>> = SecondaryMap::new();
+    let mut is_param: SecondaryMap<Value, bool> = SecondaryMap::new();
     let mut param_of_arg = Vec::new();
     for (i, &a) in args.iter().enumerate() {
         let attrs = &fb.arg_attrs[i];
@@ -47,7 +49,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
         }
         map.insert(a, new_args[i]);
         place.insert(new_args[i], sharding.clone());
-        is_param.insert(new_args[i], fb.arg_attrs[i].str("parc.param").is_some());
+        is_param[new_args[i]] = fb.arg_attrs[i].str("parc.param").is_some();
         if fb.arg_attrs[i].str("parc.param").is_some() {
             param_of_arg.push(sharding);
         }
@@ -79,16 +81,16 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
 
     let mut memo: HashMap<(Value, Sharding), Value> = HashMap::new();
     let sizes: Vec<usize> = axes.iter().map(|a| a.size).collect();
-    let mut uses: HashMap<Value, Vec<parc_dialects::ir::Op>> = HashMap::new();
+    let mut uses: SecondaryMap<Value, Vec<parc_dialects::ir::Op>> = SecondaryMap::new();
     for &op in &fb.blocks[fb.entry_block()].ops {
         for &x in &fb.ops[op].operands {
-            uses.entry(x).or_default().push(op);
+            uses[x].push(op);
         }
     }
     let block = fb.entry_block();
     for &op in &fb.blocks[block].ops {
         let data = fb.ops[op].clone();
-        let operands: Vec<Value> = data.operands.iter().map(|v| map[v]).collect();
+        let operands: Vec<Value> = data.operands.iter().map(|&v| *map.at(v)).collect();
         match data.kind {
             OpKind::Func(FuncOp::Return) => {
                 let mut vals = Vec::new();
@@ -101,7 +103,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                         let is_grad = k >= 1 && k <= param_of_arg.len();
                         if is_grad
                             && param_of_arg[k - 1].0[tp] == Placement::Replicate
-                            && place[&v].0[tp] == Placement::Partial(ReduceKind::Sum)
+                            && place.at(v).0[tp] == Placement::Partial(ReduceKind::Sum)
                         {
                             target.0[tp] = Placement::Partial(ReduceKind::Sum);
                         }
@@ -120,7 +122,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                 let mut need: Vec<Sharding> = vec![Sharding(Vec::new()); operands.len()];
                 let mut got: Vec<Sharding> = vec![Sharding(Vec::new()); data.results.len()];
                 for (k, axis) in axes.iter().enumerate() {
-                    let cur: Vec<Placement> = operands.iter().map(|v| place[v].0[k]).collect();
+                    let cur: Vec<Placement> = operands.iter().map(|&v| place.at(v).0[k]).collect();
                     let want: Vec<Option<Placement>> = data
                         .results
                         .iter()
@@ -130,7 +132,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                                 .map(|s| s.0[k])
                                 .filter(|p| *p != Placement::Replicate);
                             desired
-                                .get(r)
+                                .get(*r)
                                 .map(|s| s.0[k])
                                 .or(annotated)
                                 .or_else(|| peer_placement(fb, &uses, &map, &place, *r, k))
@@ -160,16 +162,14 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                         for (i, (&from, &to)) in cur.iter().zip(&c.inputs).enumerate() {
                             let bytes = ins[i].size_bytes() as f64;
                             if from != to && to == Placement::Replicate && {
-                                let mut t = place[&operands[i]].clone();
+                                let mut t = place.at(operands[i]).clone();
                                 t.0[k] = to;
                                 reduced_twin(&out, &place, &memo, &sizes, operands[i], &t).is_some()
                             } {
                                 continue;
                             }
                             match reshard_cost(from, to, bytes, axis.size) {
-                                Some(x) => {
-                                    cost += if is_param.get(&operands[i]) == Some(&true) { x * 1000.0 } else { x }
-                                }
+                                Some(x) => cost += if is_param[operands[i]] { x * 1000.0 } else { x },
                                 None => ok = false,
                             }
                         }
@@ -209,8 +209,8 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                 }
                 // Strategy annotations on activations (sequence parallelism).
                 for &old in &data.results {
-                    if let Some(target) = strategy.activation(fb.values[old].name.as_deref(), &place[&map[&old]]) {
-                        let v = reshard(&mut out, &mut place, &mut memo, &sizes, map[&old], &target)?;
+                    if let Some(target) = strategy.activation(fb.values[old].name.as_deref(), place.at(*map.at(old))) {
+                        let v = reshard(&mut out, &mut place, &mut memo, &sizes, *map.at(old), &target)?;
                         let a = AttrMap::new().with("placement", Attr::Str(target.to_string()));
                         let annotated = Builder::at_entry(&mut out)
                             .op1(OpKind::Sharding(ShardingOp::Annotate), &[v], a)
@@ -239,13 +239,13 @@ fn is_elementwise(kind: GraphOp) -> bool {
 /// `S(d)`, so `v` had better be too (this keeps sequence-parallel residual streams sharded).
 fn peer_placement(
     fb: &Function,
-    uses: &HashMap<Value, Vec<parc_dialects::ir::Op>>,
-    map: &HashMap<Value, Value>,
-    place: &HashMap<Value, Sharding>,
+    uses: &SecondaryMap<Value, Vec<parc_dialects::ir::Op>>,
+    map: &SecondaryMap<Value, Option<Value>>,
+    place: &SecondaryMap<Value, Option<Sharding>>,
     v: Value,
     k: usize,
 ) -> Option<Placement> {
-    for &op in uses.get(&v)? {
+    for &op in &uses[v] {
         let data = &fb.ops[op];
         if !matches!(data.kind, OpKind::Graph(GraphOp::Add | GraphOp::Sub)) {
             continue;
@@ -254,7 +254,7 @@ fn peer_placement(
             if other == v {
                 continue;
             }
-            let p = map.get(&other).and_then(|n| place.get(n)).map(|s| s.0[k]);
+            let p = map.get(other).and_then(|&n| place.get(n)).map(|s| s.0[k]);
             if let Some(Placement::Shard(d)) = p {
                 let (ro, rv) =
                     (fb.value_type(data.results[0]).as_tensor().rank(), fb.value_type(other).as_tensor().rank());
@@ -268,13 +268,13 @@ fn peer_placement(
 /// `v` in placement `to`: itself, or a (memoized) `sharding.reshard` of it.
 fn reshard(
     f: &mut Function,
-    place: &mut HashMap<Value, Sharding>,
+    place: &mut SecondaryMap<Value, Option<Sharding>>,
     memo: &mut HashMap<(Value, Sharding), Value>,
     sizes: &[usize],
     v: Value,
     to: &Sharding,
 ) -> Result<Value, String> {
-    let from = place[&v].clone();
+    let from = place.at(v).clone();
     if &from == to {
         return Ok(v);
     }
@@ -308,7 +308,7 @@ fn reshard(
 /// weight-gradient matmul (as `[b·s, h]`) is reduced or gathered once, as in Megatron.
 fn reduced_twin(
     f: &Function,
-    place: &HashMap<Value, Sharding>,
+    place: &SecondaryMap<Value, Option<Sharding>>,
     memo: &HashMap<(Value, Sharding), Value>,
     sizes: &[usize],
     v: Value,
@@ -319,7 +319,7 @@ fn reduced_twin(
         return None;
     }
     let u = f.ops[op].operands[0];
-    let (from, from_u) = (&place[&v], place.get(&u)?);
+    let (from, from_u) = (place.at(v), place.get(u)?);
     let mut to_u = from_u.clone();
     for (k, (a, b)) in from.0.iter().zip(&to.0).enumerate() {
         if a == b {
@@ -343,10 +343,10 @@ fn reduced_twin(
 
 /// Placements that later uses want: the returned values' required placements, carried back
 /// through the ops that keep their operand's shape (sums of gradients, scaling, casts).
-fn desired_placements(fb: &Function, ret: &[Value], required: &[Sharding]) -> HashMap<Value, Sharding> {
-    let mut want: HashMap<Value, Sharding> = HashMap::new();
+fn desired_placements(fb: &Function, ret: &[Value], required: &[Sharding]) -> SecondaryMap<Value, Option<Sharding>> {
+    let mut want: SecondaryMap<Value, Option<Sharding>> = SecondaryMap::new();
     for (v, s) in ret.iter().zip(required) {
-        want.entry(*v).or_insert_with(|| s.clone());
+        want.get_or_insert_with(*v, || s.clone());
     }
     let block = fb.entry_block();
     for &op in fb.blocks[block].ops.iter().rev() {
@@ -355,11 +355,11 @@ fn desired_placements(fb: &Function, ret: &[Value], required: &[Sharding]) -> Ha
         if !matches!(kind, GraphOp::Add | GraphOp::Sub | GraphOp::Scale | GraphOp::Cast) {
             continue;
         }
-        let Some(s) = want.get(&data.results[0]).cloned() else { continue };
+        let Some(s) = want.get(data.results[0]).cloned() else { continue };
         let shape = &fb.value_type(data.results[0]).as_tensor().shape;
         for &x in &data.operands {
             if &fb.value_type(x).as_tensor().shape == shape {
-                want.entry(x).or_insert_with(|| s.clone());
+                want.get_or_insert_with(x, || s.clone());
             }
         }
     }

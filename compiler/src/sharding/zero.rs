@@ -30,6 +30,45 @@ use crate::frontend::TrainingConfig;
 use crate::mesh::{Axis, GroupKind};
 use crate::passes::optimizer::{build_with, Layout};
 
+/// What a ZeRO stage keeps as the rank's flat dp chunk instead of whole (the module doc says how
+/// each stage runs). One row per stage of [`ZeroStage::TABLE`]; the passes ask the row, never the
+/// stage number.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ZeroStage {
+    /// Adam's moments (and every other optimizer state): stage 1 and up.
+    pub optimizer_state: bool,
+    /// Gradients, reduce-scattered after each micro-batch: stage 2 and up.
+    pub gradients: bool,
+    /// Parameters, gathered before each use: stage 3.
+    pub parameters: bool,
+}
+
+impl ZeroStage {
+    /// Stages 0 to 3, in order.
+    pub const TABLE: [ZeroStage; 4] = [
+        ZeroStage { optimizer_state: false, gradients: false, parameters: false },
+        ZeroStage { optimizer_state: true, gradients: false, parameters: false },
+        ZeroStage { optimizer_state: true, gradients: true, parameters: false },
+        ZeroStage { optimizer_state: true, gradients: true, parameters: true },
+    ];
+
+    /// Nothing sharded: stage 0, and any stage without a dp axis.
+    pub const NONE: ZeroStage = ZeroStage::TABLE[0];
+
+    /// The row of stage `stage` (the frontend admits 0 to 3).
+    pub fn of(stage: u8) -> Result<ZeroStage, String> {
+        ZeroStage::TABLE
+            .get(usize::from(stage))
+            .copied()
+            .ok_or_else(|| format!("zero = {stage} is not a ZeRO stage; zero can be 0 (off), 1, 2 or 3"))
+    }
+
+    /// Whether anything is sharded.
+    pub fn any(self) -> bool {
+        self.optimizer_state || self.gradients || self.parameters
+    }
+}
+
 /// Gradients of at most this many bytes share one all-reduce (PyTorch DDP's default bucket).
 pub const BUCKET_BYTES: u64 = 25 << 20;
 
@@ -100,11 +139,11 @@ impl Sharded<'_> {
         self.plan().group(Axis::Dp)
     }
 
-    fn zero(&self) -> u8 {
+    fn zero(&self) -> ZeroStage {
         if self.dp().is_some() {
             self.plan().zero
         } else {
-            0
+            ZeroStage::NONE
         }
     }
 }
@@ -115,9 +154,9 @@ impl Layout for Sharded<'_> {
         let dp = self.plan().dp;
         let flat = flat_shard(t, dp);
         let z = self.zero();
-        let p = if z >= 3 { flat.clone() } else { t.clone() };
-        let g = if z >= 2 { flat.clone() } else { t.clone() };
-        let s = if z >= 1 { flat } else { t.clone() };
+        let p = if z.parameters { flat.clone() } else { t.clone() };
+        let g = if z.gradients { flat.clone() } else { t.clone() };
+        let s = if z.optimizer_state { flat } else { t.clone() };
         let _ = i;
         (p.into(), g.into(), s.with_dtype(DType::F32).into())
     }
@@ -152,7 +191,7 @@ impl Layout for Sharded<'_> {
         }
         let Some(dp) = self.dp() else { return Ok((params.to_vec(), g)) };
         let z = self.zero();
-        if z == 0 {
+        if !z.any() {
             // Bucketed all-reduce, in parameter order.
             let mut start = 0;
             while start < g.len() {
@@ -170,13 +209,14 @@ impl Layout for Sharded<'_> {
             }
             return Ok((params.to_vec(), g));
         }
-        if z == 1 {
+        if z.optimizer_state && !z.gradients {
+            // Whole gradients: reduce-scattered once, into the rank's chunk.
             for v in g.iter_mut() {
                 *v = reduce_scatter_flat(&self.local, b, &dp, *v).map_err(be)?;
             }
         }
         let mut p = params.to_vec();
-        if z <= 2 && need_params {
+        if !z.parameters && need_params {
             for v in p.iter_mut() {
                 let n: usize = b.ty(*v).as_tensor().shape.iter().product();
                 let flat = b.reshape(*v, &[n])?;
@@ -202,7 +242,7 @@ impl Layout for Sharded<'_> {
             (Some(a), Some(c)) => Some(b.add(a, c)?),
             (a, c) => a.or(c),
         };
-        if let (Some(t), Some(dp), true) = (total, self.dp(), self.zero() >= 1) {
+        if let (Some(t), Some(dp), true) = (total, self.dp(), self.zero().optimizer_state) {
             total = Some(self.local.all_reduce(b, &dp, &[t], ReduceKind::Sum).map_err(be)?[0]);
         }
         if let (Some(t), Some(pp)) = (total, &self.pipeline) {
@@ -214,7 +254,8 @@ impl Layout for Sharded<'_> {
 
     fn finish(&mut self, b: &mut Builder, i: usize, updated: Value) -> Result<Value, BuildError> {
         let (Some(dp), z) = (self.dp(), self.zero()) else { return Ok(updated) };
-        if z == 0 || z >= 3 {
+        // The updated chunk goes back into the whole parameter, unless parameters stay chunks.
+        if !z.optimizer_state || z.parameters {
             return Ok(updated);
         }
         let lt = self.params[i].0.clone();
