@@ -315,17 +315,7 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
             if memory {
                 let mem = &stage_plan["memory"];
                 outln!(out, "memory (rank {rank}, exact, from the static plan):");
-                for key in [
-                    "parameters",
-                    "gradients",
-                    "optimizer_state",
-                    "inputs",
-                    "outputs",
-                    "activations",
-                    "temporaries",
-                    "transient",
-                    "peak",
-                ] {
+                for key in parc_compiler::plan::MemorySummary::CATEGORIES {
                     let bytes = mem[key].as_u64().unwrap_or(0);
                     outln!(out, "  {key:<16} {bytes:>14} bytes  {:>10}", human_bytes(bytes));
                 }

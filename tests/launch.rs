@@ -463,17 +463,7 @@ fn a_token_file_of_the_synthetic_samples_matches_the_synthetic_run() {
 // ---- inspect ------------------------------------------------------------------------------------
 
 /// The memory categories of plan.json's `programs.memory`, in the order `parc inspect` prints them.
-const MEMORY_KEYS: [&str; 9] = [
-    "parameters",
-    "gradients",
-    "optimizer_state",
-    "inputs",
-    "outputs",
-    "activations",
-    "temporaries",
-    "transient",
-    "peak",
-];
+const MEMORY_KEYS: [&str; 9] = parc_compiler::plan::MemorySummary::CATEGORIES;
 
 #[test]
 fn inspect_reports_the_functions_and_the_planned_memory() {

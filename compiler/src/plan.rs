@@ -388,6 +388,22 @@ pub fn memory_summary(module: &Module) -> Option<MemorySummary> {
     }
 }
 
+impl MemorySummary {
+    /// The categories `parc inspect --memory` prints, in order: the persistent ones (the first
+    /// five), then the transient region's and the peak.
+    pub const CATEGORIES: [&'static str; 9] = [
+        "parameters",
+        "gradients",
+        "optimizer_state",
+        "inputs",
+        "outputs",
+        "activations",
+        "temporaries",
+        "transient",
+        "peak",
+    ];
+}
+
 fn program_summary(mesh: &Mesh, module: &Module) -> ProgramSummary {
     let memory = memory_summary(module);
     match memory {

@@ -118,19 +118,25 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
     let opt_exec = lower_function(opt, &opt_args, &opt_results, false, &table)?;
     let mut attrs = module.attrs.clone();
     // The partitioner's mesh and parameter layouts become the program's (the runtime reads them).
-    let dp = match attrs.remove("sharding.mesh") {
+    let mesh = match attrs.remove("sharding.mesh") {
         Some(attr) => {
             let mesh = Mesh::from_attr(&attr)?;
             attrs.set("exec.mesh", attr);
-            mesh.dp
+            mesh
         }
-        None => 1,
+        None => Mesh::SINGLE,
     };
     if let Some(layouts) = attrs.remove("sharding.params") {
         attrs.set("exec.params", layouts);
     }
-    let microbatches = training.global_batch / (training.micro_batch * dp);
-    let step_fn = train_step(microbatches, dp, &tensors)?;
+    let microbatches = training.global_batch / (training.micro_batch * mesh.dp);
+    let step_fn = train_step(&mesh, &tensors, |s| {
+        for mb in 0..microbatches {
+            s.load(mb);
+            s.call(FORWARD_BACKWARD);
+        }
+        Ok(())
+    })?;
     attrs.set("exec.tensors", Attr::Array(tensors.iter().map(tensor_attr).collect()));
     attrs.set("exec.microbatches", Attr::Int(microbatches as i64));
     module.attrs = attrs;
@@ -150,31 +156,78 @@ pub(crate) fn tensor_attr(t: &PersistentTensor) -> Attr {
     )
 }
 
-fn train_step(microbatches: usize, dp: usize, tensors: &[PersistentTensor]) -> Result<Function, String> {
+/// Builds `@train_step`, the one function the runtime calls per step, for a whole-step program
+/// and for a pipeline stage's alike: zero the step's accumulators (every gradient and the loss),
+/// run `body` (the micro-batches: loads, calls, and a stage's sends and receives), sum the loss
+/// over the axes that split it (pp, then dp), then call `@optimizer_step`.
+pub(crate) fn train_step(
+    mesh: &Mesh,
+    tensors: &[PersistentTensor],
+    body: impl FnOnce(&mut StepBuilder) -> Result<(), String>,
+) -> Result<Function, String> {
     let mut f = Function::new(TRAIN_STEP, vec![], vec![]);
-    let entry = f.entry_block();
-    let mut b = Builder::at_entry(&mut f);
-    for t in tensors.iter().filter(|t| matches!(t.role, Role::Grad | Role::Output)) {
-        let v = tensor_op(&mut b, &t.name, t.ty.clone());
-        b.func.append_op(entry, exec(ExecOp::Fill), vec![v], AttrMap::new().with("value", Attr::Float(0.0)), vec![]);
+    let mut s = StepBuilder { b: Builder::at_entry(&mut f), tensors, buffers: HashMap::new() };
+    for t in tensors.iter().filter(|t| t.role == Role::Grad || t.name == "loss") {
+        let v = s.get(&t.name)?;
+        s.fill0(v);
     }
-    for i in 0..microbatches {
-        let load = AttrMap::new().with("microbatch", Attr::Int(i as i64));
-        b.func.append_op(entry, exec(ExecOp::LoadBatch), vec![], load, vec![]);
-        let call = AttrMap::new().with("callee", Attr::Str(FORWARD_BACKWARD.into()));
-        b.func.append_op(entry, exec(ExecOp::Call), vec![], call, vec![]);
+    body(&mut s)?;
+    // Each stage and each dp rank holds its share of the step's loss; every rank reports the sum.
+    let loss = s.get("loss")?;
+    for axis in [Axis::Pp, Axis::Dp].into_iter().filter(|&a| mesh.size(a) > 1) {
+        let attrs = Group::axis(axis, mesh.size(axis)).attrs().with("op", Attr::Str("sum".into()));
+        s.op(ExecOp::AllReduce, vec![loss], attrs);
     }
-    if dp > 1 {
-        // Each dp rank holds its share of the step's loss; the report wants the sum.
-        let loss = tensors.iter().find(|t| t.role == Role::Output).ok_or("no loss tensor")?;
-        let v = tensor_op(&mut b, &loss.name, loss.ty.clone());
-        let attrs = Group::axis(Axis::Dp, dp).attrs().with("op", Attr::Str("sum".into()));
-        b.func.append_op(entry, exec(ExecOp::AllReduce), vec![v], attrs, vec![]);
-    }
-    let call = AttrMap::new().with("callee", Attr::Str(OPTIMIZER_STEP.into()));
-    b.func.append_op(entry, exec(ExecOp::Call), vec![], call, vec![]);
-    b.ret(&[]).map_err(|e| e.to_string())?;
+    s.call(OPTIMIZER_STEP);
+    s.b.ret(&[]).map_err(|e| e.to_string())?;
     Ok(f)
+}
+
+/// The `@train_step` being built: its ops, and the persistent tensors it names, each read by one
+/// `exec.tensor` op made at its first use.
+pub(crate) struct StepBuilder<'a> {
+    pub b: Builder<'a>,
+    tensors: &'a [PersistentTensor],
+    buffers: HashMap<String, Value>,
+}
+
+impl StepBuilder<'_> {
+    /// The persistent tensor `name`.
+    pub fn get(&mut self, name: &str) -> Result<Value, String> {
+        if let Some(&v) = self.buffers.get(name) {
+            return Ok(v);
+        }
+        let t = self.tensors.iter().find(|t| t.name == name).ok_or_else(|| format!("no persistent tensor {name}"))?;
+        let v = tensor_op(&mut self.b, name, t.ty.clone());
+        self.buffers.insert(name.to_string(), v);
+        Ok(v)
+    }
+
+    /// Appends an `exec` op without results.
+    pub fn op(&mut self, kind: ExecOp, operands: Vec<Value>, attrs: AttrMap) {
+        let block = self.b.block;
+        self.b.func.append_op(block, exec(kind), operands, attrs, vec![]);
+    }
+
+    /// `x = 0`.
+    pub fn fill0(&mut self, x: Value) {
+        self.op(ExecOp::Fill, vec![x], AttrMap::new().with("value", Attr::Float(0.0)));
+    }
+
+    /// Loads micro-batch `mb` into `tokens` and `labels`.
+    pub fn load(&mut self, mb: usize) {
+        self.op(ExecOp::LoadBatch, vec![], AttrMap::new().with("microbatch", Attr::Int(mb as i64)));
+    }
+
+    /// `dst = src`.
+    pub fn copy(&mut self, src: Value, dst: Value) {
+        copy_buffer(&mut self.b, src, dst, false);
+    }
+
+    /// Calls the function `callee` of the program.
+    pub fn call(&mut self, callee: &str) {
+        self.op(ExecOp::Call, vec![], AttrMap::new().with("callee", Attr::Str(callee.into())));
+    }
 }
 
 /// `dst (+)= src` as an identity `exec.elementwise` kernel.

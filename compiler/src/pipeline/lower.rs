@@ -30,8 +30,7 @@
 
 use std::collections::HashMap;
 
-use parc_dialects::attr::{Attr, AttrMap};
-use parc_dialects::builder::Builder;
+use parc_dialects::attr::Attr;
 use parc_dialects::exec::{ExecOp, TensorRole as Role};
 use parc_dialects::ir::{Function, Module};
 use parc_dialects::pass::{PassRunner, PipelineOptions, PipelineReport};
@@ -44,9 +43,7 @@ use crate::frontend::ModelSpec;
 use crate::mesh::{Axis, Mesh};
 use crate::models::{build_part, Part};
 use crate::passes::autodiff::FORWARD_BACKWARD;
-use crate::passes::lower_exec::{
-    copy_buffer, exec, lower_function, tensor_attr, tensor_op, PersistentTensor, TRAIN_STEP,
-};
+use crate::passes::lower_exec::{self, lower_function, tensor_attr, PersistentTensor, StepBuilder};
 use crate::passes::optimizer::{state_names, OPTIMIZER_STEP};
 use crate::passes::{dce, part_passes, StepPlan, LOWER_EXEC, MEMORY_PLAN, OPTIMIZER};
 use crate::sharding::zero::{self, PipelineRole};
@@ -494,127 +491,104 @@ fn train_step(
     tensors: &[PersistentTensor],
     scatter: bool,
 ) -> Result<Function, String> {
-    let p = mesh.pp as i64;
-    let mut f = Function::new(TRAIN_STEP, vec![], vec![]);
-    let entry = f.entry_block();
-    let mut b = Builder::at_entry(&mut f);
-    let mut buf: HashMap<String, parc_dialects::ir::Value> = HashMap::new();
-    for t in tensors {
-        let v = tensor_op(&mut b, &t.name, t.ty.clone());
-        buf.insert(t.name.clone(), v);
-    }
-    let get = |name: &str| buf.get(name).copied().ok_or_else(|| format!("no buffer {name}"));
-    let op = |b: &mut Builder, kind: ExecOp, operands: Vec<parc_dialects::ir::Value>, attrs: AttrMap| {
-        b.func.append_op(entry, exec(kind), operands, attrs, vec![]);
-    };
-    let fill0 = |b: &mut Builder, v| op(b, ExecOp::Fill, vec![v], AttrMap::new().with("value", Attr::Float(0.0)));
     let p2p = |shift: i64, tag: i64| {
-        Group::axis(Axis::Pp, p as usize).attrs().with("shift", Attr::Int(shift)).with("tag", Attr::Int(tag))
+        Group::axis(Axis::Pp, mesh.pp).attrs().with("shift", Attr::Int(shift)).with("tag", Attr::Int(tag))
     };
-    let call =
-        |b: &mut Builder, name: String| op(b, ExecOp::Call, vec![], AttrMap::new().with("callee", Attr::Str(name)));
-    let load = |b: &mut Builder, mb: usize| {
-        op(b, ExecOp::LoadBatch, vec![], AttrMap::new().with("microbatch", Attr::Int(mb as i64)))
-    };
-    let tp = |b: &mut Builder, kind: ExecOp, x, y| {
-        let dim = b.ty(x).as_tensor().rank() as i64 - 1;
+    let tp = |st: &mut StepBuilder, kind: ExecOp, x, y| {
+        let dim = st.b.ty(x).as_tensor().rank() as i64 - 1;
         let a = Group::axis(Axis::Tp, mesh.tp).attrs().with("dim", Attr::Int(dim));
-        op(b, kind, vec![x, y], a);
+        st.op(kind, vec![x, y], a);
     };
     // Sends `name` (its tp slice with the scatter/gather optimization) and receives into `name`.
-    let send = |b: &mut Builder, name: &str, shift: i64, tag: i64| -> Result<(), String> {
-        let x = get(name)?;
+    let send = |st: &mut StepBuilder, name: &str, shift: i64, tag: i64| -> Result<(), String> {
+        let x = st.get(name)?;
         if scatter {
-            let part = get(&format!("part.{name}"))?;
-            tp(b, ExecOp::ShardSlice, x, part);
-            op(b, ExecOp::Send, vec![part], p2p(shift, tag));
+            let part = st.get(&format!("part.{name}"))?;
+            tp(st, ExecOp::ShardSlice, x, part);
+            st.op(ExecOp::Send, vec![part], p2p(shift, tag));
         } else {
-            op(b, ExecOp::Send, vec![x], p2p(shift, tag));
+            st.op(ExecOp::Send, vec![x], p2p(shift, tag));
         }
         Ok(())
     };
-    let recv = |b: &mut Builder, name: &str, shift: i64, tag: i64| -> Result<(), String> {
-        let y = get(name)?;
+    let recv = |st: &mut StepBuilder, name: &str, shift: i64, tag: i64| -> Result<(), String> {
+        let y = st.get(name)?;
         if scatter {
-            let part = get(&format!("part.{name}"))?;
-            op(b, ExecOp::Recv, vec![part], p2p(shift, tag));
-            tp(b, ExecOp::AllGather, part, y);
+            let part = st.get(&format!("part.{name}"))?;
+            st.op(ExecOp::Recv, vec![part], p2p(shift, tag));
+            tp(st, ExecOp::AllGather, part, y);
         } else {
-            op(b, ExecOp::Recv, vec![y], p2p(shift, tag));
+            st.op(ExecOp::Recv, vec![y], p2p(shift, tag));
         }
         Ok(())
     };
-    for t in tensors.iter().filter(|t| matches!(t.role, Role::Grad) || t.name == "loss") {
-        fill0(&mut b, get(&t.name)?);
-    }
-    for a in actions {
-        match *a {
-            Action::Forward { mb, chunk: c } => {
-                let ch = &chunks[c];
-                if ch.first {
-                    load(&mut b, mb);
-                } else {
-                    let x = get(&chunk_name("x_in", c))?;
-                    recv(&mut b, &chunk_name("x_in", c), -1, ACTIVATION)?;
-                    let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                    copy_buffer(&mut b, x, slot, false);
-                }
-                if !ch.last {
-                    call(&mut b, format!("forward_c{c}"));
-                    send(&mut b, &chunk_name("x_out", c), 1, ACTIVATION)?;
-                }
-            }
-            Action::Backward { mb, chunk: c } | Action::BackwardInput { mb, chunk: c } => {
-                let ch = &chunks[c];
-                let input_only = matches!(a, Action::BackwardInput { .. });
-                if ch.first || ch.last {
-                    load(&mut b, mb);
-                }
-                if !ch.last {
-                    recv(&mut b, &chunk_name("dy_out", c), 1, GRADIENT)?;
-                    fill0(&mut b, get(&chunk_name("x_out", c))?);
-                    if input_only {
-                        let dy = get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
-                        copy_buffer(&mut b, get(&chunk_name("dy_out", c))?, dy, false);
+    lower_exec::train_step(mesh, tensors, |st| {
+        for a in actions {
+            match *a {
+                Action::Forward { mb, chunk: c } => {
+                    let ch = &chunks[c];
+                    if ch.first {
+                        st.load(mb);
+                    } else {
+                        let x = st.get(&chunk_name("x_in", c))?;
+                        recv(st, &chunk_name("x_in", c), -1, ACTIVATION)?;
+                        let slot = st.get(&format!("stash.{}", slot_of[&(mb, c)]))?;
+                        st.copy(x, slot);
+                    }
+                    if !ch.last {
+                        st.call(&format!("forward_c{c}"));
+                        send(st, &chunk_name("x_out", c), 1, ACTIVATION)?;
                     }
                 }
-                if !ch.first {
-                    let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                    copy_buffer(&mut b, slot, get(&chunk_name("x_in", c))?, false);
-                    fill0(&mut b, get(&chunk_name("dx_in", c))?);
+                Action::Backward { mb, chunk: c } | Action::BackwardInput { mb, chunk: c } => {
+                    let ch = &chunks[c];
+                    let input_only = matches!(a, Action::BackwardInput { .. });
+                    if ch.first || ch.last {
+                        st.load(mb);
+                    }
+                    if !ch.last {
+                        recv(st, &chunk_name("dy_out", c), 1, GRADIENT)?;
+                        let v = st.get(&chunk_name("x_out", c))?;
+                        st.fill0(v);
+                        if input_only {
+                            let dy = st.get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
+                            let src = st.get(&chunk_name("dy_out", c))?;
+                            st.copy(src, dy);
+                        }
+                    }
+                    if !ch.first {
+                        let slot = st.get(&format!("stash.{}", slot_of[&(mb, c)]))?;
+                        let dst = st.get(&chunk_name("x_in", c))?;
+                        st.copy(slot, dst);
+                        let v = st.get(&chunk_name("dx_in", c))?;
+                        st.fill0(v);
+                    }
+                    let f = if input_only { "backward_input" } else { "forward_backward" };
+                    st.call(&format!("{f}_c{c}"));
+                    if !ch.first {
+                        send(st, &chunk_name("dx_in", c), -1, GRADIENT)?;
+                    }
                 }
-                let f = if input_only { "backward_input" } else { "forward_backward" };
-                call(&mut b, format!("{f}_c{c}"));
-                if !ch.first {
-                    send(&mut b, &chunk_name("dx_in", c), -1, GRADIENT)?;
+                Action::BackwardWeight { mb, chunk: c } => {
+                    // The weight gradients from the stashed input and the stashed output gradient.
+                    let ch = &chunks[c];
+                    if ch.first || ch.last {
+                        st.load(mb);
+                    }
+                    if !ch.first {
+                        let slot = st.get(&format!("stash.{}", slot_of[&(mb, c)]))?;
+                        let dst = st.get(&chunk_name("x_in", c))?;
+                        st.copy(slot, dst);
+                    }
+                    if !ch.last {
+                        let dy = st.get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
+                        let dst = st.get(&chunk_name("dy_out", c))?;
+                        st.copy(dy, dst);
+                    }
+                    st.call(&format!("backward_weight_c{c}"));
                 }
-            }
-            Action::BackwardWeight { mb, chunk: c } => {
-                // The weight gradients from the stashed input and the stashed output gradient.
-                let ch = &chunks[c];
-                if ch.first || ch.last {
-                    load(&mut b, mb);
-                }
-                if !ch.first {
-                    let slot = get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                    copy_buffer(&mut b, slot, get(&chunk_name("x_in", c))?, false);
-                }
-                if !ch.last {
-                    let dy = get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
-                    copy_buffer(&mut b, dy, get(&chunk_name("dy_out", c))?, false);
-                }
-                call(&mut b, format!("backward_weight_c{c}"));
             }
         }
-    }
-    // The loss lives on the last stage; every rank reports the step's sum.
-    let loss = get("loss")?;
-    let reduce = |axis: Axis| Group::axis(axis, mesh.size(axis)).attrs().with("op", Attr::Str("sum".into()));
-    op(&mut b, ExecOp::AllReduce, vec![loss], reduce(Axis::Pp));
-    if mesh.dp > 1 {
-        op(&mut b, ExecOp::AllReduce, vec![loss], reduce(Axis::Dp));
-    }
-    call(&mut b, OPTIMIZER_STEP.into());
-    b.ret(&[]).map_err(|e| e.to_string())?;
-    Ok(f)
+        Ok(())
+    })
 }
