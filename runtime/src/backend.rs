@@ -2,11 +2,64 @@
 //! run`, `parc verify` and `parc-rt` take `--backend` and check it with [`Backend::check`] before
 //! any work, so every command answers an unavailable backend with the same message.
 //!
+//! A backend runs decoded instructions through the [`Device`] trait: the step loop
+//! ([`crate::cpu::exec::run_function`]) walks a function's instructions, handles calls and
+//! micro-batch loads, and hands every kernel and collective to the device.
+//!
 //! The CUDA code (cudarc, NVRTC) is compiled only with the `cuda` cargo feature. Today it
 //! compile-checks the generated kernels; there is no GPU executor yet, so `--backend cuda` is
 //! refused in every build, with a message that says why.
 
 use thiserror::Error;
+
+use crate::comm::CommError;
+use crate::cpu::exec::BatchSource;
+use crate::instr::{Collective, Kernel};
+use crate::program::Buf;
+
+/// Runs a loaded program's decoded instructions on the program's buffers (byte ranges of the
+/// rank's arena, as the loader resolved them). The step loop drives it one instruction at a time;
+/// a device owns the arena and, for a partitioned program, the rank's communicator.
+///
+/// The CPU executor ([`crate::cpu::exec::Executor`]) is the one implementation today. A CUDA
+/// implementation will come later; until then `--backend cuda` is refused ([`Backend::check`]).
+pub trait Device {
+    /// Runs one kernel on `operands` (its inputs, then its outputs, as the loader checked them).
+    /// The error says what went wrong; the step loop adds the function and the instruction.
+    fn kernel(&mut self, kernel: &Kernel, operands: &[Buf]) -> Result<(), String>;
+
+    /// Runs one collective or point-to-point transfer on `operands`.
+    fn collective(&mut self, collective: &Collective, operands: &[Buf]) -> Result<(), CollectiveError>;
+
+    /// Has `data` write micro-batch `microbatch` into the `tokens` and `labels` tensors.
+    fn load_batch(
+        &mut self,
+        microbatch: usize,
+        tokens: &Buf,
+        labels: &Buf,
+        data: &mut dyn BatchSource,
+    ) -> Result<(), String>;
+}
+
+/// Why a collective instruction failed: the communicator's typed error, or the instruction itself
+/// (no mesh to run on, a group the mesh lacks).
+#[derive(Debug)]
+pub enum CollectiveError {
+    Comm(CommError),
+    Invalid(String),
+}
+
+impl From<CommError> for CollectiveError {
+    fn from(e: CommError) -> Self {
+        CollectiveError::Comm(e)
+    }
+}
+
+impl From<String> for CollectiveError {
+    fn from(e: String) -> Self {
+        CollectiveError::Invalid(e)
+    }
+}
 
 /// The device that runs a program.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

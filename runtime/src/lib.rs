@@ -10,6 +10,7 @@ pub mod cpu;
 pub mod cuda;
 pub mod data;
 pub mod init;
+pub mod instr;
 pub mod launch;
 pub mod program;
 pub mod rank;

@@ -1,12 +1,14 @@
 //! Loading a rank's program: the `rank-NNNN.mlir` text that `parc compile` writes is parsed and
 //! verified, and every buffer is resolved to a byte range of the rank's arena. The result is a
 //! [`Program`]: the persistent-tensor table, the arena size, and each function as a list of
-//! [`Instr`]s with buffers already resolved, so executing an instruction does no lookups.
+//! [`Instr`]s with buffers already resolved and attributes decoded ([`crate::instr`]), so
+//! executing an instruction does no lookups and reads no attribute.
 //!
 //! Loading checks what execution relies on: every buffer lies inside the arena, element types are
-//! ones the CPU backend runs, and no op writes bytes that it also reads (except the optimizer
-//! updates, which are in place by definition) — which is what lets the executor hand out
-//! disjoint slices of one arena.
+//! ones the CPU backend runs, every attribute an instruction needs is present and valid (an error
+//! names the function, the instruction index and the attribute), and no op writes bytes that it
+//! also reads (except the optimizer updates, which are in place by definition) — which is what
+//! lets the executor hand out disjoint slices of one arena.
 
 use std::collections::HashMap;
 
@@ -20,6 +22,7 @@ use parc_dialects::types::DType;
 use thiserror::Error;
 
 use crate::cpu::kernels::ElemOp;
+use crate::instr::{decode, Collective, Decoded, Kernel};
 
 /// A program that cannot be loaded.
 #[derive(Debug, Error)]
@@ -95,32 +98,33 @@ pub struct TensorInfo {
     pub buf: Buf,
 }
 
-/// One instruction of a function, buffers resolved.
+/// One instruction of a function, buffers resolved and attributes decoded ([`crate::instr`]).
 #[derive(Clone, Debug)]
 pub enum Instr {
-    Gemm {
-        a: Buf,
-        b: Buf,
-        c: Buf,
-        transpose_a: bool,
-        transpose_b: bool,
-        accumulate: bool,
-    },
-    Elementwise {
-        inputs: Vec<Buf>,
-        outputs: Vec<Buf>,
-        program: Vec<ElemOp>,
-        results: Vec<usize>,
-        accumulate: bool,
-    },
-    /// A library kernel: its operands (inputs, then outputs) and attributes, as in the text.
+    /// A computation: its decoded parameters and its operands (inputs, then outputs).
     Kernel {
-        op: ExecOp,
+        kernel: Kernel,
         operands: Vec<Buf>,
-        attrs: AttrMap,
+    },
+    /// A collective or a point-to-point transfer: its decoded parameters and its operands.
+    Collective {
+        collective: Collective,
+        operands: Vec<Buf>,
     },
     Call(usize),
     LoadBatch(usize),
+}
+
+impl Instr {
+    /// The name of the op the instruction was loaded from (`exec.gemm`, `exec.all_reduce`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Instr::Kernel { kernel, .. } => kernel.op().name(),
+            Instr::Collective { collective, .. } => collective.op().name(),
+            Instr::Call(_) => ExecOp::Call.name(),
+            Instr::LoadBatch(_) => ExecOp::LoadBatch.name(),
+        }
+    }
 }
 
 /// A loaded program.
@@ -344,6 +348,15 @@ fn load_function(
     let mut bufs: HashMap<Value, Buf> = HashMap::new();
     let mut out = Vec::new();
     let ctx = |op| format!("@{}: {}", f.name, parc_dialects::printer::print_op(f, op));
+    // An instruction whose attributes do not decode: the function, the instruction's index (as
+    // execution errors count them) and the op, then what is wrong.
+    let at = |index: usize, op, message: String| {
+        invalid(format!(
+            "@{}, instruction {index} ({}): {message}; {RECOMPILE}",
+            f.name,
+            parc_dialects::printer::print_op(f, op)
+        ))
+    };
     for &op in &f.blocks[f.entry_block()].ops {
         let data = &f.ops[op];
         let buf_of =
@@ -402,41 +415,56 @@ fn load_function(
                     .ok_or_else(|| invalid(format!("{}: no function @{callee}", ctx(op))))?;
                 out.push(Instr::Call(i));
             }
-            ExecOp::LoadBatch => out.push(Instr::LoadBatch(data.attrs.int("microbatch").unwrap_or(0).max(0) as usize)),
+            ExecOp::LoadBatch => {
+                let mb = decode_attr(data.attrs.int("microbatch"), "microbatch", "an integer")
+                    .and_then(|mb| {
+                        usize::try_from(mb)
+                            .map_err(|_| format!("attribute 'microbatch' is {mb}, which must not be negative"))
+                    })
+                    .map_err(|m| at(out.len(), op, m))?;
+                out.push(Instr::LoadBatch(mb));
+            }
             ExecOp::Yield => return Err(invalid(format!("{}: exec.yield outside an elementwise body", ctx(op)))),
             _ => {
                 let operands: Vec<Buf> = data.operands.iter().map(buf_of).collect::<Result<_, _>>()?;
+                if kind == ExecOp::Elementwise {
+                    let n_inputs = decode_attr(data.attrs.int("n_inputs"), "n_inputs", "an integer")
+                        .map_err(|m| at(out.len(), op, m))?;
+                    if usize::try_from(n_inputs).map_or(true, |n| n >= operands.len()) {
+                        let m = format!(
+                            "attribute 'n_inputs' is {n_inputs}; it must leave at least one output among {} operands",
+                            operands.len()
+                        );
+                        return Err(at(out.len(), op, m));
+                    }
+                }
                 let n_out = n_outputs(kind, &data.attrs, operands.len())
                     .ok_or_else(|| invalid(format!("{}: more inputs than operands; {RECOMPILE}", ctx(op))))?;
                 check_disjoint(kind, &operands, n_out).map_err(|m| invalid(format!("{}: {m}", ctx(op))))?;
-                let accumulate = data.attrs.flag("accumulate");
-                out.push(match kind {
-                    ExecOp::Gemm => Instr::Gemm {
-                        a: operands[0].clone(),
-                        b: operands[1].clone(),
-                        c: operands[2].clone(),
-                        transpose_a: data.attrs.flag("transpose_a"),
-                        transpose_b: data.attrs.flag("transpose_b"),
-                        accumulate,
-                    },
-                    ExecOp::Elementwise => {
-                        let n_in = operands.len() - n_out;
-                        let (program, results) =
-                            compile_body(f, op).map_err(|m| invalid(format!("{}: {m}", ctx(op))))?;
-                        Instr::Elementwise {
-                            inputs: operands[..n_in].to_vec(),
-                            outputs: operands[n_in..].to_vec(),
-                            program,
-                            results,
-                            accumulate,
-                        }
-                    }
-                    _ => Instr::Kernel { op: kind, operands, attrs: data.attrs.clone() },
+                let decoded = if kind == ExecOp::Elementwise {
+                    let (program, results) = compile_body(f, op).map_err(|m| invalid(format!("{}: {m}", ctx(op))))?;
+                    Decoded::Kernel(Kernel::Elementwise {
+                        n_inputs: operands.len() - n_out,
+                        program,
+                        results,
+                        accumulate: data.attrs.flag("accumulate"),
+                    })
+                } else {
+                    decode(kind, &data.attrs, &operands).map_err(|m| at(out.len(), op, m))?
+                };
+                out.push(match decoded {
+                    Decoded::Kernel(kernel) => Instr::Kernel { kernel, operands },
+                    Decoded::Collective(collective) => Instr::Collective { collective, operands },
                 });
             }
         }
     }
     Ok(out)
+}
+
+/// An attribute's value, or the message that says it is missing.
+fn decode_attr<T>(value: Option<T>, name: &str, kind: &str) -> Result<T, String> {
+    value.ok_or_else(|| format!("missing attribute '{name}' ({kind})"))
 }
 
 /// How many of an op's operands (at the end) it writes; `None` when it claims more inputs than it
@@ -505,7 +533,11 @@ fn compile_body(f: &Function, op: parc_dialects::ir::Op) -> Result<(Vec<ElemOp>,
             OpKind::Graph(GraphOp::Sub) => ElemOp::Sub(arg(0), arg(1)),
             OpKind::Graph(GraphOp::Mul) => ElemOp::Mul(arg(0), arg(1)),
             OpKind::Graph(GraphOp::Div) => ElemOp::Div(arg(0), arg(1)),
-            OpKind::Graph(GraphOp::Scale) => ElemOp::Scale(arg(0), data.attrs.float("factor").unwrap_or(1.0) as f32),
+            OpKind::Graph(GraphOp::Scale) => {
+                let factor = decode_attr(data.attrs.float("factor"), "factor", "a float")
+                    .map_err(|m| format!("graph.scale in the body: {m}"))?;
+                ElemOp::Scale(arg(0), factor as f32)
+            }
             OpKind::Graph(GraphOp::Gelu) => ElemOp::Gelu(arg(0)),
             OpKind::Graph(GraphOp::Silu) => ElemOp::Silu(arg(0)),
             OpKind::Graph(GraphOp::GeluGrad) => ElemOp::GeluGrad(arg(0), arg(1)),

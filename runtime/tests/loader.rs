@@ -1,12 +1,18 @@
 //! The program loader against crafted programs: sizes and offsets that overflow, negative
-//! dimensions and offsets, buffers outside the arena, arenas too large to allocate, and parameter
-//! layouts that split a dimension the tensor does not have. Each is an error that names the
+//! dimensions and offsets, buffers outside the arena, arenas too large to allocate, parameter
+//! layouts that split a dimension the tensor does not have, and instruction attributes that do
+//! not decode (an unknown mesh axis, a negative tag, a permutation that is none). Each is an error that names the
 //! numbers and says to recompile, never a panic, an abort or an out-of-bounds slice. The programs
 //! are small hand-written exec modules (docs/dialects/exec.md), so no compiler is needed.
 
+use parc_dialects::attr::{Attr, AttrMap};
+use parc_dialects::exec::ExecOp;
+use parc_dialects::mesh::{Axis, GroupKind};
 use parc_dialects::parser::parse_module;
+use parc_dialects::types::DType;
 use parc_runtime::cpu::exec::{Arena, ExecError, Executor};
-use parc_runtime::program::{LoadError, Program, MAX_ARENA_BYTES};
+use parc_runtime::instr::{decode, Collective, Decoded, Kernel};
+use parc_runtime::program::{Buf, Instr, LoadError, Program, MAX_ARENA_BYTES};
 use parc_runtime::shards::ParamLayout;
 
 /// A valid program: a 2x4 f32 parameter at byte 0, the scalar loss at byte 32 and a 2x2
@@ -236,4 +242,200 @@ fn a_valid_split_layout_is_accepted() {
         .replace(r#"placement = "[R]""#, r#"placement = "[S(0)]""#);
     let l = layouts(&text).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(l[0].global_shape, vec![4, 4]);
+}
+
+// ---- instruction attributes (decoded once, at load) ---------------------------------------------
+
+/// `BASE` with `ops` (lines of the function body) added after its `exec.fill`, which is
+/// instruction 0: the first added instruction is instruction 1.
+fn with_ops(ops: &str) -> String {
+    edit("    \"func.return\"() : () -> ()\n", &format!("{ops}\n    \"func.return\"() : () -> ()\n"))
+}
+
+#[test]
+fn the_base_program_decodes_its_fill() {
+    let program = load(BASE).unwrap_or_else(|e| panic!("{e}"));
+    let [Instr::Kernel { kernel, operands }] = &program.functions[0][..] else {
+        panic!("one kernel instruction: {:?}", program.functions[0])
+    };
+    assert_eq!(kernel, &Kernel::Fill { value: 0.0 });
+    assert_eq!(operands[0].offset, 40);
+}
+
+#[test]
+fn a_collective_on_an_unknown_mesh_axis() {
+    check_load_error(
+        &with_ops(r#"    "exec.all_reduce"(%t) {axis = "xy", size = 2 : i64} : (memref<2x2xf32>) -> ()"#),
+        &["@train_step, instruction 1", "exec.all_reduce", "attribute 'axis'", "unknown mesh axis 'xy'"],
+    );
+    check_load_error(
+        &with_ops(
+            r#"    "exec.send"(%t) {axis = "model", shift = 1 : i64, size = 2 : i64, tag = 0 : i64} : (memref<2x2xf32>) -> ()"#,
+        ),
+        &["@train_step, instruction 1", "exec.send", "attribute 'axis'", "unknown mesh axis 'model'"],
+    );
+}
+
+#[test]
+fn a_send_along_a_group_that_is_not_an_axis() {
+    check_load_error(
+        &with_ops(
+            r#"    "exec.recv"(%t) {axis = "pp_ends", shift = 1 : i64, size = 2 : i64, tag = 0 : i64} : (memref<2x2xf32>) -> ()"#,
+        ),
+        &["@train_step, instruction 1", "exec.recv", "attribute 'axis' names the pp_ends group", "one mesh axis"],
+    );
+}
+
+#[test]
+fn a_negative_tag_or_micro_batch() {
+    check_load_error(
+        &with_ops(
+            r#"    "exec.send"(%t) {axis = "dp", shift = 1 : i64, size = 2 : i64, tag = -3 : i64} : (memref<2x2xf32>) -> ()"#,
+        ),
+        &["@train_step, instruction 1", "exec.send", "attribute 'tag' is -3", "must not be negative"],
+    );
+    check_load_error(
+        &with_ops(r#"    "exec.load_batch"() {microbatch = -1 : i64} : () -> ()"#),
+        &["@train_step, instruction 1", "exec.load_batch", "attribute 'microbatch' is -1", "must not be negative"],
+    );
+}
+
+#[test]
+fn a_shard_axis_that_is_no_mesh_axis() {
+    // shard_slice of w ([2, 4]) along dim 0 over 2 ranks: a [1, 4] block.
+    let slice = r#"    %s = "exec.view"() {offset = 40 : i64} : () -> memref<1x4xf32>
+    "exec.shard_slice"(%w, %s) {axis = "pp_ends", dim = 0 : i64, size = 2 : i64} : (memref<2x4xf32>, memref<1x4xf32>) -> ()"#;
+    check_load_error(
+        &with_ops(slice),
+        &["@train_step, instruction 1", "exec.shard_slice", "attribute 'axis' names the pp_ends group"],
+    );
+    // An embedding of w whose table is split over an axis that does not exist.
+    let embedding = r#"    %ids = "exec.view"() {offset = 56 : i64} : () -> memref<2xi32>
+    %e = "exec.view"() {offset = 64 : i64} : () -> memref<2x4xf32>
+    "exec.embedding"(%w, %ids, %e) {shard_axis = "rows"} : (memref<2x4xf32>, memref<2xi32>, memref<2x4xf32>) -> ()"#;
+    check_load_error(
+        &with_ops(embedding).replace("arena = 64 : i64", "arena = 128 : i64"),
+        &["@train_step, instruction 1", "exec.embedding", "attribute 'shard_axis'", "unknown mesh axis 'rows'"],
+    );
+}
+
+/// Loads `text`, which the verifier must reject before any instruction is decoded, and checks
+/// that the error names the function, the op and every string of `expect`.
+fn check_verify_error(text: &str, op: &str, expect: &[&str]) {
+    let e = match load(text) {
+        Ok(_) => panic!("the program loaded, but it must not:\n{text}"),
+        Err(e) => e.to_string(),
+    };
+    for needle in ["verification failed in @train_step", op].iter().chain(expect) {
+        assert!(e.contains(needle), "the error lacks `{needle}`: {e}");
+    }
+}
+
+#[test]
+fn the_verifier_rejects_missing_and_ill_typed_attributes_first() {
+    let copy = |perm: &str| {
+        with_ops(&format!(
+            r#"    %x = "exec.view"() {{offset = 0 : i64}} : () -> memref<4x2xf32>
+    "exec.copy"(%w, %x) {{{perm}}} : (memref<2x4xf32>, memref<4x2xf32>) -> ()"#
+        ))
+    };
+    check_verify_error(&copy("perm = array<i64: 0>"), "exec.copy", &["not a permutation of 0..2"]);
+    check_verify_error(&copy(""), "exec.copy", &["missing required attribute 'perm'"]);
+    check_verify_error(&copy("perm = 1 : i64"), "exec.copy", &["attribute 'perm' must be integer array"]);
+    check_verify_error(
+        &with_ops(r#"    "exec.all_reduce"(%t) {axis = "dp", op = "mean", size = 2 : i64} : (memref<2x2xf32>) -> ()"#),
+        "exec.all_reduce",
+        &["op = \"mean\""],
+    );
+}
+
+// ---- the decoder on its own (what the verifier would reject first) ------------------------------
+
+fn buf(shape: &[usize]) -> Buf {
+    Buf { offset: 0, shape: shape.to_vec(), dtype: DType::F32 }
+}
+
+/// Decodes `op`, which must fail, and checks that the message says every string of `expect`.
+fn check_decode_error(op: ExecOp, attrs: AttrMap, operands: &[Buf], expect: &[&str]) {
+    let e = match decode(op, &attrs, operands) {
+        Ok(d) => panic!("{} decoded, but it must not: {d:?}", op.name()),
+        Err(e) => e,
+    };
+    for needle in expect {
+        assert!(e.contains(needle), "the error lacks `{needle}`: {e}");
+    }
+}
+
+#[test]
+fn a_transpose_whose_perm_is_no_permutation() {
+    let operands = [buf(&[2, 3, 4]), buf(&[4, 3, 2])];
+    let perm = |p: &[i64]| AttrMap::new().with("perm", Attr::Ints(p.to_vec()));
+    check_decode_error(
+        ExecOp::Copy,
+        perm(&[1, 0]),
+        &operands,
+        &["attribute 'perm' [1, 0] has 2 entries", "3 dimensions"],
+    );
+    check_decode_error(ExecOp::Copy, perm(&[2, 1, 3]), &operands, &["names dimension 3, outside 0..3"]);
+    check_decode_error(ExecOp::Copy, perm(&[2, -1, 0]), &operands, &["names dimension -1, outside 0..3"]);
+    check_decode_error(ExecOp::Copy, perm(&[2, 2, 0]), &operands, &["names dimension 2 twice"]);
+    check_decode_error(ExecOp::Copy, AttrMap::new(), &operands, &["missing attribute 'perm' (an integer array)"]);
+    let ok = decode(ExecOp::Copy, &perm(&[2, 1, 0]), &operands).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ok, Decoded::Kernel(Kernel::Copy { perm: vec![2, 1, 0] }));
+}
+
+#[test]
+fn missing_or_malformed_kernel_attributes() {
+    let x = [buf(&[2, 4]), buf(&[2])];
+    check_decode_error(ExecOp::Reduce, AttrMap::new(), &x, &["missing attribute 'kind' (a string)"]);
+    let reduce = |kind: &str, axes: &[i64]| {
+        AttrMap::new().with("kind", Attr::Str(kind.into())).with("axes", Attr::Ints(axes.to_vec()))
+    };
+    check_decode_error(ExecOp::Reduce, reduce("median", &[1]), &x, &["attribute 'kind' is \"median\""]);
+    check_decode_error(ExecOp::Reduce, reduce("sum", &[2]), &x, &["attribute 'axes'", "axis 2 is out of range"]);
+    check_decode_error(
+        ExecOp::LayerNorm,
+        AttrMap::new().with("eps", Attr::Str("small".into())),
+        &[buf(&[2, 4]), buf(&[4]), buf(&[4]), buf(&[2, 4])],
+        &["missing attribute 'eps' (a float)"],
+    );
+    let lr = AttrMap::new()
+        .with("kind", Attr::Str("linear".into()))
+        .with("lr", Attr::Float(1e-3))
+        .with("min_lr", Attr::Float(0.0))
+        .with("warmup_steps", Attr::Int(0))
+        .with("decay_steps", Attr::Int(10));
+    check_decode_error(ExecOp::LrSchedule, lr, &[buf(&[]), buf(&[])], &["attribute 'kind' is \"linear\""]);
+    let stats = AttrMap::new().with("vocab", Attr::Int(-5));
+    let operands = [buf(&[2, 4]), buf(&[2]), buf(&[2]), buf(&[2]), buf(&[2])];
+    check_decode_error(ExecOp::CrossEntropyStats, stats, &operands, &["attribute 'vocab' is -5"]);
+    check_decode_error(ExecOp::Gemm, AttrMap::new(), &x, &["'exec.gemm' takes 3 operands, found 2"]);
+}
+
+#[test]
+fn missing_or_malformed_collective_attributes() {
+    let x = [buf(&[4, 2]), buf(&[2, 2])];
+    let rs = |axis: &str, dim: i64| {
+        AttrMap::new().with("axis", Attr::Str(axis.into())).with("size", Attr::Int(2)).with("dim", Attr::Int(dim))
+    };
+    check_decode_error(ExecOp::ReduceScatter, rs("tp", 2), &x, &["attribute 'dim'", "axis 2 is out of range"]);
+    check_decode_error(ExecOp::ReduceScatter, rs("", 0), &x, &["attribute 'axis'", "unknown mesh axis ''"]);
+    check_decode_error(
+        ExecOp::AllReduce,
+        AttrMap::new().with("axis", Attr::Str("dp".into())).with("op", Attr::Str("mean".into())),
+        &x[..1],
+        &["attribute 'op' is \"mean\""],
+    );
+    check_decode_error(
+        ExecOp::Send,
+        AttrMap::new().with("axis", Attr::Str("pp".into())).with("tag", Attr::Int(0)),
+        &x[..1],
+        &["missing attribute 'shift' (an integer)"],
+    );
+    // A negative dim counts from the end, as the verifier reads it.
+    let d = decode(ExecOp::AllGather, &rs("tp", -1), &x[..1].iter().chain(&x[..1]).cloned().collect::<Vec<_>>());
+    assert_eq!(
+        d.unwrap_or_else(|e| panic!("{e}")),
+        Decoded::Collective(Collective::AllGather { group: GroupKind::Axis(Axis::Tp), dim: 1 })
+    );
 }

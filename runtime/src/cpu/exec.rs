@@ -1,22 +1,22 @@
 //! The CPU executor: runs a loaded [`Program`] on one arena. It owns the arena (allocated once,
-//! exactly `program.arena_bytes` bytes), dispatches each instruction to the kernel library or the
-//! GEMM, and records the highest byte any instruction touched, so tests can compare the measured
-//! peak with the static plan.
+//! exactly `program.arena_bytes` bytes), implements [`Device`] by dispatching each decoded
+//! instruction to the kernel library, the GEMM or the communicator, and records the highest byte
+//! any instruction touched, so tests can compare the measured peak with the static plan. The step
+//! loop, [`run_function`], is generic over the [`Device`].
 //!
 //! Slices of the arena are handed out unchecked by the borrow checker: the loader has proven that
 //! every buffer lies inside the arena and that no instruction writes bytes it also reads (in-place
 //! optimizer updates aside, which take their operands mutably one by one).
 
-use parc_dialects::attr::AttrMap;
-use parc_dialects::exec::ExecOp;
-use parc_dialects::graph::normalize_axis;
-use parc_dialects::mesh::GroupKind;
+use parc_dialects::mesh::{Axis, GroupKind};
 use parc_dialects::types::DType;
 use thiserror::Error;
 
+use crate::backend::{CollectiveError, Device};
 use crate::comm::{self, CommError, ReduceOp};
 use crate::cpu::gemm::{sgemm_batched, Batch, Gemm, MatLayout, MatMut, MatRef, Par};
-use crate::cpu::kernels::{self as k, AdamwConfig, LrScheduleKind, ReduceKind, SgdConfig};
+use crate::cpu::kernels as k;
+use crate::instr::{Collective, Kernel};
 use crate::program::{Buf, Instr, Program};
 use crate::rank::RankContext;
 
@@ -37,30 +37,6 @@ pub enum ExecError {
     /// A collective or a send/recv failed in the communicator.
     #[error("in @{function}, instruction {index} ({op}): {error}")]
     Comm { function: String, index: usize, op: String, error: Box<CommError> },
-}
-
-/// Why a collective instruction failed: the communicator's typed error, or the instruction itself.
-enum CollectiveError {
-    Comm(CommError),
-    Invalid(String),
-}
-
-impl From<CommError> for CollectiveError {
-    fn from(e: CommError) -> Self {
-        CollectiveError::Comm(e)
-    }
-}
-
-impl From<String> for CollectiveError {
-    fn from(e: String) -> Self {
-        CollectiveError::Invalid(e)
-    }
-}
-
-impl From<&str> for CollectiveError {
-    fn from(e: &str) -> Self {
-        CollectiveError::Invalid(e.to_string())
-    }
 }
 
 /// Where `exec.load_batch` gets its data: the runtime's data loader.
@@ -190,164 +166,32 @@ impl<'p> Executor<'p> {
         Ok(e)
     }
 
-    /// This rank's coordinate on the axis named `axis` (0 of 1 without a mesh).
-    fn coord(&self, axis: &str) -> Result<(usize, usize), String> {
-        let GroupKind::Axis(axis) = GroupKind::parse(axis)? else {
-            return Err(format!("'{axis}' is a group, not a mesh axis with coordinates"));
-        };
-        Ok(self.rank.as_ref().map_or((0, 1), |r| r.coord(axis)))
-    }
-
-    /// Runs a collective on the rank's communicator.
-    fn collective(&mut self, op: ExecOp, o: &[Buf], attrs: &AttrMap) -> Result<(), CollectiveError> {
-        let kind = GroupKind::parse(attrs.str("axis").ok_or("missing attribute axis")?)?;
-        let rank = self.rank.as_mut().ok_or_else(|| {
-            format!("'{}' needs the rank's mesh: run the program with parc launch (all ranks)", op.name())
-        })?;
-        let ar = &self.arena;
-        if matches!(op, ExecOp::Send | ExecOp::Recv) {
-            let GroupKind::Axis(axis) = kind else {
-                return Err(format!("'{}' sends along a mesh axis, not the {kind} group", op.name()).into());
-            };
-            let peer = rank.peer(axis, attrs.int("shift").unwrap_or(0));
-            let tag = attrs.int("tag").unwrap_or(0).max(0) as usize;
-            if op == ExecOp::Send {
-                rank.comm.send(peer, tag, comm_buf(ar, &o[0])?)?;
-            } else {
-                // SAFETY: the received buffer is the op's only operand.
-                rank.comm.recv(peer, tag, unsafe { comm_buf_mut(ar, &o[0])? })?;
-            }
-            return Ok(());
-        }
-        let (group, n) = {
-            let (id, g) = rank.group(kind)?;
-            (id, g.size())
-        };
-        let dim = attrs.int("dim").unwrap_or(0).max(0) as usize;
-        let comm = &mut rank.comm;
-        match op {
-            ExecOp::AllReduce => {
-                let kind = match attrs.str("op").unwrap_or("sum") {
-                    "max" => ReduceOp::Max,
-                    _ => ReduceOp::Sum,
-                };
-                // One collective for the whole bucket.
-                let mut flat: Vec<f32> = o.iter().flat_map(|b| ar.f32(b).iter().copied()).collect();
-                comm.all_reduce(group, kind, comm::BufMut::F32(&mut flat))?;
-                let mut at = 0;
-                for b in o {
-                    // SAFETY: the operands of an all_reduce are distinct buffers (loader check).
-                    let out = unsafe { ar.slice_mut::<f32>(b, DType::F32) };
-                    out.copy_from_slice(&flat[at..at + out.len()]);
-                    at += out.len();
-                }
-            }
-            ExecOp::AllGather => {
-                let (outer, rows, inner) = k::split_dims(&o[0].shape, dim);
-                match o[0].dtype {
-                    DType::I32 => {
-                        let x = ar.slice::<i32>(&o[0], DType::I32);
-                        let mut blocks = vec![0i32; x.len() * n];
-                        comm.all_gather(group, comm::Buf::I32(x), comm::BufMut::I32(&mut blocks))?;
-                        // SAFETY: the output is disjoint from the input (loader check).
-                        let y = unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) };
-                        interleave(&blocks, n, outer, rows, inner, y);
-                    }
-                    _ => {
-                        let x = ar.f32(&o[0]);
-                        let mut blocks = vec![0.0f32; x.len() * n];
-                        comm.all_gather(group, comm::Buf::F32(x), comm::BufMut::F32(&mut blocks))?;
-                        // SAFETY: the output is disjoint from the input (loader check).
-                        let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
-                        k::interleave_blocks(&blocks, n, outer, rows, inner, y);
-                    }
-                }
-            }
-            ExecOp::ReduceScatter => {
-                let (outer, full, inner) = k::split_dims(&o[0].shape, dim);
-                let rows = full / n;
-                let mut packed = vec![0.0f32; outer * full * inner];
-                k::deinterleave_blocks(ar.f32(&o[0]), n, outer, rows, inner, &mut packed);
-                let mut recv = vec![0.0f32; outer * rows * inner];
-                comm.reduce_scatter(group, ReduceOp::Sum, comm::Buf::F32(&packed), comm::BufMut::F32(&mut recv))?;
-                // SAFETY: the output is disjoint from the input (loader check).
-                let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
-                let acc = attrs.flag("accumulate");
-                for (d, v) in y.iter_mut().zip(recv) {
-                    *d = if acc { *d + v } else { v };
-                }
-            }
-            other => return Err(format!("'{}' is not a collective", other.name()).into()),
-        }
-        Ok(())
+    /// This rank's coordinate on `axis` and the axis size (0 of 1 without a mesh).
+    fn coord(&self, axis: Axis) -> (usize, usize) {
+        self.rank.as_ref().map_or((0, 1), |r| r.coord(axis))
     }
 
     /// Runs function `index` (and the functions it calls).
     pub fn run(&mut self, index: usize, data: &mut dyn BatchSource) -> Result<(), ExecError> {
         let program = self.program;
-        for (i, instr) in program.functions[index].iter().enumerate() {
-            let fail = |message: String| ExecError::Instr {
-                function: program.function_names[index].clone(),
-                index: i,
-                op: describe(instr),
-                message,
-            };
-            match instr {
-                Instr::Call(f) => self.run(*f, data)?,
-                Instr::LoadBatch(mb) => {
-                    let tokens = program.tensor("tokens").ok_or_else(|| fail("no tokens tensor".into()))?.buf.clone();
-                    let labels = program.tensor("labels").ok_or_else(|| fail("no labels tensor".into()))?.buf.clone();
-                    self.arena.touch(&tokens);
-                    self.arena.touch(&labels);
-                    // SAFETY: tokens and labels are distinct persistent tensors (disjoint ranges).
-                    let (t, l) = unsafe {
-                        (
-                            self.arena.slice_mut::<i32>(&tokens, DType::I32),
-                            self.arena.slice_mut::<i32>(&labels, DType::I32),
-                        )
-                    };
-                    data.load(*mb, t, l).map_err(|message| ExecError::Data { microbatch: *mb, message })?;
-                }
-                Instr::Gemm { a, b, c, transpose_a, transpose_b, accumulate } => {
-                    self.gemm(a, b, c, *transpose_a, *transpose_b, *accumulate).map_err(fail)?
-                }
-                Instr::Elementwise { inputs, outputs, program, results, accumulate } => {
-                    for b in inputs.iter().chain(outputs) {
-                        self.arena.touch(b);
-                    }
-                    let shapes: Vec<&[usize]> = inputs.iter().map(|b| b.shape.as_slice()).collect();
-                    let ins: Vec<(&[f32], &[usize])> =
-                        inputs.iter().zip(shapes).map(|(b, s)| (self.arena.f32(b), s)).collect();
-                    // SAFETY: outputs are disjoint from inputs and from each other (loader check).
-                    let mut outs: Vec<&mut [f32]> =
-                        outputs.iter().map(|b| unsafe { self.arena.slice_mut::<f32>(b, DType::F32) }).collect();
-                    k::elementwise(program, results, &outputs[0].shape, &ins, &mut outs, *accumulate)
-                        .map_err(|e| fail(e.to_string()))?;
-                }
-                Instr::Kernel { op, operands, attrs } => {
-                    for b in operands {
-                        self.arena.touch(b);
-                    }
-                    if matches!(
-                        op,
-                        ExecOp::AllReduce | ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::Send | ExecOp::Recv
-                    ) {
-                        self.collective(*op, operands, attrs).map_err(|e| match e {
-                            CollectiveError::Comm(error) => ExecError::Comm {
-                                function: program.function_names[index].clone(),
-                                index: i,
-                                op: describe(instr),
-                                error: Box::new(error),
-                            },
-                            CollectiveError::Invalid(message) => fail(message),
-                        })?
-                    } else {
-                        self.kernel(*op, operands, attrs).map_err(fail)?
-                    }
-                }
-            }
-        }
-        Ok(())
+        run_function(self, program, index, data)
+    }
+
+    fn elementwise(
+        &mut self,
+        n_inputs: usize,
+        program: &[k::ElemOp],
+        results: &[usize],
+        accumulate: bool,
+        o: &[Buf],
+    ) -> Result<(), String> {
+        let (inputs, outputs) = o.split_at(n_inputs);
+        let shape = &outputs.first().ok_or("an elementwise kernel without outputs")?.shape;
+        let ins: Vec<(&[f32], &[usize])> = inputs.iter().map(|b| (self.arena.f32(b), b.shape.as_slice())).collect();
+        // SAFETY: outputs are disjoint from inputs and from each other (loader check).
+        let mut outs: Vec<&mut [f32]> =
+            outputs.iter().map(|b| unsafe { self.arena.slice_mut::<f32>(b, DType::F32) }).collect();
+        k::elementwise(program, results, shape, &ins, &mut outs, accumulate).map_err(|e| e.to_string())
     }
 
     fn gemm(&mut self, a: &Buf, b: &Buf, c: &Buf, ta: bool, tb: bool, acc: bool) -> Result<(), String> {
@@ -462,51 +306,45 @@ impl<'p> Executor<'p> {
         .map_err(|e| e.to_string())
     }
 
-    fn kernel(&mut self, op: ExecOp, o: &[Buf], attrs: &AttrMap) -> Result<(), String> {
-        let acc = attrs.flag("accumulate");
+    /// Runs a library kernel (every kernel but the GEMM and the elementwise kernel).
+    fn library_kernel(&mut self, kernel: &Kernel, o: &[Buf]) -> Result<(), String> {
         let last = |b: &Buf| *b.shape.last().unwrap_or(&1);
         let prefix = |b: &Buf, dims: usize| b.shape[..b.shape.len().saturating_sub(dims)].iter().product::<usize>();
-        let f = |attr: &str| attrs.float(attr).ok_or_else(|| format!("missing attribute {attr}"));
-        let axes = |b: &Buf| -> Result<Vec<usize>, String> {
-            attrs.ints("axes").unwrap_or_default().iter().map(|&a| normalize_axis(a, b.shape.len())).collect()
-        };
-        let offset = |rows: usize| -> Result<Option<usize>, String> {
-            attrs.str("shard_axis").map(|a| self.coord(a).map(|c| c.0 * rows)).transpose()
-        };
+        // This rank's first row of a table split over `axis`, `rows` rows per rank.
+        let offset = |axis: Option<Axis>, rows: usize| axis.map(|a| self.coord(a).0 * rows);
         let ar = &self.arena;
         // SAFETY (every `w`): the written operand is disjoint from all others (loader check), and
         // each is written through one slice only.
         let w = |b: &Buf| unsafe { ar.slice_mut::<f32>(b, DType::F32) };
         let ids = |b: &Buf| ar.slice::<i32>(b, DType::I32);
         let r = |b: &Buf| ar.f32(b);
-        let res = match op {
-            ExecOp::Embedding => match offset(o[0].shape[0])? {
+        let res = match kernel {
+            &Kernel::Embedding { shard_axis, accumulate: acc } => match offset(shard_axis, o[0].shape[0]) {
                 Some(at) => k::embedding_shard(r(&o[0]), o[0].shape[0], o[0].shape[1], at, ids(&o[1]), w(&o[2]), acc),
                 None => k::embedding(r(&o[0]), o[0].shape[0], o[0].shape[1], ids(&o[1]), w(&o[2]), acc),
             },
-            ExecOp::EmbeddingGrad => match offset(o[2].shape[0])? {
+            &Kernel::EmbeddingGrad { shard_axis, accumulate: acc } => match offset(shard_axis, o[2].shape[0]) {
                 Some(at) => {
                     k::embedding_grad_shard(ids(&o[0]), r(&o[1]), o[2].shape[0], o[2].shape[1], at, w(&o[2]), acc)
                 }
                 None => k::embedding_grad(ids(&o[0]), r(&o[1]), o[2].shape[0], o[2].shape[1], w(&o[2]), acc),
             },
-            ExecOp::CrossEntropyStats => {
+            &Kernel::CrossEntropyStats { vocab, shard_axis } => {
                 let cols = last(&o[0]);
-                let vocab = attrs.int("vocab").unwrap_or(0).max(0) as usize;
-                let at = offset(cols)?.unwrap_or(0);
+                let at = offset(shard_axis, cols).unwrap_or(0);
                 k::cross_entropy_stats(r(&o[0]), ids(&o[1]), r(&o[2]), cols, at, vocab, w(&o[3]), w(&o[4]))
             }
-            ExecOp::CrossEntropyFromStats => k::cross_entropy_from_stats(r(&o[0]), r(&o[1]), r(&o[2]), w(&o[3]), acc),
-            ExecOp::CrossEntropyGradStats => {
+            &Kernel::CrossEntropyFromStats { accumulate: acc } => {
+                k::cross_entropy_from_stats(r(&o[0]), r(&o[1]), r(&o[2]), w(&o[3]), acc)
+            }
+            &Kernel::CrossEntropyGradStats { vocab, shard_axis, accumulate: acc } => {
                 let cols = last(&o[0]);
-                let vocab = attrs.int("vocab").unwrap_or(0).max(0) as usize;
-                let at = offset(cols)?.unwrap_or(0);
+                let at = offset(shard_axis, cols).unwrap_or(0);
                 let (lg, lb, m, se, dy) = (r(&o[0]), ids(&o[1]), r(&o[2]), r(&o[3]), r(&o[4]));
                 k::cross_entropy_grad_stats(lg, lb, m, se, dy, cols, at, vocab, w(&o[5]), acc)
             }
-            ExecOp::ShardSlice => {
-                let dim = attrs.int("dim").unwrap_or(0).max(0) as usize;
-                let (index, _) = self.coord(attrs.str("axis").unwrap_or(""))?;
+            &Kernel::ShardSlice { axis, dim } => {
+                let (index, _) = self.coord(axis);
                 match o[0].dtype {
                     // SAFETY: as `w`: the output is disjoint from the input.
                     DType::I32 => k::shard_slice(ids(&o[0]), &o[0].shape, dim, index, unsafe {
@@ -515,105 +353,214 @@ impl<'p> Executor<'p> {
                     _ => k::shard_slice(r(&o[0]), &o[0].shape, dim, index, w(&o[1])),
                 }
             }
-            ExecOp::Softmax => {
-                let causal = attrs.flag("causal");
+            &Kernel::Softmax { causal } => {
                 let (outer, q) =
                     if causal { (prefix(&o[0], 2), o[0].shape[o[0].shape.len() - 2]) } else { (prefix(&o[0], 1), 1) };
                 k::softmax(r(&o[0]), outer, q, last(&o[0]), causal, w(&o[1]))
             }
-            ExecOp::SoftmaxGrad => k::softmax_grad(r(&o[0]), r(&o[1]), last(&o[0]), w(&o[2]), acc),
-            ExecOp::LayerNorm => k::layer_norm(r(&o[0]), r(&o[1]), r(&o[2]), last(&o[0]), f("eps")? as f32, w(&o[3])),
-            ExecOp::LayerNormGrad => k::layer_norm_grad(
-                r(&o[0]),
-                r(&o[1]),
-                r(&o[2]),
-                last(&o[0]),
-                f("eps")? as f32,
-                w(&o[3]),
-                w(&o[4]),
-                w(&o[5]),
-                acc,
-            ),
-            ExecOp::RmsNorm => k::rms_norm(r(&o[0]), r(&o[1]), last(&o[0]), f("eps")? as f32, w(&o[2])),
-            ExecOp::RmsNormGrad => {
-                k::rms_norm_grad(r(&o[0]), r(&o[1]), r(&o[2]), last(&o[0]), f("eps")? as f32, w(&o[3]), w(&o[4]), acc)
+            &Kernel::SoftmaxGrad { accumulate: acc } => k::softmax_grad(r(&o[0]), r(&o[1]), last(&o[0]), w(&o[2]), acc),
+            &Kernel::LayerNorm { eps } => k::layer_norm(r(&o[0]), r(&o[1]), r(&o[2]), last(&o[0]), eps, w(&o[3])),
+            &Kernel::LayerNormGrad { eps, accumulate: acc } => {
+                k::layer_norm_grad(r(&o[0]), r(&o[1]), r(&o[2]), last(&o[0]), eps, w(&o[3]), w(&o[4]), w(&o[5]), acc)
             }
-            ExecOp::Rope => {
+            &Kernel::RmsNorm { eps } => k::rms_norm(r(&o[0]), r(&o[1]), last(&o[0]), eps, w(&o[2])),
+            &Kernel::RmsNormGrad { eps, accumulate: acc } => {
+                k::rms_norm_grad(r(&o[0]), r(&o[1]), r(&o[2]), last(&o[0]), eps, w(&o[3]), w(&o[4]), acc)
+            }
+            &Kernel::Rope { theta, inverse } => {
                 let s = &o[0].shape;
                 let n = s.len();
-                k::rope(
-                    r(&o[0]),
-                    prefix(&o[0], 3),
-                    s[n - 3],
-                    s[n - 2],
-                    s[n - 1],
-                    f("theta")?,
-                    attrs.flag("inverse"),
-                    w(&o[1]),
-                )
+                k::rope(r(&o[0]), prefix(&o[0], 3), s[n - 3], s[n - 2], s[n - 1], theta, inverse, w(&o[1]))
             }
-            ExecOp::CrossEntropy => k::cross_entropy(r(&o[0]), ids(&o[1]), last(&o[0]), w(&o[2]), acc),
-            ExecOp::CrossEntropyGrad => {
+            &Kernel::CrossEntropy { accumulate: acc } => {
+                k::cross_entropy(r(&o[0]), ids(&o[1]), last(&o[0]), w(&o[2]), acc)
+            }
+            &Kernel::CrossEntropyGrad { accumulate: acc } => {
                 k::cross_entropy_grad(r(&o[0]), ids(&o[1]), r(&o[2]), last(&o[0]), w(&o[3]), acc)
             }
-            ExecOp::Reduce => {
-                let kind = match attrs.str("kind") {
-                    Some("sum") => ReduceKind::Sum,
-                    Some("mean") => ReduceKind::Mean,
-                    _ => ReduceKind::Max,
-                };
-                k::reduce(kind, r(&o[0]), &o[0].shape, &axes(&o[0])?, w(&o[1]), acc)
+            Kernel::Reduce { kind, axes, accumulate } => {
+                k::reduce(*kind, r(&o[0]), &o[0].shape, axes, w(&o[1]), *accumulate)
             }
-            ExecOp::ReduceMaxGrad => {
-                k::reduce_max_grad(r(&o[0]), r(&o[1]), r(&o[2]), &o[0].shape, &axes(&o[0])?, w(&o[3]), acc)
+            Kernel::ReduceMaxGrad { axes, accumulate } => {
+                k::reduce_max_grad(r(&o[0]), r(&o[1]), r(&o[2]), &o[0].shape, axes, w(&o[3]), *accumulate)
             }
-            ExecOp::Copy => {
-                let perm: Vec<usize> = attrs.ints("perm").unwrap_or_default().iter().map(|&p| p as usize).collect();
-                k::transpose(r(&o[0]), &o[0].shape, &perm, w(&o[1]))
-            }
-            ExecOp::Slice | ExecOp::Insert => {
-                let big = if op == ExecOp::Slice { &o[0] } else { &o[1] };
-                let axis = normalize_axis(attrs.int("axis").unwrap_or(0), big.shape.len())?;
-                let start = attrs.int("start").unwrap_or(0) as usize;
-                if op == ExecOp::Slice {
-                    k::slice(r(&o[0]), &o[0].shape, axis, start, o[1].shape[axis], w(&o[1]))
-                } else {
-                    k::insert(r(&o[0]), &o[1].shape, axis, start, w(&o[1]))
-                }
-            }
-            ExecOp::Fill => k::fill(w(&o[0]), f("value")? as f32),
-            ExecOp::LrSchedule => {
+            Kernel::Copy { perm } => k::transpose(r(&o[0]), &o[0].shape, perm, w(&o[1])),
+            &Kernel::Slice { axis, start } => k::slice(r(&o[0]), &o[0].shape, axis, start, o[1].shape[axis], w(&o[1])),
+            &Kernel::Insert { axis, start } => k::insert(r(&o[0]), &o[1].shape, axis, start, w(&o[1])),
+            &Kernel::Fill { value } => k::fill(w(&o[0]), value),
+            &Kernel::LrSchedule { kind, lr, min_lr, warmup_steps, decay_steps } => {
                 // SAFETY: step and lr are distinct tensors.
                 let step = ar.slice::<i64>(&o[0], DType::I64)[0];
-                let kind =
-                    if attrs.str("kind") == Some("cosine") { LrScheduleKind::Cosine } else { LrScheduleKind::Constant };
-                let warmup = attrs.int("warmup_steps").unwrap_or(0);
-                let decay = attrs.int("decay_steps").unwrap_or(0);
-                w(&o[1])[0] = k::lr_schedule(step, kind, f("lr")?, f("min_lr")?, warmup, decay);
+                w(&o[1])[0] = k::lr_schedule(step, kind, lr, min_lr, warmup_steps, decay_steps);
                 Ok(())
             }
-            ExecOp::ClipCoef => {
-                w(&o[1])[0] = k::clip_coef(r(&o[0])[0], f("max_norm")?);
+            &Kernel::ClipCoef { max_norm } => {
+                w(&o[1])[0] = k::clip_coef(r(&o[0])[0], max_norm);
                 Ok(())
             }
-            ExecOp::Adamw => {
-                let config = AdamwConfig {
-                    beta1: f("beta1")?,
-                    beta2: f("beta2")?,
-                    eps: f("eps")?,
-                    weight_decay: f("weight_decay")?,
-                };
+            Kernel::Adamw(config) => {
                 let (lr, step) = (r(&o[4])[0], ar.slice::<i64>(&o[5], DType::I64)[0]);
-                k::adamw(w(&o[0]), r(&o[1]), w(&o[2]), w(&o[3]), lr, step, &config)
+                k::adamw(w(&o[0]), r(&o[1]), w(&o[2]), w(&o[3]), lr, step, config)
             }
-            ExecOp::Sgd => {
-                let config = SgdConfig { momentum: f("momentum")?, weight_decay: f("weight_decay")? };
-                k::sgd(w(&o[0]), r(&o[1]), w(&o[2]), r(&o[3])[0], &config)
+            Kernel::Sgd(config) => k::sgd(w(&o[0]), r(&o[1]), w(&o[2]), r(&o[3])[0], config),
+            Kernel::Gemm { .. } | Kernel::Elementwise { .. } => {
+                return Err(format!("'{}' is not a library kernel", kernel.op().name()))
             }
-            other => return Err(format!("'{}' is not a kernel", other.name())),
         };
         res.map_err(|e| e.to_string())
     }
+}
+
+impl Device for Executor<'_> {
+    fn kernel(&mut self, kernel: &Kernel, o: &[Buf]) -> Result<(), String> {
+        for b in o {
+            self.arena.touch(b);
+        }
+        match kernel {
+            &Kernel::Gemm { transpose_a, transpose_b, accumulate } => {
+                self.gemm(&o[0], &o[1], &o[2], transpose_a, transpose_b, accumulate)
+            }
+            Kernel::Elementwise { n_inputs, program, results, accumulate } => {
+                self.elementwise(*n_inputs, program, results, *accumulate, o)
+            }
+            _ => self.library_kernel(kernel, o),
+        }
+    }
+
+    fn collective(&mut self, collective: &Collective, o: &[Buf]) -> Result<(), CollectiveError> {
+        for b in o {
+            self.arena.touch(b);
+        }
+        let name = collective.op().name();
+        let rank = self
+            .rank
+            .as_mut()
+            .ok_or_else(|| format!("'{name}' needs the rank's mesh: run the program with parc launch (all ranks)"))?;
+        let ar = &self.arena;
+        // This rank's group of `kind`: its handle and its size.
+        let group = |rank: &RankContext, kind: GroupKind| rank.group(kind).map(|(id, g)| (id, g.size()));
+        match *collective {
+            Collective::Send { axis, shift, tag } => {
+                let peer = rank.peer(axis, shift);
+                rank.comm.send(peer, tag, comm_buf(ar, &o[0])?)?;
+            }
+            Collective::Recv { axis, shift, tag } => {
+                let peer = rank.peer(axis, shift);
+                // SAFETY: the received buffer is the op's only operand.
+                rank.comm.recv(peer, tag, unsafe { comm_buf_mut(ar, &o[0])? })?;
+            }
+            Collective::AllReduce { group: kind, op } => {
+                let (group, _) = group(rank, kind)?;
+                // One collective for the whole bucket.
+                let mut flat: Vec<f32> = o.iter().flat_map(|b| ar.f32(b).iter().copied()).collect();
+                rank.comm.all_reduce(group, op, comm::BufMut::F32(&mut flat))?;
+                let mut at = 0;
+                for b in o {
+                    // SAFETY: the operands of an all_reduce are distinct buffers (loader check).
+                    let out = unsafe { ar.slice_mut::<f32>(b, DType::F32) };
+                    out.copy_from_slice(&flat[at..at + out.len()]);
+                    at += out.len();
+                }
+            }
+            Collective::AllGather { group: kind, dim } => {
+                let (group, n) = group(rank, kind)?;
+                let comm = &mut rank.comm;
+                let (outer, rows, inner) = k::split_dims(&o[0].shape, dim);
+                match o[0].dtype {
+                    DType::I32 => {
+                        let x = ar.slice::<i32>(&o[0], DType::I32);
+                        let mut blocks = vec![0i32; x.len() * n];
+                        comm.all_gather(group, comm::Buf::I32(x), comm::BufMut::I32(&mut blocks))?;
+                        // SAFETY: the output is disjoint from the input (loader check).
+                        let y = unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) };
+                        interleave(&blocks, n, outer, rows, inner, y);
+                    }
+                    _ => {
+                        let x = ar.f32(&o[0]);
+                        let mut blocks = vec![0.0f32; x.len() * n];
+                        comm.all_gather(group, comm::Buf::F32(x), comm::BufMut::F32(&mut blocks))?;
+                        // SAFETY: the output is disjoint from the input (loader check).
+                        let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
+                        k::interleave_blocks(&blocks, n, outer, rows, inner, y);
+                    }
+                }
+            }
+            Collective::ReduceScatter { group: kind, dim, accumulate } => {
+                let (group, n) = group(rank, kind)?;
+                let (outer, full, inner) = k::split_dims(&o[0].shape, dim);
+                let rows = full / n;
+                let mut packed = vec![0.0f32; outer * full * inner];
+                k::deinterleave_blocks(ar.f32(&o[0]), n, outer, rows, inner, &mut packed);
+                let mut recv = vec![0.0f32; outer * rows * inner];
+                rank.comm.reduce_scatter(
+                    group,
+                    ReduceOp::Sum,
+                    comm::Buf::F32(&packed),
+                    comm::BufMut::F32(&mut recv),
+                )?;
+                // SAFETY: the output is disjoint from the input (loader check).
+                let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
+                for (d, v) in y.iter_mut().zip(recv) {
+                    *d = if accumulate { *d + v } else { v };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn load_batch(
+        &mut self,
+        microbatch: usize,
+        tokens: &Buf,
+        labels: &Buf,
+        data: &mut dyn BatchSource,
+    ) -> Result<(), String> {
+        self.arena.touch(tokens);
+        self.arena.touch(labels);
+        // SAFETY: tokens and labels are distinct persistent tensors (disjoint ranges).
+        let (t, l) = unsafe {
+            (self.arena.slice_mut::<i32>(tokens, DType::I32), self.arena.slice_mut::<i32>(labels, DType::I32))
+        };
+        data.load(microbatch, t, l)
+    }
+}
+
+/// The step loop: runs function `index` of `program` (and the functions it calls) on `device`,
+/// one decoded instruction at a time. Errors name the function and the instruction.
+pub fn run_function<D: Device + ?Sized>(
+    device: &mut D,
+    program: &Program,
+    index: usize,
+    data: &mut dyn BatchSource,
+) -> Result<(), ExecError> {
+    for (i, instr) in program.functions[index].iter().enumerate() {
+        let function = || program.function_names[index].clone();
+        let fail =
+            |message: String| ExecError::Instr { function: function(), index: i, op: instr.name().into(), message };
+        match instr {
+            Instr::Call(f) => run_function(device, program, *f, data)?,
+            Instr::LoadBatch(mb) => {
+                let tokens = program.tensor("tokens").ok_or_else(|| fail("no tokens tensor".into()))?;
+                let labels = program.tensor("labels").ok_or_else(|| fail("no labels tensor".into()))?;
+                device
+                    .load_batch(*mb, &tokens.buf, &labels.buf, data)
+                    .map_err(|message| ExecError::Data { microbatch: *mb, message })?;
+            }
+            Instr::Kernel { kernel, operands } => device.kernel(kernel, operands).map_err(fail)?,
+            Instr::Collective { collective, operands } => {
+                device.collective(collective, operands).map_err(|e| match e {
+                    CollectiveError::Comm(error) => ExecError::Comm {
+                        function: function(),
+                        index: i,
+                        op: instr.name().into(),
+                        error: Box::new(error),
+                    },
+                    CollectiveError::Invalid(message) => fail(message),
+                })?
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `b` as a typed communication buffer.
@@ -653,15 +600,5 @@ fn interleave<T: Copy>(blocks: &[T], parts: usize, outer: usize, rows: usize, in
             let start = (o * parts * rows + k * rows) * inner;
             y[start..start + rows * inner].copy_from_slice(src);
         }
-    }
-}
-
-fn describe(instr: &Instr) -> String {
-    match instr {
-        Instr::Gemm { .. } => "exec.gemm".into(),
-        Instr::Elementwise { .. } => "exec.elementwise".into(),
-        Instr::Kernel { op, .. } => op.name().into(),
-        Instr::Call(_) => "exec.call".into(),
-        Instr::LoadBatch(_) => "exec.load_batch".into(),
     }
 }
