@@ -31,14 +31,8 @@ pub trait Device {
     /// Runs one collective or point-to-point transfer on `operands`.
     fn collective(&mut self, collective: &Collective, operands: &[Buf]) -> Result<(), CollectiveError>;
 
-    /// Has `data` write micro-batch `microbatch` into the `tokens` and `labels` tensors.
-    fn load_batch(
-        &mut self,
-        microbatch: usize,
-        tokens: &Buf,
-        labels: &Buf,
-        data: &mut dyn BatchSource,
-    ) -> Result<(), String>;
+    /// Has `data` write micro-batch `mb` into the `tokens` and `labels` tensors.
+    fn load_batch(&mut self, mb: usize, tokens: &Buf, labels: &Buf, data: &mut dyn BatchSource) -> Result<(), String>;
 }
 
 /// Why a collective instruction failed: the communicator's typed error, or the instruction itself

@@ -262,41 +262,43 @@ fn the_base_program_decodes_its_fill() {
     assert_eq!(operands[0].offset, 40);
 }
 
+/// Adds `op` (an instruction on `%t`) to the base program as its instruction 1, and checks that
+/// loading fails with an error that names it and says every string of `expect`.
+fn check_op_error(op: &str, expect: &[&str]) {
+    let expect: Vec<&str> = ["@train_step, instruction 1"].into_iter().chain(expect.iter().copied()).collect();
+    check_load_error(&with_ops(&format!("    {op}")), &expect);
+}
+
+/// `exec.send` or `exec.recv` of `%t` one step along `axis`, on queue `tag`.
+fn p2p(op: &str, axis: &str, tag: i64) -> String {
+    format!(
+        r#""exec.{op}"(%t) {{axis = "{axis}", shift = 1 : i64, size = 2 : i64, tag = {tag} : i64}} : (memref<2x2xf32>) -> ()"#
+    )
+}
+
 #[test]
 fn a_collective_on_an_unknown_mesh_axis() {
-    check_load_error(
-        &with_ops(r#"    "exec.all_reduce"(%t) {axis = "xy", size = 2 : i64} : (memref<2x2xf32>) -> ()"#),
-        &["@train_step, instruction 1", "exec.all_reduce", "attribute 'axis'", "unknown mesh axis 'xy'"],
+    check_op_error(
+        r#""exec.all_reduce"(%t) {axis = "xy", size = 2 : i64} : (memref<2x2xf32>) -> ()"#,
+        &["exec.all_reduce", "attribute 'axis'", "unknown mesh axis 'xy'"],
     );
-    check_load_error(
-        &with_ops(
-            r#"    "exec.send"(%t) {axis = "model", shift = 1 : i64, size = 2 : i64, tag = 0 : i64} : (memref<2x2xf32>) -> ()"#,
-        ),
-        &["@train_step, instruction 1", "exec.send", "attribute 'axis'", "unknown mesh axis 'model'"],
-    );
+    check_op_error(&p2p("send", "model", 0), &["exec.send", "attribute 'axis'", "unknown mesh axis 'model'"]);
 }
 
 #[test]
 fn a_send_along_a_group_that_is_not_an_axis() {
-    check_load_error(
-        &with_ops(
-            r#"    "exec.recv"(%t) {axis = "pp_ends", shift = 1 : i64, size = 2 : i64, tag = 0 : i64} : (memref<2x2xf32>) -> ()"#,
-        ),
-        &["@train_step, instruction 1", "exec.recv", "attribute 'axis' names the pp_ends group", "one mesh axis"],
+    check_op_error(
+        &p2p("recv", "pp_ends", 0),
+        &["exec.recv", "attribute 'axis' names the pp_ends group", "one mesh axis"],
     );
 }
 
 #[test]
 fn a_negative_tag_or_micro_batch() {
-    check_load_error(
-        &with_ops(
-            r#"    "exec.send"(%t) {axis = "dp", shift = 1 : i64, size = 2 : i64, tag = -3 : i64} : (memref<2x2xf32>) -> ()"#,
-        ),
-        &["@train_step, instruction 1", "exec.send", "attribute 'tag' is -3", "must not be negative"],
-    );
-    check_load_error(
-        &with_ops(r#"    "exec.load_batch"() {microbatch = -1 : i64} : () -> ()"#),
-        &["@train_step, instruction 1", "exec.load_batch", "attribute 'microbatch' is -1", "must not be negative"],
+    check_op_error(&p2p("send", "dp", -3), &["exec.send", "attribute 'tag' is -3", "must not be negative"]);
+    check_op_error(
+        r#""exec.load_batch"() {microbatch = -1 : i64} : () -> ()"#,
+        &["exec.load_batch", "attribute 'microbatch' is -1", "must not be negative"],
     );
 }
 

@@ -219,9 +219,11 @@ impl StepBuilder<'_> {
         self.op(ExecOp::LoadBatch, vec![], AttrMap::new().with("microbatch", Attr::Int(mb as i64)));
     }
 
-    /// `dst = src`.
-    pub fn copy(&mut self, src: Value, dst: Value) {
+    /// `dst = src`, for the persistent tensors of those names.
+    pub fn copy_named(&mut self, src: &str, dst: &str) -> Result<(), String> {
+        let (src, dst) = (self.get(src)?, self.get(dst)?);
         copy_buffer(&mut self.b, src, dst, false);
+        Ok(())
     }
 
     /// Calls the function `callee` of the program.

@@ -16,44 +16,54 @@ use crate::driver::CompileContext;
 use crate::mesh::Mesh;
 use crate::sharding::ShardPlan;
 
-pub const CSE: Pass<CompileContext> =
-    Pass { name: "cse", help: "merge ops that compute the same value from the same operands", run: |m, _| cse::run(m) };
-pub const DCE: Pass<CompileContext> =
-    Pass { name: "dce", help: "drop ops whose results are never used", run: |m, _| dce::run(m) };
-pub const AUTODIFF: Pass<CompileContext> = Pass {
-    name: "autodiff",
-    help: "add @forward_backward: the loss and its gradient for every parameter (reverse mode)",
-    run: |m, _| autodiff::run(m),
-};
-pub const CSE_BACKWARD: Pass<CompileContext> =
-    Pass { name: "cse-backward", help: "cse again, over the backward ops", run: |m, _| cse::run(m) };
-pub const DCE_BACKWARD: Pass<CompileContext> =
-    Pass { name: "dce-backward", help: "dce again, over the backward ops", run: |m, _| dce::run(m) };
-pub const OPTIMIZER: Pass<CompileContext> = Pass {
-    name: "optimizer",
-    help: "add @optimizer_step: gradient clipping, learning-rate schedule and the AdamW or SGD update",
-    run: |m, ctx| optimizer::run(m, &ctx.spec.training),
-};
-pub const SHARD: Pass<CompileContext> = Pass {
-    name: "shard",
-    help: "place every value on the mesh (DP, Megatron TP, sequence parallel) by per-op rules; explicit reshards",
-    run: |m, ctx| crate::sharding::run_shard(m, &ShardPlan::new(&ctx.spec, &ctx.mesh)?),
-};
-pub const PARTITION: Pass<CompileContext> = Pass {
-    name: "partition",
-    help: "one rank's view: local shapes, reshards become dist collectives, ZeRO stages, local optimizer step",
-    run: |m, ctx| partition(m, ctx),
-};
-pub const LOWER_EXEC: Pass<CompileContext> = Pass {
-    name: "lower-exec",
-    help: "lower the step to the rank's exec program: kernels, fused elementwise ops, buffers",
-    run: |m, ctx| lower_exec::run(m, &ctx.spec.training),
-};
-pub const MEMORY_PLAN: Pass<CompileContext> = Pass {
-    name: "memory-plan",
-    help: "assign every buffer a byte offset in the rank's arena (liveness, best-fit by size)",
-    run: |m, _| memory_plan::run(m),
-};
+/// `pass!(CONST, "name", "help", run)`: one entry of the pass table.
+macro_rules! pass {
+    ($(#[$doc:meta])* $id:ident, $name:literal, $help:literal, $run:expr) => {
+        $(#[$doc])*
+        pub const $id: Pass<CompileContext> = Pass { name: $name, help: $help, run: $run };
+    };
+}
+
+pass!(CSE, "cse", "merge ops that compute the same value from the same operands", |m, _| cse::run(m));
+pass!(DCE, "dce", "drop ops whose results are never used", |m, _| dce::run(m));
+pass!(CSE_BACKWARD, "cse-backward", "cse again, over the backward ops", |m, _| cse::run(m));
+pass!(DCE_BACKWARD, "dce-backward", "dce again, over the backward ops", |m, _| dce::run(m));
+pass!(
+    AUTODIFF,
+    "autodiff",
+    "add @forward_backward: the loss and its gradient for every parameter (reverse mode)",
+    |m, _| autodiff::run(m)
+);
+pass!(
+    OPTIMIZER,
+    "optimizer",
+    "add @optimizer_step: gradient clipping, learning-rate schedule and the AdamW or SGD update",
+    |m, ctx| optimizer::run(m, &ctx.spec.training)
+);
+pass!(
+    SHARD,
+    "shard",
+    "place every value on the mesh (DP, Megatron TP, sequence parallel) by per-op rules; explicit reshards",
+    |m, ctx| crate::sharding::run_shard(m, &ShardPlan::new(&ctx.spec, &ctx.mesh)?)
+);
+pass!(
+    PARTITION,
+    "partition",
+    "one rank's view: local shapes, reshards become dist collectives, ZeRO stages, local optimizer step",
+    partition
+);
+pass!(
+    LOWER_EXEC,
+    "lower-exec",
+    "lower the step to the rank's exec program: kernels, fused elementwise ops, buffers",
+    |m, ctx| lower_exec::run(m, &ctx.spec.training)
+);
+pass!(
+    MEMORY_PLAN,
+    "memory-plan",
+    "assign every buffer a byte offset in the rank's arena (liveness, best-fit by size)",
+    |m, _| memory_plan::run(m)
+);
 
 /// Every pass, in pipeline order: the names and help lines of `parc compile --help`, and the names
 /// `--print-ir-after` accepts.

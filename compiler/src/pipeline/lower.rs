@@ -522,6 +522,9 @@ fn train_step(
         }
         Ok(())
     };
+    // The stash slots of micro-batch `mb`'s input to chunk `c` and of its output gradient.
+    let stash = |mb: usize, c: usize| format!("stash.{}", slot_of[&(mb, c)]);
+    let stash_dy = |mb: usize, c: usize| format!("stash.dy.{}", dy_slot_of[&(mb, c)]);
     lower_exec::train_step(mesh, tensors, |st| {
         for a in actions {
             match *a {
@@ -530,10 +533,8 @@ fn train_step(
                     if ch.first {
                         st.load(mb);
                     } else {
-                        let x = st.get(&chunk_name("x_in", c))?;
                         recv(st, &chunk_name("x_in", c), -1, ACTIVATION)?;
-                        let slot = st.get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                        st.copy(x, slot);
+                        st.copy_named(&chunk_name("x_in", c), &stash(mb, c))?;
                     }
                     if !ch.last {
                         st.call(&format!("forward_c{c}"));
@@ -551,15 +552,11 @@ fn train_step(
                         let v = st.get(&chunk_name("x_out", c))?;
                         st.fill0(v);
                         if input_only {
-                            let dy = st.get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
-                            let src = st.get(&chunk_name("dy_out", c))?;
-                            st.copy(src, dy);
+                            st.copy_named(&chunk_name("dy_out", c), &stash_dy(mb, c))?;
                         }
                     }
                     if !ch.first {
-                        let slot = st.get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                        let dst = st.get(&chunk_name("x_in", c))?;
-                        st.copy(slot, dst);
+                        st.copy_named(&stash(mb, c), &chunk_name("x_in", c))?;
                         let v = st.get(&chunk_name("dx_in", c))?;
                         st.fill0(v);
                     }
@@ -576,14 +573,10 @@ fn train_step(
                         st.load(mb);
                     }
                     if !ch.first {
-                        let slot = st.get(&format!("stash.{}", slot_of[&(mb, c)]))?;
-                        let dst = st.get(&chunk_name("x_in", c))?;
-                        st.copy(slot, dst);
+                        st.copy_named(&stash(mb, c), &chunk_name("x_in", c))?;
                     }
                     if !ch.last {
-                        let dy = st.get(&format!("stash.dy.{}", dy_slot_of[&(mb, c)]))?;
-                        let dst = st.get(&chunk_name("dy_out", c))?;
-                        st.copy(dy, dst);
+                        st.copy_named(&stash_dy(mb, c), &chunk_name("dy_out", c))?;
                     }
                     st.call(&format!("backward_weight_c{c}"));
                 }

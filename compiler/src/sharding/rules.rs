@@ -48,20 +48,18 @@ pub fn candidates(
     cur: &[Placement],
     size: usize,
 ) -> Vec<Candidate> {
-    let mut c = rule(op, attrs, ins, outs, cur, size);
+    let mut c = rule(op, attrs, (ins, outs), cur, size);
     c.push(cand(vec![R; ins.len()], vec![R; outs.len()]));
     c.dedup();
     c
 }
 
-fn rule(
-    op: GraphOp,
-    attrs: &AttrMap,
-    ins: &[&TensorType],
-    outs: &[&TensorType],
-    cur: &[Placement],
-    size: usize,
-) -> Vec<Candidate> {
+/// An op's operand and result types.
+type Io<'a> = (&'a [&'a TensorType], &'a [&'a TensorType]);
+
+/// [`candidates`] without the replicated fallback.
+fn rule(op: GraphOp, attrs: &AttrMap, io: Io, cur: &[Placement], size: usize) -> Vec<Candidate> {
+    let (ins, outs) = io;
     let n_out = outs.len();
     let rank = |t: &TensorType| t.rank();
     let last = |t: &TensorType| t.rank().saturating_sub(1);

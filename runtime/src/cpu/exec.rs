@@ -473,7 +473,7 @@ impl Device for Executor<'_> {
                         comm.all_gather(group, comm::Buf::I32(x), comm::BufMut::I32(&mut blocks))?;
                         // SAFETY: the output is disjoint from the input (loader check).
                         let y = unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) };
-                        interleave(&blocks, n, outer, rows, inner, y);
+                        k::interleave_blocks(&blocks, n, outer, rows, inner, y);
                     }
                     _ => {
                         let x = ar.f32(&o[0]);
@@ -508,20 +508,14 @@ impl Device for Executor<'_> {
         Ok(())
     }
 
-    fn load_batch(
-        &mut self,
-        microbatch: usize,
-        tokens: &Buf,
-        labels: &Buf,
-        data: &mut dyn BatchSource,
-    ) -> Result<(), String> {
+    fn load_batch(&mut self, mb: usize, tokens: &Buf, labels: &Buf, data: &mut dyn BatchSource) -> Result<(), String> {
         self.arena.touch(tokens);
         self.arena.touch(labels);
         // SAFETY: tokens and labels are distinct persistent tensors (disjoint ranges).
         let (t, l) = unsafe {
             (self.arena.slice_mut::<i32>(tokens, DType::I32), self.arena.slice_mut::<i32>(labels, DType::I32))
         };
-        data.load(microbatch, t, l)
+        data.load(mb, t, l)
     }
 }
 
@@ -563,15 +557,23 @@ pub fn run_function<D: Device + ?Sized>(
     Ok(())
 }
 
+/// `b` as the communication buffer type `$buf` (`Buf` or `BufMut`) with the arena accessor
+/// `$slice` (`slice` or `slice_mut`).
+macro_rules! comm_buf {
+    ($buf:ident, $slice:ident, $ar:expr, $b:expr) => {
+        match $b.dtype {
+            DType::F32 => comm::$buf::F32($ar.$slice::<f32>($b, DType::F32)),
+            DType::BF16 => comm::$buf::Bf16($ar.$slice::<u16>($b, DType::BF16)),
+            DType::I32 => comm::$buf::I32($ar.$slice::<i32>($b, DType::I32)),
+            DType::I64 => comm::$buf::I64($ar.$slice::<i64>($b, DType::I64)),
+            DType::F16 => return Err("f16 buffers cannot be communicated".to_string()),
+        }
+    };
+}
+
 /// `b` as a typed communication buffer.
 fn comm_buf<'a>(ar: &'a Arena, b: &Buf) -> Result<comm::Buf<'a>, String> {
-    Ok(match b.dtype {
-        DType::F32 => comm::Buf::F32(ar.slice::<f32>(b, DType::F32)),
-        DType::BF16 => comm::Buf::Bf16(ar.slice::<u16>(b, DType::BF16)),
-        DType::I32 => comm::Buf::I32(ar.slice::<i32>(b, DType::I32)),
-        DType::I64 => comm::Buf::I64(ar.slice::<i64>(b, DType::I64)),
-        DType::F16 => return Err("f16 buffers cannot be communicated".to_string()),
-    })
+    Ok(comm_buf!(Buf, slice, ar, b))
 }
 
 /// `b` as a typed, writable communication buffer.
@@ -580,25 +582,5 @@ fn comm_buf<'a>(ar: &'a Arena, b: &Buf) -> Result<comm::Buf<'a>, String> {
 /// As [`Arena::slice_mut`]: no other slice of `b`'s bytes may be alive.
 unsafe fn comm_buf_mut<'a>(ar: &'a Arena, b: &Buf) -> Result<comm::BufMut<'a>, String> {
     // SAFETY: the caller's contract.
-    unsafe {
-        Ok(match b.dtype {
-            DType::F32 => comm::BufMut::F32(ar.slice_mut::<f32>(b, DType::F32)),
-            DType::BF16 => comm::BufMut::Bf16(ar.slice_mut::<u16>(b, DType::BF16)),
-            DType::I32 => comm::BufMut::I32(ar.slice_mut::<i32>(b, DType::I32)),
-            DType::I64 => comm::BufMut::I64(ar.slice_mut::<i64>(b, DType::I64)),
-            DType::F16 => return Err("f16 buffers cannot be communicated".to_string()),
-        })
-    }
-}
-
-/// [`k::interleave_blocks`] for any element type: `y[o, k·rows + r, i] = blocks[k][o, r, i]`.
-fn interleave<T: Copy>(blocks: &[T], parts: usize, outer: usize, rows: usize, inner: usize, y: &mut [T]) {
-    let block = outer * rows * inner;
-    for k in 0..parts {
-        for o in 0..outer {
-            let src = &blocks[k * block + o * rows * inner..k * block + (o + 1) * rows * inner];
-            let start = (o * parts * rows + k * rows) * inner;
-            y[start..start + rows * inner].copy_from_slice(src);
-        }
-    }
+    unsafe { Ok(comm_buf!(BufMut, slice_mut, ar, b)) }
 }

@@ -543,28 +543,7 @@ impl Kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// SplitMix64: a seeded generator, enough for test matrices without a `rand` dependency.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next_u64(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-
-        /// Uniform in [-1, 1).
-        fn next_f32(&mut self) -> f32 {
-            (self.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-        }
-
-        fn fill(&mut self, len: usize) -> Vec<f32> {
-            (0..len).map(|_| self.next_f32()).collect()
-        }
-    }
+    use crate::cpu::kernels::testing::Rng;
 
     /// How a test stores one operand of logical shape [rows x cols].
     #[derive(Clone, Copy, Debug)]
@@ -639,7 +618,7 @@ mod tests {
     fn check(case: &Case, seed: u64) {
         let Case { gemm, batch, .. } = *case;
         let Gemm { m, n, k, alpha, beta } = gemm;
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         // Three spare elements at the end of each slice catch writes just past the last element.
         let a_len = needed_len(case.a, batch.a_stride, batch.count, m, k) + 3;
         let b_len = needed_len(case.b, batch.b_stride, batch.count, k, n) + 3;
@@ -647,9 +626,9 @@ mod tests {
         let (a, b) = if case.nan_in_inputs {
             (vec![f32::NAN; a_len], vec![f32::NAN; b_len])
         } else {
-            (rng.fill(a_len), rng.fill(b_len))
+            (rng.vec(a_len, 1.0), rng.vec(b_len, 1.0))
         };
-        let mut c_before = rng.fill(c_len);
+        let mut c_before = rng.vec(c_len, 1.0);
         let mut in_c = vec![false; c_len];
         for product in 0..batch.count {
             for i in 0..m {

@@ -38,7 +38,7 @@ mod reduce;
 mod sharded;
 mod softmax;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use elementwise::{elementwise, ElemOp};
 pub use embedding::{embedding, embedding_grad, rope};

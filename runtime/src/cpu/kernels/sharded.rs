@@ -168,7 +168,7 @@ pub fn shard_slice<T: Copy + Default>(x: &[T], shape: &[usize], dim: usize, inde
 
 /// Lays out `parts` gathered blocks (each `outer × rows × inner`, concatenated) as one tensor
 /// concatenated along the middle dim: `y[o, k·rows + r, i] = blocks[k][o, r, i]`.
-pub fn interleave_blocks(blocks: &[f32], parts: usize, outer: usize, rows: usize, inner: usize, y: &mut [f32]) {
+pub fn interleave_blocks<T: Copy>(blocks: &[T], parts: usize, outer: usize, rows: usize, inner: usize, y: &mut [T]) {
     let block = outer * rows * inner;
     for k in 0..parts {
         for o in 0..outer {
