@@ -166,7 +166,8 @@ pub(crate) fn train_step(
     body: impl FnOnce(&mut StepBuilder) -> Result<(), String>,
 ) -> Result<Function, String> {
     let mut f = Function::new(TRAIN_STEP, vec![], vec![]);
-    let mut s = StepBuilder { b: Builder::at_entry(&mut f), tensors, buffers: HashMap::new() };
+    let types = tensors.iter().map(|t| (t.name.as_str(), &t.ty)).collect();
+    let mut s = StepBuilder { b: Builder::at_entry(&mut f), types, buffers: HashMap::new() };
     for t in tensors.iter().filter(|t| t.role == Role::Grad || t.name == "loss") {
         let v = s.get(&t.name)?;
         s.fill0(v);
@@ -187,7 +188,7 @@ pub(crate) fn train_step(
 /// `exec.tensor` op made at its first use.
 pub(crate) struct StepBuilder<'a> {
     pub b: Builder<'a>,
-    tensors: &'a [PersistentTensor],
+    types: HashMap<&'a str, &'a Type>,
     buffers: HashMap<String, Value>,
 }
 
@@ -197,8 +198,8 @@ impl StepBuilder<'_> {
         if let Some(&v) = self.buffers.get(name) {
             return Ok(v);
         }
-        let t = self.tensors.iter().find(|t| t.name == name).ok_or_else(|| format!("no persistent tensor {name}"))?;
-        let v = tensor_op(&mut self.b, name, t.ty.clone());
+        let ty = *self.types.get(name).ok_or_else(|| format!("no persistent tensor {name}"))?;
+        let v = tensor_op(&mut self.b, name, ty.clone());
         self.buffers.insert(name.to_string(), v);
         Ok(v)
     }
@@ -639,16 +640,17 @@ impl Lowering<'_> {
             }
         }
         // Outputs: results used after the group (or returned), in order.
-        let mut used_inside: SecondaryMap<Value, usize> = SecondaryMap::new();
+        // Sparse, one per fused group: a HashMap, not a table over every value of the function.
+        let mut used_inside: HashMap<Value, usize> = HashMap::new();
         for &op in group {
             for &v in &g.ops[op].operands {
-                used_inside[v] += 1;
+                *used_inside.entry(v).or_default() += 1;
             }
         }
         let outputs: Vec<Value> = group
             .iter()
             .flat_map(|&op| g.ops[op].results.iter().copied())
-            .filter(|v| self.uses[*v] > used_inside[*v] || self.dests.contains_key(*v))
+            .filter(|v| self.uses[*v] > used_inside.get(v).copied().unwrap_or(0) || self.dests.contains_key(*v))
             .collect();
         let mut operands: Vec<Value> = inputs.iter().map(|&v| self.buffer(v)).collect::<Result<_, _>>()?;
         let mut accumulate = None;
@@ -668,7 +670,8 @@ impl Lowering<'_> {
         let kernel = b.func.append_op(block, exec(ExecOp::Elementwise), operands, attrs, vec![]);
         let region = b.func.add_region(kernel);
         let body = b.func.add_block(region);
-        let mut scalars: SecondaryMap<Value, Option<Value>> = SecondaryMap::new();
+        // Sparse, one per fused group (see `used_inside`).
+        let mut scalars: HashMap<Value, Value> = HashMap::new();
         for &x in &inputs {
             let dtype = g.value_type(x).as_tensor().dtype;
             let a = b.func.add_block_arg(body, Type::tensor([], dtype), None);
@@ -678,7 +681,7 @@ impl Lowering<'_> {
         for &op in group {
             let data = &g.ops[op];
             let OpKind::Graph(kind) = data.kind else { unreachable!("only graph ops are fused") };
-            let operands: Vec<Value> = data.operands.iter().map(|&v| *scalars.at(v)).collect();
+            let operands: Vec<Value> = data.operands.iter().map(|v| scalars[v]).collect();
             let r = if kind == GraphOp::Broadcast {
                 // Inputs are broadcast to the kernel's shape already.
                 operands[0]
@@ -687,7 +690,7 @@ impl Lowering<'_> {
             };
             scalars.insert(data.results[0], r);
         }
-        let yielded: Vec<Value> = outputs.iter().map(|&v| *scalars.at(v)).collect();
+        let yielded: Vec<Value> = outputs.iter().map(|v| scalars[v]).collect();
         inner.func.append_op(body, exec(ExecOp::Yield), yielded, AttrMap::new(), vec![]);
         Ok(())
     }
