@@ -614,6 +614,20 @@ fn check_damaged_program(case: &str, from: &str, to: &str, expect: &[&str]) {
 }
 
 #[test]
+fn run_a_bf16_program_on_the_cpu() {
+    // The loader accepts bf16 buffers (a GPU backend will run them); the CPU backend refuses them
+    // before any work, naming a buffer and the fix.
+    let model = edit("micro_batch = 2\n", "micro_batch = 2\nprecision = \"bf16\"\n");
+    check(
+        "run_bf16_on_cpu",
+        Some(&model),
+        &["launch", "model.toml", "--steps", "1"],
+        &["has element type bf16, which the CPU backend does not run", "precision = \"fp32\""],
+        None,
+    );
+}
+
+#[test]
 fn run_a_program_with_an_overflowing_tensor_shape() {
     // 2^62 · 32 i32 elements: 2^69 bytes, which wraps around in 64-bit arithmetic.
     check_damaged_program(

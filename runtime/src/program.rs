@@ -309,12 +309,6 @@ impl Program {
 }
 
 fn check_buf(buf: &Buf, arena: usize, what: &str) -> Result<(), LoadError> {
-    if !parc_dialects::exec::cpu_supports(buf.dtype) {
-        return Err(invalid(format!(
-            "{what} has element type {}, which the CPU backend does not run (use fp32)",
-            buf.dtype
-        )));
-    }
     let bytes = buf.checked_bytes().ok_or_else(|| {
         invalid(format!(
             "{what} has shape {:?} of {}, more than 2^64 bytes, which no arena holds; {RECOMPILE}",
@@ -546,7 +540,8 @@ fn compile_body(f: &Function, op: parc_dialects::ir::Op) -> Result<(Vec<ElemOp>,
                 node.insert(data.results[0], arg(0));
                 continue;
             }
-            other => return Err(format!("'{}' cannot run in an elementwise kernel on the CPU", other.name())),
+            OpKind::Graph(GraphOp::Cast) if data.attrs.str("dtype") == Some("bf16") => ElemOp::RoundBf16(arg(0)),
+            other => return Err(format!("'{}' cannot run in an elementwise kernel", other.name())),
         };
         node.insert(data.results[0], program.len());
         program.push(e);

@@ -34,9 +34,34 @@ pub enum ExecError {
         gib = *bytes as f64 / (1u64 << 30) as f64
     )]
     Alloc { bytes: usize, reason: String },
+    /// The program holds a buffer of an element type the CPU executor does not run.
+    #[error(
+        "{what} has element type {dtype}, which the CPU backend does not run; compile the model with \
+         precision = \"fp32\" to run it on the CPU"
+    )]
+    Unsupported { what: String, dtype: parc_dialects::DType },
     /// A collective or a send/recv failed in the communicator.
     #[error("in @{function}, instruction {index} ({op}): {error}")]
     Comm { function: String, index: usize, op: String, error: Box<CommError> },
+}
+
+/// Fails on the first buffer of `program` whose element type the CPU executor does not run (the
+/// loader accepts every type the exec dialect has; which ones run is the backend's to say).
+fn supported(program: &Program) -> Result<(), ExecError> {
+    let runs = |b: &Buf| parc_dialects::exec::cpu_supports(b.dtype);
+    if let Some(t) = program.tensors.iter().find(|t| !runs(&t.buf)) {
+        return Err(ExecError::Unsupported { what: format!("tensor {}", t.name), dtype: t.buf.dtype });
+    }
+    for (f, instrs) in program.functions.iter().enumerate() {
+        for (i, instr) in instrs.iter().enumerate() {
+            let (Instr::Kernel { operands, .. } | Instr::Collective { operands, .. }) = instr else { continue };
+            if let Some(b) = operands.iter().find(|b| !runs(b)) {
+                let what = format!("in @{}, instruction {i} ({}), an operand", program.function_names[f], instr.name());
+                return Err(ExecError::Unsupported { what, dtype: b.dtype });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where `exec.load_batch` gets its data: the runtime's data loader.
@@ -155,6 +180,7 @@ impl<'p> Executor<'p> {
     /// An executor with a zeroed arena of the planned size, using `threads` threads for GEMMs
     /// (the kernels use rayon's pool).
     pub fn new(program: &'p Program, threads: usize) -> Result<Self, ExecError> {
+        supported(program)?;
         let par = if threads > 1 { Par::Threads(threads) } else { Par::Seq };
         Ok(Executor { program, arena: Arena::new(program.arena_bytes)?, par, rank: None })
     }

@@ -17,6 +17,7 @@ use parc_dialects::exec::{broadcast_layout, Access};
 use rayon::prelude::*;
 
 use super::{check_len, gelu, gelu_grad, invalid, product, put, silu, silu_grad, Result};
+use crate::comm::{bf16_to_f32, f32_to_bf16};
 
 /// One node of an elementwise program. Operands (`usize`) name earlier nodes of the same program,
 /// except in [`ElemOp::Input`], which names an input.
@@ -42,6 +43,9 @@ pub enum ElemOp {
     GeluGrad(usize, usize),
     /// `SiluGrad(x, dy) = dy · silu'(x)`.
     SiluGrad(usize, usize),
+    /// `graph.cast` to bf16 inside a body: the value rounded to the nearest bf16 (ties to even),
+    /// kept in f32.
+    RoundBf16(usize),
 }
 
 impl ElemOp {
@@ -49,7 +53,7 @@ impl ElemOp {
     fn operands(self) -> ([usize; 2], usize) {
         match self {
             ElemOp::Input(_) => ([0, 0], 0),
-            ElemOp::Scale(a, _) | ElemOp::Gelu(a) | ElemOp::Silu(a) => ([a, 0], 1),
+            ElemOp::Scale(a, _) | ElemOp::Gelu(a) | ElemOp::Silu(a) | ElemOp::RoundBf16(a) => ([a, 0], 1),
             ElemOp::Add(a, b)
             | ElemOp::Sub(a, b)
             | ElemOp::Mul(a, b)
@@ -196,6 +200,7 @@ impl Ctx<'_> {
                 ElemOp::Silu(a) => zip1(out, arg(a), silu),
                 ElemOp::GeluGrad(a, b) => zip2(out, arg(a), arg(b), gelu_grad),
                 ElemOp::SiluGrad(a, b) => zip2(out, arg(a), arg(b), silu_grad),
+                ElemOp::RoundBf16(a) => zip1(out, arg(a), |x| bf16_to_f32(f32_to_bf16(x))),
             }
         }
     }
@@ -302,6 +307,9 @@ mod tests {
                 ElemOp::Silu(a) => unary(GraphOp::Silu, &values[a], &none),
                 ElemOp::GeluGrad(a, b) => binary(GraphOp::GeluGrad, &values[a], &values[b]),
                 ElemOp::SiluGrad(a, b) => binary(GraphOp::SiluGrad, &values[a], &values[b]),
+                ElemOp::RoundBf16(a) => {
+                    unary(GraphOp::Cast, &values[a], &AttrMap::new().with("dtype", Attr::Str("bf16".into())))
+                }
             };
             values.push(value);
         }
@@ -350,8 +358,9 @@ mod tests {
                 ElemOp::Silu(9),
                 ElemOp::GeluGrad(0, 10),
                 ElemOp::SiluGrad(9, 1),
+                ElemOp::RoundBf16(8),
             ];
-            check(&program, &[11, 12, 5], &out_shape, &inputs);
+            check(&program, &[11, 12, 5, 13], &out_shape, &inputs);
             // Outputs that are inputs: a broadcast copy and an in-place one.
             check(&program[..4], &[1, 0, 3], &out_shape, &inputs);
         }
