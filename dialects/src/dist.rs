@@ -6,7 +6,9 @@
 //! partial value; the true value is the sum / max over the axis). The mesh is the module attribute
 //! `sharding.mesh = {dp = 2 : i64, tp = 4 : i64}` (axis order = placement order). Values carry
 //! their placements as the discardable attribute `sharding.placements` on their producer (one
-//! string per result, `"[S(0), R]"`) or `sharding.placement` on a function argument. Ops:
+//! sharding per result, each an array of one placement per axis: `[["S(0)", "R"]]`) or
+//! `sharding.placement` on a function argument (`["S(0)", "R"]`). [`Sharding::from_attr`] reads
+//! that form into the typed value once; passes work on [`Sharding`]s. Ops:
 //! - `sharding.annotate(x) {placement}`: a strategy annotation; the value is `x` with that placement.
 //! - `sharding.reshard(x) {from, to}`: the same global value moved to another placement.
 //!
@@ -21,7 +23,7 @@
 
 use std::fmt;
 
-use crate::attr::AttrMap;
+use crate::attr::{Attr, AttrMap};
 use crate::dialect_ops;
 use crate::signature::{opt, req, Arity, AttrKind, OpInfo};
 use crate::types::{shape_str, Type};
@@ -119,6 +121,43 @@ impl Sharding {
     }
 }
 
+impl Sharding {
+    /// The IR form: an array of one placement per mesh axis, `["S(0)", "R"]`.
+    pub fn to_attr(&self) -> Attr {
+        Attr::Array(self.0.iter().map(|p| Attr::Str(p.to_string())).collect())
+    }
+
+    /// Reads the IR form of [`Sharding::to_attr`].
+    pub fn from_attr(attr: &Attr) -> Result<Sharding, String> {
+        let help = "write one placement per mesh axis, as in [\"S(0)\", \"R\"]";
+        let Attr::Array(list) = attr else { return Err(format!("{attr} is not a sharding: {help}")) };
+        list.iter()
+            .map(|a| match a {
+                Attr::Str(s) => Placement::parse(s),
+                other => Err(format!("{other} in {attr} is not a placement: {help}")),
+            })
+            .collect::<Result<_, _>>()
+            .map(Sharding)
+    }
+
+    /// The sharding attribute `name` of `attrs`.
+    pub fn of(attrs: &AttrMap, name: &str) -> Result<Sharding, String> {
+        let attr = attrs.get(name).ok_or_else(|| format!("no sharding attribute '{name}'"))?;
+        Sharding::from_attr(attr).map_err(|e| format!("attribute '{name}': {e}"))
+    }
+
+    /// The `sharding.placements` attribute: one sharding per result.
+    pub fn list_attr(list: &[Sharding]) -> Attr {
+        Attr::Array(list.iter().map(Sharding::to_attr).collect())
+    }
+
+    /// Reads [`Sharding::list_attr`]'s form.
+    pub fn from_list_attr(attr: &Attr) -> Result<Vec<Sharding>, String> {
+        let Attr::Array(list) = attr else { return Err(format!("{attr} is not a list of shardings, one per result")) };
+        list.iter().map(Sharding::from_attr).collect()
+    }
+}
+
 impl fmt::Display for Sharding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[")?;
@@ -165,12 +204,12 @@ impl ShardingOp {
     pub fn info(self) -> OpInfo {
         match self {
             ShardingOp::Annotate => {
-                OpInfo::new(Arity::Exactly(1), Arity::Exactly(1), const { &[req("placement", AttrKind::Str)] })
+                OpInfo::new(Arity::Exactly(1), Arity::Exactly(1), const { &[req("placement", AttrKind::Sharding)] })
             }
             ShardingOp::Reshard => OpInfo::new(
                 Arity::Exactly(1),
                 Arity::Exactly(1),
-                const { &[req("from", AttrKind::Str), req("to", AttrKind::Str)] },
+                const { &[req("from", AttrKind::Sharding), req("to", AttrKind::Sharding)] },
             ),
         }
     }
@@ -194,7 +233,7 @@ impl DistOp {
 pub fn infer_sharding(op: ShardingOp, operands: &[&Type], attrs: &AttrMap) -> Result<Vec<Type>, String> {
     let t = operands[0].as_tensor();
     let check = |name: &str| -> Result<(), String> {
-        let s = Sharding::parse(attrs.str(name).unwrap_or(""))?;
+        let s = Sharding::of(attrs, name)?;
         for p in &s.0 {
             if let Placement::Shard(d) = p {
                 if *d >= t.rank() {

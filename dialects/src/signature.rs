@@ -37,6 +37,8 @@ pub enum AttrKind {
     Float,
     Str,
     Ints,
+    /// A sharding: an array of one placement string per mesh axis (`["S(0)", "R"]`).
+    Sharding,
 }
 
 impl AttrKind {
@@ -49,6 +51,7 @@ impl AttrKind {
                 | (AttrKind::Float, Attr::Float(_) | Attr::Int(_))
                 | (AttrKind::Str, Attr::Str(_))
                 | (AttrKind::Ints, Attr::Ints(_))
+                | (AttrKind::Sharding, Attr::Array(_))
         )
     }
 
@@ -60,6 +63,7 @@ impl AttrKind {
             AttrKind::Float => "float",
             AttrKind::Str => "string",
             AttrKind::Ints => "integer array (array<i64: ..>)",
+            AttrKind::Sharding => "sharding ([\"S(0)\", \"R\"]: one placement per mesh axis)",
         }
     }
 }

@@ -618,3 +618,21 @@ fn regions_on_an_op_that_takes_none() {
         &["'graph.gelu' takes no regions"],
     );
 }
+
+#[test]
+fn sharding_attributes_are_placement_arrays() {
+    let annotate = |placement: &str| {
+        format!(
+            r#"func.func @f(%x: tensor<4x8xf32>) {{
+  %y = "sharding.annotate"(%x) {{placement = {placement}}} : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  "func.return"() : () -> ()
+}}"#
+        )
+    };
+    // The form before placements were structured: one string.
+    check_verify(&annotate(r#""[S(0), R]""#), &["placement", "sharding"]);
+    check_verify(&annotate(r#"["S(0)", "Q"]"#), &["Q"]);
+    check_verify(&annotate(r#"["S(2)", "R"]"#), &["shards dim 2 of a rank-2 tensor"]);
+    let module = parc_dialects::parser::parse_module(&annotate(r#"["S(0)", "R"]"#)).expect("parses");
+    verify_module(&module).expect("a placement per axis verifies");
+}

@@ -43,8 +43,11 @@ impl ParamLayout {
                             "exec.params: parameter {name} has shape {dims:?}, with a negative dimension; {RECOMPILE}"
                         )
                     })?;
-                let placement = Sharding::parse(d.str("placement").unwrap_or("[]"))
-                    .map_err(|e| format!("exec.params: parameter {name}: {e}; {RECOMPILE}"))?;
+                let placement = match d.get("placement") {
+                    Some(attr) => Sharding::from_attr(attr),
+                    None => Ok(Sharding(Vec::new())),
+                }
+                .map_err(|e| format!("exec.params: parameter {name}: {e}; {RECOMPILE}"))?;
                 let layout = ParamLayout {
                     name,
                     global_shape,

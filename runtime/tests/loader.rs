@@ -18,7 +18,7 @@ use parc_runtime::shards::ParamLayout;
 /// A valid program: a 2x4 f32 parameter at byte 0, the scalar loss at byte 32 and a 2x2
 /// transient at byte 40 of a 64-byte arena, on a mesh of two data-parallel ranks (the parameter
 /// replicated). Cases edit one piece of it with [`edit`].
-const BASE: &str = r#"module attributes {exec.memory = {arena = 64 : i64}, exec.mesh = {dp = 2 : i64}, exec.params = [{name = "w", placement = "[R]", shape = array<i64: 2, 4>, zero_flat = false}], exec.tensors = [{dtype = "f32", name = "w", offset = 0 : i64, role = "param", shape = array<i64: 2, 4>}, {dtype = "f32", name = "loss", offset = 32 : i64, role = "output", shape = array<i64>}]} {
+const BASE: &str = r#"module attributes {exec.memory = {arena = 64 : i64}, exec.mesh = {dp = 2 : i64}, exec.params = [{name = "w", placement = ["R"], shape = array<i64: 2, 4>, zero_flat = false}], exec.tensors = [{dtype = "f32", name = "w", offset = 0 : i64, role = "param", shape = array<i64: 2, 4>}, {dtype = "f32", name = "loss", offset = 32 : i64, role = "output", shape = array<i64>}]} {
   func.func @train_step() {
     %w = "exec.tensor"() {name = "w"} : () -> memref<2x4xf32>
     %t = "exec.view"() {offset = 40 : i64} : () -> memref<2x2xf32>
@@ -199,11 +199,20 @@ fn arena_sizes_past_the_allocation_limit_fail_cleanly() {
 #[test]
 fn a_layout_that_splits_a_dimension_the_tensor_lacks() {
     check_layout_error(
-        &edit(r#"placement = "[R]""#, r#"placement = "[S(2)]""#),
+        &edit(r#"placement = ["R"]"#, r#"placement = ["S(2)"]"#),
         &["exec.params: parameter w is split on dimension 2 (placement [S(2)])", "shape [2, 4] has 2 dimension(s)"],
     );
     // A dimension far past the end, which would index anything.
-    check_layout_error(&edit(r#"placement = "[R]""#, r#"placement = "[S(1000000)]""#), &["split on dimension 1000000"]);
+    check_layout_error(&edit(r#"placement = ["R"]"#, r#"placement = ["S(1000000)"]"#), &["split on dimension 1000000"]);
+}
+
+#[test]
+fn a_layout_whose_placement_is_not_a_sharding() {
+    check_layout_error(
+        &edit(r#"placement = ["R"]"#, r#"placement = "[R]""#),
+        &["exec.params: parameter w", "\"[R]\" is not a sharding", "one placement per mesh axis"],
+    );
+    check_layout_error(&edit(r#"placement = ["R"]"#, r#"placement = ["Q(1)"]"#), &["exec.params: parameter w", "Q(1)"]);
 }
 
 #[test]
@@ -239,7 +248,7 @@ fn a_layout_larger_than_its_tensor() {
 fn a_valid_split_layout_is_accepted() {
     // w is [4, 4] globally, split in rows over dp = 2: each rank holds [2, 4].
     let text = edit("shape = array<i64: 2, 4>, zero_flat", "shape = array<i64: 4, 4>, zero_flat")
-        .replace(r#"placement = "[R]""#, r#"placement = "[S(0)]""#);
+        .replace(r#"placement = ["R"]"#, r#"placement = ["S(0)"]"#);
     let l = layouts(&text).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(l[0].global_shape, vec![4, 4]);
 }

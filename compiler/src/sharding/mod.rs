@@ -220,15 +220,17 @@ pub fn param_shards(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Resul
     let mut out = Vec::new();
     for (i, &a) in fb.args().iter().enumerate() {
         let Some(name) = fb.arg_attrs[i].str("parc.param") else { continue };
-        let placement = fb.arg_attrs[i].str("sharding.placement").unwrap_or("[]");
-        let s = Sharding::parse(placement)?;
+        let s = match fb.arg_attrs[i].get("sharding.placement") {
+            Some(attr) => Sharding::from_attr(attr)?,
+            None => Sharding(Vec::new()),
+        };
         let global = fb.value_type(a).as_tensor();
         out.push(ParamShard {
             name: name.to_string(),
             local: plan.local_type(global, &s),
             tp_sharded: tp.is_some_and(|k| matches!(s.0.get(k), Some(Placement::Shard(_)))),
             tp_partial_grad: partial.get(out.len()).copied().unwrap_or(false),
-            layout: zero::param_layout(name, global, placement, plan.zero.parameters),
+            layout: zero::param_layout(name, global, &s, plan.zero.parameters),
         });
     }
     Ok(out)

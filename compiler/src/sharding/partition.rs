@@ -39,28 +39,26 @@ fn err(e: impl std::fmt::Display) -> String {
 fn placements_of(f: &Function) -> Result<SecondaryMap<Value, Option<Sharding>>, String> {
     let mut out = SecondaryMap::new();
     for (i, &a) in f.args().iter().enumerate() {
-        let s = f.arg_attrs[i].str("sharding.placement").ok_or("an argument has no sharding.placement")?;
-        out.insert(a, Sharding::parse(s)?);
+        out.insert(a, Sharding::of(&f.arg_attrs[i], "sharding.placement")?);
     }
     for &op in &f.blocks[f.entry_block()].ops {
         let data = &f.ops[op];
         match data.kind {
             OpKind::Sharding(ShardingOp::Annotate) => {
-                out.insert(data.results[0], Sharding::parse(data.attrs.str("placement").unwrap_or(""))?);
+                out.insert(data.results[0], Sharding::of(&data.attrs, "placement")?);
             }
             OpKind::Sharding(ShardingOp::Reshard) => {
-                out.insert(data.results[0], Sharding::parse(data.attrs.str("to").unwrap_or(""))?);
+                out.insert(data.results[0], Sharding::of(&data.attrs, "to")?);
             }
             OpKind::Graph(_) => {
-                let Some(Attr::Array(list)) = data.attrs.get("sharding.placements") else {
+                let Some(list) = data.attrs.get("sharding.placements") else {
                     return Err(format!(
                         "'{}' has no sharding.placements (run the shard pass first)",
                         data.kind.name()
                     ));
                 };
-                for (&r, s) in data.results.iter().zip(list) {
-                    let Attr::Str(s) = s else { return Err("sharding.placements must be strings".into()) };
-                    out.insert(r, Sharding::parse(s)?);
+                for (&r, s) in data.results.iter().zip(Sharding::from_list_attr(list)?) {
+                    out.insert(r, s);
                 }
             }
             _ => {}

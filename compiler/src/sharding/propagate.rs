@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use parc_dialects::entity::SecondaryMap;
 
-use parc_dialects::attr::{Attr, AttrMap};
+use parc_dialects::attr::AttrMap;
 use parc_dialects::builder::Builder;
 use parc_dialects::dist::{Placement, ReduceKind, Sharding, ShardingOp};
 use parc_dialects::func::FuncOp;
@@ -42,7 +42,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
         let attrs = &fb.arg_attrs[i];
         let sharding = strategy.argument(attrs, fb.value_type(a).as_tensor())?;
         let mut attrs = attrs.clone();
-        attrs.set("sharding.placement", Attr::Str(sharding.to_string()));
+        attrs.set("sharding.placement", sharding.to_attr());
         out.arg_attrs[i] = attrs;
         if let Some(name) = &fb.values[a].name {
             out.set_name(new_args[i], name.clone());
@@ -196,7 +196,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                     new_operands.push(reshard(&mut out, &mut place, &mut memo, &sizes, v, &need[i])?);
                 }
                 let mut attrs = data.attrs.clone();
-                attrs.set("sharding.placements", Attr::Array(got.iter().map(|s| Attr::Str(s.to_string())).collect()));
+                attrs.set("sharding.placements", Sharding::list_attr(&got));
                 let results = Builder::at_entry(&mut out)
                     .op(data.kind, &new_operands, attrs)
                     .map_err(|e| format!("@{}: {e}", fb.name))?;
@@ -211,7 +211,7 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
                 for &old in &data.results {
                     if let Some(target) = strategy.activation(fb.values[old].name.as_deref(), place.at(*map.at(old))) {
                         let v = reshard(&mut out, &mut place, &mut memo, &sizes, *map.at(old), &target)?;
-                        let a = AttrMap::new().with("placement", Attr::Str(target.to_string()));
+                        let a = AttrMap::new().with("placement", target.to_attr());
                         let annotated = Builder::at_entry(&mut out)
                             .op1(OpKind::Sharding(ShardingOp::Annotate), &[v], a)
                             .map_err(|e| e.to_string())?;
@@ -286,13 +286,13 @@ fn reshard(
         let twin = Builder::at_entry(f).reshape(r, &shape).map_err(|e| e.to_string())?;
         let at = f.defining_op(twin);
         if let Some(op) = at {
-            f.ops[op].attrs.set("sharding.placements", Attr::Array(vec![Attr::Str(to.to_string())]));
+            f.ops[op].attrs.set("sharding.placements", Sharding::list_attr(std::slice::from_ref(to)));
         }
         place.insert(twin, to.clone());
         memo.insert((v, to.clone()), twin);
         return Ok(twin);
     }
-    let attrs = AttrMap::new().with("from", Attr::Str(from.to_string())).with("to", Attr::Str(to.to_string()));
+    let attrs = AttrMap::new().with("from", from.to_attr()).with("to", to.to_attr());
     let r = Builder::at_entry(f).op1(OpKind::Sharding(ShardingOp::Reshard), &[v], attrs).map_err(|e| e.to_string())?;
     if let Some(name) = f.values[v].name.clone() {
         f.set_name(r, format!("{name}.resharded"));

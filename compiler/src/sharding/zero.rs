@@ -20,7 +20,7 @@
 
 use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::builder::{BuildError, Builder};
-use parc_dialects::dist::{DistOp, ReduceKind};
+use parc_dialects::dist::{DistOp, ReduceKind, Sharding};
 use parc_dialects::ir::{Function, Value};
 use parc_dialects::types::{DType, TensorType, Type};
 
@@ -291,37 +291,35 @@ pub fn tp_partial_grads(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> R
     let ret = *fb.blocks[fb.entry_block()].ops.last().ok_or("empty function")?;
     let mut out = Vec::with_capacity(n);
     for &v in fb.ops[ret].operands.iter().skip(1).take(n) {
-        let placement = match fb.defining_op(v) {
+        let s = match fb.defining_op(v) {
             Some(op) => match fb.ops[op].kind {
                 parc_dialects::ir::OpKind::Sharding(parc_dialects::dist::ShardingOp::Reshard) => {
-                    fb.ops[op].attrs.str("to").unwrap_or("[]").to_string()
+                    Sharding::of(&fb.ops[op].attrs, "to")?
                 }
                 _ => {
                     let i = fb.ops[op].results.iter().position(|&r| r == v).unwrap_or(0);
                     match fb.ops[op].attrs.get("sharding.placements") {
-                        Some(Attr::Array(list)) => match list.get(i) {
-                            Some(Attr::Str(s)) => s.clone(),
-                            _ => "[]".into(),
-                        },
-                        _ => "[]".into(),
+                        Some(list) => {
+                            Sharding::from_list_attr(list)?.into_iter().nth(i).unwrap_or(Sharding(Vec::new()))
+                        }
+                        None => Sharding(Vec::new()),
                     }
                 }
             },
-            None => "[]".into(),
+            None => Sharding(Vec::new()),
         };
-        let s = parc_dialects::dist::Sharding::parse(&placement)?;
         out.push(s.0.get(tp) == Some(&parc_dialects::dist::Placement::Partial(ReduceKind::Sum)));
     }
     Ok(out)
 }
 
 /// The module attribute entry describing how a parameter is stored on every rank.
-pub fn param_layout(name: &str, global: &TensorType, placement: &str, flat: bool) -> Attr {
+pub fn param_layout(name: &str, global: &TensorType, placement: &Sharding, flat: bool) -> Attr {
     Attr::Dict(
         AttrMap::new()
             .with("name", Attr::Str(name.into()))
             .with("shape", Attr::Ints(global.shape.iter().map(|&d| d as i64).collect()))
-            .with("placement", Attr::Str(placement.into()))
+            .with("placement", placement.to_attr())
             .with("zero_flat", Attr::Bool(flat)),
     )
 }

@@ -16,14 +16,14 @@ module attributes {sharding.mesh = {dp = 2 : i64, tp = 2 : i64}} {
 }
 // CHECK: module attributes {sharding.mesh = {dp = 2 : i64, tp = 2 : i64}}
 // CHECK: func.func @forward_backward(
-// CHECK: %x: tensor<4x8xf32> {parc.input = "x", sharding.placement = "[S(0), R]"}
-// CHECK: %w1: tensor<8x16xf32> {parc.param = "w1", parc.tp = "column", sharding.placement = "[R, S(1)]"}
-// CHECK: %w2: tensor<16x8xf32> {parc.param = "w2", parc.tp = "row", sharding.placement = "[R, S(0)]"}
-// CHECK: "graph.matmul"(%x, %w1) {sharding.placements = ["[S(0), S(1)]"]}
-// CHECK: "graph.matmul"(%a, %w2) {sharding.placements = ["[S(0), P(sum)]"]}
-// CHECK: %grad.w2 = "graph.matmul"(%a, %4) {sharding.placements = ["[P(sum), S(0)]"], transpose_a = true}
-// CHECK: %grad.w1 = "graph.matmul"(%x, %6) {sharding.placements = ["[P(sum), S(1)]"], transpose_a = true}
-// CHECK: %loss.resharded = "sharding.reshard"(%loss) {from = "[P(sum), P(sum)]", to = "[P(sum), R]"}
+// CHECK: %x: tensor<4x8xf32> {parc.input = "x", sharding.placement = ["S(0)", "R"]}
+// CHECK: %w1: tensor<8x16xf32> {parc.param = "w1", parc.tp = "column", sharding.placement = ["R", "S(1)"]}
+// CHECK: %w2: tensor<16x8xf32> {parc.param = "w2", parc.tp = "row", sharding.placement = ["R", "S(0)"]}
+// CHECK: "graph.matmul"(%x, %w1) {sharding.placements = [["S(0)", "S(1)"]]}
+// CHECK: "graph.matmul"(%a, %w2) {sharding.placements = [["S(0)", "P(sum)"]]}
+// CHECK: %grad.w2 = "graph.matmul"(%a, %4) {sharding.placements = [["P(sum)", "S(0)"]], transpose_a = true}
+// CHECK: %grad.w1 = "graph.matmul"(%x, %6) {sharding.placements = [["P(sum)", "S(1)"]], transpose_a = true}
+// CHECK: %loss.resharded = "sharding.reshard"(%loss) {from = ["P(sum)", "P(sum)"], to = ["P(sum)", "R"]}
 // CHECK-NEXT: "func.return"(%loss.resharded, %grad.w1, %grad.w2)
 
 // -----
