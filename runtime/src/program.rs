@@ -243,7 +243,7 @@ impl Program {
     pub fn load(module: &Module) -> Result<Program, LoadError> {
         parc_dialects::verifier::verify_module(module).map_err(LoadError::Verify)?;
         let mesh = match module.attrs.get("exec.mesh") {
-            Some(attr) => Mesh::from_attr(attr).map_err(|e| invalid(format!("exec.mesh: {e}")))?,
+            Some(attr) => Mesh::from_attr(attr).map_err(|e| invalid(format!("exec.mesh: {e}; {RECOMPILE}")))?,
             None => Mesh::SINGLE,
         };
         let arena_bytes = match module.attrs.get("exec.memory") {
