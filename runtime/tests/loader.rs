@@ -196,25 +196,17 @@ fn arena_sizes_past_the_allocation_limit_fail_cleanly() {
 
 #[test]
 fn a_mesh_with_an_unknown_axis_or_an_impossible_size() {
-    let mesh = "exec.mesh = {dp = 2 : i64}";
-    check_load_error(&edit(mesh, "exec.mesh = {xp = 2 : i64}"), &["exec.mesh", "unknown mesh axis 'xp'"]);
-    check_load_error(
-        &edit(mesh, "exec.mesh = {dp = 0 : i64}"),
-        &["exec.mesh", "mesh axis dp must be a size of at least 1"],
-    );
-    check_load_error(
-        &edit(mesh, "exec.mesh = {dp = -2 : i64}"),
-        &["exec.mesh", "mesh axis dp must be a size of at least 1"],
-    );
-    check_load_error(
-        &edit(mesh, "exec.mesh = {dp = 4611686018427387904 : i64, tp = 4611686018427387904 : i64}"),
-        &["exec.mesh", "the mesh has more than"],
-    );
-    check_load_error(
-        &edit(mesh, "exec.mesh = {dp = 3 : i64, ep = 2 : i64}"),
-        &["exec.mesh", "ep = 2 does not divide dp = 3"],
-    );
-    check_load_error(&edit(mesh, r#"exec.mesh = "2x1x1""#), &["exec.mesh", "must be a dictionary of axis sizes"]);
+    let huge = "{dp = 4611686018427387904 : i64, tp = 4611686018427387904 : i64}";
+    for (mesh, expect) in [
+        ("{xp = 2 : i64}", "unknown mesh axis 'xp'"),
+        ("{dp = 0 : i64}", "mesh axis dp must be a size of at least 1"),
+        ("{dp = -2 : i64}", "mesh axis dp must be a size of at least 1"),
+        (huge, "the mesh has more than"),
+        ("{dp = 3 : i64, ep = 2 : i64}", "ep = 2 does not divide dp = 3"),
+        (r#""2x1x1""#, "must be a dictionary of axis sizes"),
+    ] {
+        check_load_error(&edit("exec.mesh = {dp = 2 : i64}", &format!("exec.mesh = {mesh}")), &["exec.mesh", expect]);
+    }
 }
 
 // ---- parameter layouts (exec.params) ------------------------------------------------------------
