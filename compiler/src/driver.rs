@@ -184,6 +184,25 @@ fn pipeline_plan(
     })
 }
 
+/// The text of a rank program: the dump after its last step, memory-plan (in `dir`, `stage-S/` or the
+/// top of OUT/ir/), which is the program itself, or the module printed when there is no such dump.
+/// The program files of a big pipelined plan are megabytes each, so printing them twice would cost.
+fn program_text<'a>(dumps: &'a [parc_dialects::pass::Dump], dir: &str, module: &Module) -> std::borrow::Cow<'a, str> {
+    let last = dumps.iter().rev().find(|d| d.file_name.strip_prefix(dir).is_some_and(|rest| !rest.contains('/')));
+    match last {
+        Some(d) if d.stage == crate::passes::MEMORY_PLAN.name => {
+            debug_assert_eq!(
+                d.text,
+                parc_dialects::printer::print_module(module),
+                "{} is not the program",
+                d.file_name
+            );
+            std::borrow::Cow::Borrowed(&d.text)
+        }
+        _ => std::borrow::Cow::Owned(parc_dialects::printer::print_module(module)),
+    }
+}
+
 /// Writes `plan.json` and the IR dumps into `out_dir`, replacing the dumps of an earlier run.
 /// Returns the paths written.
 pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<PathBuf>, CompileError> {
@@ -224,13 +243,14 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
     }
     for (s, stage) in output.stages.iter().enumerate() {
         let path = out_dir.join(format!("stage-{s}.mlir"));
-        std::fs::write(&path, parc_dialects::printer::print_module(stage)).map_err(|e| io("write", &path, e))?;
+        let text = program_text(&output.report.dumps, &format!("stage-{s}/"), stage);
+        std::fs::write(&path, text.as_ref()).map_err(|e| io("write", &path, e))?;
         written.push(path);
     }
     if output.plan.programs.generated && output.stages.is_empty() {
         let path = out_dir.join("rank-0000.mlir");
-        let text = parc_dialects::printer::print_module(&output.module);
-        std::fs::write(&path, text).map_err(|e| io("write", &path, e))?;
+        let text = program_text(&output.report.dumps, "", &output.module);
+        std::fs::write(&path, text.as_ref()).map_err(|e| io("write", &path, e))?;
         written.push(path);
     }
     // The kernels of the rank program as CUDA C, replacing those of an earlier run.
