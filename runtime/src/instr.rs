@@ -210,24 +210,24 @@ pub enum Decoded {
 }
 
 /// The typed attributes of one op, read with messages that name the attribute.
-struct Attrs<'a>(&'a AttrMap);
+pub(crate) struct Attrs<'a>(pub(crate) &'a AttrMap);
 
 impl Attrs<'_> {
     fn missing(name: &str, kind: &str) -> String {
         format!("missing attribute '{name}' ({kind})")
     }
 
-    fn int(&self, name: &str) -> Result<i64, String> {
+    pub(crate) fn int(&self, name: &str) -> Result<i64, String> {
         self.0.int(name).ok_or_else(|| Self::missing(name, "an integer"))
     }
 
     /// A non-negative integer (a tag, a size, a start).
-    fn count(&self, name: &str) -> Result<usize, String> {
+    pub(crate) fn count(&self, name: &str) -> Result<usize, String> {
         let v = self.int(name)?;
         usize::try_from(v).map_err(|_| format!("attribute '{name}' is {v}, which must not be negative"))
     }
 
-    fn float(&self, name: &str) -> Result<f64, String> {
+    pub(crate) fn float(&self, name: &str) -> Result<f64, String> {
         self.0.float(name).ok_or_else(|| Self::missing(name, "a float"))
     }
 

@@ -22,7 +22,7 @@ use parc_dialects::types::DType;
 use thiserror::Error;
 
 use crate::cpu::kernels::ElemOp;
-use crate::instr::{decode, Collective, Decoded, Kernel};
+use crate::instr::{decode, Attrs, Collective, Decoded, Kernel};
 
 /// A program that cannot be loaded.
 #[derive(Debug, Error)]
@@ -410,20 +410,14 @@ fn load_function(
                 out.push(Instr::Call(i));
             }
             ExecOp::LoadBatch => {
-                let mb = decode_attr(data.attrs.int("microbatch"), "microbatch", "an integer")
-                    .and_then(|mb| {
-                        usize::try_from(mb)
-                            .map_err(|_| format!("attribute 'microbatch' is {mb}, which must not be negative"))
-                    })
-                    .map_err(|m| at(out.len(), op, m))?;
+                let mb = Attrs(&data.attrs).count("microbatch").map_err(|m| at(out.len(), op, m))?;
                 out.push(Instr::LoadBatch(mb));
             }
             ExecOp::Yield => return Err(invalid(format!("{}: exec.yield outside an elementwise body", ctx(op)))),
             _ => {
                 let operands: Vec<Buf> = data.operands.iter().map(buf_of).collect::<Result<_, _>>()?;
                 if kind == ExecOp::Elementwise {
-                    let n_inputs = decode_attr(data.attrs.int("n_inputs"), "n_inputs", "an integer")
-                        .map_err(|m| at(out.len(), op, m))?;
+                    let n_inputs = Attrs(&data.attrs).int("n_inputs").map_err(|m| at(out.len(), op, m))?;
                     if usize::try_from(n_inputs).map_or(true, |n| n >= operands.len()) {
                         let m = format!(
                             "attribute 'n_inputs' is {n_inputs}; it must leave at least one output among {} operands",
@@ -454,11 +448,6 @@ fn load_function(
         }
     }
     Ok(out)
-}
-
-/// An attribute's value, or the message that says it is missing.
-fn decode_attr<T>(value: Option<T>, name: &str, kind: &str) -> Result<T, String> {
-    value.ok_or_else(|| format!("missing attribute '{name}' ({kind})"))
 }
 
 /// How many of an op's operands (at the end) it writes; `None` when it claims more inputs than it
@@ -528,8 +517,7 @@ fn compile_body(f: &Function, op: parc_dialects::ir::Op) -> Result<(Vec<ElemOp>,
             OpKind::Graph(GraphOp::Mul) => ElemOp::Mul(arg(0), arg(1)),
             OpKind::Graph(GraphOp::Div) => ElemOp::Div(arg(0), arg(1)),
             OpKind::Graph(GraphOp::Scale) => {
-                let factor = decode_attr(data.attrs.float("factor"), "factor", "a float")
-                    .map_err(|m| format!("graph.scale in the body: {m}"))?;
+                let factor = Attrs(&data.attrs).float("factor").map_err(|m| format!("graph.scale in the body: {m}"))?;
                 ElemOp::Scale(arg(0), factor as f32)
             }
             OpKind::Graph(GraphOp::Gelu) => ElemOp::Gelu(arg(0)),

@@ -81,7 +81,12 @@ impl RankContext {
     pub fn peer(&self, axis: Axis, shift: i64) -> usize {
         let (c, n) = self.coord(axis);
         let to = (c as i64 + shift).rem_euclid(n.max(1) as i64) as usize;
-        self.mesh.group(self.rank, GroupKind::Axis(axis))[to]
+        // Every axis group is created in `new`; its members are in coordinate order.
+        let kind = GroupKind::Axis(axis);
+        match self.groups.iter().find(|g| g.0 == kind) {
+            Some(g) => g.2.ranks[to],
+            None => self.mesh.group(self.rank, kind)[to],
+        }
     }
 }
 

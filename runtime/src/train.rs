@@ -8,6 +8,7 @@
 //! from its own module attributes (`parc.model`, `parc.training`), so a program directory is
 //! self-contained.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use parc_dialects::attr::Attr;
@@ -17,7 +18,7 @@ use crate::comm::{Buf, BufMut, CommError};
 use crate::cpu::exec::{BatchSource, ExecError, Executor};
 use crate::data::{DataError, TokenData};
 use crate::init::default_init;
-use crate::program::{Program, Role};
+use crate::program::{Program, Role, TensorInfo};
 use crate::rank::RankContext;
 use crate::shards::ParamLayout;
 use crate::weights::{self, WeightsError};
@@ -222,23 +223,33 @@ impl<'p> Trainer<'p> {
         };
         let mesh = self.mesh;
         let world = mesh.world_size();
-        let program_of = |rank: usize| programs.get(mesh.coords(rank).pp);
-        // Every parameter, in first-seen rank order, and its owners.
+        if programs.len() < mesh.pp {
+            let stage = programs.len();
+            let rank = mesh.rank(parc_dialects::mesh::Coords { dp: 0, pp: stage, tp: 0, ep: 0 });
+            return Err(TrainError::Program(format!("no program for pipeline stage {stage} of rank {rank}")));
+        }
+        // Each stage's parameters by name; a rank holds its stage's (rank order visits the stages
+        // in order, so this is also the first-seen rank order of the names).
+        let stage_params: Vec<HashMap<&str, &TensorInfo>> = programs[..mesh.pp]
+            .iter()
+            .map(|p| p.tensors.iter().filter(|t| t.role == Role::Param).map(|t| (t.name.as_str(), t)).collect())
+            .collect();
         let mut names: Vec<&str> = Vec::new();
-        for r in 0..world {
-            let p = program_of(r).ok_or_else(|| {
-                TrainError::Program(format!("no program for pipeline stage {} of rank {r}", mesh.coords(r).pp))
-            })?;
+        for p in &programs[..mesh.pp] {
             for t in p.tensors.iter().filter(|t| t.role == Role::Param) {
                 if !names.contains(&t.name.as_str()) {
                     names.push(&t.name);
                 }
             }
         }
-        let own = |rank: usize, name: &str| {
-            program_of(rank).and_then(|p| p.tensors.iter().find(|t| t.role == Role::Param && t.name == name))
-        };
+        let own = |rank: usize, name: &str| stage_params[mesh.coords(rank).pp].get(name).copied();
         let me = self.rank;
+        // Rank 0 assembles: every stage's layouts, read once.
+        let stage_layouts: Vec<Vec<ParamLayout>> = if me == 0 {
+            programs[..mesh.pp].iter().map(ParamLayout::of).collect::<Result<_, _>>().map_err(TrainError::Program)?
+        } else {
+            Vec::new()
+        };
         let mut out = Vec::new();
         for name in names {
             let owners: Vec<usize> = (0..world).filter(|&r| own(r, name).is_some()).collect();
@@ -272,11 +283,7 @@ impl<'p> Trainer<'p> {
                 };
             }
             let first = owners.first().copied().unwrap_or(0);
-            let layouts = match program_of(first) {
-                Some(p) => ParamLayout::of(p).map_err(TrainError::Program)?,
-                None => Vec::new(),
-            };
-            match layouts.iter().find(|l| l.name == name) {
+            match stage_layouts[mesh.coords(first).pp].iter().find(|l| l.name == name) {
                 Some(l) => {
                     let refs: Vec<&[f32]> = pieces.iter().map(|p| p.as_slice()).collect();
                     out.push((name.to_string(), l.global_shape.clone(), l.assemble(&mesh, &refs)));

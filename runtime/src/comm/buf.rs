@@ -349,10 +349,7 @@ fn fold(op: ReduceOp, acc: &mut [f32], x: &[f32]) {
     }
 }
 
-/// A bfloat16 bit pattern widened to f32 (exact).
-pub fn bf16_to_f32(bits: u16) -> f32 {
-    f32::from_bits((bits as u32) << 16)
-}
+pub use crate::weights::bf16_to_f32;
 
 /// An f32 rounded to bfloat16, to nearest with ties to even; NaN stays a (quiet) NaN.
 pub fn f32_to_bf16(x: f32) -> u16 {
