@@ -10,14 +10,16 @@
 #
 # Steps, stopping at the first failure:
 #   1. cargo fmt --check
-#   2. cargo clippy, warnings are errors: the default build (CPU only) and the
-#      build with every feature (`cuda`: cudarc and the NVRTC compile checks)
-#   3. install mlir-opt
-#   4. install NVRTC and the CUDA headers
-#   5. cargo test --features cuda (integration tests dump IR under target/tmp;
-#      the NVRTC tests compile CUDA C for sm_80 and sm_90, and fail if NVRTC
-#      cannot be loaded)
-#   6. every dumped *.mlir file must parse with mlir-opt --allow-unregistered-dialect
+#   2. install Open MPI and libclang (scripts/install-mpi.sh, Debian packages)
+#   3. cargo clippy, warnings are errors: the default build (CPU only) and the
+#      build with every feature (`cuda`: cudarc and the NVRTC compile checks;
+#      `mpi`: one process per rank under mpirun)
+#   4. install mlir-opt
+#   5. install NVRTC and the CUDA headers
+#   6. cargo test --features cuda,mpi (integration tests dump IR under
+#      target/tmp; the NVRTC tests compile CUDA C for sm_80 and sm_90, and fail
+#      if NVRTC cannot be loaded; tests/mpi.rs runs jobs under mpirun)
+#   7. every dumped *.mlir file must parse with mlir-opt --allow-unregistered-dialect
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,6 +58,9 @@ start=$SECONDS
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
+step "install Open MPI and libclang (scripts/install-mpi.sh)"
+bash scripts/install-mpi.sh
+
 step "cargo clippy --workspace --all-targets ${locked[*]} -- -D warnings"
 cargo clippy --workspace --all-targets "${locked[@]}" -- -D warnings
 # The CUDA code compiles only with the feature; the second pass re-checks just the
@@ -91,12 +96,13 @@ target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
     target_dir=${CARGO_TARGET_DIR:-$repo/target}
 tmp_dir=$target_dir/tmp
 
-# With the `cuda` feature, so that the NVRTC tests compile every kernel. The CPU code
-# is the same in both builds; the tests of `--backend cuda` assert the message of the
-# build they run in (`cargo test` without the feature checks the other one).
-step "cargo test --workspace --features cuda (after removing $tmp_dir)"
+# With the `cuda` feature, so that the NVRTC tests compile every kernel, and the `mpi`
+# feature, so that tests/mpi.rs runs jobs under mpirun. The CPU code is the same in
+# every build; the tests of `--backend cuda` assert the message of the build they run
+# in (`cargo test` without the feature checks the other one).
+step "cargo test --workspace --features cuda,mpi (after removing $tmp_dir)"
 rm -rf "$tmp_dir"
-cargo test --workspace --features cuda "${locked[@]}"
+cargo test --workspace --features cuda,mpi "${locked[@]}"
 
 step "scripts/check-mlir.sh $tmp_dir"
 [[ -d $tmp_dir ]] || die "cargo test wrote no IR dumps under $tmp_dir (CARGO_TARGET_TMPDIR)"

@@ -16,12 +16,10 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{example, fresh_dir, read, run_parc, Run};
+use common::{example, fresh_dir, read, read_safetensors, run_parc, run_rt, Run};
 use parc_compiler::models::param_names;
 use parc_runtime::data::TokenData;
 use serde_json::Value;
@@ -37,70 +35,6 @@ fn uniform_loss() -> f32 {
 }
 
 // ---- running the binaries ---------------------------------------------------------------------
-
-/// The `parc-rt` binary of the same build as `parc`, (re)built once per test process.
-fn parc_rt() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let parc = Path::new(env!("CARGO_BIN_EXE_parc"));
-        let rt = parc.with_file_name(format!("parc-rt{}", std::env::consts::EXE_SUFFIX));
-        // <target-dir>/[<triple>/]<profile-dir>/parc, and CARGO_TARGET_TMPDIR is <target-dir>/tmp.
-        let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("the target directory");
-        let profile_dir = parc.parent().expect("the profile directory");
-        let profile = match profile_dir.file_name().and_then(OsStr::to_str) {
-            Some("debug") => "dev",
-            Some(name) => name,
-            None => panic!("cannot tell the cargo profile from {}", parc.display()),
-        };
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(&cargo);
-        build
-            .args(["build", "--quiet", "-p", "parc-runtime", "--bin", "parc-rt", "--profile", profile])
-            .arg("--manifest-path")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(target_dir);
-        if let Some(triple) = profile_dir.parent().filter(|p| *p != target_dir).and_then(Path::file_name) {
-            build.arg("--target").arg(triple);
-        }
-        // The same features as the build under test, or cargo would rebuild parc-rt without them.
-        if cfg!(feature = "cuda") {
-            build.args(["--features", "cuda"]);
-        }
-        match build.output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => panic!(
-                "cannot build parc-rt ({build:?} exited with {}):\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            // No cargo (the test binary was run by hand): use what is there, if anything.
-            Err(e) if rt.exists() => {
-                eprintln!("cannot run {cargo:?} ({e}); using {} as it is", rt.display())
-            }
-            Err(e) => panic!(
-                "cannot run {cargo:?} to build parc-rt ({e}); run `cargo build -p parc-runtime --bin parc-rt` first"
-            ),
-        }
-        assert!(rt.exists(), "cargo built parc-rt, but not at {}", rt.display());
-        rt
-    })
-}
-
-/// Runs `parc-rt ARGS` in `cwd`, like `common::run_parc`.
-fn run_rt<S: AsRef<OsStr>>(args: &[S], cwd: &Path) -> Run {
-    let output = Command::new(parc_rt())
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run parc-rt: {e}"));
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 /// A path as a command-line argument.
 fn arg(path: &Path) -> String {
@@ -266,61 +200,6 @@ fn runs_are_deterministic_the_seed_matters_and_the_thread_count_does_not() {
 }
 
 // ---- weights ------------------------------------------------------------------------------------
-
-/// A safetensors file as read here: tensor name -> (dtype, shape, f32 values if F32).
-type Tensors = BTreeMap<String, (String, Vec<usize>, Vec<f32>)>;
-
-/// Reads a safetensors file by the format's definition: an 8-byte little-endian header length N,
-/// N bytes of JSON mapping each tensor name to its dtype, shape and `[begin, end)` byte offsets
-/// into the data that follows (plus an optional `__metadata__` map of strings). Checks that the
-/// offsets tile the data exactly and that each tensor's byte length matches its shape and dtype.
-fn read_safetensors(path: &Path) -> Tensors {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    assert!(bytes.len() >= 8, "{}: {} bytes", path.display(), bytes.len());
-    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
-    assert!(8 + n <= bytes.len(), "{}: header of {n} bytes in a file of {}", path.display(), bytes.len());
-    let header: Value = serde_json::from_slice(&bytes[8..8 + n]).expect("the header is JSON");
-    let data = &bytes[8 + n..];
-    let mut tensors = Tensors::new();
-    let mut ranges = Vec::new();
-    for (name, entry) in header.as_object().expect("the header is an object") {
-        if name == "__metadata__" {
-            assert!(entry.as_object().is_some_and(|m| m.values().all(Value::is_string)), "{entry}");
-            continue;
-        }
-        let dtype = entry["dtype"].as_str().expect("dtype").to_string();
-        let shape: Vec<usize> =
-            entry["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim") as usize).collect();
-        let offsets: Vec<usize> = entry["data_offsets"]
-            .as_array()
-            .expect("offsets")
-            .iter()
-            .map(|o| o.as_u64().expect("offset") as usize)
-            .collect();
-        let [begin, end] = offsets[..] else { panic!("{name}: data_offsets {offsets:?}") };
-        let width = match dtype.as_str() {
-            "F32" => 4,
-            "F16" | "BF16" => 2,
-            other => panic!("{name}: unexpected dtype {other}"),
-        };
-        assert_eq!(end - begin, width * shape.iter().product::<usize>(), "{name}: {shape:?} {offsets:?}");
-        let values = if dtype == "F32" {
-            data[begin..end].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect()
-        } else {
-            Vec::new()
-        };
-        ranges.push((begin, end));
-        tensors.insert(name.clone(), (dtype, shape, values));
-    }
-    ranges.sort_unstable();
-    let mut at = 0;
-    for (begin, end) in ranges {
-        assert_eq!(begin, at, "{}: tensor data has a gap or an overlap at byte {at}", path.display());
-        at = end;
-    }
-    assert_eq!(at, data.len(), "{}: the data section has {} bytes, the tensors {at}", path.display(), data.len());
-    tensors
-}
 
 /// Writes an F32 safetensors file of zero-filled tensors (name, shape), for the bad-input cases.
 fn write_safetensors(path: &Path, tensors: &[(&str, Vec<usize>)]) {

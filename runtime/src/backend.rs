@@ -28,8 +28,15 @@ pub trait Device {
     /// The error says what went wrong; the step loop adds the function and the instruction.
     fn kernel(&mut self, kernel: &Kernel, operands: &[Buf]) -> Result<(), String>;
 
-    /// Runs one collective or point-to-point transfer on `operands`.
-    fn collective(&mut self, collective: &Collective, operands: &[Buf]) -> Result<(), CollectiveError>;
+    /// Runs one collective or point-to-point transfer on `operands`; `site` is its program
+    /// position (function name, instruction index), for a communicator that reports its own
+    /// timeouts ([`crate::comm::Communicator::set_site`]).
+    fn collective(
+        &mut self,
+        collective: &Collective,
+        operands: &[Buf],
+        site: (&str, usize),
+    ) -> Result<(), CollectiveError>;
 
     /// Has `data` write micro-batch `mb` into the `tokens` and `labels` tensors.
     fn load_batch(&mut self, mb: usize, tokens: &Buf, labels: &Buf, data: &mut dyn BatchSource) -> Result<(), String>;

@@ -13,8 +13,11 @@
 //!   concatenation of every rank's micro-batches, in order, is the step's B samples whatever the
 //!   mesh.
 //!
-//! A token file is a flat array of little-endian `u16` or `u32` token ids ([`TokenWidth`]), all
-//! checked against the vocabulary when the file is read.
+//! A token file is a flat array of little-endian `u16` or `u32` token ids ([`TokenWidth`]). It
+//! stays open and is read one sample at a time, with positioned reads, when a micro-batch needs
+//! that sample: a rank reads only its own samples, never the whole file, and checks each id it
+//! reads against the vocabulary (an id out of range is an error naming the file, the token's
+//! position in it and the id).
 //!
 //! Synthetic data has the same layout over an endless stream (no wrap-around); sample k is a
 //! function of (seed, k) only, so it is independent of the mesh like a file. It is learnable in two
@@ -27,8 +30,10 @@
 //! 2⁶⁴⌋` and `stride = 1 + x_1 mod 3`.
 
 use std::fmt;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::init::{mix64, SplitMix64};
 
@@ -99,7 +104,8 @@ pub enum DataError {
         path.display()
     )]
     TooShort { path: PathBuf, tokens: usize, needed: usize },
-    /// A token id (the first bad one, at token `index`) is not below the vocabulary size.
+    /// A token id (the first bad one of the sample being read, at token `index` of the file) is
+    /// not below the vocabulary size.
     #[error(
         "token {index} of {} has id {value}, outside the vocabulary of {vocab} tokens; \
          was the file tokenized for another model, or is the token width wrong?",
@@ -144,36 +150,35 @@ pub enum DataError {
     SampleIndexOverflow { step: u64 },
 }
 
-/// Token ids as read, kept at their file width.
-#[derive(Clone, Debug)]
-enum Tokens {
-    U16(Vec<u16>),
-    U32(Vec<u32>),
+/// Where a token file's bytes come from: positioned reads, so that every clone of a
+/// [`TokenData`] (one per rank thread) shares one open file and reads only the samples it feeds.
+trait ReadAt: Send + Sync + fmt::Debug {
+    /// Fills `buf` with the bytes at `offset`.
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()>;
 }
 
-impl Tokens {
-    fn len(&self) -> usize {
-        match self {
-            Tokens::U16(t) => t.len(),
-            Tokens::U32(t) => t.len(),
-        }
-    }
-
-    fn get(&self, i: usize) -> u32 {
-        match self {
-            Tokens::U16(t) => u32::from(t[i]),
-            Tokens::U32(t) => t[i],
-        }
+impl ReadAt for File {
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        crate::pio::read_exact_at(self, buf, offset)
     }
 }
 
 #[derive(Clone, Debug)]
 enum Source {
-    File { tokens: Tokens, n_samples: u64 },
-    Synthetic { seed: u64 },
+    /// A token file: `n_samples` whole samples of ids of `width`, read sample by sample.
+    File {
+        file: Arc<dyn ReadAt>,
+        path: PathBuf,
+        width: TokenWidth,
+        n_samples: u64,
+    },
+    Synthetic {
+        seed: u64,
+    },
 }
 
 /// A source of training tokens: a token file or seeded synthetic data (see the module doc).
+/// Cloning is cheap: clones share the open file.
 #[derive(Clone, Debug)]
 pub struct TokenData {
     source: Source,
@@ -185,8 +190,10 @@ pub struct TokenData {
 const MAX_VOCAB: usize = 1 << 31;
 
 impl TokenData {
-    /// Reads a token file of little-endian ids of `width` for samples of `seq_len` tokens and a
-    /// vocabulary of `vocab`, checking every id.
+    /// Opens a token file of little-endian ids of `width` for samples of `seq_len` tokens and a
+    /// vocabulary of `vocab`. Only the file's size is checked here (whole ids, at least one
+    /// sample); the ids of each sample are read, and checked against the vocabulary, when a
+    /// micro-batch needs that sample ([`TokenData::microbatch`]).
     pub fn from_file(
         path: impl AsRef<Path>,
         width: TokenWidth,
@@ -194,46 +201,38 @@ impl TokenData {
         vocab: usize,
     ) -> Result<Self, DataError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| DataError::Read { path: path.to_path_buf(), source })?;
-        Self::from_bytes(&bytes, path, width, seq_len, vocab)
+        let read = |source| DataError::Read { path: path.to_path_buf(), source };
+        let file = File::open(path).map_err(read)?;
+        let len = file.metadata().map_err(read)?.len();
+        Self::from_reader(Arc::new(file), len, path, width, seq_len, vocab)
     }
 
-    /// [`TokenData::from_file`] on the bytes of a file; `path` only names it in errors.
-    fn from_bytes(
-        bytes: &[u8],
+    /// [`TokenData::from_file`] on `len` bytes readable from `reader`; `path` names them in
+    /// errors.
+    fn from_reader(
+        reader: Arc<dyn ReadAt>,
+        len: u64,
         path: &Path,
         width: TokenWidth,
         seq_len: usize,
         vocab: usize,
     ) -> Result<Self, DataError> {
         check_shape(seq_len, vocab)?;
-        if bytes.len() % width.bytes() != 0 {
-            return Err(DataError::RaggedLength { path: path.to_path_buf(), bytes: bytes.len(), width });
+        let bytes = usize::try_from(len).unwrap_or(usize::MAX);
+        if len % width.bytes() as u64 != 0 {
+            return Err(DataError::RaggedLength { path: path.to_path_buf(), bytes, width });
         }
-        let tokens = match width {
-            TokenWidth::U16 => Tokens::U16(bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()),
-            TokenWidth::U32 => {
-                Tokens::U32(bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-            }
-        };
+        let tokens = len / width.bytes() as u64;
         let needed = seq_len + 1;
-        if tokens.len() < needed {
-            return Err(DataError::TooShort { path: path.to_path_buf(), tokens: tokens.len(), needed });
+        if tokens < needed as u64 {
+            return Err(DataError::TooShort { path: path.to_path_buf(), tokens: tokens as usize, needed });
         }
-        let first_bad = match &tokens {
-            Tokens::U16(t) => t.iter().position(|&v| usize::from(v) >= vocab),
-            Tokens::U32(t) => t.iter().position(|&v| v as usize >= vocab),
-        };
-        if let Some(index) = first_bad {
-            return Err(DataError::TokenOutOfRange {
-                path: path.to_path_buf(),
-                index,
-                value: tokens.get(index),
-                vocab,
-            });
-        }
-        let n_samples = (tokens.len() / needed) as u64;
-        Ok(TokenData { source: Source::File { tokens, n_samples }, seq_len, vocab })
+        let n_samples = tokens / needed as u64;
+        Ok(TokenData {
+            source: Source::File { file: reader, path: path.to_path_buf(), width, n_samples },
+            seq_len,
+            vocab,
+        })
     }
 
     /// Synthetic data from `seed` (see the module doc for the generator). Invalid `seq_len` or
@@ -310,15 +309,18 @@ impl TokenData {
         let first =
             u128::from(step) * global_batch as u128 + (dp_rank * per_rank + microbatch_index * micro_batch) as u128;
         let rows = inputs.chunks_exact_mut(s).zip(labels.chunks_exact_mut(s));
+        // One sample's bytes and ids (file data only).
+        let (mut bytes, mut ids) = (Vec::new(), Vec::new());
         for (row, (inp, lab)) in rows.enumerate() {
             let k = first + row as u128;
             match &self.source {
-                Source::File { tokens, n_samples } => {
-                    let start = (k % u128::from(*n_samples)) as usize * (s + 1);
+                Source::File { file, path, width, n_samples } => {
+                    let sample = (k % u128::from(*n_samples)) as u64;
+                    self.read_sample(file.as_ref(), path, *width, sample, &mut bytes, &mut ids)?;
                     for t in 0..s {
-                        // Ids were checked against vocab <= 2^31 when the file was read.
-                        inp[t] = tokens.get(start + t) as i32;
-                        lab[t] = tokens.get(start + t + 1) as i32;
+                        // Ids were checked against vocab <= 2^31 by read_sample.
+                        inp[t] = ids[t] as i32;
+                        lab[t] = ids[t + 1] as i32;
                     }
                 }
                 Source::Synthetic { seed } => {
@@ -331,6 +333,40 @@ impl TokenData {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl TokenData {
+    /// Reads sample `sample` (its S + 1 ids) of a token file into `ids`, with one positioned read,
+    /// and checks every id against the vocabulary.
+    fn read_sample(
+        &self,
+        file: &dyn ReadAt,
+        path: &Path,
+        width: TokenWidth,
+        sample: u64,
+        bytes: &mut Vec<u8>,
+        ids: &mut Vec<u32>,
+    ) -> Result<(), DataError> {
+        let needed = self.seq_len + 1;
+        let first_token = sample * needed as u64;
+        bytes.resize(needed * width.bytes(), 0);
+        file.read_exact_at(bytes, first_token * width.bytes() as u64)
+            .map_err(|source| DataError::Read { path: path.to_path_buf(), source })?;
+        ids.clear();
+        match width {
+            TokenWidth::U16 => ids.extend(bytes.chunks_exact(2).map(|c| u32::from(u16::from_le_bytes([c[0], c[1]])))),
+            TokenWidth::U32 => ids.extend(bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
+        }
+        if let Some(t) = ids.iter().position(|&v| v as usize >= self.vocab) {
+            return Err(DataError::TokenOutOfRange {
+                path: path.to_path_buf(),
+                index: usize::try_from(first_token).unwrap_or(usize::MAX).saturating_add(t),
+                value: ids[t],
+                vocab: self.vocab,
+            });
         }
         Ok(())
     }
@@ -365,6 +401,43 @@ mod tests {
 
     fn u16_bytes(tokens: &[u16]) -> Vec<u8> {
         tokens.iter().flat_map(|t| t.to_le_bytes()).collect()
+    }
+
+    /// Token file bytes in memory that record every read: (offset, length).
+    #[derive(Debug, Default)]
+    struct Recorded {
+        bytes: Vec<u8>,
+        reads: std::sync::Mutex<Vec<(u64, usize)>>,
+    }
+
+    impl ReadAt for Recorded {
+        fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+            if let Ok(mut reads) = self.reads.lock() {
+                reads.push((offset, buf.len()));
+            }
+            let start = offset as usize;
+            match self.bytes.get(start..start + buf.len()) {
+                Some(src) => {
+                    buf.copy_from_slice(src);
+                    Ok(())
+                }
+                None => Err(std::io::ErrorKind::UnexpectedEof.into()),
+            }
+        }
+    }
+
+    impl TokenData {
+        /// [`TokenData::from_file`] on bytes in memory; `path` only names them in errors.
+        fn from_bytes(
+            bytes: &[u8],
+            path: &Path,
+            width: TokenWidth,
+            seq_len: usize,
+            vocab: usize,
+        ) -> Result<Self, DataError> {
+            let source = Recorded { bytes: bytes.to_vec(), ..Default::default() };
+            Self::from_reader(Arc::new(source), bytes.len() as u64, path, width, seq_len, vocab)
+        }
     }
 
     fn parse(bytes: &[u8], width: TokenWidth, seq_len: usize, vocab: usize) -> TokenData {
@@ -483,7 +556,11 @@ mod tests {
             TokenData::from_bytes(&u32_bytes(&[1, 2, 3]), p, TokenWidth::U32, 3, 10),
             Err(DataError::TooShort { tokens: 3, needed: 4, .. })
         ));
-        let e = TokenData::from_bytes(&u16_bytes(&[1, 2, 9, 10, 3]), p, TokenWidth::U16, 1, 10);
+        // Ids are checked when a sample is read: sample 1 (tokens 2 and 3) holds the bad one.
+        let d = parse(&u16_bytes(&[1, 2, 9, 10, 3]), TokenWidth::U16, 1, 10);
+        assert_eq!(mb(&d, 0, 0, 1, 1, 1, 0), (vec![1], vec![2]));
+        let (mut inputs, mut labels) = (vec![0; 2], vec![0; 2]);
+        let e = d.microbatch(0, 0, 1, 2, 2, 0, &mut inputs, &mut labels);
         match &e {
             Err(DataError::TokenOutOfRange { index: 3, value: 10, vocab: 10, .. }) => {}
             other => panic!("{other:?}"),
@@ -498,6 +575,38 @@ mod tests {
             TokenData::from_bytes(&u32_bytes(&[1, 2]), p, TokenWidth::U32, 1, 0),
             Err(DataError::BadVocab { vocab: 0 })
         ));
+    }
+
+    #[test]
+    fn a_rank_reads_only_its_samples() {
+        // 13 samples of S + 1 = 4 u32 tokens; token p of the file is p.
+        let (s, n_samples) = (3usize, 13usize);
+        let tokens: Vec<u32> = (0..(n_samples * (s + 1)) as u32).collect();
+        let source = Arc::new(Recorded { bytes: u32_bytes(&tokens), ..Default::default() });
+        let d = match TokenData::from_reader(
+            source.clone(),
+            (tokens.len() * 4) as u64,
+            Path::new("t"),
+            TokenWidth::U32,
+            s,
+            1000,
+        ) {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        let sample_bytes = (s + 1) * 4;
+        let reads = || source.reads.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+        assert!(reads().is_empty(), "opening read token data");
+        // dp rank 1 of 2, global batch 4, micro-batches of 1: samples 2 and 3 of each step's 4.
+        let clone = d.clone();
+        for (step, want) in [(0u64, [2u64, 3]), (3, [1, 2])] {
+            for (j, &k) in want.iter().enumerate() {
+                let (inputs, _) = mb(&clone, step, 1, 2, 4, 1, j);
+                assert_eq!(inputs[0] as u64, k * (s as u64 + 1));
+            }
+            let expect: Vec<(u64, usize)> = want.iter().map(|&k| (k * sample_bytes as u64, sample_bytes)).collect();
+            assert_eq!(reads(), expect, "step {step}");
+        }
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! it a rank holds and in whatever order tensors are visited. This module owns the random number
 //! generator ([`SplitMix64`], also used by synthetic token data) and GPT-2's initialization scheme
 //! by parameter name ([`default_init`]); it must not know about meshes, shards or ranks (a rank
-//! that holds a shard initializes the full tensor and slices it, or computes the elements it
-//! needs from their global indices with [`normal_at`]).
+//! that holds a shard computes the elements it needs from their global indices with
+//! [`default_init_into`], which the shard layout feeds).
 //!
 //! The generator: the key of a parameter is `mix64(seed) ^ fnv1a64(name)` (the 64-bit FNV-1a hash
 //! of the name's UTF-8 bytes); the n-th 64-bit draw (n = 0, 1, …) is `mix64(key + (n + 1)·γ)` with
@@ -158,6 +158,52 @@ pub fn default_init(seed: u64, name: &str, shape: &[usize], n_layers: usize) -> 
         InitRule::Constant(value) => vec![value; shape.iter().product()],
         InitRule::Normal { std } => init_param(seed, name, shape, std),
     }
+}
+
+/// Fills `out` with the initial values ([`default_init`]) of some elements of parameter `name`:
+/// `indices(k)` lists, from `out[k]` on, the global flat index of the element each entry of `out`
+/// holds (None: padding, which gets 0). Each value is computed from its index alone, so `out` is
+/// bit for bit what indexing the whole `default_init` tensor would give, without the whole tensor
+/// ever existing. Runs in parallel over chunks of `out`, starting each chunk at its own offset.
+pub fn default_init_into<I>(
+    seed: u64,
+    name: &str,
+    n_layers: usize,
+    out: &mut [f32],
+    indices: impl Fn(usize) -> I + Sync,
+) where
+    I: Iterator<Item = Option<usize>>,
+{
+    let rule = init_rule(name, n_layers);
+    let key = param_key(seed, name);
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(chunk_idx, chunk)| {
+        // The last Box–Muller pair drawn: consecutive indices share one.
+        let mut last: Option<(u64, (f64, f64))> = None;
+        let mut slots = chunk.iter_mut();
+        for index in indices(chunk_idx * CHUNK) {
+            let Some(slot) = slots.next() else { break };
+            *slot = match (index, rule) {
+                (None, _) => 0.0,
+                (Some(_), InitRule::Constant(value)) => value,
+                // `init_param`'s zeros (not the -0.0 that 0 · a negative draw would give).
+                (Some(_), InitRule::Normal { std: 0.0 }) => 0.0,
+                (Some(i), InitRule::Normal { std }) => {
+                    let pair = i as u64 / 2;
+                    let (z0, z1) = match last {
+                        Some((p, z)) if p == pair => z,
+                        _ => {
+                            let z = normal_pair(key, pair);
+                            last = Some((pair, z));
+                            z
+                        }
+                    };
+                    (f64::from(std) * if i % 2 == 0 { z0 } else { z1 }) as f32
+                }
+            };
+        }
+        // Entries the indices do not reach (a map shorter than `out`) are padding.
+        slots.for_each(|slot| *slot = 0.0);
+    });
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -67,6 +67,29 @@ pub use crate::train::NamedTensor;
 /// How long a rank waits in a collective before the whole run fails (no hang).
 pub const COLLECTIVE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Where every rank's parameters start ([`train_ranks`]).
+#[derive(Clone, Copy, Debug)]
+pub enum RankStart<'a> {
+    /// The seeded initialization: each rank computes its own pieces.
+    Seed,
+    /// Global tensors by name, each rank cutting its pieces out of them.
+    Global(&'a HashMap<String, Vec<f32>>),
+    /// A safetensors file of the global tensors, each rank reading only its own pieces
+    /// ([`Trainer::load_params_local`]).
+    File(&'a Path),
+}
+
+/// What every rank does after its last step ([`train_ranks`]).
+#[derive(Clone, Copy, Debug)]
+pub enum RankEnd<'a> {
+    /// Nothing.
+    Nothing,
+    /// Assemble the global parameters on rank 0 ([`Trainer::collect_params`]).
+    Collect,
+    /// Write one safetensors file, each rank writing its own pieces ([`Trainer::save_shared`]).
+    Save(&'a Path),
+}
+
 /// Trains every rank of a partitioned `program` as threads of this process for `steps` steps,
 /// starting from `init` (global weights by name) or the seeded initialization. `on_step` sees
 /// each step's report (rank 0's: the loss is the same on every rank). Returns the final global
@@ -80,6 +103,25 @@ pub fn train_mesh(
     init: Option<&HashMap<String, Vec<f32>>>,
     on_step: &mut dyn FnMut(&StepReport) -> Result<(), TrainError>,
 ) -> Result<Vec<NamedTensor>, TrainError> {
+    let start = init.map_or(RankStart::Seed, RankStart::Global);
+    train_ranks(programs, data, steps, start, RankEnd::Collect, on_step)?
+        .ok_or_else(|| TrainError::Program("rank 0 returned no parameters".into()))
+}
+
+/// Trains every rank of a partitioned program (`programs`: one, or one per pipeline stage) as
+/// threads of this process for `steps` steps: each rank starts as `start` says, and ends as `end`
+/// says — every rank doing its own part of loading and saving, as the processes of an MPI job
+/// do. `on_step` sees each step's report (rank 0's: the loss is the same on every rank). Returns
+/// the global parameters with [`RankEnd::Collect`], else None. When ranks fail, the error
+/// returned is a root cause, not one of the ranks that were stopped because of it.
+pub fn train_ranks(
+    programs: &[Program],
+    data: Option<TokenData>,
+    steps: u64,
+    start: RankStart<'_>,
+    end: RankEnd<'_>,
+    on_step: &mut dyn FnMut(&StepReport) -> Result<(), TrainError>,
+) -> Result<Option<Vec<NamedTensor>>, TrainError> {
     let first = programs.first().ok_or_else(|| TrainError::Program("no program to run".into()))?;
     let mesh = first.mesh;
     let world = mesh.world_size();
@@ -99,6 +141,7 @@ pub fn train_mesh(
             .into_iter()
             .map(|comm| {
                 let tx = tx.clone();
+                // Clones share the open token file: each rank reads only its own samples.
                 let data = data.clone();
                 scope.spawn(move || {
                     let abort = comm.abort_handle();
@@ -107,8 +150,10 @@ pub fn train_mesh(
                     let run = || -> RankResult {
                         let ctx = RankContext::new(mesh, Box::new(comm))?;
                         let mut trainer = Trainer::for_rank(program, data, 1, Some(ctx))?;
-                        if let Some(weights) = init {
-                            trainer.set_global_params(weights)?;
+                        match start {
+                            RankStart::Seed => {}
+                            RankStart::Global(weights) => trainer.set_global_params(weights)?,
+                            RankStart::File(path) => trainer.load_params_local(path)?,
                         }
                         for _ in 0..steps {
                             let r = trainer.step()?;
@@ -116,7 +161,11 @@ pub fn train_mesh(
                                 return Err(TrainError::Program("the launcher stopped listening".into()));
                             }
                         }
-                        trainer.collect_params(programs)
+                        match end {
+                            RankEnd::Nothing => Ok(None),
+                            RankEnd::Collect => trainer.collect_params(programs),
+                            RankEnd::Save(path) => trainer.save_shared(path).map(|()| None),
+                        }
                     };
                     let out = run();
                     if let Err(e) = &out {
@@ -159,9 +208,11 @@ pub fn train_mesh(
         let root = errors.iter().position(|e| !e.is_consequence()).unwrap_or(0);
         return Err(errors.swap_remove(root));
     }
-    params.ok_or_else(|| TrainError::Program("rank 0 returned no parameters".into()))
+    Ok(params)
 }
 
+/// `parc launch` of a partitioned program: every rank a thread that reads its own pieces of
+/// `--init` and writes its own pieces of `--save` into the one shared file.
 fn run_mesh(
     programs: &[Program],
     mesh: &Mesh,
@@ -170,24 +221,6 @@ fn run_mesh(
 ) -> Result<LaunchSummary, TrainError> {
     let program = &programs[0];
     let info = crate::train::ProgramInfo::of(program)?;
-    let init = match &opts.init {
-        Some(path) => {
-            let loaded = crate::weights::load(path)?;
-            let mut layouts = Vec::new();
-            for p in programs {
-                for l in crate::shards::ParamLayout::of(p).map_err(TrainError::Program)? {
-                    if !layouts.iter().any(|x: &crate::shards::ParamLayout| x.name == l.name) {
-                        layouts.push(l);
-                    }
-                }
-            }
-            let expected: Vec<(&str, &[usize])> =
-                layouts.iter().map(|l| (l.name.as_str(), l.global_shape.as_slice())).collect();
-            crate::weights::check_against(&loaded, &expected)?;
-            Some(loaded.into_iter().map(|(k, v)| (k, v.1)).collect::<HashMap<_, _>>())
-        }
-        None => None,
-    };
     if !opts.json {
         eprintln!(
             "training {} for {} steps on {} ranks ({}): {} sequences of {} tokens per step, {} micro-batches of {} per data-parallel rank",
@@ -201,14 +234,13 @@ fn run_mesh(
             info.micro_batch
         );
     }
+    let start = opts.init.as_deref().map_or(RankStart::Seed, RankStart::File);
+    let end = opts.save.as_deref().map_or(RankEnd::Nothing, RankEnd::Save);
     let started = Instant::now();
     let mut reporter = Reporter::new(opts);
-    let params = train_mesh(programs, data, opts.steps, init.as_ref(), &mut |r| reporter.report(r))?;
+    train_ranks(programs, data, opts.steps, start, end, &mut |r| reporter.report(r))?;
     let seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &opts.save {
-        let list: Vec<(&str, &[usize], &[f32])> =
-            params.iter().map(|(n, s, v)| (n.as_str(), s.as_slice(), v.as_slice())).collect();
-        crate::weights::save(path, &list)?;
         if !opts.json {
             eprintln!("saved the weights to {}", path.display());
         }
@@ -221,19 +253,22 @@ fn run_mesh(
     })
 }
 
-/// Progress lines (or JSON lines) for each step, shared by the one-rank and many-rank loops.
-struct Reporter {
+/// Progress lines (or JSON lines) for each step, shared by the one-rank, many-rank and
+/// rank-process loops.
+pub(crate) struct Reporter {
     json: bool,
     steps: u64,
     tty: bool,
     every: u64,
-    first: f32,
-    last: f32,
+    pub(crate) first: f32,
+    pub(crate) last: f32,
     tokens: usize,
+    /// Keep the tally and stop on a non-finite loss, but print nothing (ranks other than 0).
+    pub(crate) quiet: bool,
 }
 
 impl Reporter {
-    fn new(opts: &LaunchOptions) -> Self {
+    pub(crate) fn new(opts: &LaunchOptions) -> Self {
         Reporter {
             json: opts.json,
             steps: opts.steps,
@@ -242,17 +277,19 @@ impl Reporter {
             first: f32::NAN,
             last: f32::NAN,
             tokens: 0,
+            quiet: false,
         }
     }
 
-    fn report(&mut self, r: &StepReport) -> Result<(), TrainError> {
+    pub(crate) fn report(&mut self, r: &StepReport) -> Result<(), TrainError> {
         if r.step == 1 {
             self.first = r.loss;
         }
         self.last = r.loss;
         self.tokens += r.tokens;
         let tokens_per_s = r.tokens as f64 / r.seconds.max(1e-9);
-        if self.json {
+        if self.quiet {
+        } else if self.json {
             let line =
                 format!("{{\"step\":{},\"loss\":{},\"tokens_per_s\":{:.1}}}", r.step, json_f32(r.loss), tokens_per_s);
             let mut out = std::io::stdout().lock();

@@ -2,6 +2,8 @@
 //! on a CPU or CUDA backend. It must never depend on the compiler crate, so that the `parc-rt`
 //! binary stays lean. It runs programs on the CPU; with the `cuda` cargo feature it also compiles
 //! CUDA C with NVRTC (`cuda`, a compile check: there is no GPU executor yet, see [`backend`]).
+//! With the `mpi` feature, `parc-rt` runs one rank per process under mpirun or srun
+//! ([`process`], [`comm::mpi`]).
 
 pub mod backend;
 pub mod comm;
@@ -12,6 +14,8 @@ pub mod data;
 pub mod init;
 pub mod instr;
 pub mod launch;
+pub mod pio;
+pub mod process;
 pub mod program;
 pub mod rank;
 pub mod shards;

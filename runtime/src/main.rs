@@ -1,12 +1,16 @@
 //! `parc-rt`: runs one rank's compiled program — the lean runtime binary, with no compiler in it.
 //! `parc run OUT --rank R` does the same from the `parc` binary; both find the rank's program
 //! with `parc_runtime::program::load_rank_program`, so they accept and refuse the same ranks.
+//!
+//! Under an MPI launcher (`mpirun -n N parc-rt OUT`, `srun parc-rt OUT`) and built with the `mpi`
+//! feature, each process runs the rank MPI gives it ([`parc_runtime::process`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use parc_runtime::backend::Backend;
+use parc_runtime::comm::Bootstrap;
 use parc_runtime::cpu::exec::ExecError;
 use parc_runtime::data::TokenWidth;
 use parc_runtime::launch::{launch, LaunchOptions};
@@ -18,15 +22,19 @@ use parc_runtime::train::TrainError;
 #[command(
     name = "parc-rt",
     version,
-    after_help = "Example:\n  parc compile examples/gpt-tiny.toml -o out/ && parc-rt out/ --steps 200"
+    after_help = "Examples:\n  parc compile examples/gpt-tiny.toml -o out/ && parc-rt out/ --steps 200\n  \
+                  parc compile examples/gpt-tiny.toml --mesh 2x2x2 -o out/ && mpirun -n 8 parc-rt out/ --steps 50\n\n\
+                  Under mpirun or srun (a build with --features mpi), every process runs the rank MPI gives it: \
+                  the job must have as many processes as the plan has ranks. Rank 0 prints the steps; with --json \
+                  every rank ends with a summary line (its communication, arena and peak memory)."
 )]
 struct Args {
     /// A directory written by `parc compile`.
     out: PathBuf,
     /// The rank to run: 0 for a plan of one rank (the ranks of a partitioned plan exchange data
-    /// and run together with `parc launch OUT`).
-    #[arg(long, default_value_t = 0)]
-    rank: usize,
+    /// and run together, under mpirun or with `parc launch OUT`). Under mpirun the rank is MPI's.
+    #[arg(long)]
+    rank: Option<usize>,
     /// Number of training steps.
     #[arg(long, default_value_t = 100)]
     steps: u64,
@@ -51,6 +59,10 @@ struct Args {
     /// Where the program runs: cpu, or cuda (not implemented yet).
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
+    /// Under mpirun: seconds a collective or receive may wait before the whole job is ended, with
+    /// a message naming the call, its group, the program position and the rank.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    timeout: u64,
 }
 
 /// Prints `error: MESSAGE` and `help: HELP` as `parc` does, and gives exit code 2.
@@ -72,19 +84,45 @@ fn main() -> ExitCode {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    // The same lookup as `parc run`: the rank's program, or why it cannot run alone.
-    let programs = match load_rank_program(&args.out, args.rank) {
-        Ok(p) => vec![p],
-        Err(e) => return user_error(&e.message, &e.help),
-    };
+    if args.timeout == 0 {
+        return user_error(
+            "--timeout 0: every wait would fail at once",
+            "give the seconds a wait may take, e.g. --timeout 300",
+        );
+    }
     let opts = LaunchOptions {
         steps: args.steps,
         json: args.json,
-        init: args.init,
-        save: args.save,
-        data: args.data,
+        init: args.init.clone(),
+        save: args.save.clone(),
+        data: args.data.clone(),
         data_width: if args.data_dtype == "u16" { TokenWidth::U16 } else { TokenWidth::U32 },
         threads,
+    };
+    // Started by a launcher: one rank per process.
+    match Bootstrap::from_env() {
+        Err(e) => {
+            return user_error(
+                &e.to_string(),
+                "check the launcher's environment variables (PARC_RANK and PARC_WORLD_SIZE, or the MPI launcher's)",
+            )
+        }
+        Ok(Some(boot)) if boot.world_size() > 1 || launched_by_mpi() => {
+            if let Some(rank) = args.rank {
+                return user_error(
+                    &format!("--rank {rank} was given, but {boot}"),
+                    "leave out --rank: under a launcher every process runs the rank the launcher gives it",
+                );
+            }
+            return run_process(&args, &opts, &boot);
+        }
+        Ok(_) => {}
+    }
+    let rank = args.rank.unwrap_or(0);
+    // The same lookup as `parc run`: the rank's program, or why it cannot run alone.
+    let programs = match load_rank_program(&args.out, rank) {
+        Ok(p) => vec![p],
+        Err(e) => return user_error(&e.message, &e.help),
     };
     match launch(&programs, &opts) {
         Ok(s) => {
@@ -106,6 +144,105 @@ fn main() -> ExitCode {
                 eprintln!("  help: {help}");
             }
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether an MPI launcher started this process.
+#[cfg(feature = "mpi")]
+fn launched_by_mpi() -> bool {
+    parc_runtime::comm::mpi::launched_by_mpi()
+}
+
+/// Whether an MPI launcher started this process (never, for a build without MPI: its variables
+/// are then read as a plain bootstrap, and a job of several ranks is refused).
+#[cfg(not(feature = "mpi"))]
+fn launched_by_mpi() -> bool {
+    false
+}
+
+/// A build without MPI cannot join a job of several processes.
+#[cfg(not(feature = "mpi"))]
+fn run_process(_args: &Args, _opts: &LaunchOptions, boot: &Bootstrap) -> ExitCode {
+    user_error(
+        &format!("this process was started as {boot}, but this parc-rt was built without MPI"),
+        "build it with MPI (apt-get install openmpi-bin libopenmpi-dev libclang-dev; cargo build --release --features mpi), \
+         or run every rank as a thread of one process: parc launch OUT",
+    )
+}
+
+/// One rank of a job under mpirun or srun: the rank from MPI, checked against the plan, trained
+/// with the other processes through MPI.
+#[cfg(feature = "mpi")]
+fn run_process(args: &Args, opts: &LaunchOptions, boot: &Bootstrap) -> ExitCode {
+    use parc_runtime::comm::mpi::{abort_job, MpiRuntime};
+    use parc_runtime::comm::Communicator;
+    use parc_runtime::process;
+
+    let _ = boot;
+    let mut runtime = match MpiRuntime::init() {
+        Ok(r) => r,
+        Err(e) => {
+            return user_error(&e.to_string(), "run parc-rt under mpirun or srun from an MPI installation that works")
+        }
+    };
+    let mut comm = match runtime.endpoint(std::time::Duration::from_secs(args.timeout)) {
+        Ok(c) => c,
+        Err(e) => {
+            return user_error(&e.to_string(), "run parc-rt under mpirun or srun from an MPI installation that works")
+        }
+    };
+    let (rank, world) = (comm.rank(), comm.world_size());
+    let loaded = process::load(&args.out, &comm, "the MPI launcher");
+    if let Err(e) = &loaded {
+        let (message, help) = e.message();
+        eprintln!("error: rank {rank}: {message}");
+        if let Some(help) = help {
+            eprintln!("  help: {help}");
+        }
+    }
+    // Every rank learns whether any rank cannot start, before anyone exits: then all end
+    // normally, each having said why, and none is left waiting for the others.
+    let failed = match process::any_failed(&mut comm, loaded.is_err()) {
+        Ok(failed) => failed,
+        Err(e) => return user_error(&format!("rank {rank}: {e}"), "check the MPI installation"),
+    };
+    let program = match loaded {
+        Ok(_) if failed => {
+            eprintln!("error: rank {rank}: stopping: another rank of the job cannot start (see its message)");
+            drop(comm);
+            drop(runtime);
+            return ExitCode::from(2);
+        }
+        Ok(p) => p,
+        Err(_) => {
+            drop(comm);
+            drop(runtime);
+            return ExitCode::from(2);
+        }
+    };
+    match process::run_rank(&program, Box::new(comm), opts) {
+        Ok(s) => {
+            if opts.json {
+                process::print_summary_json(&s);
+            } else if rank == 0 {
+                eprintln!(
+                    "done: {} steps on {world} processes, loss {:.4} -> {:.4}, {:.0} tokens/s",
+                    s.steps, s.first_loss, s.last_loss, s.tokens_per_s
+                );
+            }
+            drop(runtime);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let (message, help) = e.message();
+            let class = if e.is_internal() { "internal error" } else { "error" };
+            eprintln!("{class}: rank {rank}: {message}");
+            if let Some(help) = help {
+                eprintln!("  help: {help}");
+            }
+            // The other ranks may be waiting for this one: end the whole job.
+            abort_job(if e.is_internal() { 1 } else { 2 })
         }
     }
 }

@@ -229,6 +229,75 @@ pub fn load_rank_program(out: &std::path::Path, rank: usize) -> Result<Program, 
     Ok(first)
 }
 
+/// Loads the program of rank `rank` of a job of `world` processes (one rank per process, started
+/// by `source`, e.g. "mpirun") from the compiled directory `out`, reading only that rank's
+/// pipeline stage. Fails, naming both numbers, when the job's world size is not the plan's, when a
+/// stage's program is missing, or when the program was compiled for another mesh than the
+/// directory's other stages say. Every rank reaches the same verdict on its own.
+pub fn load_program_of(out: &std::path::Path, rank: usize, world: usize, source: &str) -> Result<Program, RankError> {
+    let shown = out.display();
+    let recompile = format!("recompile it: parc compile MODEL.toml --mesh MESH -o {shown}");
+    if !out.is_dir() {
+        return Err(RankError {
+            message: format!("{shown} is not a directory written by parc compile"),
+            help: format!("compile first: parc compile MODEL.toml --mesh MESH -o {shown}"),
+        });
+    }
+    let Some(files) = program_files(out) else {
+        return Err(RankError {
+            message: format!("{shown} holds no rank program"),
+            help: "recompile it with this version of parc (see programs.note in plan.json)".into(),
+        });
+    };
+    let load = |path: &std::path::Path| {
+        Program::load_file(path)
+            .map_err(|e| RankError { message: format!("cannot load {}: {e}", path.display()), help: recompile.clone() })
+    };
+    // The ranks of stage s are s·world/S .. (s+1)·world/S (the pipeline coordinate is the
+    // outermost), so a rank finds its file without reading the others.
+    let stages = files.len();
+    let mismatch = |plan: &Mesh| RankError {
+        message: format!(
+            "this job has {world} processes (from {source}) but {shown} is a plan for {} ranks (mesh {plan})",
+            plan.world_size()
+        ),
+        help: format!(
+            "start it with {} processes, e.g. mpirun -n {} parc-rt {shown}",
+            plan.world_size(),
+            plan.world_size()
+        ),
+    };
+    if world % stages != 0 {
+        return Err(mismatch(&load(&files[0])?.mesh));
+    }
+    let stage = rank / (world / stages);
+    let program = load(&files[stage])?;
+    let mesh = program.mesh;
+    if mesh.world_size() != world {
+        return Err(mismatch(&mesh));
+    }
+    let file = files[stage].display();
+    if mesh.pp != stages {
+        return Err(RankError {
+            message: format!(
+                "{file} was compiled for mesh {mesh}, with {} pipeline stage(s), but {shown} holds {stages} stage program(s)",
+                mesh.pp
+            ),
+            help: format!("a stage program is missing or comes from another compilation; {recompile}"),
+        });
+    }
+    if mesh.pp > 1 && mesh.coords(rank).pp != stage {
+        return Err(RankError {
+            message: format!(
+                "{file} was compiled for mesh {mesh}, where rank {rank} is on pipeline stage {}, not {stage}",
+                mesh.coords(rank).pp
+            ),
+            help: format!("the stage programs come from different compilations; {recompile}"),
+        });
+    }
+    Ok(program)
+}
+
 impl Program {
     /// Reads and loads the program at `path`.
     pub fn load_file(path: &std::path::Path) -> Result<Program, LoadError> {

@@ -10,7 +10,7 @@
 
 use parc_dialects::mesh::{Axis, Coords, GroupKind, Mesh};
 
-use crate::comm::{CommError, Communicator, Group, GroupId};
+use crate::comm::{BufMut, CommError, Communicator, Group, GroupId, ReduceOp};
 
 /// The communication group of kind `kind` that `rank` belongs to, named for messages
 /// (`tp[ranks 4,5,6,7]`).
@@ -76,6 +76,19 @@ impl RankContext {
             .ok_or_else(|| format!("the program's mesh ({}) has no {kind} group", self.mesh))
     }
 
+    /// A barrier over the whole mesh: returns once every rank has entered it (collective: every
+    /// rank calls it at the same point of its collectives). It is an all-reduce (sum) of one f32
+    /// on each of this rank's groups, in the order they were created ([`GroupKind::ALL`]). Every
+    /// rank is in one group of each axis, so leaving the last axis' all-reduce waits, through
+    /// its members and the earlier axes, for every coordinate combination: every rank.
+    pub fn barrier(&mut self) -> Result<(), CommError> {
+        for (_, id, _) in &self.groups {
+            let mut token = [0.0f32];
+            self.comm.all_reduce(*id, ReduceOp::Sum, BufMut::F32(&mut token))?;
+        }
+        Ok(())
+    }
+
     /// The rank whose coordinate on `axis` is this rank's plus `shift` (cyclically), the others
     /// equal: the peer of a pipeline send or receive.
     pub fn peer(&self, axis: Axis, shift: i64) -> usize {
@@ -103,5 +116,35 @@ mod tests {
         assert_eq!(group_of(&mesh, 6, Axis::Tp.into()).name, "tp[ranks 4,5,6,7]");
         let mesh = Mesh::parse("2x3x2").unwrap();
         assert_eq!(group_of(&mesh, 5, GroupKind::PipelineEnds).ranks, vec![1, 9]);
+    }
+
+    #[test]
+    fn barrier_waits_for_every_rank() {
+        use crate::comm::LocalMesh;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::time::Duration;
+        for text in ["dp=2,tp=2", "2x3x2", "dp=3", "pp=2,tp=2"] {
+            let mesh = Mesh::parse(text).unwrap();
+            let world = mesh.world_size();
+            let mut local = LocalMesh::open(world, Duration::from_secs(30));
+            let comms: Vec<_> = local.bootstraps().iter().map(|b| local.connect(b).unwrap()).collect();
+            let arrived = AtomicUsize::new(0);
+            std::thread::scope(|scope| {
+                for comm in comms {
+                    let arrived = &arrived;
+                    scope.spawn(move || {
+                        let rank = comm.rank();
+                        let mut ctx = RankContext::new(mesh, Box::new(comm)).unwrap();
+                        // Late ranks arrive later; nobody may leave before the last arrives.
+                        std::thread::sleep(Duration::from_millis(5 * rank as u64));
+                        arrived.fetch_add(1, Ordering::SeqCst);
+                        ctx.barrier().unwrap();
+                        assert_eq!(arrived.load(Ordering::SeqCst), world, "{text}: rank {rank} left early");
+                        // A second barrier matches the first on every group.
+                        ctx.barrier().unwrap();
+                    });
+                }
+            });
+        }
     }
 }

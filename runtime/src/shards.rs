@@ -3,15 +3,20 @@
 //! shards of ceil(n / size) rows, zero-padded) and whether ZeRO-3 keeps it as a flat dp chunk
 //! (the tensor-parallel block flattened, padded to a multiple of dp, chunk `dp_idx`).
 //!
-//! [`ParamLayout::local`] cuts a rank's piece out of the global tensor (initialization, loading
-//! weights) and [`ParamLayout::assemble`] puts the pieces of all ranks back together (saving,
-//! `parc verify`). Both go through one index map, so they are exact inverses.
+//! [`ParamLayout::local_indices`] is the index map: for each element of a rank's piece, the global
+//! element it holds. A rank initializes its piece from it ([`ParamLayout::init_piece`]), reads its
+//! piece of a weight file through it, and writes the global elements it is the lowest holder of
+//! ([`ParamLayout::lowest_holder`]) into a shared file; [`ParamLayout::local`] cuts a piece out of
+//! a global tensor and [`ParamLayout::assemble`] puts the pieces of all ranks back together
+//! (`parc verify`). All go through the one index map, so they are exact inverses, and none needs
+//! the global tensor's size in memory.
 
 use parc_dialects::attr::Attr;
 use parc_dialects::dist::{Placement, Sharding};
 
+use crate::init::default_init_into;
 use crate::program::Program;
-use parc_dialects::mesh::Mesh;
+use parc_dialects::mesh::{Axis, Coords, Mesh};
 
 /// What a layout error ends with: `parc compile` writes only valid layouts.
 const RECOMPILE: &str = "recompile the model with parc compile to write a valid program";
@@ -98,6 +103,17 @@ impl ParamLayout {
         Ok(())
     }
 
+    /// The layout of a parameter that is not split at all: every rank holds the whole tensor of
+    /// `shape` (a single-rank program's parameters, or one without an `exec.params` entry).
+    pub fn whole(name: &str, shape: &[usize]) -> ParamLayout {
+        ParamLayout {
+            name: name.to_string(),
+            global_shape: shape.to_vec(),
+            placement: Sharding(Vec::new()),
+            zero_flat: false,
+        }
+    }
+
     /// The number of elements of every rank's piece (the length of [`ParamLayout::index_map`]),
     /// computed without building it. Call only on a checked layout.
     fn local_len(&self, mesh: &Mesh) -> usize {
@@ -117,23 +133,320 @@ impl ParamLayout {
         }
     }
 
-    /// For each element of `rank`'s local piece, the flat index of the global element it holds
-    /// (None for padding).
-    pub fn index_map(&self, mesh: &Mesh, rank: usize) -> Vec<Option<usize>> {
+    /// For each element of `rank`'s local piece, in order, the flat index of the global element it
+    /// holds (None for padding): the map as an iterator, in memory proportional to the tensor's
+    /// dimensions, never to its element count.
+    ///
+    /// The piece is cut per dimension: each split of dimension `d` over an axis of size `n` keeps
+    /// rows `c·⌈len/n⌉ ..` of what earlier splits kept (c the rank's coordinate; rows past the end
+    /// are padding), so every dimension ends with a list of global coordinates, and the piece is
+    /// their row-major product. ZeRO-3 then takes chunk `dp_idx` of ⌈block/dp⌉ elements of that
+    /// block, flattened (past its end: padding).
+    pub fn local_indices(&self, mesh: &Mesh, rank: usize) -> LocalIndices {
         let coords = mesh.coords(rank);
-        let mut shape = self.global_shape.clone();
-        let mut data: Vec<Option<usize>> = (0..shape.iter().product()).map(Some).collect();
+        let mut dims: Vec<Vec<Option<usize>>> = self.global_shape.iter().map(|&n| (0..n).map(Some).collect()).collect();
         // Placements name the partitioning axes (dp, tp), not the pipeline axis.
         for (j, axis) in mesh.sharded_axes().into_iter().enumerate() {
             if let Some(Placement::Shard(d)) = self.placement.0.get(j).copied() {
+                // `of` rejects a split of a dimension the shape does not have; one built by hand
+                // is left unsplit on this axis.
+                let Some(kept) = dims.get(d) else { continue };
+                let rows = kept.len().div_ceil(mesh.size(axis));
+                let first = coords.get(axis) * rows;
+                dims[d] = (first..first + rows).map(|src| kept.get(src).copied().flatten()).collect();
+            }
+        }
+        let block: usize = dims.iter().map(Vec::len).product();
+        let (begin, end) = if self.zero_flat {
+            let chunk = block.div_ceil(mesh.dp);
+            (coords.dp * chunk, (coords.dp + 1) * chunk)
+        } else {
+            (0, block)
+        };
+        let mut strides = vec![1usize; self.global_shape.len()];
+        for d in (0..strides.len().saturating_sub(1)).rev() {
+            strides[d] = strides[d + 1] * self.global_shape[d + 1];
+        }
+        let mut it = LocalIndices { pos: vec![0; dims.len()], dims, strides, begin, next: begin, end, block };
+        it.seek(0);
+        it
+    }
+
+    /// For each element of `rank`'s local piece, the flat index of the global element it holds
+    /// (None for padding).
+    pub fn index_map(&self, mesh: &Mesh, rank: usize) -> Vec<Option<usize>> {
+        self.local_indices(mesh, rank).collect()
+    }
+
+    /// `rank`'s piece of the global tensor `global`.
+    pub fn local(&self, global: &[f32], mesh: &Mesh, rank: usize) -> Vec<f32> {
+        self.local_indices(mesh, rank).map(|i| i.map_or(0.0, |i| global[i])).collect()
+    }
+
+    /// The global tensor from every rank's piece (`pieces[rank]`).
+    pub fn assemble(&self, mesh: &Mesh, pieces: &[&[f32]]) -> Vec<f32> {
+        let mut out = vec![0.0; self.global_shape.iter().product()];
+        for (rank, piece) in pieces.iter().enumerate() {
+            for (v, i) in piece.iter().zip(self.local_indices(mesh, rank)) {
+                if let Some(i) = i {
+                    out[i] = *v;
+                }
+            }
+        }
+        out
+    }
+
+    /// Fills `out`, `rank`'s piece, with the parameter's initial values ([`default_init`]): each
+    /// element computed from its global index, so the piece equals the same cut of the whole
+    /// initialized tensor, bit for bit, without the whole tensor ever existing (padding is 0).
+    pub fn init_piece(&self, seed: u64, n_layers: usize, mesh: &Mesh, rank: usize, out: &mut [f32]) {
+        let indices = self.local_indices(mesh, rank);
+        default_init_into(seed, &self.name, n_layers, out, |offset| indices.clone().from_offset(offset));
+    }
+
+    /// The lowest rank of pipeline stage `stage` whose piece holds global element `index` (flat,
+    /// row-major), or None when no rank's does (an index outside the tensor). The coordinates
+    /// are those of [`ParamLayout::local_indices`] read backwards: a split axis has one
+    /// coordinate holding the element, an unsplit axis has all of them (the lowest is 0).
+    pub fn lowest_holder(&self, mesh: &Mesh, stage: usize, index: usize) -> Option<usize> {
+        let total: usize = self.global_shape.iter().product();
+        if index >= total {
+            return None;
+        }
+        let mut shape = self.global_shape.clone();
+        let mut at = vec![0usize; shape.len()];
+        let mut rest = index;
+        for d in (0..shape.len()).rev() {
+            at[d] = rest % shape[d];
+            rest /= shape[d];
+        }
+        let mut coords = Coords { dp: 0, pp: stage, tp: 0, ep: 0 };
+        let mut dp_split = false;
+        for (j, axis) in mesh.sharded_axes().into_iter().enumerate() {
+            if let Some(Placement::Shard(d)) = self.placement.0.get(j).copied() {
                 if d >= shape.len() {
-                    // `of` rejects such layouts; one built by hand is left unsplit on this axis.
+                    continue;
+                }
+                let rows = shape[d].div_ceil(mesh.size(axis));
+                let c = at[d] / rows;
+                at[d] %= rows;
+                shape[d] = rows;
+                match axis {
+                    Axis::Dp => {
+                        coords.dp = c;
+                        dp_split = true;
+                    }
+                    Axis::Tp => coords.tp = c,
+                    // sharded_axes names only dp and tp.
+                    Axis::Pp | Axis::Ep => {}
+                }
+            }
+        }
+        if self.zero_flat {
+            let block: usize = shape.iter().product();
+            let flat = at.iter().zip(&shape).fold(0, |acc, (&i, &n)| acc * n + i);
+            let c = flat / block.div_ceil(mesh.dp);
+            // A dp split of the block and then a dp chunk of it agree only on the diagonal.
+            if dp_split && c != coords.dp {
+                return None;
+            }
+            coords.dp = c;
+        }
+        Some(mesh.rank(coords))
+    }
+
+    /// Whether the layout splits the parameter over `axis` (a partitioning axis): a `S(d)`
+    /// placement on a dimension the shape has, or dp under ZeRO-3's flat chunks.
+    fn splits(&self, mesh: &Mesh, j: usize, axis: Axis) -> bool {
+        let shard = matches!(self.placement.0.get(j), Some(&Placement::Shard(d)) if d < self.global_shape.len());
+        shard || (axis == Axis::Dp && self.zero_flat && mesh.dp > 1)
+    }
+
+    /// Whether `rank` is, on its pipeline stage, the lowest rank holding every element of its
+    /// piece, i.e. [`ParamLayout::lowest_holder`] of each is `rank`: on an axis that splits the
+    /// parameter an element has one holding coordinate (the rank's own), on an unsplit axis every
+    /// coordinate holds it, so this is whether the rank's coordinate is 0 on every unsplit axis.
+    pub fn lowest_for_its_elements(&self, mesh: &Mesh, rank: usize) -> bool {
+        let coords = mesh.coords(rank);
+        mesh.sharded_axes().into_iter().enumerate().all(|(j, axis)| self.splits(mesh, j, axis) || coords.get(axis) == 0)
+    }
+
+    /// Whether every element of the tensor is held by some rank of a stage. Only a layout that
+    /// splits a dimension over dp and also takes ZeRO-3 dp chunks of the result does not: rank
+    /// `d` keeps chunk `d` of block `d`, and the other chunks of each block are nobody's.
+    pub fn covers(&self, mesh: &Mesh) -> bool {
+        let dp_split = mesh.sharded_axes().into_iter().enumerate().any(|(j, axis)| {
+            axis == Axis::Dp
+                && matches!(self.placement.0.get(j), Some(&Placement::Shard(d)) if d < self.global_shape.len())
+        });
+        !(dp_split && self.zero_flat && mesh.dp > 1)
+    }
+
+    /// Appends the layout to `out` as 64-bit words, for [`ParamLayout::decode_list`] on another
+    /// rank: the name's byte length and bytes (8 per word), the rank and dimensions of the global
+    /// shape, one word per placement (the split dimension, or -1 for an unsplit axis) and the
+    /// ZeRO-3 flag.
+    pub fn encode(&self, out: &mut Vec<i64>) {
+        let bytes = self.name.as_bytes();
+        out.push(bytes.len() as i64);
+        out.extend(bytes.chunks(8).map(|c| {
+            let mut w = [0u8; 8];
+            w[..c.len()].copy_from_slice(c);
+            i64::from_le_bytes(w)
+        }));
+        out.push(self.global_shape.len() as i64);
+        out.extend(self.global_shape.iter().map(|&d| d as i64));
+        out.push(self.placement.0.len() as i64);
+        out.extend(self.placement.0.iter().map(|p| match p {
+            Placement::Shard(d) => *d as i64,
+            _ => -1,
+        }));
+        out.push(i64::from(self.zero_flat));
+    }
+
+    /// The layouts that [`ParamLayout::encode`] wrote one after another into `words`. A
+    /// partial value (`P(..)`) does not survive the round trip: it comes back as `R`, which is
+    /// how [`ParamLayout::local_indices`] treats it.
+    pub fn decode_list(words: &[i64]) -> Result<Vec<ParamLayout>, String> {
+        let bad = |what: &str| format!("a parameter table received from another rank is malformed ({what})");
+        let mut it = words.iter().copied();
+        let count = |v: i64, what: &str| usize::try_from(v).map_err(|_| bad(what));
+        let mut out = Vec::new();
+        while let Some(len) = it.next() {
+            let len = count(len, "name length")?;
+            let mut next = |what: &str| it.next().ok_or_else(|| bad(what));
+            // No capacity from the count: a malformed count runs out of words, not of memory.
+            let mut bytes = Vec::new();
+            for _ in 0..len.div_ceil(8) {
+                bytes.extend_from_slice(&next("name")?.to_le_bytes());
+            }
+            bytes.truncate(len);
+            let name = String::from_utf8(bytes).map_err(|_| bad("name"))?;
+            let ndim = count(next("rank")?, "rank")?;
+            let global_shape = (0..ndim).map(|_| count(next("shape")?, "shape")).collect::<Result<_, _>>()?;
+            let nplace = count(next("placements")?, "placements")?;
+            let placement = (0..nplace)
+                .map(|_| {
+                    let v = next("placement")?;
+                    Ok(if v < 0 { Placement::Replicate } else { Placement::Shard(count(v, "placement")?) })
+                })
+                .collect::<Result<_, String>>()?;
+            let zero_flat = next("flag")? != 0;
+            out.push(ParamLayout { name, global_shape, placement: Sharding(placement), zero_flat });
+        }
+        Ok(out)
+    }
+}
+
+/// The global flat indices of one rank's piece of a parameter, in the piece's order (None for
+/// padding): [`ParamLayout::local_indices`].
+#[derive(Clone, Debug)]
+pub struct LocalIndices {
+    /// Per dimension of the block (the piece before ZeRO-3 flattening), the global coordinate of
+    /// each of its rows (None: padding).
+    dims: Vec<Vec<Option<usize>>>,
+    /// The row-major strides of the global shape.
+    strides: Vec<usize>,
+    /// The coordinates in the block of flat position `next` (when it is inside the block).
+    pos: Vec<usize>,
+    /// The flat block position of the piece's first element.
+    begin: usize,
+    /// The flat block position of the next element to yield.
+    next: usize,
+    /// One past the flat block position of the piece's last element.
+    end: usize,
+    /// The number of elements of the block; positions from here on are padding.
+    block: usize,
+}
+
+impl LocalIndices {
+    /// The same indices from element `offset` of the piece on.
+    pub fn from_offset(mut self, offset: usize) -> LocalIndices {
+        self.seek(offset);
+        self
+    }
+
+    /// Moves to element `offset` of the piece.
+    fn seek(&mut self, offset: usize) {
+        self.next = self.begin.saturating_add(offset).min(self.end.max(self.begin));
+        if self.next < self.block {
+            let mut rest = self.next;
+            for d in (0..self.dims.len()).rev() {
+                let n = self.dims[d].len();
+                self.pos[d] = rest % n;
+                rest /= n;
+            }
+        }
+    }
+}
+
+impl Iterator for LocalIndices {
+    type Item = Option<usize>;
+
+    fn next(&mut self) -> Option<Option<usize>> {
+        if self.next >= self.end {
+            return None;
+        }
+        let at = self.next;
+        self.next += 1;
+        if at >= self.block {
+            return Some(None);
+        }
+        let mut index = Some(0usize);
+        for ((rows, &p), &stride) in self.dims.iter().zip(&self.pos).zip(&self.strides) {
+            index = match (index, rows[p]) {
+                (Some(i), Some(c)) => Some(i + c * stride),
+                _ => None,
+            };
+        }
+        // Advance the row-major odometer.
+        for d in (0..self.pos.len()).rev() {
+            self.pos[d] += 1;
+            if self.pos[d] < self.dims[d].len() {
+                break;
+            }
+            self.pos[d] = 0;
+        }
+        Some(index)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.end.saturating_sub(self.next);
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for LocalIndices {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::init::default_init;
+
+    fn layout(name: &str, shape: &[usize], placement: &str, zero_flat: bool) -> ParamLayout {
+        ParamLayout {
+            name: name.into(),
+            global_shape: shape.to_vec(),
+            placement: Sharding::parse(placement).unwrap(),
+            zero_flat,
+        }
+    }
+
+    /// The index map as it was first written: the whole global tensor's indices, cut axis by
+    /// axis, then chunked (the reference [`ParamLayout::local_indices`] must equal).
+    fn reference_map(l: &ParamLayout, mesh: &Mesh, rank: usize) -> Vec<Option<usize>> {
+        let coords = mesh.coords(rank);
+        let mut shape = l.global_shape.clone();
+        let mut data: Vec<Option<usize>> = (0..shape.iter().product()).map(Some).collect();
+        for (j, axis) in mesh.sharded_axes().into_iter().enumerate() {
+            if let Some(Placement::Shard(d)) = l.placement.0.get(j).copied() {
+                if d >= shape.len() {
                     continue;
                 }
                 let rows = shape[d].div_ceil(mesh.size(axis));
                 let outer: usize = shape[..d].iter().product();
                 let inner: usize = shape[d + 1..].iter().product();
-                let mut out = Vec::with_capacity(outer * rows * inner);
+                let mut out = Vec::new();
                 for o in 0..outer {
                     for r in 0..rows {
                         let src = coords.get(axis) * rows + r;
@@ -146,36 +459,128 @@ impl ParamLayout {
                 shape[d] = rows;
             }
         }
-        if self.zero_flat {
-            let (dp_idx, dp) = (coords.dp, mesh.dp);
-            let chunk = data.len().div_ceil(dp);
-            data = (0..chunk).map(|j| data.get(dp_idx * chunk + j).copied().flatten()).collect();
+        if l.zero_flat {
+            let chunk = data.len().div_ceil(mesh.dp);
+            data = (0..chunk).map(|j| data.get(coords.dp * chunk + j).copied().flatten()).collect();
         }
         data
     }
 
-    /// `rank`'s piece of the global tensor `global`.
-    pub fn local(&self, global: &[f32], mesh: &Mesh, rank: usize) -> Vec<f32> {
-        self.index_map(mesh, rank).into_iter().map(|i| i.map_or(0.0, |i| global[i])).collect()
+    /// Layouts of every kind on several meshes: (mesh, layout). Placements name dp then tp (the
+    /// axes larger than 1).
+    fn cases() -> Vec<(Mesh, ParamLayout)> {
+        let mut out = Vec::new();
+        let dp_tp = Mesh::parse("dp=2,tp=3").unwrap();
+        for (placement, flat) in [
+            ("[R, S(1)]", false), // column split over tp, replicated over dp
+            ("[R, S(0)]", false), // row split over tp
+            ("[R, R]", false),    // replicated
+            ("[R, S(1)]", true),  // ZeRO-3: tp column block, flat dp chunk (padded)
+            ("[R, S(0)]", true),
+            ("[R, R]", true),
+            ("[S(0), S(1)]", false),
+            ("[S(0), S(0)]", false), // both axes split one dimension
+            ("[S(1), R]", false),
+            ("[S(0), R]", true), // dp split and dp chunks: off-diagonal chunks are nobody's
+        ] {
+            out.push((dp_tp, layout("layers.0.mlp.up.weight", &[5, 7], placement, flat)));
+        }
+        let tp = Mesh::parse("tp=4").unwrap();
+        out.push((tp, layout("embed.tokens.weight", &[131, 6], "[S(0)]", false))); // padded vocab rows
+        out.push((tp, layout("layers.0.attn.q.bias", &[10], "[S(0)]", false)));
+        let dp = Mesh::parse("dp=4").unwrap();
+        out.push((dp, layout("final_norm.weight", &[7], "[R]", true))); // 7 over 4: padded chunk
+        out.push((dp, layout("layers.1.attn.o.weight", &[3, 3, 2], "[R]", true)));
+        out.push((dp, layout("scalar", &[], "[R]", true)));
+        let dp_pp_tp = Mesh::parse("2x2x2").unwrap();
+        out.push((dp_pp_tp, layout("layers.1.mlp.down.weight", &[9, 4], "[R, S(0)]", true)));
+        out.push((dp_pp_tp, layout("lm_head.weight", &[4, 9], "[R, S(1)]", false)));
+        // Large enough for several parallel init chunks per piece.
+        out.push((Mesh::parse("dp=2,tp=2").unwrap(), layout("big.weight", &[301, 1001], "[R, S(1)]", true)));
+        out
     }
 
-    /// The global tensor from every rank's piece (`pieces[rank]`).
-    pub fn assemble(&self, mesh: &Mesh, pieces: &[&[f32]]) -> Vec<f32> {
-        let mut out = vec![0.0; self.global_shape.iter().product()];
-        for (rank, piece) in pieces.iter().enumerate() {
-            for (v, i) in piece.iter().zip(self.index_map(mesh, rank)) {
-                if let Some(i) = i {
-                    out[i] = *v;
+    #[test]
+    fn local_indices_equal_the_reference_map() {
+        for (mesh, l) in cases() {
+            if l.global_shape.iter().product::<usize>() > 10_000 {
+                continue;
+            }
+            for rank in 0..mesh.world_size() {
+                let want = reference_map(&l, &mesh, rank);
+                assert_eq!(
+                    l.index_map(&mesh, rank),
+                    want,
+                    "{} {} flat={} rank {rank}",
+                    l.name,
+                    l.placement,
+                    l.zero_flat
+                );
+                assert_eq!(l.local_indices(&mesh, rank).len(), want.len());
+                assert_eq!(l.local_len(&mesh), want.len());
+                for offset in [0, 1, want.len() / 2, want.len()] {
+                    let tail: Vec<_> = l.local_indices(&mesh, rank).from_offset(offset).collect();
+                    assert_eq!(tail, want[offset.min(want.len())..], "offset {offset}");
                 }
             }
         }
-        out
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    #[test]
+    fn init_piece_equals_the_cut_of_the_global_init() {
+        let (seed, layers) = (1234, 2);
+        for (mesh, l) in cases() {
+            let global = default_init(seed, &l.name, &l.global_shape, layers);
+            for rank in 0..mesh.world_size() {
+                let want = l.local(&global, &mesh, rank);
+                let mut got = vec![f32::NAN; want.len()];
+                l.init_piece(seed, layers, &mesh, rank, &mut got);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert!(bits(&got) == bits(&want), "{} {} flat={} rank {rank}", l.name, l.placement, l.zero_flat);
+            }
+        }
+    }
+
+    #[test]
+    fn the_lowest_holder_is_the_lowest_rank_holding_the_element() {
+        for (mesh, l) in cases() {
+            let n: usize = l.global_shape.iter().product();
+            if n > 10_000 {
+                continue;
+            }
+            for stage in 0..mesh.pp {
+                let ranks: Vec<usize> = (0..mesh.world_size()).filter(|&r| mesh.coords(r).pp == stage).collect();
+                let maps: Vec<Vec<Option<usize>>> = ranks.iter().map(|&r| l.index_map(&mesh, r)).collect();
+                let mut covered = true;
+                for g in 0..n {
+                    let lowest = ranks.iter().zip(&maps).find(|(_, m)| m.contains(&Some(g))).map(|(&r, _)| r);
+                    covered &= lowest.is_some();
+                    assert_eq!(l.lowest_holder(&mesh, stage, g), lowest, "{} {} element {g}", l.name, l.placement);
+                }
+                assert_eq!(l.covers(&mesh), covered, "{} {} flat={}", l.name, l.placement, l.zero_flat);
+                assert_eq!(l.lowest_holder(&mesh, stage, n), None);
+                for (&r, map) in ranks.iter().zip(&maps) {
+                    let lowest = map.iter().flatten().all(|&g| l.lowest_holder(&mesh, stage, g) == Some(r));
+                    if map.iter().flatten().next().is_some() {
+                        assert_eq!(l.lowest_for_its_elements(&mesh, r), lowest, "{} {} rank {r}", l.name, l.placement);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn layouts_survive_encoding() {
+        let list: Vec<ParamLayout> = cases().into_iter().map(|(_, l)| l).collect();
+        let mut words = Vec::new();
+        for l in &list {
+            l.encode(&mut words);
+        }
+        assert_eq!(ParamLayout::decode_list(&words), Ok(list));
+        assert_eq!(ParamLayout::decode_list(&[]), Ok(Vec::new()));
+        assert!(ParamLayout::decode_list(&words[..words.len() - 1]).is_err());
+        assert!(ParamLayout::decode_list(&[-3]).is_err());
+    }
 
     #[test]
     fn pieces_assemble_to_the_whole() {

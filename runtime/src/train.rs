@@ -9,6 +9,7 @@
 //! self-contained.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Instant;
 
 use parc_dialects::attr::Attr;
@@ -17,12 +18,11 @@ use thiserror::Error;
 use crate::comm::{Buf, BufMut, CommError};
 use crate::cpu::exec::{BatchSource, ExecError, Executor};
 use crate::data::{DataError, TokenData};
-use crate::init::default_init;
 use crate::program::{Program, Role, TensorInfo};
 use crate::rank::RankContext;
 use crate::shards::ParamLayout;
-use crate::weights::{self, WeightsError};
-use parc_dialects::mesh::Mesh;
+use crate::weights::{self, SharedSave, WeightsError, WeightsFile};
+use parc_dialects::mesh::{Axis, GroupKind, Mesh};
 
 /// A tensor by name: (name, shape, values).
 pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
@@ -126,15 +126,68 @@ struct Feed<'d> {
     info: &'d ProgramInfo,
     /// This rank's data-parallel coordinate and the dp size.
     dp: (usize, usize),
+    /// The data error that stopped the step, kept whole so that the step reports it as
+    /// [`TrainError::Data`] (with its help) rather than as text.
+    error: Option<DataError>,
 }
 
 impl BatchSource for Feed<'_> {
     fn load(&mut self, microbatch: usize, tokens: &mut [i32], labels: &mut [i32]) -> Result<(), String> {
         let i = &self.info;
         let (dp_rank, dp) = self.dp;
-        self.data
-            .microbatch(self.step, dp_rank, dp, i.global_batch, i.micro_batch, microbatch, tokens, labels)
-            .map_err(|e| e.to_string())
+        self.data.microbatch(self.step, dp_rank, dp, i.global_batch, i.micro_batch, microbatch, tokens, labels).map_err(
+            |e| {
+                let text = e.to_string();
+                self.error = Some(e);
+                text
+            },
+        )
+    }
+}
+
+/// One parameter of this rank: its buffer in the arena and its layout over the mesh
+/// ([`ParamLayout::whole`] when the program gives none).
+#[derive(Clone, Debug)]
+struct Piece {
+    buf: crate::program::Buf,
+    layout: ParamLayout,
+}
+
+/// The parameters of every pipeline stage as layouts, `[stage][i]` (one stage without pipeline
+/// stages), and the parameters of the model: (name, global shape) once each, in stage order.
+struct ModelTable {
+    stages: Vec<Vec<ParamLayout>>,
+    params: Vec<(String, Vec<usize>)>,
+}
+
+impl ModelTable {
+    fn of(stages: Vec<Vec<ParamLayout>>) -> Result<ModelTable, TrainError> {
+        let mut params: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (s, layouts) in stages.iter().enumerate() {
+            for l in layouts {
+                match seen.get(&l.name) {
+                    Some(&i) if params[i].1 != l.global_shape => {
+                        return Err(TrainError::Program(format!(
+                            "parameter {} has global shape {:?} on an earlier pipeline stage but {:?} on stage {s}; \
+                             recompile the model with parc compile",
+                            l.name, params[i].1, l.global_shape
+                        )))
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(l.name.clone(), params.len());
+                        params.push((l.name.clone(), l.global_shape.clone()));
+                    }
+                }
+            }
+        }
+        Ok(ModelTable { stages, params })
+    }
+
+    /// (name, global shape) of every parameter, as the weight-file checks take them.
+    fn expected(&self) -> Vec<(&str, &[usize])> {
+        self.params.iter().map(|(n, s)| (n.as_str(), s.as_slice())).collect()
     }
 }
 
@@ -146,7 +199,8 @@ pub struct Trainer<'p> {
     /// Steps completed.
     pub steps_done: u64,
     train_step: usize,
-    layouts: Vec<ParamLayout>,
+    /// Every parameter of this rank's program, in table order.
+    pieces: Vec<Piece>,
     mesh: Mesh,
     rank: usize,
 }
@@ -158,7 +212,9 @@ impl<'p> Trainer<'p> {
     }
 
     /// A trainer for one rank of a partitioned program (`rank` None: a single-rank program). Each
-    /// rank initializes its piece of every parameter from the same global initialization.
+    /// rank initializes only its own piece of every parameter, computing each element from its
+    /// global index ([`ParamLayout::init_piece`]): bit for bit the piece of the one global
+    /// initialization, whatever the mesh, without the global tensor.
     pub fn for_rank(
         program: &'p Program,
         data: Option<TokenData>,
@@ -186,26 +242,54 @@ impl<'p> Trainer<'p> {
             Some(r) => Executor::with_rank(program, threads, r)?,
             None => Executor::new(program, threads)?,
         };
+        let mut pieces = Vec::new();
         for t in program.tensors.iter().filter(|t| t.role == Role::Param) {
-            let values = match layouts.iter().find(|l| l.name == t.name) {
-                Some(l) => {
-                    let global = default_init(info.seed, &t.name, &l.global_shape, info.layers);
-                    l.local(&global, &mesh, rank_index)
-                }
-                None => default_init(info.seed, &t.name, &t.buf.shape, info.layers),
+            let layout = match layouts.iter().find(|l| l.name == t.name) {
+                Some(l) => l.clone(),
+                None => ParamLayout::whole(&t.name, &t.buf.shape),
             };
             let dst = exec.arena.f32_mut(&t.buf);
-            if dst.len() != values.len() {
+            let len = layout.local_indices(&mesh, rank_index).len();
+            if dst.len() != len {
                 return Err(TrainError::Program(format!(
-                    "parameter {} holds {} elements on rank {rank_index}, its layout gives {}",
+                    "parameter {} holds {} elements on rank {rank_index}, its layout gives {len}",
                     t.name,
                     dst.len(),
-                    values.len()
                 )));
             }
-            dst.copy_from_slice(&values);
+            layout.init_piece(info.seed, info.layers, &mesh, rank_index, dst);
+            pieces.push(Piece { buf: t.buf.clone(), layout });
         }
-        Ok(Trainer { exec, info, data, steps_done: 0, train_step, layouts, mesh, rank: rank_index })
+        Ok(Trainer { exec, info, data, steps_done: 0, train_step, pieces, mesh, rank: rank_index })
+    }
+
+    /// Every stage's parameter layouts and the model's parameters. A rank holds only its own
+    /// stage's program, so the stages' tables are gathered over this rank's pipeline group (the
+    /// same group on every data- and tensor-parallel coordinate): collective over the mesh.
+    fn model_table(&mut self) -> Result<ModelTable, TrainError> {
+        let own: Vec<ParamLayout> = self.pieces.iter().map(|p| p.layout.clone()).collect();
+        let Some(ctx) = self.exec.rank.as_mut() else { return ModelTable::of(vec![own]) };
+        let (group, members) = ctx.group(GroupKind::Axis(Axis::Pp)).map_err(TrainError::Program)?;
+        let stages = members.size();
+        let mut words = Vec::new();
+        for l in &own {
+            l.encode(&mut words);
+        }
+        let mut lens = vec![0i64; stages];
+        ctx.comm.all_gather(group, Buf::I64(&[words.len() as i64]), BufMut::I64(&mut lens))?;
+        let width = lens.iter().copied().max().unwrap_or(0).max(0) as usize;
+        words.resize(width, 0);
+        let mut all = vec![0i64; width * stages];
+        ctx.comm.all_gather(group, Buf::I64(&words), BufMut::I64(&mut all))?;
+        let tables = lens
+            .iter()
+            .enumerate()
+            .map(|(s, &n)| {
+                let n = usize::try_from(n).unwrap_or(0).min(width);
+                ParamLayout::decode_list(&all[s * width..s * width + n]).map_err(TrainError::Program)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        ModelTable::of(tables)
     }
 
     /// The global value of every parameter, assembled through the communicator on rank 0, one
@@ -299,14 +383,19 @@ impl<'p> Trainer<'p> {
         &mut self,
         global: &std::collections::HashMap<String, Vec<f32>>,
     ) -> Result<(), TrainError> {
-        let params: Vec<_> = self.exec.program.tensors.iter().filter(|t| t.role == Role::Param).cloned().collect();
-        for t in &params {
-            let g = global.get(&t.name).ok_or_else(|| TrainError::Program(format!("no weights for {}", t.name)))?;
-            let values = match self.layouts.iter().find(|l| l.name == t.name) {
-                Some(l) => l.local(g, &self.mesh, self.rank),
-                None => g.clone(),
-            };
-            self.exec.arena.f32_mut(&t.buf).copy_from_slice(&values);
+        for p in &self.pieces {
+            let name = &p.layout.name;
+            let g = global.get(name).ok_or_else(|| TrainError::Program(format!("no weights for {name}")))?;
+            let want: usize = p.layout.global_shape.iter().product();
+            if g.len() != want {
+                return Err(TrainError::Program(format!(
+                    "the weights for {name} hold {} elements, its global shape {:?} has {want}",
+                    g.len(),
+                    p.layout.global_shape
+                )));
+            }
+            let values = p.layout.local(g, &self.mesh, self.rank);
+            self.exec.arena.f32_mut(&p.buf).copy_from_slice(&values);
         }
         Ok(())
     }
@@ -322,22 +411,100 @@ impl<'p> Trainer<'p> {
             .collect()
     }
 
-    /// Replaces the parameters by those in a safetensors file (every parameter, exact shapes).
-    pub fn load_params(&mut self, path: &std::path::Path) -> Result<(), TrainError> {
-        let loaded = weights::load(path)?;
-        let params: Vec<_> = self.exec.program.tensors.iter().filter(|t| t.role == Role::Param).cloned().collect();
-        let expected: Vec<(&str, &[usize])> =
-            params.iter().map(|t| (t.name.as_str(), t.buf.shape.as_slice())).collect();
-        weights::check_against(&loaded, &expected)?;
-        for t in &params {
-            self.exec.arena.f32_mut(&t.buf).copy_from_slice(&loaded[&t.name].1);
+    /// Replaces the parameters by those in a safetensors file (every parameter, exact shapes):
+    /// [`Trainer::load_params_local`].
+    pub fn load_params(&mut self, path: &Path) -> Result<(), TrainError> {
+        self.load_params_local(path)
+    }
+
+    /// Replaces this rank's pieces of the parameters by those in the safetensors file at `path`,
+    /// which holds the global tensors (as `--save` writes them), reading only this rank's bytes:
+    /// the header, then for each parameter the runs of global elements its piece holds
+    /// ([`WeightsFile::read_elements`] over [`ParamLayout::local_indices`]). The file must hold
+    /// exactly the model's parameters with their global shapes (the same report as
+    /// [`weights::check_against`]); on a partitioned mesh the parameters of the other pipeline
+    /// stages are learnt from them, so every rank must call this (collective).
+    pub fn load_params_local(&mut self, path: &Path) -> Result<(), TrainError> {
+        let table = self.model_table()?;
+        let file = WeightsFile::open(path)?;
+        file.check_against(&table.expected())?;
+        for p in &self.pieces {
+            let indices = p.layout.local_indices(&self.mesh, self.rank);
+            file.read_elements(&p.layout.name, indices, self.exec.arena.f32_mut(&p.buf))?;
         }
         Ok(())
     }
 
-    /// Writes the parameters to a safetensors file.
-    pub fn save_params(&self, path: &std::path::Path) -> Result<(), TrainError> {
+    /// Writes the parameters to a safetensors file (a single-rank trainer's, whole).
+    pub fn save_params(&self, path: &Path) -> Result<(), TrainError> {
         Ok(weights::save(path, &self.params())?)
+    }
+
+    /// Writes the global parameters to one safetensors file at `path`, byte for byte the file
+    /// [`weights::save`] writes for the tensors [`Trainer::collect_params`] assembles, without
+    /// any rank holding more than its own pieces. A single-rank trainer saves as
+    /// [`Trainer::save_params`]. On a mesh every rank calls this (collective): every rank builds
+    /// the same header ([`SharedSave`]); rank 0 creates the file with it; after a barrier every
+    /// rank writes, with positioned writes, the global elements of its pieces that it is the
+    /// lowest rank to hold (the first pipeline stage holding a parameter, and on it the ranks with
+    /// coordinate 0 on the axes the parameter is replicated over), so each element is written
+    /// exactly once and padding never; after a second barrier rank 0 syncs the file and renames
+    /// it into place.
+    pub fn save_shared(&mut self, path: &Path) -> Result<(), TrainError> {
+        if self.exec.rank.is_none() {
+            return self.save_params(path);
+        }
+        let table = self.model_table()?;
+        let save = SharedSave::new(path, &table.expected())?;
+        let result = self.write_shared(&table, &save);
+        if result.is_err() && self.rank == 0 {
+            save.abandon();
+        }
+        result
+    }
+
+    /// The steps of [`Trainer::save_shared`] after the header.
+    fn write_shared(&mut self, table: &ModelTable, save: &SharedSave) -> Result<(), TrainError> {
+        let (me, mesh) = (self.rank, self.mesh);
+        let stage = mesh.coords(me).pp;
+        let Some(ctx) = self.exec.rank.as_mut() else { return Err(TrainError::Program("no mesh to save on".into())) };
+        if me == 0 {
+            save.create()?;
+        }
+        ctx.barrier()?;
+        {
+            let writer = save.open()?;
+            for p in &self.pieces {
+                let name = p.layout.name.as_str();
+                // On this stage, the lowest holder of every element of the piece is the same rank.
+                if !p.layout.lowest_for_its_elements(&mesh, me) {
+                    continue;
+                }
+                // The earlier stages that hold this parameter (a tied embedding): their ranks are
+                // lower than every rank of this stage. One that holds every element writes them
+                // all; one that does not is asked element by element.
+                let earlier: Vec<(usize, &ParamLayout)> = table.stages[..stage.min(table.stages.len())]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(s, ls)| ls.iter().find(|l| l.name == name).map(|l| (s, l)))
+                    .collect();
+                if earlier.iter().any(|(_, l)| l.covers(&mesh)) {
+                    continue;
+                }
+                let values = self.exec.arena.f32(&p.buf);
+                let mine = p.layout.local_indices(&mesh, me).zip(values).filter_map(|(index, &v)| {
+                    let index = index?;
+                    let held_earlier = earlier.iter().any(|(s, l)| l.lowest_holder(&mesh, *s, index).is_some());
+                    (!held_earlier).then_some((index, v))
+                });
+                writer.write_elements(name, mine)?;
+            }
+        }
+        ctx.barrier()?;
+        if me == 0 {
+            save.finish()?;
+        }
+        Ok(())
     }
 
     /// Runs one training step.
@@ -348,8 +515,13 @@ impl<'p> Trainer<'p> {
         let step_buf = program.tensor("step").ok_or_else(|| TrainError::Program("no step tensor".into()))?.buf.clone();
         self.exec.arena.i64_mut(&step_buf)[0] = step as i64;
         let dp = (self.mesh.coords(self.rank).dp, self.mesh.dp);
-        let mut feed = Feed { data: &self.data, step: self.steps_done, info: &self.info, dp };
-        self.exec.run(self.train_step, &mut feed)?;
+        let mut feed = Feed { data: &self.data, step: self.steps_done, info: &self.info, dp, error: None };
+        match self.exec.run(self.train_step, &mut feed) {
+            Err(ExecError::Data { .. }) if feed.error.is_some() => {
+                return Err(feed.error.take().map_or_else(|| TrainError::Program("no data".into()), TrainError::Data))
+            }
+            result => result?,
+        }
         let loss_buf = program.tensor("loss").ok_or_else(|| TrainError::Program("no loss tensor".into()))?.buf.clone();
         let loss = self.exec.arena.f32(&loss_buf)[0];
         self.steps_done = step;

@@ -527,17 +527,7 @@ impl Communicator for LocalComm {
         let kind = CollectiveKind::AllGather;
         let a = self.active(id, kind)?;
         let n = a.group.size();
-        if recv.dtype() != send.dtype() {
-            let detail = format!("the send buffer holds {} and the receive buffer {}", send.dtype(), recv.dtype());
-            return Err(self.invalid_argument(kind, &a.group, detail));
-        }
-        if n.checked_mul(send.len()) != Some(recv.len()) {
-            let detail = format!(
-                "the receive buffer has {} elements but must have group size × send elements = {n} × {} = {}",
-                recv.len(),
-                send.len(),
-                n.saturating_mul(send.len())
-            );
+        if let Err(detail) = super::check::gather(n, &send, &recv) {
             return Err(self.invalid_argument(kind, &a.group, detail));
         }
         let c = call(kind, send.dtype(), send.len(), None, None);
@@ -562,20 +552,10 @@ impl Communicator for LocalComm {
         let kind = CollectiveKind::ReduceScatter;
         let a = self.active(id, kind)?;
         let n = a.group.size();
-        if recv.dtype() != send.dtype() {
-            let detail = format!("the send buffer holds {} and the receive buffer {}", send.dtype(), recv.dtype());
-            return Err(self.invalid_argument(kind, &a.group, detail));
-        }
         if let Some(e) = self.unsupported(kind, &a.group, op, send.dtype()) {
             return Err(e);
         }
-        if n.checked_mul(recv.len()) != Some(send.len()) {
-            let detail = format!(
-                "the send buffer has {} elements but must have group size × receive elements = {n} × {} = {}",
-                send.len(),
-                recv.len(),
-                n.saturating_mul(recv.len())
-            );
+        if let Err(detail) = super::check::scatter(n, &send, &recv) {
             return Err(self.invalid_argument(kind, &a.group, detail));
         }
         let c = call(kind, send.dtype(), send.len(), Some(op), None);
@@ -593,17 +573,7 @@ impl Communicator for LocalComm {
         let kind = CollectiveKind::AllToAll;
         let a = self.active(id, kind)?;
         let n = a.group.size();
-        if recv.dtype() != send.dtype() {
-            let detail = format!("the send buffer holds {} and the receive buffer {}", send.dtype(), recv.dtype());
-            return Err(self.invalid_argument(kind, &a.group, detail));
-        }
-        if send.len() != recv.len() || send.len() % n != 0 {
-            let detail = format!(
-                "the send and receive buffers have {} and {} elements but must have the same \
-                 length, a multiple of the group size {n}",
-                send.len(),
-                recv.len()
-            );
+        if let Err(detail) = super::check::all_to_all(n, &send, &recv) {
             return Err(self.invalid_argument(kind, &a.group, detail));
         }
         let c = call(kind, send.dtype(), send.len(), None, None);
@@ -623,8 +593,7 @@ impl Communicator for LocalComm {
         let kind = CollectiveKind::Broadcast;
         let a = self.active(id, kind)?;
         let n = a.group.size();
-        if root >= n {
-            let detail = format!("root {root} is not an index into the group's {n} ranks (0..{n})");
+        if let Err(detail) = super::check::root(n, root) {
             return Err(self.invalid_argument(kind, &a.group, detail));
         }
         let is_root = a.index == root;

@@ -68,6 +68,8 @@
 mod bootstrap;
 mod buf;
 mod local;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -631,6 +633,21 @@ impl CommStats {
     pub fn total_bytes(&self) -> u64 {
         self.bytes.values().sum()
     }
+
+    /// What was counted after `earlier` (a copy of these statistics taken before): the calls and
+    /// bytes of a span of work, e.g. the training steps without the setup.
+    pub fn since(&self, earlier: &CommStats) -> CommStats {
+        let minus = |now: &BTreeMap<CollectiveKind, u64>, then: &BTreeMap<CollectiveKind, u64>| {
+            now.iter()
+                .map(|(k, &v)| (*k, v.saturating_sub(then.get(k).copied().unwrap_or(0))))
+                .filter(|&(_, v)| v > 0)
+                .collect::<BTreeMap<_, _>>()
+        };
+        let calls = minus(&self.calls, &earlier.calls);
+        // Every kind with a call keeps its byte entry (receives count 0 bytes).
+        let bytes = calls.keys().map(|k| (*k, self.bytes_of(*k) - earlier.bytes_of(*k))).collect();
+        CommStats { bytes, calls }
+    }
 }
 
 /// One rank's endpoint of a mesh. All collectives are blocking and matched per group (see the
@@ -691,4 +708,75 @@ pub trait Communicator: Send {
     /// entering a collective gets [`CommError::Aborted`] naming this rank and reason, so nothing
     /// hangs. The first abort wins; later ones are ignored.
     fn abort(&self, reason: &str);
+
+    /// Names the program position of the calls that follow (`@train_step`, instruction `index`),
+    /// for an endpoint that reports its own timeouts out of band (the MPI endpoint's watchdog).
+    /// The default ignores it: the in-process mesh returns errors, and the executor adds the
+    /// position to them.
+    fn set_site(&mut self, function: &str, index: usize) {
+        let _ = (function, index);
+    }
+}
+
+/// The local checks of a collective's buffers, shared by every implementation: `Err` holds the
+/// detail of a [`CommError::InvalidArgument`].
+pub(crate) mod check {
+    use super::{Buf, BufMut};
+
+    fn same_type(send: &Buf<'_>, recv: &BufMut<'_>) -> Result<(), String> {
+        if recv.dtype() != send.dtype() {
+            return Err(format!("the send buffer holds {} and the receive buffer {}", send.dtype(), recv.dtype()));
+        }
+        Ok(())
+    }
+
+    /// all_gather over `n` members: recv is n × send.
+    pub fn gather(n: usize, send: &Buf<'_>, recv: &BufMut<'_>) -> Result<(), String> {
+        same_type(send, recv)?;
+        if n.checked_mul(send.len()) != Some(recv.len()) {
+            return Err(format!(
+                "the receive buffer has {} elements but must have group size × send elements = {n} × {} = {}",
+                recv.len(),
+                send.len(),
+                n.saturating_mul(send.len())
+            ));
+        }
+        Ok(())
+    }
+
+    /// reduce_scatter over `n` members: send is n × recv.
+    pub fn scatter(n: usize, send: &Buf<'_>, recv: &BufMut<'_>) -> Result<(), String> {
+        same_type(send, recv)?;
+        if n.checked_mul(recv.len()) != Some(send.len()) {
+            return Err(format!(
+                "the send buffer has {} elements but must have group size × receive elements = {n} × {} = {}",
+                send.len(),
+                recv.len(),
+                n.saturating_mul(recv.len())
+            ));
+        }
+        Ok(())
+    }
+
+    /// all_to_all over `n` members: equal lengths, a multiple of n.
+    pub fn all_to_all(n: usize, send: &Buf<'_>, recv: &BufMut<'_>) -> Result<(), String> {
+        same_type(send, recv)?;
+        if send.len() != recv.len() || send.len() % n != 0 {
+            return Err(format!(
+                "the send and receive buffers have {} and {} elements but must have the same \
+                 length, a multiple of the group size {n}",
+                send.len(),
+                recv.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// broadcast over `n` members: the root is a member index.
+    pub fn root(n: usize, root: usize) -> Result<(), String> {
+        if root >= n {
+            return Err(format!("root {root} is not an index into the group's {n} ranks (0..{n})"));
+        }
+        Ok(())
+    }
 }

@@ -453,7 +453,7 @@ impl Device for Executor<'_> {
         }
     }
 
-    fn collective(&mut self, collective: &Collective, o: &[Buf]) -> Result<(), CollectiveError> {
+    fn collective(&mut self, collective: &Collective, o: &[Buf], site: (&str, usize)) -> Result<(), CollectiveError> {
         for b in o {
             self.arena.touch(b);
         }
@@ -462,6 +462,7 @@ impl Device for Executor<'_> {
             .rank
             .as_mut()
             .ok_or_else(|| format!("'{name}' needs the rank's mesh: run the program with parc launch (all ranks)"))?;
+        rank.comm.set_site(site.0, site.1);
         let ar = &self.arena;
         // This rank's group of `kind`: its handle and its size.
         let group = |rank: &RankContext, kind: GroupKind| rank.group(kind).map(|(id, g)| (id, g.size()));
@@ -568,7 +569,7 @@ pub fn run_function<D: Device + ?Sized>(
             }
             Instr::Kernel { kernel, operands } => device.kernel(kernel, operands).map_err(fail)?,
             Instr::Collective { collective, operands } => {
-                device.collective(collective, operands).map_err(|e| match e {
+                device.collective(collective, operands, (&program.function_names[index], i)).map_err(|e| match e {
                     CollectiveError::Comm(error) => ExecError::Comm {
                         function: function(),
                         index: i,
