@@ -183,6 +183,17 @@ fn rank_checks() {
         ));
     }
 
+    // A reduction larger than one MPI call's segment (1 Mi elements): every segment reduced.
+    let (world_group, world_id, _) = (mine[0].1, mine[0].2, mine[0].3);
+    let big_len = (1 << 20) + 12_345;
+    let mut big = exact_input(rank, 99, big_len);
+    c.all_reduce(world_id, ReduceOp::Sum, BufMut::F32(&mut big)).unwrap();
+    expect(CollectiveKind::AllReduce, CollectiveKind::AllReduce.ring_bytes(WORLD, 4 * big_len as u64, false));
+    let inputs: Vec<Vec<f32>> = world_group.ranks.iter().map(|&r| exact_input(r, 99, big_len)).collect();
+    for e in [0, 1, (1 << 20) - 1, 1 << 20, big_len - 1] {
+        assert_eq!(big[e], inputs.iter().map(|x| x[e]).sum::<f32>(), "rank {rank}: large all_reduce at {e}");
+    }
+
     // Point to point: per-tag FIFO queues, independent of each other; sends never block.
     let (next, prev) = ((rank + 1) % WORLD, (rank + WORLD - 1) % WORLD);
     for k in 0..3 {

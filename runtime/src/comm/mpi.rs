@@ -53,6 +53,16 @@ use super::{
 /// failed run.
 pub const ABORT_CODE: i32 = 2;
 
+/// The elements of one MPI call of an all_reduce (4 MiB of f32): the extra memory a reduction
+/// needs, whatever the bucket's size.
+const SEGMENT: usize = 1 << 20;
+
+/// Polls of a request that only yield the core before [`MpiComm::complete`] starts to sleep.
+const SPIN_POLLS: u32 = 50;
+
+/// The longest sleep between two polls of a request.
+const MAX_NAP: Duration = Duration::from_micros(200);
+
 /// The largest tag a program's send/recv may use: MPI guarantees tags up to 32767, and the top
 /// one is kept for [`crate::train::COLLECT_TAG`].
 const MAX_TAG: usize = 32766;
@@ -169,6 +179,28 @@ impl MpiRuntime {
 // (the library is initialized with MPI_THREAD_MULTIPLE where available, and an endpoint is used by
 // one thread at a time).
 unsafe impl Send for MpiComm {}
+
+/// Waits for `test` to report done (or an MPI error code), politely: it yields the core for the
+/// first [`SPIN_POLLS`] polls, then sleeps for doubling spans up to [`MAX_NAP`]. A blocking MPI
+/// call would spin on the core instead; with several ranks per core, or a rank waiting for
+/// another stage's compute, spinning ranks slow down the ones that work.
+fn poll(mut test: impl FnMut() -> (c_int, bool)) -> c_int {
+    let mut nap = Duration::from_micros(2);
+    let mut polls = 0u32;
+    loop {
+        let (code, done) = test();
+        if code != ffi::MPI_SUCCESS as c_int || done {
+            return code;
+        }
+        if polls < SPIN_POLLS {
+            polls += 1;
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(MAX_NAP);
+        }
+    }
+}
 
 /// NaN-propagating maximum, the same as [`ReduceOp::combine`]: `inout[i] = max(in[i], inout[i])`.
 unsafe extern "C" fn max_nan(input: *mut c_void, inout: *mut c_void, len: *mut c_int, _ty: *mut ffi::MPI_Datatype) {
@@ -293,6 +325,38 @@ impl MpiComm {
         })
     }
 
+    /// Waits for `request` to complete ([`poll`]).
+    fn complete(&self, mut request: ffi::MPI_Request) -> c_int {
+        poll(|| {
+            let mut done: c_int = 0;
+            // SAFETY: a live request started by this endpoint; MPI frees it when it completes.
+            let code = unsafe { ffi::MPI_Test(&mut request, &mut done, ffi::RSMPI_STATUS_IGNORE) };
+            (code, done != 0)
+        })
+    }
+
+    /// `MPI_Probe`, waiting as [`poll`] does (on `MPI_Iprobe`).
+    fn probe(&self, peer: c_int, tag: c_int, status: &mut ffi::MPI_Status) -> c_int {
+        poll(|| {
+            let mut found: c_int = 0;
+            // SAFETY: MPI is initialized; `status` is a valid out-pointer.
+            let code = unsafe { ffi::MPI_Iprobe(peer, tag, ffi::RSMPI_COMM_WORLD, &mut found, status) };
+            (code, found != 0)
+        })
+    }
+
+    /// Starts a nonblocking call with `start` (which fills in the request) and waits for it with
+    /// [`MpiComm::complete`].
+    fn start(&self, start: impl FnOnce(*mut ffi::MPI_Request) -> c_int) -> c_int {
+        // SAFETY: a constant initialized by the library.
+        let mut request: ffi::MPI_Request = unsafe { ffi::RSMPI_REQUEST_NULL };
+        let code = start(&mut request);
+        if code != ffi::MPI_SUCCESS as c_int {
+            return code;
+        }
+        self.complete(request)
+    }
+
     /// Frees the sends MPI has completed.
     fn reap(&mut self) {
         self.pending.retain_mut(|p| {
@@ -306,17 +370,19 @@ impl MpiComm {
     /// Reduces `data` in place with `op` on `comm`: f32 directly, bf16 through f32.
     fn reduce_f32(&self, comm: ffi::MPI_Comm, op: ReduceOp, send: &[f32], recv: &mut [f32]) -> c_int {
         let mpi_op = self.mpi_op(op);
-        // SAFETY: both buffers hold `send.len()` f32s (checked by the callers).
-        unsafe {
-            ffi::MPI_Allreduce(
+        // SAFETY: both buffers hold `send.len()` f32s (checked by the callers) and outlive the
+        // request, which completes before this returns.
+        self.start(|req| unsafe {
+            ffi::MPI_Iallreduce(
                 send.as_ptr().cast(),
                 recv.as_mut_ptr().cast(),
                 send.len() as c_int,
                 ffi::RSMPI_FLOAT,
                 mpi_op,
                 comm,
+                req,
             )
-        }
+        })
     }
 
     fn mpi_op(&self, op: ReduceOp) -> ffi::MPI_Op {
@@ -328,20 +394,23 @@ impl MpiComm {
     }
 }
 
-/// `f32` values of a reducible buffer (bf16 widened).
-fn widen(b: &Buf<'_>) -> Vec<f32> {
-    match b {
-        Buf::F32(s) => s.to_vec(),
-        Buf::Bf16(s) => s.iter().map(|&x| super::bf16_to_f32(x)).collect(),
-        Buf::I32(_) | Buf::I64(_) => Vec::new(),
+/// `f32` values of elements `range` of a reducible buffer: an f32 buffer as it is, bf16 widened
+/// into a copy.
+fn widen<'a>(b: &Buf<'a>, range: std::ops::Range<usize>) -> std::borrow::Cow<'a, [f32]> {
+    match *b {
+        Buf::F32(s) => std::borrow::Cow::Borrowed(&s[range]),
+        Buf::Bf16(s) => s[range].iter().map(|&x| super::bf16_to_f32(x)).collect(),
+        Buf::I32(_) | Buf::I64(_) => std::borrow::Cow::Borrowed(&[]),
     }
 }
 
-/// Writes reduced `f32` values back to a reducible buffer (bf16 rounded once).
-fn narrow(values: &[f32], out: &mut BufMut<'_>) {
+/// Writes reduced `f32` values back to a reducible buffer from element `at` on (bf16 rounded
+/// once).
+fn narrow(values: &[f32], out: &mut BufMut<'_>, at: usize) {
+    let range = at..at + values.len();
     match out {
-        BufMut::F32(s) => s.copy_from_slice(values),
-        BufMut::Bf16(s) => s.iter_mut().zip(values).for_each(|(d, &v)| *d = f32_to_bf16(v)),
+        BufMut::F32(s) => s[range].copy_from_slice(values),
+        BufMut::Bf16(s) => s[range].iter_mut().zip(values).for_each(|(d, &v)| *d = f32_to_bf16(v)),
         BufMut::I32(_) | BufMut::I64(_) => {}
     }
 }
@@ -428,12 +497,23 @@ impl Communicator for MpiComm {
             return Err(e);
         }
         self.count(kind, group, data.len())?;
-        let send = widen(&data.as_buf());
-        let mut recv = vec![0.0f32; send.len()];
-        let code = self
-            .watched(|| format!("all_reduce on group {}", group.name), || self.reduce_f32(comm, op, &send, &mut recv));
-        self.ok(kind, &group.name, code)?;
-        narrow(&recv, &mut data);
+        // MPI reduces from the buffer itself into a second one, a segment at a time, so that a
+        // large gradient bucket costs one segment of extra memory, not a second bucket.
+        let total = data.len();
+        let mut recv = vec![0.0f32; total.min(SEGMENT)];
+        for start in (0..total).step_by(SEGMENT) {
+            let end = (start + SEGMENT).min(total);
+            let recv = &mut recv[..end - start];
+            let code = {
+                let send = widen(&data.as_buf(), start..end);
+                self.watched(
+                    || format!("all_reduce on group {}", group.name),
+                    || self.reduce_f32(comm, op, &send, recv),
+                )
+            };
+            self.ok(kind, &group.name, code)?;
+            narrow(recv, &mut data, start);
+        }
         let n = group.size();
         self.stats.record(kind, kind.ring_bytes(n, data.bytes(), false));
         self.reap();
@@ -450,7 +530,7 @@ impl Communicator for MpiComm {
         // SAFETY: recv holds n × send elements of the same type (checked above).
         let code = self.watched(
             || format!("all_gather on group {}", group.name),
-            || unsafe { ffi::MPI_Allgather(s, count, ty, r, count, ty, comm) },
+            || self.start(|req| unsafe { ffi::MPI_Iallgather(s, count, ty, r, count, ty, comm, req) }),
         );
         self.ok(kind, &group.name, code)?;
         self.stats.record(kind, kind.ring_bytes(n, recv.bytes(), false));
@@ -474,25 +554,28 @@ impl Communicator for MpiComm {
         check::scatter(n, &send, &recv).map_err(|d| self.invalid(kind, group, d))?;
         let count = self.count(kind, group, recv.len())?;
         self.count(kind, group, send.len())?;
-        let wide = widen(&send);
+        let wide = widen(&send, 0..send.len());
         let mut out = vec![0.0f32; recv.len()];
         let mpi_op = self.mpi_op(op);
         // SAFETY: `wide` holds n × count f32s and `out` count f32s.
         let code = self.watched(
             || format!("reduce_scatter on group {}", group.name),
-            || unsafe {
-                ffi::MPI_Reduce_scatter_block(
-                    wide.as_ptr().cast(),
-                    out.as_mut_ptr().cast(),
-                    count,
-                    ffi::RSMPI_FLOAT,
-                    mpi_op,
-                    comm,
-                )
+            || {
+                self.start(|req| unsafe {
+                    ffi::MPI_Ireduce_scatter_block(
+                        wide.as_ptr().cast(),
+                        out.as_mut_ptr().cast(),
+                        count,
+                        ffi::RSMPI_FLOAT,
+                        mpi_op,
+                        comm,
+                        req,
+                    )
+                })
             },
         );
         self.ok(kind, &group.name, code)?;
-        narrow(&out, &mut recv);
+        narrow(&out, &mut recv, 0);
         self.stats.record(kind, kind.ring_bytes(n, send.bytes(), false));
         self.reap();
         Ok(())
@@ -508,7 +591,7 @@ impl Communicator for MpiComm {
         // SAFETY: both buffers hold n chunks of `count` elements of the same type.
         let code = self.watched(
             || format!("all_to_all on group {}", group.name),
-            || unsafe { ffi::MPI_Alltoall(s, count, ty, r, count, ty, comm) },
+            || self.start(|req| unsafe { ffi::MPI_Ialltoall(s, count, ty, r, count, ty, comm, req) }),
         );
         self.ok(kind, &group.name, code)?;
         self.stats.record(kind, kind.ring_bytes(n, send.bytes(), false));
@@ -526,7 +609,7 @@ impl Communicator for MpiComm {
         // SAFETY: every member passes a buffer of `count` elements of the same type.
         let code = self.watched(
             || format!("broadcast on group {}", group.name),
-            || unsafe { ffi::MPI_Bcast(ptr, count, ty, root as c_int, comm) },
+            || self.start(|req| unsafe { ffi::MPI_Ibcast(ptr, count, ty, root as c_int, comm, req) }),
         );
         self.ok(kind, &group.name, code)?;
         self.stats.record(kind, kind.ring_bytes(n, data.bytes(), index == root));
@@ -599,7 +682,7 @@ impl Communicator for MpiComm {
         // SAFETY: MPI is initialized; `status` is a valid out-pointer.
         let code = self.watched(
             || format!("recv from rank {peer} (tag {tag})"),
-            || unsafe { ffi::MPI_Probe(peer as c_int, mpi_tag, ffi::RSMPI_COMM_WORLD, &mut status) },
+            || self.probe(peer as c_int, mpi_tag, &mut status),
         );
         self.ok(kind, &name, code)?;
         let mut bytes: c_int = 0;

@@ -478,7 +478,22 @@ impl Device for Executor<'_> {
             }
             Collective::AllReduce { group: kind, op } => {
                 let (group, _) = group(rank, kind)?;
-                // One collective for the whole bucket.
+                // One collective for the whole bucket: in place when the memory plan laid the
+                // bucket out contiguously (gradient buckets are), else through a packed copy.
+                let contiguous =
+                    o.iter().all(|b| b.dtype == DType::F32) && o.windows(2).all(|w| w[0].end() == w[1].offset);
+                if let (true, Some(first)) = (contiguous, o.first()) {
+                    let span = crate::program::Buf {
+                        offset: first.offset,
+                        shape: vec![o.iter().map(|b| b.len()).sum()],
+                        dtype: DType::F32,
+                    };
+                    // SAFETY: the operands are distinct arena buffers (loader check) that tile
+                    // `span` exactly, and nothing else reads or writes them during the call.
+                    let data = unsafe { ar.slice_mut::<f32>(&span, DType::F32) };
+                    rank.comm.all_reduce(group, op, comm::BufMut::F32(data))?;
+                    return Ok(());
+                }
                 let mut flat: Vec<f32> = o.iter().flat_map(|b| ar.f32(b).iter().copied()).collect();
                 rank.comm.all_reduce(group, op, comm::BufMut::F32(&mut flat))?;
                 let mut at = 0;
