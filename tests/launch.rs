@@ -747,6 +747,36 @@ fn check_both_refuse(dir: &Path, out: &str, args: &[&str], expect: &[&str]) {
     }
 }
 
+/// A launcher's environment that says "rank 1 of 4" without an MPI launcher that this parc-rt can
+/// join (none here: PARC_RANK is parc's own pair) is refused before any work, with how to start
+/// the job.
+#[test]
+fn parc_rt_refuses_a_job_of_several_processes_without_mpi() {
+    let dir = fresh_dir("launch", "env_world_without_mpi");
+    run_parc(&["compile", &arg(&example("gpt-tiny")), "--mesh", "dp=2,tp=2", "-o", "out"], &dir).assert_success();
+    let output = std::process::Command::new(common::parc_rt())
+        .args(["out", "--steps", "1"])
+        .env("PARC_RANK", "1")
+        .env("PARC_WORLD_SIZE", "4")
+        .current_dir(&dir)
+        .output()
+        .expect("parc-rt runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("started as rank 1 of 4"), "{stderr}");
+    assert!(stderr.contains("mpirun -n 4 parc-rt OUT") && stderr.contains("parc launch OUT"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // A world of one from the environment is a plain single-rank run.
+    let one = std::process::Command::new(common::parc_rt())
+        .args([arg(gpt_tiny_out()).as_str(), "--steps", "1", "--json"])
+        .env("PARC_RANK", "0")
+        .env("PARC_WORLD_SIZE", "1")
+        .current_dir(&dir)
+        .output()
+        .expect("parc-rt runs");
+    assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stderr));
+}
+
 #[test]
 fn run_and_parc_rt_agree_on_the_ranks_of_a_partitioned_plan() {
     let dir = fresh_dir("launch", "rank_agreement_dp2_tp2");
@@ -762,6 +792,7 @@ fn run_and_parc_rt_agree_on_the_ranks_of_a_partitioned_plan() {
                 "rank-0000.mlir",
                 "cannot run alone",
                 "run all ranks together with: parc launch out",
+                "mpirun -n 4 parc-rt out",
             ],
         );
     }

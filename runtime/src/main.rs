@@ -107,7 +107,8 @@ fn main() -> ExitCode {
                 "check the launcher's environment variables (PARC_RANK and PARC_WORLD_SIZE, or the MPI launcher's)",
             )
         }
-        Ok(Some(boot)) if boot.world_size() > 1 || launched_by_mpi() => {
+        #[cfg(feature = "mpi")]
+        Ok(Some(boot)) if parc_runtime::comm::mpi::launched_by_mpi() => {
             if let Some(rank) = args.rank {
                 return user_error(
                     &format!("--rank {rank} was given, but {boot}"),
@@ -115,6 +116,23 @@ fn main() -> ExitCode {
                 );
             }
             return run_process(&args, &opts, &boot);
+        }
+        // A job of several processes, but no MPI launcher that this build can join.
+        Ok(Some(boot)) if boot.world_size() > 1 => {
+            let why = if cfg!(feature = "mpi") {
+                "parc-rt joins a job of several processes only under an MPI launcher"
+            } else {
+                "this parc-rt was built without MPI"
+            };
+            return user_error(
+                &format!("this process was started as {boot}, but {why}"),
+                &format!(
+                    "start every rank with mpirun -n {} parc-rt OUT (from a build with --features mpi: apt-get install \
+                     openmpi-bin libopenmpi-dev libclang-dev; cargo build --release --features mpi), or run every rank \
+                     as a thread of one process: parc launch OUT",
+                    boot.world_size()
+                ),
+            );
         }
         Ok(_) => {}
     }
@@ -146,29 +164,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Whether an MPI launcher started this process.
-#[cfg(feature = "mpi")]
-fn launched_by_mpi() -> bool {
-    parc_runtime::comm::mpi::launched_by_mpi()
-}
-
-/// Whether an MPI launcher started this process (never, for a build without MPI: its variables
-/// are then read as a plain bootstrap, and a job of several ranks is refused).
-#[cfg(not(feature = "mpi"))]
-fn launched_by_mpi() -> bool {
-    false
-}
-
-/// A build without MPI cannot join a job of several processes.
-#[cfg(not(feature = "mpi"))]
-fn run_process(_args: &Args, _opts: &LaunchOptions, boot: &Bootstrap) -> ExitCode {
-    user_error(
-        &format!("this process was started as {boot}, but this parc-rt was built without MPI"),
-        "build it with MPI (apt-get install openmpi-bin libopenmpi-dev libclang-dev; cargo build --release --features mpi), \
-         or run every rank as a thread of one process: parc launch OUT",
-    )
 }
 
 /// One rank of a job under mpirun or srun: the rank from MPI, checked against the plan, trained

@@ -223,7 +223,10 @@ pub fn load_rank_program(out: &std::path::Path, rank: usize) -> Result<Program, 
                  (rank {rank} runs {} with the other ranks), so one rank cannot run alone",
                 file.display()
             ),
-            help: format!("run all ranks together with: parc launch {shown}"),
+            help: format!(
+                "run all ranks together with: parc launch {shown} (threads of one process), or one process per \
+                 rank: mpirun -n {world} parc-rt {shown} (a build with --features mpi)"
+            ),
         });
     }
     Ok(first)

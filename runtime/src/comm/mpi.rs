@@ -8,14 +8,16 @@
 //! - [`Communicator::create_group`] is `MPI_Comm_create_group`: collective over the members only,
 //!   as the trait requires. A group's communicator lists its ranks in group order, so a member's
 //!   index is its MPI rank in the group's communicator.
-//! - all_reduce, all_gather, reduce_scatter, all_to_all and broadcast are `MPI_Allreduce`,
-//!   `MPI_Allgather`, `MPI_Reduce_scatter_block`, `MPI_Alltoall` and `MPI_Bcast`. bf16 travels as
-//!   16-bit integers; a bf16 reduction is widened to f32, reduced by MPI in f32 and rounded once.
+//! - all_reduce, all_gather, reduce_scatter, all_to_all and broadcast are `MPI_Iallreduce`,
+//!   `MPI_Iallgather`, `MPI_Ireduce_scatter_block`, `MPI_Ialltoall` and `MPI_Ibcast`, polled to
+//!   completion (a waiting rank yields, then sleeps, instead of spinning). bf16 travels as 16-bit
+//!   integers; a bf16 reduction is widened to f32, reduced by MPI in f32 and rounded once. An
+//!   all_reduce goes in segments of [`SEGMENT`] elements straight from the caller's buffer.
 //!   The maximum is a user operation that propagates NaN (`MPI_MAX` does not say what it does
 //!   with NaN).
 //! - send is `MPI_Isend` of a copy that this endpoint keeps until MPI completes it, so a send
-//!   never blocks (the trait's buffered send); recv is `MPI_Probe` (to check the message's size
-//!   first), then `MPI_Recv`. MPI keeps messages between a pair with the same tag in order.
+//!   never blocks (the trait's buffered send); recv is `MPI_Iprobe`, polled (to check the
+//!   message's size first), then `MPI_Recv`. MPI keeps messages between a pair with the same tag in order.
 //!
 //! # Determinism
 //!
@@ -26,7 +28,7 @@
 //!
 //! # Failures
 //!
-//! MPI's blocking calls cannot time out, so a watchdog thread watches the call in flight: when
+//! An MPI call cannot time out, so a watchdog thread watches the call in flight: when
 //! one waits longer than the timeout, it prints what waited (the call, its group, the program
 //! position given by [`Communicator::set_site`], the rank) and ends the whole job with
 //! `MPI_Abort`. [`Communicator::abort`] also ends the job with `MPI_Abort`: under MPI a failed
