@@ -483,6 +483,48 @@ pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
 }
 
 /// `parc check OUT`: the cross-rank check of the compiled programs (see `parc_compiler::check`).
+/// What a failed cross-rank check of `out` means. If every program is the one `parc compile`
+/// wrote (its hash is plan.json's), parc wrote programs that can hang: a bug in parc. Otherwise a
+/// program was edited or comes from another compilation: the check failed on the user's files.
+fn check_failure(
+    out: &Path,
+    plan: &serde_json::Value,
+    files: &[PathBuf],
+    hashes: &[String],
+    e: impl std::fmt::Display,
+) -> CompileError {
+    let message = format!("{}: the cross-rank check failed: {e}", out.display());
+    let written: Vec<&str> = plan["programs"]["fnv1a64"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|h| h.as_str()).collect())
+        .unwrap_or_default();
+    if written.is_empty() {
+        return CompileError::CheckFailed(Box::new(Diagnostic::new(message).with_help(
+            "plan.json holds no program hashes (an older parc wrote it), so an edited program cannot be told from a bug \
+             in parc: recompile with this version and run parc check again; if it still fails, please report it",
+        )));
+    }
+    let changed: Vec<String> = files
+        .iter()
+        .zip(hashes)
+        .enumerate()
+        .filter(|(i, (_, h))| written.get(*i) != Some(&h.as_str()))
+        .map(|(_, (f, _))| f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()))
+        .collect();
+    if changed.is_empty() && written.len() == files.len() {
+        return CompileError::Internal(message);
+    }
+    let what = if changed.is_empty() {
+        format!("{} holds {} program(s) but plan.json lists {}", out.display(), files.len(), written.len())
+    } else {
+        format!("{} differ(s) from what parc compile wrote (the hash in plan.json)", changed.join(", "))
+    };
+    CompileError::CheckFailed(Box::new(Diagnostic::new(message).with_help(format!(
+        "{what}: the programs were edited or come from another compilation; undo the edit, or recompile: parc compile MODEL.toml --mesh MESH -o {}",
+        out.display()
+    ))))
+}
+
 pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
     let plan = read_plan(out)?;
     let mesh = plan_mesh(&plan)?;
@@ -494,17 +536,19 @@ pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
     })?;
     let started = Instant::now();
     let mut modules = Vec::new();
+    let mut hashes = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f)
             .map_err(|e| user(format!("cannot read {}: {e}", f.display()), "recompile to rewrite it"))?;
+        hashes.push(parc_dialects::hash::fnv1a64_hex(text.as_bytes()));
         modules.push(
             parc_dialects::parser::parse_module(&text).map_err(|e| {
                 user(format!("cannot parse {}: {e}", f.display()), "recompile with this version of parc")
             })?,
         );
     }
-    let report = parc_compiler::check::check(&modules, &mesh)
-        .map_err(|e| CompileError::Internal(format!("{}: the cross-rank check failed: {e}", out.display())))?;
+    let report =
+        parc_compiler::check::check(&modules, &mesh).map_err(|e| check_failure(out, &plan, &files, &hashes, e))?;
     let elapsed = started.elapsed();
     if json {
         print_stdout(

@@ -341,8 +341,8 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
             print_after: args.print_ir_after,
         },
     };
-    let output = compile_file(&args.model, &opts)?;
-    write_artifacts(&args.out, &output)?;
+    let mut output = compile_file(&args.model, &opts)?;
+    write_artifacts(&args.out, &mut output)?;
     for dump in output.report.dumps.iter().filter(|d| d.print) {
         commands::print_stdout(&format!(
             "// -----// IR Dump After {} ({}) //----- //\n{}",

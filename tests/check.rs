@@ -106,3 +106,41 @@ fn parc_check_on_a_compiled_directory() {
     let bad = run_parc(&["check", "nowhere"], &dir);
     assert_eq!(bad.code, Some(2), "{}", bad.stderr);
 }
+
+/// A program edited after `parc compile` wrote it fails the check as the user's problem (exit 1,
+/// `error:`, naming the edited file), not as a bug in parc; plan.json carries each program's
+/// hash, and an unedited directory still passes.
+#[test]
+fn parc_check_on_edited_programs_is_a_failed_check_not_a_compiler_bug() {
+    let dir = fresh_dir("check", "edited");
+    let model = format!("{}/examples/gpt-tiny.toml", env!("CARGO_MANIFEST_DIR"));
+    run_parc(&["compile", &model, "--mesh", "2x2x2", "--schedule", "1f1b", "-o", "out"], &dir).assert_success();
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/plan.json")).unwrap()).expect("plan.json");
+    let hashes = plan["programs"]["fnv1a64"].as_array().expect("program hashes");
+    assert_eq!(hashes.len(), 2);
+    for (file, hash) in ["stage-0.mlir", "stage-1.mlir"].iter().zip(hashes) {
+        let text = std::fs::read(dir.join("out").join(file)).unwrap();
+        assert_eq!(hash.as_str(), Some(parc_dialects::hash::fnv1a64_hex(&text).as_str()), "{file}");
+    }
+    run_parc(&["check", "out"], &dir).assert_success();
+
+    // Send the first activation on another queue: stage 1 waits on tag 0 forever.
+    let stage0 = dir.join("out/stage-0.mlir");
+    let text = std::fs::read_to_string(&stage0).unwrap();
+    let line = text.lines().find(|l| l.contains("\"exec.send\"") && l.contains("tag = 0")).expect("a send on tag 0");
+    std::fs::write(&stage0, text.replacen(line, &line.replace("tag = 0", "tag = 7"), 1)).unwrap();
+    let run = run_parc(&["check", "out"], &dir);
+    run.assert_code(1);
+    assert!(run.stderr.starts_with("error: out: the cross-rank check failed"), "{}", run.stderr);
+    assert!(run.stderr.contains("stage-0.mlir differ(s) from what parc compile wrote"), "{}", run.stderr);
+    assert!(!run.stderr.contains("internal compiler error") && !run.stderr.contains("bug in parc"), "{}", run.stderr);
+
+    // Without hashes (a plan.json from an older parc) the check cannot tell: it says so.
+    let mut old = plan.clone();
+    old["programs"].as_object_mut().unwrap().remove("fnv1a64");
+    std::fs::write(dir.join("out/plan.json"), serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    let run = run_parc(&["check", "out"], &dir);
+    run.assert_code(1);
+    assert!(run.stderr.contains("holds no program hashes"), "{}", run.stderr);
+}

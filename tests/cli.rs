@@ -335,7 +335,18 @@ fn llama_tiny_input_ir_snapshot() {
 fn gpt_tiny_2x2x2_plan_snapshot() {
     let out = fresh_dir("cli", "snapshot_gpt_tiny_2x2x2_plan");
     compile(&example("gpt-tiny"), "2x2x2", &out, &[]);
-    insta::assert_snapshot!("gpt_tiny_2x2x2_plan", read(&out.join("plan.json")));
+    // The program hashes change with any change to the programs (tests/check.rs checks them);
+    // the snapshot keeps their count and form.
+    let plan = read(&out.join("plan.json"));
+    let hash = |l: &str| {
+        let t = l.trim().trim_end_matches(',').trim_matches('"');
+        t.len() == 16 && t.bytes().all(|b| b.is_ascii_hexdigit())
+    };
+    let plan: Vec<String> = plan
+        .lines()
+        .map(|l| if hash(l) { l.replace(l.trim().trim_end_matches(','), "\"[fnv1a64]\"") } else { l.to_string() })
+        .collect();
+    insta::assert_snapshot!("gpt_tiny_2x2x2_plan", plan.join("\n") + "\n");
 }
 
 // ---- artifacts --------------------------------------------------------------------------------

@@ -64,6 +64,9 @@ pub enum CompileError {
     User(Diagnostic),
     /// A compiler bug (a pass failed or produced invalid IR). Exit code 1.
     Internal(String),
+    /// A check of the user's artifacts failed (`parc check` on programs edited since they were
+    /// written). Exit code 1, like any failed check, but not reported as a bug in parc.
+    CheckFailed(Box<Diagnostic>),
 }
 
 impl CompileError {
@@ -71,7 +74,7 @@ impl CompileError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CompileError::User(_) => 2,
-            CompileError::Internal(_) => 1,
+            CompileError::Internal(_) | CompileError::CheckFailed(_) => 1,
         }
     }
 }
@@ -80,6 +83,7 @@ impl std::fmt::Display for CompileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CompileError::User(d) => write!(f, "{d}"),
+            CompileError::CheckFailed(d) => write!(f, "{d}"),
             CompileError::Internal(m) => write!(f, "internal compiler error: {m}\n  help: this is a bug in parc; please report it with the model file and the command line"),
         }
     }
@@ -203,9 +207,10 @@ fn program_text<'a>(dumps: &'a [parc_dialects::pass::Dump], dir: &str, module: &
     }
 }
 
-/// Writes `plan.json` and the IR dumps into `out_dir`, replacing the dumps of an earlier run.
-/// Returns the paths written.
-pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<PathBuf>, CompileError> {
+/// Writes `plan.json`, the rank programs and the IR dumps into `out_dir`, replacing those of an
+/// earlier run, and records each program's hash in `output.plan` (`programs.fnv1a64`) as it
+/// goes into plan.json. Returns the paths written.
+pub fn write_artifacts(out_dir: &Path, output: &mut CompileOutput) -> Result<Vec<PathBuf>, CompileError> {
     let io = |what: &str, path: &Path, e: std::io::Error| {
         CompileError::User(
             Diagnostic::new(format!("cannot {what} {}: {e}", path.display()))
@@ -241,16 +246,20 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
             std::fs::remove_file(stale.path()).map_err(|e| io("remove stale program", &stale.path(), e))?;
         }
     }
+    // Each program's hash goes to plan.json, in the order of `programs.files`.
+    let mut hashes = Vec::new();
     for (s, stage) in output.stages.iter().enumerate() {
         let path = out_dir.join(format!("stage-{s}.mlir"));
         let text = program_text(&output.report.dumps, &format!("stage-{s}/"), stage);
         std::fs::write(&path, text.as_ref()).map_err(|e| io("write", &path, e))?;
+        hashes.push(parc_dialects::hash::fnv1a64_hex(text.as_bytes()));
         written.push(path);
     }
     if output.plan.programs.generated && output.stages.is_empty() {
         let path = out_dir.join("rank-0000.mlir");
         let text = program_text(&output.report.dumps, "", &output.module);
         std::fs::write(&path, text.as_ref()).map_err(|e| io("write", &path, e))?;
+        hashes.push(parc_dialects::hash::fnv1a64_hex(text.as_bytes()));
         written.push(path);
     }
     // The kernels of the rank program as CUDA C, replacing those of an earlier run.
@@ -260,6 +269,7 @@ pub fn write_artifacts(out_dir: &Path, output: &CompileOutput) -> Result<Vec<Pat
         output.plan.programs.generated && output.stages.is_empty(),
     )?);
     let plan_path = out_dir.join("plan.json");
+    output.plan.programs.fnv1a64 = hashes;
     let mut json = serde_json::to_string_pretty(&output.plan).map_err(|e| CompileError::Internal(e.to_string()))?;
     json.push('\n');
     std::fs::write(&plan_path, json).map_err(|e| io("write", &plan_path, e))?;

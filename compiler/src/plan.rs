@@ -43,6 +43,11 @@ pub struct ProgramSummary {
     /// How many ranks run each file (the world size: one shared SPMD program).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ranks_per_file: Option<usize>,
+    /// The FNV-1a 64-bit hash (hex) of each file of `files`, as `parc compile` wrote it: `parc
+    /// check` compares them to tell a program edited since from a bug of its own. Empty until the
+    /// files are written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fnv1a64: Vec<String>,
     /// Bytes of each rank's arena by category (exact, from the static plan; the same on every
     /// rank, which all run one program).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -361,6 +366,7 @@ pub fn stage_programs(mesh: &Mesh) -> ProgramSummary {
         )),
         files: (0..mesh.pp).map(|s| format!("stage-{s}.mlir")).collect(),
         ranks_per_file: Some(mesh.world_size() / mesh.pp),
+        fnv1a64: Vec::new(),
         memory: None,
         communication: Vec::new(),
     }
@@ -412,6 +418,7 @@ fn program_summary(mesh: &Mesh, module: &Module) -> ProgramSummary {
             note: None,
             files: vec!["rank-0000.mlir".into()],
             ranks_per_file: (mesh.world_size() > 1).then_some(mesh.world_size()),
+            fnv1a64: Vec::new(),
             memory: Some(memory),
             communication: communication(module),
         },
@@ -423,6 +430,7 @@ fn program_summary(mesh: &Mesh, module: &Module) -> ProgramSummary {
             )),
             files: Vec::new(),
             ranks_per_file: None,
+            fnv1a64: Vec::new(),
             memory: None,
             communication: Vec::new(),
         },

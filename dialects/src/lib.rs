@@ -14,6 +14,7 @@ pub mod entity;
 pub mod exec;
 pub mod func;
 pub mod graph;
+pub mod hash;
 pub mod ir;
 pub mod mesh;
 pub mod parser;

@@ -32,9 +32,7 @@ pub fn mix64(x: u64) -> u64 {
 }
 
 /// The 64-bit FNV-1a hash of a byte string.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xCBF2_9CE4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3))
-}
+pub use parc_dialects::hash::fnv1a64;
 
 /// A counter-based SplitMix64 stream: draw n is `mix64(key + (n + 1)·γ)`, available directly with
 /// [`SplitMix64::at`] or in order with [`SplitMix64::next_u64`]. No global state.
