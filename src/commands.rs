@@ -143,13 +143,81 @@ fn load_dir(out: &Path) -> Result<Vec<Program>, CompileError> {
     }
 }
 
+/// Refuses, before compiling, a model whose parameters and gradients alone cannot fit in this
+/// machine's memory: `parc launch MODEL.toml` runs every rank in this process, so the plan needs
+/// at least one copy of each (more with optimizer state and activations). Compiling a large model
+/// for one device takes minutes; this takes microseconds.
+fn fits_before_compiling(model: &Path, training: &TrainingOverrides) -> Result<(), CompileError> {
+    let Ok(mut spec) = parc_compiler::load_model(&model.display().to_string()) else {
+        // The compiler reports a bad model file with its full diagnostics.
+        return Ok(());
+    };
+    training.apply(&mut spec);
+    let count: u64 = parc_compiler::models::param_names(&spec.model)
+        .iter()
+        .map(|p| p.shape.iter().map(|&d| d as u64).product::<u64>())
+        .fold(0u64, u64::saturating_add);
+    let elem = match spec.training.precision {
+        parc_compiler::frontend::Precision::Fp32 => 4,
+        parc_compiler::frontend::Precision::Bf16 => 2,
+    };
+    let needed = count.saturating_mul(2 * elem);
+    parc_runtime::memory::check_fits(
+        needed,
+        &format!(
+            "training {} in this process: the values and gradients of its {count} parameters alone",
+            spec.model.name
+        ),
+    )
+    .map_err(|m| {
+        user(
+            m,
+            format!(
+                "compile it for a mesh (parc compile {} --mesh DPxPPxTP -o OUT; parc inspect OUT --memory shows each rank's need) \
+                 and run one process per rank on machines that hold it (README \"Running on a cluster\")",
+                model.display()
+            ),
+        )
+    })
+}
+
+/// Refuses, before loading the programs (seconds to minutes for a large model), a compiled
+/// directory whose ranks' arenas cannot fit in this machine's memory together, from the memory
+/// plan.json reports. The loaded programs are checked again exactly before anything is allocated.
+fn fits_before_loading(out: &Path) -> Result<(), CompileError> {
+    let Ok(plan) = read_plan(out) else { return Ok(()) };
+    let world = plan["mesh"]["world_size"].as_u64().unwrap_or(1);
+    let peak = |m: &serde_json::Value| m["memory"]["peak"].as_u64();
+    let needed = match plan["pipeline"]["per_stage"].as_array() {
+        Some(stages) if !stages.is_empty() => {
+            let per_stage = world / stages.len() as u64;
+            stages.iter().filter_map(peak).fold(0u64, |a, p| a.saturating_add(p.saturating_mul(per_stage)))
+        }
+        _ => peak(&plan["programs"]).unwrap_or(0).saturating_mul(world),
+    };
+    let name = plan["model"]["name"].as_str().unwrap_or("the model");
+    parc_runtime::memory::check_fits(
+        needed,
+        &format!("training {name} with its {world} rank(s) in this process: their arenas"),
+    )
+    .map_err(|m| {
+        user(
+            m,
+            "compile the model for more ranks so that each needs less (a larger mesh, ZeRO, recompute), and run one \
+                 process per rank on several machines (README \"Running on a cluster\")",
+        )
+    })
+}
+
 /// `parc launch TARGET`.
 pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &TrainArgs) -> Result<(), CompileError> {
     let opts = options(args)?;
     let programs = if target.is_dir() {
+        fits_before_loading(&target)?;
         load_dir(&target)?
     } else {
         let mesh = Mesh::parse(mesh)?;
+        fits_before_compiling(&target, &training)?;
         let started = Instant::now();
         let program = compile_program(&target.display().to_string(), mesh, training)?;
         if !args.json {

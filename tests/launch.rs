@@ -900,3 +900,29 @@ fn backend_cpu_is_the_default_and_runs() {
     run.assert_success();
     assert_eq!(loss_bits(&json_steps(&rt)), loss_bits(&json_steps(&run)));
 }
+
+/// A model or a compiled plan whose memory cannot fit this machine is refused before anything
+/// slow happens (compiling a large model for one device, loading its programs, allocating), with
+/// the numbers and what to do. The models need hundreds of GiB, far beyond any test machine.
+#[test]
+fn bad_plans_larger_than_the_machine_are_refused_before_compiling_or_loading() {
+    let dir = fresh_dir("launch", "too_large");
+    let start = std::time::Instant::now();
+    let run = run_parc(&["launch", &arg(&example("gpt3-175b")), "--steps", "1"], &dir);
+    run.assert_code(2);
+    assert!(run.stderr.contains("the values and gradients of its 174604259328 parameters alone"), "{}", run.stderr);
+    assert!(run.stderr.contains("needed, but this machine has"), "{}", run.stderr);
+    assert!(run.stderr.contains("--mesh"), "{}", run.stderr);
+    // Compiling gpt3-175b for one device takes minutes: the refusal must come before it.
+    assert!(start.elapsed() < std::time::Duration::from_secs(30), "took {:?}", start.elapsed());
+
+    run_parc(&["compile", &arg(&example("llama2-7b")), "--mesh", "1x1x2", "-o", "out"], &dir).assert_success();
+    let run = run_parc(&["launch", "out", "--steps", "1"], &dir);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("training llama2-7b with its 2 rank(s) in this process: their arenas"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Running on a cluster"), "{}", run.stderr);
+}

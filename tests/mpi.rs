@@ -426,3 +426,26 @@ fn one_job_across_two_hosts_over_a_veth_link_equals_threads() {
         assert!(host.starts_with(want), "rank {rank} ran on {host}, expected {want}*");
     }
 }
+
+#[test]
+fn a_rank_whose_arena_cannot_fit_is_refused_before_allocating() {
+    let dir = fresh_dir("mpi", "too_large");
+    // llama-tiny with one very wide layer: about 10.7 G parameters, 90 GiB per rank on tp=2, beyond
+    // any test machine, in a program that loads in a moment.
+    let tiny = std::fs::read_to_string(example("llama-tiny")).unwrap();
+    let wide = tiny
+        .replace("hidden = 64", "hidden = 32768")
+        .replace("layers = 2", "layers = 1")
+        .replace("heads = 4", "heads = 256")
+        .replace("kv_heads = 2", "kv_heads = 256")
+        .replace("ffn = 176", "ffn = 65536");
+    std::fs::write(dir.join("wide.toml"), wide).unwrap();
+    run_parc(&["compile", "wide.toml", "--mesh", "1x1x2", "-o", "out"], &dir).assert_success();
+    let run = run_job(2, &["out", "--steps", "1"], &dir);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("its arena: ") && run.stderr.contains(" needed, but this machine has"),
+        "{}",
+        run.stderr
+    );
+}

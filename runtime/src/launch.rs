@@ -56,6 +56,15 @@ pub fn launch(programs: &[Program], opts: &LaunchOptions) -> Result<LaunchSummar
         .build()
         .map_err(|e| TrainError::Program(format!("cannot start {} threads: {e}", opts.threads)))?;
     let mesh = program.mesh;
+    // Every rank of the plan runs in this process: all their arenas must fit, before any is
+    // allocated.
+    let per_stage = (mesh.world_size() / mesh.pp.max(1)) as u64;
+    let needed: u64 = programs.iter().map(|p| p.arena_bytes as u64).sum::<u64>() * per_stage;
+    let what = match mesh.world_size() {
+        1 => format!("training {}: the program's arena", info.name),
+        n => format!("training {} with its {n} ranks in this process: their arenas", info.name),
+    };
+    crate::memory::check_fits(needed, &what).map_err(TrainError::Memory)?;
     if mesh.world_size() > 1 {
         return pool.install(|| run_mesh(programs, &mesh, data, opts));
     }

@@ -14,6 +14,7 @@ pub mod data;
 pub mod init;
 pub mod instr;
 pub mod launch;
+pub mod memory;
 pub mod pio;
 pub mod process;
 pub mod program;

@@ -91,14 +91,6 @@ impl RankSummary {
     }
 }
 
-/// The process's peak resident set size in bytes (Linux `VmHWM`); `None` elsewhere.
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 /// This machine's host name (Linux: /proc/sys/kernel/hostname; the HOSTNAME variable elsewhere).
 pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -140,6 +132,7 @@ pub fn run_rank(
         }
         None => None,
     };
+    crate::memory::check_fits(program.arena_bytes as u64, "its arena").map_err(TrainError::Memory)?;
     let ctx = RankContext::new(program.mesh, comm).map_err(TrainError::from)?;
     let mut trainer = Trainer::for_rank(program, data, opts.threads, Some(ctx))?;
     if let Some(path) = &opts.init {
@@ -182,7 +175,7 @@ pub fn run_rank(
         tokens_per_s: tokens / seconds.max(1e-9),
         comm: comm_stats,
         arena_bytes: program.arena_bytes,
-        peak_rss_bytes: peak_rss_bytes(),
+        peak_rss_bytes: crate::memory::peak_rss_bytes(),
         host: host_name(),
     })
 }

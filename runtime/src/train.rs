@@ -44,6 +44,9 @@ pub enum TrainError {
     Weights(#[from] WeightsError),
     #[error(transparent)]
     Comm(#[from] CommError),
+    /// The plan's memory does not fit the machine (found before allocating).
+    #[error("{0}")]
+    Memory(String),
 }
 
 impl TrainError {
@@ -63,6 +66,9 @@ pub fn help_for(e: &TrainError) -> Option<&'static str> {
     match e {
         TrainError::Data(_) => Some(
             "--data takes a flat file of little-endian token ids (u32, or u16 with --data-dtype u16), all below the model's vocab, holding at least seq_len + 1 tokens",
+        ),
+        TrainError::Memory(_) => Some(
+            "compile the model for more ranks so that each needs less (a larger mesh, ZeRO, recompute), and run one process per rank on several machines (README \"Running on a cluster\")",
         ),
         TrainError::Weights(_) => {
             Some("--init takes a safetensors file of this model's parameters, e.g. one written by parc launch --save")
