@@ -200,13 +200,7 @@ fn fits_before_loading(out: &Path) -> Result<(), CompileError> {
         needed,
         &format!("training {name} with its {world} rank(s) in this process: their arenas"),
     )
-    .map_err(|m| {
-        user(
-            m,
-            "compile the model for more ranks so that each needs less (a larger mesh, ZeRO, recompute), and run one \
-                 process per rank on several machines (README \"Running on a cluster\")",
-        )
-    })
+    .map_err(|m| train_error(TrainError::Memory(m)))
 }
 
 /// `parc launch TARGET`.

@@ -43,11 +43,7 @@ fn run_job(n: usize, args: &[&str], cwd: &Path) -> Run {
         .current_dir(cwd)
         .output()
         .unwrap_or_else(|e| panic!("cannot run mpirun ({e}): install Open MPI (scripts/install-mpi.sh)"));
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Run::from(output)
 }
 
 /// The JSON objects of a run's stdout, each checked to be an object.
@@ -406,11 +402,7 @@ fn one_job_across_two_hosts_over_a_veth_link_equals_threads() {
         .current_dir(&dir)
         .output()
         .expect("bash runs");
-    let run = Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
+    let run = Run::from(output);
     if run.code == Some(77) {
         eprintln!("two-host test not run: {}", run.stderr.trim());
         return;

@@ -297,8 +297,22 @@ impl Reporter {
         self.last = r.loss;
         self.tokens += r.tokens;
         let tokens_per_s = r.tokens as f64 / r.seconds.max(1e-9);
-        if self.quiet {
-        } else if self.json {
+        if !self.quiet {
+            self.print(r, tokens_per_s);
+        }
+        if !r.loss.is_finite() {
+            return Err(TrainError::Program(format!(
+                "the loss became {} at step {}; lower the learning rate or enable grad_clip",
+                r.loss, r.step
+            )));
+        }
+        Ok(())
+    }
+
+    /// The step's line: JSON, or progress on stderr (every step on a terminal, else every
+    /// `every`-th and the last).
+    fn print(&self, r: &StepReport, tokens_per_s: f64) {
+        if self.json {
             let line =
                 format!("{{\"step\":{},\"loss\":{},\"tokens_per_s\":{:.1}}}", r.step, json_f32(r.loss), tokens_per_s);
             let mut out = std::io::stdout().lock();
@@ -317,13 +331,6 @@ impl Reporter {
                 eprintln!("{line}");
             }
         }
-        if !r.loss.is_finite() {
-            return Err(TrainError::Program(format!(
-                "the loss became {} at step {}; lower the learning rate or enable grad_clip",
-                r.loss, r.step
-            )));
-        }
-        Ok(())
     }
 }
 

@@ -115,7 +115,7 @@ fn main() -> ExitCode {
                     "leave out --rank: under a launcher every process runs the rank the launcher gives it",
                 );
             }
-            return run_process(&args, &opts, &boot);
+            return run_process(&args, &opts);
         }
         // A job of several processes, but no MPI launcher that this build can join.
         Ok(Some(boot)) if boot.world_size() > 1 => {
@@ -169,12 +169,11 @@ fn main() -> ExitCode {
 /// One rank of a job under mpirun or srun: the rank from MPI, checked against the plan, trained
 /// with the other processes through MPI.
 #[cfg(feature = "mpi")]
-fn run_process(args: &Args, opts: &LaunchOptions, boot: &Bootstrap) -> ExitCode {
+fn run_process(args: &Args, opts: &LaunchOptions) -> ExitCode {
     use parc_runtime::comm::mpi::{abort_job, MpiRuntime};
     use parc_runtime::comm::Communicator;
     use parc_runtime::process;
 
-    let _ = boot;
     let mut runtime = match MpiRuntime::init() {
         Ok(r) => r,
         Err(e) => {

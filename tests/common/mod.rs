@@ -43,6 +43,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Run {
+    fn from(output: std::process::Output) -> Run {
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
 impl Run {
     /// Panics with the whole output unless the run exited with `code`.
     pub fn assert_code(&self, code: i32) -> &Self {
@@ -71,11 +81,7 @@ pub fn run_parc<S: AsRef<std::ffi::OsStr>>(args: &[S], cwd: &Path) -> Run {
         .env_remove("RUST_BACKTRACE")
         .output()
         .unwrap_or_else(|e| panic!("cannot run parc: {e}"));
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Run::from(output)
 }
 
 /// The file names in `dir`, sorted.
@@ -154,11 +160,7 @@ pub fn run_rt<S: AsRef<OsStr>>(args: &[S], cwd: &Path) -> Run {
         .env_remove("RUST_BACKTRACE")
         .output()
         .unwrap_or_else(|e| panic!("cannot run parc-rt: {e}"));
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Run::from(output)
 }
 
 /// A safetensors file as read here: tensor name -> (dtype, shape, f32 values if F32).

@@ -16,7 +16,7 @@
 //! sleeps. Aborts and exits wake every slot and mailbox. Locks are never nested except the short
 //! group-registry lock, and poisoned locks are recovered (no code panics while holding one).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -461,27 +461,7 @@ impl Communicator for LocalComm {
 
     fn create_group(&mut self, name: &str, ranks: &[usize]) -> Result<GroupId, CommError> {
         let kind = CollectiveKind::CreateGroup;
-        let world_size = self.shared.world_size;
-        let invalid =
-            |reason: String| CommError::InvalidGroup { rank: self.rank, group: name.to_string(), reason, world_size };
-        if ranks.is_empty() {
-            return Err(invalid("it has no ranks".to_string()));
-        }
-        if let Some(&r) = ranks.iter().find(|&&r| r >= world_size) {
-            return Err(invalid(format!("it lists rank {r}, outside the world 0..{world_size}")));
-        }
-        let mut seen = HashSet::new();
-        if let Some(&r) = ranks.iter().find(|&&r| !seen.insert(r)) {
-            return Err(invalid(format!("it lists rank {r} twice")));
-        }
-        let Some(index) = ranks.iter().position(|&r| r == self.rank) else {
-            return Err(CommError::NotMember {
-                op: kind,
-                group: name.to_string(),
-                rank: self.rank,
-                ranks: ranks.to_vec(),
-            });
-        };
+        let index = super::check::group(self.rank, self.shared.world_size, name, ranks)?;
         let group = Group::new(name, ranks.to_vec());
         if let Some(e) = self.shared.aborted_error(self.rank, || during(kind, name, 0)) {
             return Err(e);

@@ -721,7 +721,29 @@ pub trait Communicator: Send {
 /// The local checks of a collective's buffers, shared by every implementation: `Err` holds the
 /// detail of a [`CommError::InvalidArgument`].
 pub(crate) mod check {
-    use super::{Buf, BufMut};
+    use super::{Buf, BufMut, CollectiveKind, CommError};
+
+    /// A group that `rank` of a world of `world_size` creates: distinct ranks of the world, this
+    /// one among them. Returns this rank's index in the group.
+    pub fn group(rank: usize, world_size: usize, name: &str, ranks: &[usize]) -> Result<usize, CommError> {
+        let invalid = |reason: String| CommError::InvalidGroup { rank, group: name.to_string(), reason, world_size };
+        if ranks.is_empty() {
+            return Err(invalid("it has no ranks".to_string()));
+        }
+        if let Some(&r) = ranks.iter().find(|&&r| r >= world_size) {
+            return Err(invalid(format!("it lists rank {r}, outside the world 0..{world_size}")));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(&r) = ranks.iter().find(|&&r| !seen.insert(r)) {
+            return Err(invalid(format!("it lists rank {r} twice")));
+        }
+        ranks.iter().position(|&r| r == rank).ok_or_else(|| CommError::NotMember {
+            op: CollectiveKind::CreateGroup,
+            group: name.to_string(),
+            rank,
+            ranks: ranks.to_vec(),
+        })
+    }
 
     fn same_type(send: &Buf<'_>, recv: &BufMut<'_>) -> Result<(), String> {
         if recv.dtype() != send.dtype() {

@@ -162,11 +162,6 @@ impl MpiRuntime {
         Ok(MpiRuntime { _universe: universe, made_endpoint: false })
     }
 
-    /// The name and version of the MPI library, e.g. `Open MPI v4.1.4, …`.
-    pub fn library_version(&self) -> String {
-        mpi::environment::library_version().unwrap_or_else(|_| "an unknown MPI library".to_string())
-    }
-
     /// This process's endpoint (one per process); a call that waits longer than `timeout` ends
     /// the job.
     pub fn endpoint(&mut self, timeout: Duration) -> Result<MpiComm, CommError> {
@@ -291,6 +286,25 @@ impl MpiComm {
         let (group, comm) = self.groups.get(id.index()).ok_or(CommError::UnknownGroup { op, rank: self.rank, id })?;
         let index = group.index_of(self.rank).unwrap_or(0);
         Ok((group, *comm, index))
+    }
+
+    /// A send's or recv's peer and tag, checked: the name for messages (`send to rank 3`) and the
+    /// MPI tag.
+    fn point_to_point(&self, kind: CollectiveKind, peer: usize, tag: usize) -> Result<(String, c_int), CommError> {
+        let (rank, world_size) = (self.rank, self.world_size);
+        if peer >= world_size {
+            return Err(CommError::InvalidPeer { op: kind, rank, peer, world_size });
+        }
+        let name = format!("{kind} {} rank {peer}", if kind == CollectiveKind::Send { "to" } else { "from" });
+        match mpi_tag(tag) {
+            Some(t) => Ok((name, t)),
+            None => Err(CommError::InvalidArgument {
+                op: kind,
+                group: name,
+                rank,
+                detail: format!("tag {tag} is above the largest tag MPI guarantees ({MAX_TAG})"),
+            }),
+        }
     }
 
     fn invalid(&self, op: CollectiveKind, group: &Group, detail: String) -> CommError {
@@ -440,28 +454,7 @@ impl Communicator for MpiComm {
 
     fn create_group(&mut self, name: &str, ranks: &[usize]) -> Result<GroupId, CommError> {
         let kind = CollectiveKind::CreateGroup;
-        let world_size = self.world_size;
-        let invalid =
-            |reason: String| CommError::InvalidGroup { rank: self.rank, group: name.to_string(), reason, world_size };
-        if ranks.is_empty() {
-            return Err(invalid("it has no ranks".to_string()));
-        }
-        if let Some(&r) = ranks.iter().find(|&&r| r >= world_size) {
-            return Err(invalid(format!("rank {r} is outside the world")));
-        }
-        let mut seen = ranks.to_vec();
-        seen.sort_unstable();
-        if seen.windows(2).any(|w| w[0] == w[1]) {
-            return Err(invalid("it lists a rank twice".to_string()));
-        }
-        if !ranks.contains(&self.rank) {
-            return Err(CommError::NotMember {
-                op: kind,
-                group: name.to_string(),
-                rank: self.rank,
-                ranks: ranks.to_vec(),
-            });
-        }
+        check::group(self.rank, self.world_size, name, ranks)?;
         let list: Vec<c_int> = ranks.iter().map(|&r| r as c_int).collect();
         // Groups created concurrently by overlapping sets of ranks are told apart by a tag
         // derived from the name (every member names a group alike).
@@ -621,19 +614,8 @@ impl Communicator for MpiComm {
 
     fn send(&mut self, peer: usize, tag: usize, data: Buf<'_>) -> Result<(), CommError> {
         let kind = CollectiveKind::Send;
-        let (rank, world_size) = (self.rank, self.world_size);
-        if peer >= world_size {
-            return Err(CommError::InvalidPeer { op: kind, rank, peer, world_size });
-        }
-        let name = format!("send to rank {peer}");
-        let Some(mpi_tag) = mpi_tag(tag) else {
-            return Err(CommError::InvalidArgument {
-                op: kind,
-                group: name,
-                rank,
-                detail: format!("tag {tag} is above the largest tag MPI guarantees ({MAX_TAG})"),
-            });
-        };
+        let rank = self.rank;
+        let (name, mpi_tag) = self.point_to_point(kind, peer, tag)?;
         let (ptr, _, _) = raw(&data);
         let bytes = data.bytes() as usize;
         let copy = unsafe { std::slice::from_raw_parts(ptr as *const u8, bytes) }.to_vec();
@@ -665,19 +647,8 @@ impl Communicator for MpiComm {
 
     fn recv(&mut self, peer: usize, tag: usize, mut data: BufMut<'_>) -> Result<(), CommError> {
         let kind = CollectiveKind::Recv;
-        let (rank, world_size) = (self.rank, self.world_size);
-        if peer >= world_size {
-            return Err(CommError::InvalidPeer { op: kind, rank, peer, world_size });
-        }
-        let name = format!("recv from rank {peer}");
-        let Some(mpi_tag) = mpi_tag(tag) else {
-            return Err(CommError::InvalidArgument {
-                op: kind,
-                group: name,
-                rank,
-                detail: format!("tag {tag} is above the largest tag MPI guarantees ({MAX_TAG})"),
-            });
-        };
+        let rank = self.rank;
+        let (name, mpi_tag) = self.point_to_point(kind, peer, tag)?;
         // Our own sends may be what the peer waits for before it sends to us.
         self.reap();
         let mut status = ffi::MPI_Status { MPI_SOURCE: 0, MPI_TAG: 0, MPI_ERROR: 0, _cancelled: 0, _ucount: 0 };
