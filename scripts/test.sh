@@ -20,6 +20,8 @@
 #      target/tmp; the NVRTC tests compile CUDA C for sm_80 and sm_90, and fail
 #      if NVRTC cannot be loaded; tests/mpi.rs runs jobs under mpirun)
 #   7. every dumped *.mlir file must parse with mlir-opt --allow-unregistered-dialect
+#   8. every fuzz target for 60 s (scripts/fuzz.sh; the nightly toolchain, cargo-fuzz is
+#      installed on first use; PARC_FUZZ_SECONDS changes the time)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,8 +57,9 @@ locked=()
 
 start=$SECONDS
 
-step "cargo fmt --all -- --check"
+step "cargo fmt --all -- --check (and the fuzz crate's)"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 
 step "install Open MPI and libclang (scripts/install-mpi.sh)"
 bash scripts/install-mpi.sh
@@ -107,5 +110,12 @@ cargo test --workspace --features cuda,mpi "${locked[@]}"
 step "scripts/check-mlir.sh $tmp_dir"
 [[ -d $tmp_dir ]] || die "cargo test wrote no IR dumps under $tmp_dir (CARGO_TARGET_TMPDIR)"
 bash scripts/check-mlir.sh "$tmp_dir"
+
+# Every fuzz target for a short while, from the committed seeds and regression inputs, with a
+# fixed seed: catches a harness that no longer builds and inputs that crash again. The long runs
+# are docs/fuzzing.md's.
+fuzz_seconds=${PARC_FUZZ_SECONDS:-60}
+step "scripts/fuzz.sh all $fuzz_seconds (nightly, cargo-fuzz)"
+PARC_FUZZ_SEED=1 bash scripts/fuzz.sh all "$fuzz_seconds"
 
 step "all checks passed ($((SECONDS - start))s)"

@@ -12,7 +12,7 @@ use parc_dialects::pass::PipelineOptions;
 use parc_runtime::cpu::exec::ExecError;
 use parc_runtime::data::TokenWidth;
 use parc_runtime::launch::{launch as train, LaunchOptions};
-use parc_runtime::program::Program;
+use parc_runtime::program::{Program, Provenance};
 use parc_runtime::train::TrainError;
 
 use crate::TrainArgs;
@@ -32,6 +32,8 @@ fn user(message: impl Into<String>, help: impl Into<String>) -> CompileError {
     CompileError::User(Diagnostic::new(message).with_help(help))
 }
 
+/// The error of a training run of programs parc compiled in this process: an instruction that
+/// fails on them is a bug in parc.
 fn train_error(e: TrainError) -> CompileError {
     match e {
         TrainError::Exec(ExecError::Instr { .. }) => CompileError::Internal(e.to_string()),
@@ -42,6 +44,19 @@ fn train_error(e: TrainError) -> CompileError {
                 None => d,
             })
         }
+    }
+}
+
+/// The error of a training run of the programs of the compiled directory `out`: an instruction
+/// that fails on programs a user edited is their input's error (exit 2, naming the edited files),
+/// on programs as parc wrote them a bug in parc.
+fn train_error_in(out: &Path) -> impl Fn(TrainError) -> CompileError + '_ {
+    move |e| match e {
+        TrainError::Exec(ExecError::Instr { .. }) => match Provenance::of_dir(out) {
+            Provenance::Edited(what) => user(e.to_string(), Provenance::edited_help(&what, out)),
+            _ => CompileError::Internal(e.to_string()),
+        },
+        other => train_error(other),
     }
 }
 
@@ -206,9 +221,9 @@ fn fits_before_loading(out: &Path) -> Result<(), CompileError> {
 /// `parc launch TARGET`.
 pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &TrainArgs) -> Result<(), CompileError> {
     let opts = options(args)?;
-    let programs = if target.is_dir() {
+    let (programs, from_dir) = if target.is_dir() {
         fits_before_loading(&target)?;
-        load_dir(&target)?
+        (load_dir(&target)?, true)
     } else {
         let mesh = Mesh::parse(mesh)?;
         fits_before_compiling(&target, &training)?;
@@ -217,9 +232,10 @@ pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &T
         if !args.json {
             eprintln!("compiled {} for mesh {mesh} in {:.1?}", target.display(), started.elapsed());
         }
-        program
+        (program, false)
     };
-    finish(train(&programs, &opts).map_err(train_error)?, args)
+    let result = train(&programs, &opts);
+    finish(if from_dir { result.map_err(train_error_in(&target))? } else { result.map_err(train_error)? }, args)
 }
 
 /// `parc run OUT --rank R`.
@@ -227,7 +243,7 @@ pub fn run(out: &Path, rank: usize, args: &TrainArgs) -> Result<(), CompileError
     let opts = options(args)?;
     // The same lookup as parc-rt: the rank's program, or why it cannot run alone.
     let program = parc_runtime::program::load_rank_program(out, rank).map_err(|e| user(e.message, e.help))?;
-    finish(train(&[program], &opts).map_err(train_error)?, args)
+    finish(train(&[program], &opts).map_err(train_error_in(out))?, args)
 }
 
 fn finish(summary: parc_runtime::launch::LaunchSummary, args: &TrainArgs) -> Result<(), CompileError> {
@@ -548,43 +564,18 @@ pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
 /// What a failed cross-rank check of `out` means. If every program is the one `parc compile`
 /// wrote (its hash is plan.json's), parc wrote programs that can hang: a bug in parc. Otherwise a
 /// program was edited or comes from another compilation: the check failed on the user's files.
-fn check_failure(
-    out: &Path,
-    plan: &serde_json::Value,
-    files: &[PathBuf],
-    hashes: &[String],
-    e: impl std::fmt::Display,
-) -> CompileError {
+fn check_failure(out: &Path, files: &[PathBuf], hashes: &[String], e: impl std::fmt::Display) -> CompileError {
     let message = format!("{}: the cross-rank check failed: {e}", out.display());
-    let written: Vec<&str> = plan["programs"]["fnv1a64"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|h| h.as_str()).collect())
-        .unwrap_or_default();
-    if written.is_empty() {
-        return CompileError::CheckFailed(Box::new(Diagnostic::new(message).with_help(
+    match Provenance::of(out, files, hashes) {
+        Provenance::AsWritten => CompileError::Internal(message),
+        Provenance::Edited(what) => {
+            CompileError::CheckFailed(Box::new(Diagnostic::new(message).with_help(Provenance::edited_help(&what, out))))
+        }
+        Provenance::Unknown => CompileError::CheckFailed(Box::new(Diagnostic::new(message).with_help(
             "plan.json holds no program hashes (an older parc wrote it), so an edited program cannot be told from a bug \
              in parc: recompile with this version and run parc check again; if it still fails, please report it",
-        )));
+        ))),
     }
-    let changed: Vec<String> = files
-        .iter()
-        .zip(hashes)
-        .enumerate()
-        .filter(|(i, (_, h))| written.get(*i) != Some(&h.as_str()))
-        .map(|(_, (f, _))| f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned()))
-        .collect();
-    if changed.is_empty() && written.len() == files.len() {
-        return CompileError::Internal(message);
-    }
-    let what = if changed.is_empty() {
-        format!("{} holds {} program(s) but plan.json lists {}", out.display(), files.len(), written.len())
-    } else {
-        format!("{} differ(s) from what parc compile wrote (the hash in plan.json)", changed.join(", "))
-    };
-    CompileError::CheckFailed(Box::new(Diagnostic::new(message).with_help(format!(
-        "{what}: the programs were edited or come from another compilation; undo the edit, or recompile: parc compile MODEL.toml --mesh MESH -o {}",
-        out.display()
-    ))))
 }
 
 pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
@@ -609,8 +600,7 @@ pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
             })?,
         );
     }
-    let report =
-        parc_compiler::check::check(&modules, &mesh).map_err(|e| check_failure(out, &plan, &files, &hashes, e))?;
+    let report = parc_compiler::check::check(&modules, &mesh).map_err(|e| check_failure(out, &files, &hashes, e))?;
     let elapsed = started.elapsed();
     if json {
         print_stdout(

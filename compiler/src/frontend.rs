@@ -362,6 +362,12 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
         d.message = format!("`{key}` is set twice in the same table");
         d = d.with_help("remove one of the two lines");
     }
+    if d.help.is_none() {
+        d = d.with_help(
+            "fix the file at the marked place: a model file is TOML (toml.io) with [model] and [training] tables; \
+             see docs/model-format.md and examples/gpt-tiny.toml",
+        );
+    }
     d
 }
 

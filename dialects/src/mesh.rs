@@ -159,17 +159,18 @@ impl Mesh {
                 return Err(format!("axis {axis} has size 0; every axis needs at least 1 device (1 means off)"));
             }
         }
+        // The world size first: it bounds dp, and so the divisors listed below.
+        let world = dp.checked_mul(pp).and_then(|x| x.checked_mul(tp));
+        if world.is_none_or(|w| w > MAX_WORLD_SIZE) {
+            return Err(format!("the mesh has more than {MAX_WORLD_SIZE} ranks"));
+        }
         if dp % ep != 0 {
             return Err(format!(
                 "ep = {ep} does not divide dp = {dp}; expert-parallel ranks are carved out of the data-parallel ones, so ep can be {}",
                 or_list(&shorten(&divisors(dp)))
             ));
         }
-        let world = dp.checked_mul(pp).and_then(|x| x.checked_mul(tp));
-        match world {
-            Some(w) if w <= MAX_WORLD_SIZE => Ok(mesh),
-            _ => Err(format!("the mesh has more than {MAX_WORLD_SIZE} ranks")),
-        }
+        Ok(mesh)
     }
 
     /// The mesh whose size on each axis is `size(axis)`, checked as [`Mesh::new`] checks it.
@@ -335,12 +336,13 @@ impl fmt::Display for Mesh {
     }
 }
 
-/// All divisors of `n`, ascending.
+/// All divisors of `n`, ascending, by trial division up to √n: callers pass sizes the frontend and
+/// [`Mesh::new`] have already bounded (at most 2^24), so this is at most 4096 divisions.
 pub fn divisors(n: usize) -> Vec<usize> {
     let mut small = Vec::new();
     let mut large = Vec::new();
     let mut d = 1;
-    while d * d <= n {
+    while d <= n / d {
         if n % d == 0 {
             small.push(d);
             if d * d != n {
@@ -446,6 +448,9 @@ mod tests {
             ("dp=6,ep=4", "ep can be 1, 2, 3 or 6"),
             ("axbxc", "not a size"),
             ("dp=65536,pp=65536,tp=65536", "more than"),
+            // Found by fuzzing (fuzz/regressions/mesh/huge-dp-with-ep): the ep check listed the
+            // divisors of dp by 6·10^7 trial divisions before the world size was checked.
+            ("dp=3655365536535366,ep=65365536535", "more than"),
         ];
         for (text, expect) in cases {
             let err = Mesh::parse(text).unwrap_err().to_string();

@@ -104,6 +104,15 @@ pub enum DataError {
         path.display()
     )]
     TooShort { path: PathBuf, tokens: usize, needed: usize },
+    /// The file holds fewer whole samples than one global batch: a step would read some samples
+    /// twice ([`TokenData::check_holds_batch`]).
+    #[error(
+        "token file {} holds {samples} samples of seq_len + 1 = {sample} tokens, fewer than one global batch of \
+         {global_batch}: it needs at least {global_batch} x {sample} = {needed} tokens",
+        path.display(),
+        needed = *global_batch as u128 * *sample as u128
+    )]
+    FewerThanOneBatch { path: PathBuf, samples: u64, sample: usize, global_batch: usize },
     /// A token id (the first bad one of the sample being read, at token `index` of the file) is
     /// not below the vocabulary size.
     #[error(
@@ -233,6 +242,22 @@ impl TokenData {
             seq_len,
             vocab,
         })
+    }
+
+    /// Refuses a token file with fewer whole samples than one global batch of `global_batch`,
+    /// which would repeat samples within a step. Synthetic data never runs out.
+    pub fn check_holds_batch(&self, global_batch: usize) -> Result<(), DataError> {
+        match &self.source {
+            Source::File { path, n_samples, .. } if *n_samples < global_batch as u64 => {
+                Err(DataError::FewerThanOneBatch {
+                    path: path.clone(),
+                    samples: *n_samples,
+                    sample: self.seq_len + 1,
+                    global_batch,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Synthetic data from `seed` (see the module doc for the generator). Invalid `seq_len` or
@@ -531,6 +556,17 @@ mod tests {
         let step = u64::MAX;
         let k = ((u128::from(step) * gb as u128 + 9) % n_samples as u128) as i32;
         assert_eq!(mb(&d, step, 2, 3, gb, 1, 1).0[0], k * (s as i32 + 1));
+    }
+
+    #[test]
+    fn a_file_must_hold_one_global_batch() {
+        // 2 samples of 3 + 1 tokens (and 2 trailing tokens that fill no sample).
+        let d = parse(&u32_bytes(&[1; 10]), TokenWidth::U32, 3, 10);
+        assert!(d.check_holds_batch(2).is_ok());
+        let e = d.check_holds_batch(3).unwrap_err();
+        assert!(matches!(e, DataError::FewerThanOneBatch { samples: 2, sample: 4, global_batch: 3, .. }), "{e:?}");
+        assert!(e.to_string().contains("it needs at least 3 x 4 = 12 tokens"), "{e}");
+        assert!(TokenData::synthetic(1, 3, 10).check_holds_batch(1 << 40).is_ok());
     }
 
     #[test]

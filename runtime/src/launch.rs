@@ -48,7 +48,7 @@ pub fn launch(programs: &[Program], opts: &LaunchOptions) -> Result<LaunchSummar
     let program = programs.first().ok_or_else(|| TrainError::Program("no program to run".into()))?;
     let info = crate::train::ProgramInfo::of(program)?;
     let data = match &opts.data {
-        Some(path) => Some(TokenData::from_file(path, opts.data_width, info.seq_len, info.vocab)?),
+        Some(path) => Some(crate::train::open_data(path, opts.data_width, &info)?),
         None => None,
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -72,6 +72,13 @@ pub fn launch(programs: &[Program], opts: &LaunchOptions) -> Result<LaunchSummar
 }
 
 pub use crate::train::NamedTensor;
+
+/// The most ranks that run as threads of one process ([`train_ranks`]: `parc launch`, `parc
+/// verify`). The in-process mesh synchronizes every rank at each collective, which costs more than
+/// the work well before this (one step of gpt-tiny on 2 cores: 256 ranks 3.8 s, 1024 ranks 38 s,
+/// 4096 ranks over 5 minutes and 10 GB), and the threads themselves may not all start; a larger
+/// plan runs one process per rank under MPI.
+pub const MAX_LOCAL_RANKS: usize = 1024;
 
 /// How long a rank waits in a collective before the whole run fails (no hang).
 pub const COLLECTIVE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -141,6 +148,9 @@ pub fn train_ranks(
             programs.len()
         )));
     }
+    if world > MAX_LOCAL_RANKS {
+        return Err(TrainError::TooManyRanks { ranks: world, mesh });
+    }
     let mut local = LocalMesh::open(world, COLLECTIVE_TIMEOUT);
     let comms = local.bootstraps().iter().map(|b| local.connect(b)).collect::<Result<Vec<_>, _>>()?;
     let (tx, rx) = mpsc::channel::<StepReport>();
@@ -152,9 +162,9 @@ pub fn train_ranks(
                 let tx = tx.clone();
                 // Clones share the open token file: each rank reads only its own samples.
                 let data = data.clone();
-                scope.spawn(move || {
-                    let abort = comm.abort_handle();
-                    let rank = comm.rank();
+                let (abort, rank) = (comm.abort_handle(), comm.rank());
+                let abort_all = comm.abort_handle();
+                let spawned = std::thread::Builder::new().name(format!("rank-{rank}")).spawn_scoped(scope, move || {
                     let program = &programs[mesh.coords(rank).pp];
                     let run = || -> RankResult {
                         let ctx = RankContext::new(mesh, Box::new(comm))?;
@@ -181,6 +191,12 @@ pub fn train_ranks(
                         abort.abort(&format!("rank {rank} failed: {e}"));
                     }
                     out
+                });
+                // A rank without a thread stops the others, which would wait for it.
+                spawned.map_err(|e| {
+                    let message = format!("cannot start a thread for rank {rank} of {world}: {e}");
+                    abort_all.abort(&message);
+                    TrainError::Program(message)
                 })
             })
             .collect();
@@ -196,7 +212,7 @@ pub fn train_ranks(
         }
         let mut results: Vec<RankResult> = handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(TrainError::Program("a rank panicked".into()))))
+            .map(|h| h?.join().unwrap_or_else(|_| Err(TrainError::Program("a rank panicked".into()))))
             .collect();
         if let Some(e) = failed {
             results[0] = Err(e);

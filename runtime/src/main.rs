@@ -14,7 +14,7 @@ use parc_runtime::comm::Bootstrap;
 use parc_runtime::cpu::exec::ExecError;
 use parc_runtime::data::TokenWidth;
 use parc_runtime::launch::{launch, LaunchOptions};
-use parc_runtime::program::load_rank_program;
+use parc_runtime::program::{load_rank_program, Provenance};
 use parc_runtime::train::TrainError;
 
 /// Runs one rank's program from a directory written by `parc compile`.
@@ -152,10 +152,14 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e @ TrainError::Exec(ExecError::Instr { .. })) => {
-            eprintln!("internal error: {e}");
-            ExitCode::from(1)
-        }
+        Err(e @ TrainError::Exec(ExecError::Instr { .. })) => match Provenance::of_dir(&args.out) {
+            // A program the user edited: their input, not a bug in parc.
+            Provenance::Edited(what) => user_error(&e.to_string(), &Provenance::edited_help(&what, &args.out)),
+            _ => {
+                eprintln!("internal error: {e}");
+                ExitCode::from(1)
+            }
+        },
         Err(e) => {
             eprintln!("error: {e}");
             if let Some(help) = parc_runtime::train::help_for(&e) {
@@ -230,13 +234,18 @@ fn run_process(args: &Args, opts: &LaunchOptions) -> ExitCode {
         }
         Err(e) => {
             let (message, help) = e.message();
-            let class = if e.is_internal() { "internal error" } else { "error" };
+            // An instruction that fails is a bug in parc, unless the user edited the programs.
+            let (internal, help) = match e.is_internal().then(|| Provenance::of_dir(&args.out)) {
+                Some(Provenance::Edited(what)) => (false, Some(Provenance::edited_help(&what, &args.out))),
+                other => (other.is_some(), help),
+            };
+            let class = if internal { "internal error" } else { "error" };
             eprintln!("{class}: rank {rank}: {message}");
             if let Some(help) = help {
                 eprintln!("  help: {help}");
             }
             // The other ranks may be waiting for this one: end the whole job.
-            abort_job(if e.is_internal() { 1 } else { 2 })
+            abort_job(if internal { 1 } else { 2 })
         }
     }
 }

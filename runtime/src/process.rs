@@ -10,7 +10,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::comm::{CollectiveKind, CommStats, Communicator};
-use crate::data::TokenData;
 use crate::launch::{LaunchOptions, Reporter};
 use crate::program::{load_program_of, Program, RankError};
 use crate::rank::RankContext;
@@ -127,9 +126,7 @@ pub fn run_rank(
     let world_size = comm.world_size();
     let info = crate::train::ProgramInfo::of(program)?;
     let data = match &opts.data {
-        Some(path) => {
-            Some(TokenData::from_file(path, opts.data_width, info.seq_len, info.vocab).map_err(TrainError::from)?)
-        }
+        Some(path) => Some(crate::train::open_data(path, opts.data_width, &info)?),
         None => None,
     };
     crate::memory::check_fits(program.arena_bytes as u64, "its arena").map_err(TrainError::Memory)?;

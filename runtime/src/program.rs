@@ -156,6 +156,83 @@ pub fn program_files(out: &std::path::Path) -> Option<Vec<std::path::PathBuf>> {
     one.exists().then(|| vec![one])
 }
 
+/// How the rank programs of a compiled directory compare with what `parc compile` wrote there:
+/// plan.json records each program's FNV-1a hash (`programs.fnv1a64`, in [`program_files`] order).
+/// It tells a program a user edited (their input) from a program as parc wrote it (so a failure
+/// on it is a bug in parc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// Every program file is the one `parc compile` wrote.
+    AsWritten,
+    /// Programs were edited or come from another compilation; says which.
+    Edited(String),
+    /// plan.json records no hashes (an older parc wrote it) or cannot be read, or a program
+    /// cannot be read: nothing can be told.
+    Unknown,
+}
+
+impl Provenance {
+    /// The provenance of the programs of `out`, hashing each file.
+    pub fn of_dir(out: &std::path::Path) -> Provenance {
+        let Some(files) = program_files(out) else { return Provenance::Unknown };
+        let mut hashes = Vec::with_capacity(files.len());
+        for f in &files {
+            match std::fs::read(f) {
+                Ok(bytes) => hashes.push(parc_dialects::hash::fnv1a64_hex(&bytes)),
+                Err(_) => return Provenance::Unknown,
+            }
+        }
+        Provenance::of(out, &files, &hashes)
+    }
+
+    /// The provenance of `files` of `out`, whose hashes (FNV-1a, hex) are `hashes`.
+    pub fn of(out: &std::path::Path, files: &[std::path::PathBuf], hashes: &[String]) -> Provenance {
+        let plan: Option<serde_json::Value> =
+            std::fs::read_to_string(out.join("plan.json")).ok().and_then(|t| serde_json::from_str(&t).ok());
+        let written: Vec<String> = plan
+            .as_ref()
+            .and_then(|p| p["programs"]["fnv1a64"].as_array())
+            .map(|a| a.iter().filter_map(|h| h.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        if written.is_empty() {
+            return Provenance::Unknown;
+        }
+        let changed: Vec<String> = files
+            .iter()
+            .zip(hashes)
+            .enumerate()
+            .filter(|(i, (_, h))| written.get(*i) != Some(*h))
+            .map(|(_, (f, _))| {
+                f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned())
+            })
+            .collect();
+        if !changed.is_empty() {
+            Provenance::Edited(format!(
+                "{} differ(s) from what parc compile wrote (the hash in plan.json)",
+                changed.join(", ")
+            ))
+        } else if written.len() != files.len() {
+            Provenance::Edited(format!(
+                "{} holds {} program(s) but plan.json lists {}",
+                out.display(),
+                files.len(),
+                written.len()
+            ))
+        } else {
+            Provenance::AsWritten
+        }
+    }
+
+    /// The help for a failure on edited programs of `out`, given what [`Provenance::Edited`] says.
+    pub fn edited_help(what: &str, out: &std::path::Path) -> String {
+        format!(
+            "{what}: the programs were edited or come from another compilation; undo the edit, or recompile: \
+             parc compile MODEL.toml --mesh MESH -o {}",
+            out.display()
+        )
+    }
+}
+
 /// Why a rank of a compiled directory has no program that it can run on its own. `parc run` and
 /// `parc-rt` print it the same way (`error: MESSAGE`, then `help: HELP`) and exit with code 2.
 #[derive(Debug, Error)]
@@ -366,6 +443,7 @@ impl Program {
         for f in &module.functions {
             functions.push(load_function(f, &by_name, &function_names, arena_bytes)?);
         }
+        check_calls(&functions, &function_names)?;
         Ok(Program { tensors, arena_bytes, microbatches, function_names, functions, mesh, attrs: module.attrs.clone() })
     }
 
@@ -378,6 +456,55 @@ impl Program {
     pub fn tensor(&self, name: &str) -> Option<&TensorInfo> {
         self.tensors.iter().find(|t| t.name == name)
     }
+}
+
+/// Refuses a program whose functions call each other in a cycle (a function calling itself, or a
+/// chain that comes back): the executor runs calls by recursion, so a cycle would never end.
+fn check_calls(functions: &[Vec<Instr>], names: &[String]) -> Result<(), LoadError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        Open,
+        Done,
+    }
+    let calls = |f: usize| functions[f].iter().filter_map(|i| if let Instr::Call(c) = i { Some(*c) } else { None });
+    let mut state = vec![State::New; functions.len()];
+    for root in 0..functions.len() {
+        if state[root] != State::New {
+            continue;
+        }
+        // Depth-first, with the path of open functions and, for each, its callees still to visit.
+        state[root] = State::Open;
+        let mut path: Vec<(usize, Vec<usize>)> = vec![(root, calls(root).collect())];
+        while let Some((f, pending)) = path.last_mut() {
+            let f = *f;
+            match pending.pop() {
+                Some(c) if state[c] == State::Open => {
+                    let start = path.iter().position(|(g, _)| *g == c).unwrap_or(0);
+                    let cycle: Vec<String> = path[start..]
+                        .iter()
+                        .map(|(g, _)| format!("@{}", names[*g]))
+                        .chain([format!("@{}", names[c])])
+                        .collect();
+                    return Err(invalid(format!(
+                        "@{} calls back into itself ({}): the calls of a rank program must not form a cycle; {RECOMPILE}",
+                        names[f],
+                        cycle.join(" -> ")
+                    )));
+                }
+                Some(c) if state[c] == State::New => {
+                    state[c] = State::Open;
+                    path.push((c, calls(c).collect()));
+                }
+                Some(_) => {}
+                None => {
+                    state[f] = State::Done;
+                    path.pop();
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_buf(buf: &Buf, arena: usize, what: &str) -> Result<(), LoadError> {

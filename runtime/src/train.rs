@@ -47,6 +47,12 @@ pub enum TrainError {
     /// The plan's memory does not fit the machine (found before allocating).
     #[error("{0}")]
     Memory(String),
+    /// A plan of more ranks than one process runs as threads ([`crate::launch::MAX_LOCAL_RANKS`]).
+    #[error(
+        "the plan has {ranks} ranks (mesh {mesh}), more than the {max} that run as threads of one process",
+        max = crate::launch::MAX_LOCAL_RANKS
+    )]
+    TooManyRanks { ranks: usize, mesh: parc_dialects::mesh::Mesh },
 }
 
 impl TrainError {
@@ -65,7 +71,7 @@ impl TrainError {
 pub fn help_for(e: &TrainError) -> Option<&'static str> {
     match e {
         TrainError::Data(_) => Some(
-            "--data takes a flat file of little-endian token ids (u32, or u16 with --data-dtype u16), all below the model's vocab, holding at least seq_len + 1 tokens",
+            "--data takes a flat file of little-endian token ids (u32, or u16 with --data-dtype u16), all below the model's vocab, holding at least one global batch of samples of seq_len + 1 tokens",
         ),
         TrainError::Memory(_) => Some(
             "compile the model for more ranks so that each needs less (a larger mesh, ZeRO, recompute), and run one process per rank on several machines (README \"Running on a cluster\")",
@@ -73,8 +79,22 @@ pub fn help_for(e: &TrainError) -> Option<&'static str> {
         TrainError::Weights(_) => {
             Some("--init takes a safetensors file of this model's parameters, e.g. one written by parc launch --save")
         }
+        TrainError::TooManyRanks { .. } => Some(
+            "run one process per rank under MPI (mpirun -n RANKS parc-rt OUT, README \"Running on a cluster\"), or compile for a smaller mesh",
+        ),
+        TrainError::Exec(ExecError::Unsupported { .. }) => {
+            Some("compile the model with precision = \"fp32\" in its [training] table to run it on the CPU")
+        }
         _ => None,
     }
+}
+
+/// Opens the token file `path` for the program `info` describes: ids of `width`, samples of its
+/// seq_len, at least one global batch of them.
+pub fn open_data(path: &Path, width: crate::data::TokenWidth, info: &ProgramInfo) -> Result<TokenData, TrainError> {
+    let data = TokenData::from_file(path, width, info.seq_len, info.vocab)?;
+    data.check_holds_batch(info.global_batch)?;
+    Ok(data)
 }
 
 /// The model and batch facts a program carries.

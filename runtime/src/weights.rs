@@ -44,6 +44,8 @@ pub struct ShapeMismatch {
 /// Everything by which a loaded file differs from the model's parameters, all at once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MismatchReport {
+    /// The file, when the report is about one.
+    pub file: Option<PathBuf>,
     /// Expected tensors absent from the file, with their expected shapes, in the model's order.
     pub missing: Vec<(String, Vec<usize>)>,
     /// Tensors in the file that the model does not have, with their shapes, sorted by name.
@@ -62,7 +64,8 @@ impl fmt::Display for MismatchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the weights do not match the model: {} missing, {} unexpected, {} with the wrong shape",
+            "the weights{} do not match the model: {} missing, {} unexpected, {} with the wrong shape",
+            self.file.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default(),
             self.missing.len(),
             self.unexpected.len(),
             self.wrong_shape.len()
@@ -370,7 +373,14 @@ impl WeightsFile {
     /// [`check_against`] on the file's tensors: exactly `expected` (name, shape), or one
     /// [`WeightsError::Mismatch`] listing every difference.
     pub fn check_against(&self, expected: &[(&str, &[usize])]) -> Result<(), WeightsError> {
-        check_shapes(self.tensors.iter().map(|(name, t)| (name.as_str(), t.shape.as_slice())), expected)
+        check_shapes(self.tensors.iter().map(|(name, t)| (name.as_str(), t.shape.as_slice())), expected).map_err(|e| {
+            match e {
+                WeightsError::Mismatch(report) => {
+                    WeightsError::Mismatch(MismatchReport { file: Some(self.path.clone()), ..report })
+                }
+                other => other,
+            }
+        })
     }
 
     /// Fills `out` with elements of tensor `name`: `indices` gives, for each entry of `out` in
@@ -1071,6 +1081,7 @@ mod tests {
                 assert_eq!(
                     report,
                     MismatchReport {
+                        file: None,
                         missing: vec![("c".into(), vec![5]), ("d".into(), vec![])],
                         unexpected: vec![("extra".into(), vec![4]), ("zz.extra".into(), vec![1])],
                         wrong_shape: vec![ShapeMismatch { name: "b".into(), expected: vec![2, 3], found: vec![3, 2] }],

@@ -465,3 +465,35 @@ fn missing_or_malformed_collective_attributes() {
         Decoded::Collective(Collective::AllGather { group: GroupKind::Axis(Axis::Tp), dim: 1 })
     );
 }
+
+// ---- calls -----------------------------------------------------------------------------------------
+
+/// `BASE` with a second function @a and `calls` (`exec.call` ops) added to @train_step and @a.
+fn with_calls(in_step: &str, in_a: &str) -> String {
+    let call = |callee: &str| format!("    \"exec.call\"() {{callee = \"{callee}\"}} : () -> ()\n");
+    let step_calls: String = in_step.split_whitespace().map(call).collect();
+    let a_calls: String = in_a.split_whitespace().map(call).collect();
+    let text = edit(
+        "    \"func.return\"() : () -> ()\n  }\n}",
+        &format!(
+            "{step_calls}    \"func.return\"() : () -> ()\n  }}\n  func.func @a() {{\n{a_calls}    \"func.return\"() : () -> ()\n  }}\n}}"
+        ),
+    );
+    text
+}
+
+#[test]
+fn calls_without_a_cycle_load() {
+    load(&with_calls("a a", "")).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn a_function_that_calls_itself() {
+    // The executor runs a call by recursion: a cycle would overflow its stack.
+    check_load_error(&with_calls("", "a"), &["@a calls back into itself", "@a -> @a", "must not form a cycle"]);
+}
+
+#[test]
+fn functions_that_call_each_other() {
+    check_load_error(&with_calls("a", "train_step"), &["calls back into itself", "@train_step -> @a -> @train_step"]);
+}

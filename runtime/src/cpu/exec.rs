@@ -35,10 +35,7 @@ pub enum ExecError {
     )]
     Alloc { bytes: usize, reason: String },
     /// The program holds a buffer of an element type the CPU executor does not run.
-    #[error(
-        "{what} has element type {dtype}, which the CPU backend does not run; compile the model with \
-         precision = \"fp32\" to run it on the CPU"
-    )]
+    #[error("{what} has element type {dtype}, which the CPU backend does not run")]
     Unsupported { what: String, dtype: parc_dialects::DType },
     /// A collective or a send/recv failed in the communicator.
     #[error("in @{function}, instruction {index} ({op}): {error}")]
