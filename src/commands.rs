@@ -463,6 +463,8 @@ pub fn verify(
         return Err(user(format!("--tolerance {tolerance}: must be positive"), "the default is 1e-5"));
     }
     let mesh = Mesh::parse(mesh)?;
+    // The single-device run holds the whole model: refuse one too large before compiling it.
+    fits_before_compiling(Path::new(model), &training)?;
     let started = Instant::now();
     let single = compile_program(model, Mesh::SINGLE, training.clone())?;
     let parted = compile_program(model, mesh, training.clone())?;

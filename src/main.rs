@@ -174,7 +174,8 @@ struct TrainArgs {
     /// Save the final weights (safetensors).
     #[arg(long, value_name = "W.safetensors")]
     save: Option<PathBuf>,
-    /// Train on this token file instead of the synthetic stream.
+    /// Train on this token file instead of the synthetic stream: little-endian token ids, samples
+    /// of seq_len + 1 tokens, at least one global batch of them (step i reads samples i·B.., wrapping).
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
     /// Width of the token ids in --data.

@@ -161,6 +161,7 @@ fn every_error_path_of_the_command_line_has_its_class() {
         // verify: the mesh, the model.
         (&["verify", "model.toml", "--mesh", "2x0x1", "--steps", "1"], Class::User, &["size 0"]),
         (&["verify", "missing.toml", "--mesh", "2x1x1", "--steps", "1"], Class::User, &["missing.toml"]),
+        (&["verify", gpt3, "--mesh", "8x4x2", "--steps", "1"], Class::User, &["memory"]),
     ];
     for (args, class, expect) in parc {
         let run = run_parc(args, &dir);

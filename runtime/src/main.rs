@@ -47,7 +47,8 @@ struct Args {
     /// Save the final weights (safetensors).
     #[arg(long)]
     save: Option<PathBuf>,
-    /// Train on this token file instead of the synthetic stream.
+    /// Train on this token file instead of the synthetic stream: little-endian token ids, samples
+    /// of seq_len + 1 tokens, at least one global batch of them (step i reads samples i·B.., wrapping).
     #[arg(long)]
     data: Option<PathBuf>,
     /// Width of the token ids in --data.

@@ -433,7 +433,7 @@ impl Program {
                 invalid(format!("exec.tensors: tensor {name} starts at byte {offset}, a negative offset; {RECOMPILE}"))
             })?;
             let buf = Buf { offset, shape, dtype };
-            check_buf(&buf, arena_bytes, &format!("exec.tensors: tensor {name}"))?;
+            check_buf(&buf, arena_bytes, || format!("exec.tensors: tensor {name}"))?;
             tensors.push(TensorInfo { name, role, buf });
         }
         let microbatches = module.attrs.int("exec.microbatches").unwrap_or(1).max(1) as usize;
@@ -507,27 +507,35 @@ fn check_calls(functions: &[Vec<Instr>], names: &[String]) -> Result<(), LoadErr
     Ok(())
 }
 
-fn check_buf(buf: &Buf, arena: usize, what: &str) -> Result<(), LoadError> {
+/// Checks that `buf` lies in an `arena`-byte arena at an 8-byte aligned offset; `what` names it in
+/// the error (a closure: naming an op prints it, which costs a walk of its function).
+fn check_buf(buf: &Buf, arena: usize, what: impl Fn() -> String) -> Result<(), LoadError> {
     let bytes = buf.checked_bytes().ok_or_else(|| {
         invalid(format!(
-            "{what} has shape {:?} of {}, more than 2^64 bytes, which no arena holds; {RECOMPILE}",
-            buf.shape, buf.dtype
+            "{} has shape {:?} of {}, more than 2^64 bytes, which no arena holds; {RECOMPILE}",
+            what(),
+            buf.shape,
+            buf.dtype
         ))
     })?;
     let end = buf.offset.checked_add(bytes).ok_or_else(|| {
         invalid(format!(
-            "{what} starts at byte {} and has {bytes} bytes: it ends past byte 2^64, outside the {arena}-byte arena; {RECOMPILE}",
+            "{} starts at byte {} and has {bytes} bytes: it ends past byte 2^64, outside the {arena}-byte arena; {RECOMPILE}",
+            what(),
             buf.offset
         ))
     })?;
     if end > arena {
         return Err(invalid(format!(
-            "{what} (bytes {}..{end}, shape {:?} of {}) lies outside the {arena}-byte arena; {RECOMPILE}",
-            buf.offset, buf.shape, buf.dtype
+            "{} (bytes {}..{end}, shape {:?} of {}) lies outside the {arena}-byte arena; {RECOMPILE}",
+            what(),
+            buf.offset,
+            buf.shape,
+            buf.dtype
         )));
     }
     if buf.offset % 8 != 0 {
-        return Err(invalid(format!("{what} starts at byte {}, which is not 8-byte aligned", buf.offset)));
+        return Err(invalid(format!("{} starts at byte {}, which is not 8-byte aligned", what(), buf.offset)));
     }
     Ok(())
 }
@@ -589,7 +597,7 @@ fn load_function(
                 })?;
                 let ty = f.value_type(data.results[0]).as_tensor();
                 let buf = Buf { offset, shape: ty.shape.clone(), dtype: ty.dtype };
-                check_buf(&buf, arena, &ctx(op))?;
+                check_buf(&buf, arena, || ctx(op))?;
                 bufs.insert(data.results[0], buf);
             }
             ExecOp::Reshape => {
@@ -597,7 +605,7 @@ fn load_function(
                 b.shape = f.value_type(data.results[0]).as_tensor().shape.clone();
                 // The verifier compares element counts with saturating arithmetic; the new shape
                 // is checked against the arena like any other buffer.
-                check_buf(&b, arena, &ctx(op))?;
+                check_buf(&b, arena, || ctx(op))?;
                 bufs.insert(data.results[0], b);
             }
             ExecOp::Call => {
