@@ -52,9 +52,9 @@ fn train_error(e: TrainError) -> CompileError {
 /// on programs as parc wrote them a bug in parc.
 fn train_error_in(out: &Path) -> impl Fn(TrainError) -> CompileError + '_ {
     move |e| match e {
-        TrainError::Exec(ExecError::Instr { .. }) => match Provenance::of_dir(out) {
-            Provenance::Edited(what) => user(e.to_string(), Provenance::edited_help(&what, out)),
-            _ => CompileError::Internal(e.to_string()),
+        TrainError::Exec(ExecError::Instr { .. }) => match Provenance::edited_help_of(out) {
+            Some(help) => user(e.to_string(), help),
+            None => CompileError::Internal(e.to_string()),
         },
         other => train_error(other),
     }

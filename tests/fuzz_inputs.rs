@@ -5,7 +5,6 @@
 //! The fuzzing itself is `bash scripts/fuzz.sh TARGET SECONDS` (docs/fuzzing.md).
 
 #[path = "../fuzz/src/lib.rs"]
-#[allow(dead_code)]
 mod checks;
 
 use std::path::{Path, PathBuf};

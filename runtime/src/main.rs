@@ -153,10 +153,10 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e @ TrainError::Exec(ExecError::Instr { .. })) => match Provenance::of_dir(&args.out) {
+        Err(e @ TrainError::Exec(ExecError::Instr { .. })) => match Provenance::edited_help_of(&args.out) {
             // A program the user edited: their input, not a bug in parc.
-            Provenance::Edited(what) => user_error(&e.to_string(), &Provenance::edited_help(&what, &args.out)),
-            _ => {
+            Some(help) => user_error(&e.to_string(), &help),
+            None => {
                 eprintln!("internal error: {e}");
                 ExitCode::from(1)
             }
@@ -236,8 +236,8 @@ fn run_process(args: &Args, opts: &LaunchOptions) -> ExitCode {
         Err(e) => {
             let (message, help) = e.message();
             // An instruction that fails is a bug in parc, unless the user edited the programs.
-            let (internal, help) = match e.is_internal().then(|| Provenance::of_dir(&args.out)) {
-                Some(Provenance::Edited(what)) => (false, Some(Provenance::edited_help(&what, &args.out))),
+            let (internal, help) = match e.is_internal().then(|| Provenance::edited_help_of(&args.out)) {
+                Some(Some(edited)) => (false, Some(edited)),
                 other => (other.is_some(), help),
             };
             let class = if internal { "internal error" } else { "error" };

@@ -223,6 +223,15 @@ impl Provenance {
         }
     }
 
+    /// When the programs of `out` are not the ones `parc compile` wrote: the help for a failure on
+    /// them, naming the edited files. `None` when they are as written, or when it cannot be told.
+    pub fn edited_help_of(out: &std::path::Path) -> Option<String> {
+        match Provenance::of_dir(out) {
+            Provenance::Edited(what) => Some(Provenance::edited_help(&what, out)),
+            _ => None,
+        }
+    }
+
     /// The help for a failure on edited programs of `out`, given what [`Provenance::Edited`] says.
     pub fn edited_help(what: &str, out: &std::path::Path) -> String {
         format!(
