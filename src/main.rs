@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod commands;
 use parc_compiler::driver::{compile_file, write_artifacts, CompileError, CompileOptions, TrainingOverrides};
+use parc_compiler::frontend::{Precision, Recompute};
 use parc_compiler::mesh::Mesh;
 use parc_compiler::passes::PASSES;
 use parc_compiler::pipeline::{ScheduleKind, ScheduleOptions};
@@ -74,6 +75,15 @@ struct OverrideArgs {
     /// by sequence; all-gather / reduce-scatter instead of all-reduce).
     #[arg(long)]
     sequence_parallel: bool,
+    /// Activation recomputation: none (the backward reads what the forward saved), selective
+    /// (recompute the attention core: QKᵀ, softmax), full (keep each layer's input, recompute the
+    /// layer). Replaces the model file's `recompute`. Losses are bitwise the same; memory differs.
+    #[arg(long, value_name = "POLICY", value_parser = ["none", "selective", "full"])]
+    recompute: Option<String>,
+    /// Training precision: fp32, or bf16 (bf16 parameters, activations and gradients; fp32 master
+    /// weights and optimizer state). Replaces the model file's `precision`.
+    #[arg(long, value_name = "P", value_parser = ["fp32", "bf16"])]
+    precision: Option<String>,
     /// Pipeline schedule when the mesh has pp > 1: gpipe, 1f1b, interleaved or zb-h1.
     #[arg(long, value_name = "NAME", default_value = "1f1b")]
     schedule: String,
@@ -106,6 +116,12 @@ impl OverrideArgs {
         Ok(TrainingOverrides {
             zero: self.zero,
             sequence_parallel: self.sequence_parallel,
+            recompute: self.recompute.as_deref().map(|r| match r {
+                "selective" => Recompute::Selective,
+                "full" => Recompute::Full,
+                _ => Recompute::None,
+            }),
+            precision: self.precision.as_deref().map(|p| if p == "bf16" { Precision::Bf16 } else { Precision::Fp32 }),
             schedule: ScheduleOptions { kind, chunks: self.chunks, stages: self.stages.clone() },
         })
     }

@@ -152,6 +152,7 @@ fn pipelines_equal_one_device_for_every_schedule_and_with_dp_tp_sp_zero() {
         zero: Some(zero),
         sequence_parallel: sp,
         schedule: ScheduleOptions { kind, chunks, stages: None },
+        ..Default::default()
     };
     cases.push(("gpt-tiny", "2x2x2", with(0, false, ScheduleKind::OneF1B, 1)));
     cases.push(("gpt-tiny", "2x2x2", with(1, true, ScheduleKind::OneF1B, 1)));

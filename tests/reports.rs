@@ -134,19 +134,22 @@ fn sequence_parallel_swaps_all_reduces_for_gathers_and_scatters() {
     one.model.layers = 1;
     let c1 = compile_spec(one, &opts, Instant::now()).expect("compiles").plan.programs.communication;
     // Per layer: 2 all-gathers + 2 reduce-scatters forward, the same backward, each (t−1)/t of
-    // b·s·h elements: the same 8·b·s·h·(t−1)/t as the all-reduces they replace.
+    // b·s·h elements: the same 8·b·s·h·(t−1)/t as the all-reduces they replace. The backward
+    // also gathers the two LayerNorm outputs again instead of keeping them gathered since the
+    // forward (Korthikanti et al.): 2 more all-gathers.
     let per_layer = |k: &str| sent(&c, k, "tp") - sent(&c1, k, "tp");
     let (s, h, t) = (2048u64, 12288u64, 8u64);
     let megatron = 8 * s * h * (t - 1) / t * 2;
+    let regather = 2 * s * h * (t - 1) / t * 2;
     let moved = per_layer("all_gather") + per_layer("reduce_scatter");
     assert_eq!(
         moved,
-        megatron,
+        megatron + regather,
         "SP per layer: all-gathers {} + reduce-scatters {}",
         per_layer("all_gather"),
         per_layer("reduce_scatter")
     );
-    assert_eq!(per_layer("all_gather"), per_layer("reduce_scatter"));
+    assert_eq!(per_layer("all_gather"), per_layer("reduce_scatter") + regather);
     // What is still all-reduced per layer: the gradients of the norms' weights and biases and of
     // the row-parallel biases, summed over the sequence shards (6·h elements).
     assert_eq!(per_layer("all_reduce"), 2 * 6 * h * (t - 1) / t * 2);

@@ -10,7 +10,7 @@ use parc_dialects::diag::Diagnostic;
 use parc_dialects::ir::Module;
 use parc_dialects::pass::{check_print_after, PassRunner, PipelineError, PipelineOptions, PipelineReport, Timing};
 
-use crate::frontend::{load_model, ModelSpec};
+use crate::frontend::{load_model, ModelSpec, Precision, Recompute};
 use crate::mesh::Mesh;
 use crate::models::build_forward_rows;
 use crate::passes::{passes, step_names, StepPlan};
@@ -41,6 +41,10 @@ pub struct TrainingOverrides {
     pub zero: Option<u8>,
     /// `--sequence-parallel`: turn sequence parallelism on.
     pub sequence_parallel: bool,
+    /// `--recompute none|selective|full`: the activation recomputation policy.
+    pub recompute: Option<Recompute>,
+    /// `--precision fp32|bf16`: the training precision.
+    pub precision: Option<Precision>,
     /// How a mesh with `pp > 1` schedules its stages.
     pub schedule: ScheduleOptions,
 }
@@ -53,6 +57,12 @@ impl TrainingOverrides {
         }
         if self.sequence_parallel {
             spec.training.sequence_parallel = true;
+        }
+        if let Some(r) = self.recompute {
+            spec.training.recompute = r;
+        }
+        if let Some(p) = self.precision {
+            spec.training.precision = p;
         }
     }
 }

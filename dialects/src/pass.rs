@@ -37,7 +37,7 @@ pub struct PipelineOptions {
 #[derive(Clone, Debug)]
 pub struct Dump {
     /// File name, `NN-name.mlir` (`00-input.mlir` for the input), under a directory that names
-    /// the program for the parts of a pipelined step (`stage-1/07-partition.mlir`).
+    /// the program for the parts of a pipelined step (`stage-1/08-partition.mlir`).
     pub file_name: String,
     /// The stage name (`input` or the pass name).
     pub stage: String,

@@ -39,6 +39,8 @@ pub enum AttrKind {
     Ints,
     /// A sharding: an array of one placement string per mesh axis (`["S(0)", "R"]`).
     Sharding,
+    /// An array of strings.
+    Strs,
 }
 
 impl AttrKind {
@@ -52,7 +54,7 @@ impl AttrKind {
                 | (AttrKind::Str, Attr::Str(_))
                 | (AttrKind::Ints, Attr::Ints(_))
                 | (AttrKind::Sharding, Attr::Array(_))
-        )
+        ) || (self == AttrKind::Strs && matches!(attr, Attr::Array(a) if a.iter().all(|x| matches!(x, Attr::Str(_)))))
     }
 
     /// The name used in messages.
@@ -64,6 +66,7 @@ impl AttrKind {
             AttrKind::Str => "string",
             AttrKind::Ints => "integer array (array<i64: ..>)",
             AttrKind::Sharding => "sharding ([\"S(0)\", \"R\"]: one placement per mesh axis)",
+            AttrKind::Strs => "string array ([\"a\", \"b\"])",
         }
     }
 }

@@ -448,9 +448,20 @@ impl Program {
         let microbatches = module.attrs.int("exec.microbatches").unwrap_or(1).max(1) as usize;
         let function_names: Vec<String> = module.functions.iter().map(|f| f.name.clone()).collect();
         let by_name: HashMap<&str, &TensorInfo> = tensors.iter().map(|t| (t.name.as_str(), t)).collect();
+        // One instance per function as written, then one per (function, rebinding) that a call
+        // asks for (`exec.call {rebind}`), decoded with its tensors renamed.
+        let mut instances: Vec<Instance> = (0..module.functions.len()).map(|i| (i, Vec::new())).collect();
         let mut functions = Vec::with_capacity(module.functions.len());
-        for f in &module.functions {
-            functions.push(load_function(f, &by_name, &function_names, arena_bytes)?);
+        let mut function_names = function_names;
+        let mut next = 0;
+        while next < instances.len() {
+            let (index, rebind) = instances[next].clone();
+            let f = &module.functions[index];
+            functions.push(load_function(f, &by_name, &module.functions, arena_bytes, &rebind, &mut instances)?);
+            if next >= module.functions.len() {
+                function_names.push(f.name.clone());
+            }
+            next += 1;
         }
         check_calls(&functions, &function_names)?;
         Ok(Program { tensors, arena_bytes, microbatches, function_names, functions, mesh, attrs: module.attrs.clone() })
@@ -549,11 +560,17 @@ fn check_buf(buf: &Buf, arena: usize, what: impl Fn() -> String) -> Result<(), L
     Ok(())
 }
 
+/// A function of the module (its index) and the tensor renaming it runs with: `(from, to)` prefix
+/// pairs, the first that matches a name applies (`exec.call {rebind}`).
+type Instance = (usize, Vec<(String, String)>);
+
 fn load_function(
     f: &Function,
     tensors: &HashMap<&str, &TensorInfo>,
-    functions: &[String],
+    functions: &[Function],
     arena: usize,
+    rebind: &[(String, String)],
+    instances: &mut Vec<Instance>,
 ) -> Result<Vec<Instr>, LoadError> {
     let mut bufs: HashMap<Value, Buf> = HashMap::new();
     let mut out = Vec::new();
@@ -580,10 +597,18 @@ fn load_function(
         };
         match kind {
             ExecOp::Tensor => {
-                let name = data.attrs.str("name").unwrap_or_default();
-                let t = tensors
-                    .get(name)
-                    .ok_or_else(|| invalid(format!("{}: no tensor {name} in exec.tensors", ctx(op))))?;
+                let written = data.attrs.str("name").unwrap_or_default();
+                let renamed = rebind
+                    .iter()
+                    .find_map(|(from, to)| written.strip_prefix(from.as_str()).map(|rest| format!("{to}{rest}")));
+                let name = renamed.as_deref().unwrap_or(written);
+                let t = tensors.get(name).ok_or_else(|| match &renamed {
+                    Some(_) => invalid(format!(
+                        "{}: no tensor {name} (the call's rebinding of {written}) in exec.tensors; {RECOMPILE}",
+                        ctx(op)
+                    )),
+                    None => invalid(format!("{}: no tensor {name} in exec.tensors", ctx(op))),
+                })?;
                 let ty = f.value_type(data.results[0]).as_tensor();
                 if ty.shape != t.buf.shape || ty.dtype != t.buf.dtype {
                     return Err(invalid(format!(
@@ -621,9 +646,36 @@ fn load_function(
                 let callee = data.attrs.str("callee").unwrap_or_default();
                 let i = functions
                     .iter()
-                    .position(|n| n == callee)
+                    .position(|g| g.name == callee)
                     .ok_or_else(|| invalid(format!("{}: no function @{callee}", ctx(op))))?;
-                out.push(Instr::Call(i));
+                let pairs = match data.attrs.get("rebind") {
+                    None => Vec::new(),
+                    Some(Attr::Array(list)) if list.len() % 2 == 0 => list
+                        .chunks(2)
+                        .map(|p| match (&p[0], &p[1]) {
+                            (Attr::Str(from), Attr::Str(to)) if !from.is_empty() => Ok((from.clone(), to.clone())),
+                            _ => Err(at(
+                                out.len(),
+                                op,
+                                "attribute 'rebind' pairs must be non-empty name prefixes".into(),
+                            )),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    Some(_) => {
+                        let m = "attribute 'rebind' must list (from, to) prefix pairs: an even number of strings";
+                        return Err(at(out.len(), op, m.into()));
+                    }
+                };
+                let key = (i, pairs);
+                let instance = if key.1.is_empty() {
+                    i
+                } else if let Some(k) = instances.iter().position(|x| *x == key) {
+                    k
+                } else {
+                    instances.push(key);
+                    instances.len() - 1
+                };
+                out.push(Instr::Call(instance));
             }
             ExecOp::LoadBatch => {
                 let mb = Attrs(&data.attrs).count("microbatch").map_err(|m| at(out.len(), op, m))?;

@@ -497,3 +497,49 @@ fn a_function_that_calls_itself() {
 fn functions_that_call_each_other() {
     check_load_error(&with_calls("a", "train_step"), &["calls back into itself", "@train_step -> @a -> @train_step"]);
 }
+
+// ---- calls that rebind a callee's tensors ---------------------------------------------------------
+
+/// Two stash slots `s.0.x` and `s.1.x`; `@fill` writes slot 0, `@train_step` calls it for slot
+/// `slot` with `rebind` (`REBIND` is replaced by the call's attributes).
+const SLOTS: &str = r#"module attributes {exec.memory = {arena = 64 : i64}, exec.tensors = [{dtype = "f32", name = "s.0.x", offset = 0 : i64, role = "input", shape = array<i64: 4>}, {dtype = "f32", name = "s.1.x", offset = 16 : i64, role = "input", shape = array<i64: 4>}, {dtype = "f32", name = "loss", offset = 32 : i64, role = "output", shape = array<i64>}]} {
+  func.func @train_step() {
+    "exec.call"() {callee = "fill"REBIND} : () -> ()
+    "func.return"() : () -> ()
+  }
+  func.func @fill() {
+    %x = "exec.tensor"() {name = "s.0.x"} : () -> memref<4xf32>
+    "exec.fill"(%x) {value = 7.0 : f64} : (memref<4xf32>) -> ()
+    "func.return"() : () -> ()
+  }
+}
+"#;
+
+struct NoData;
+impl parc_runtime::cpu::exec::BatchSource for NoData {
+    fn load(&mut self, _: usize, _: &mut [i32], _: &mut [i32]) -> Result<(), String> {
+        Err("no data".into())
+    }
+}
+
+#[test]
+fn a_call_writes_the_slot_its_rebind_names() {
+    for (rebind, written, untouched) in [("", "s.0.x", "s.1.x"), (r#", rebind = ["s.0.", "s.1."]"#, "s.1.x", "s.0.x")] {
+        let program = load(&SLOTS.replace("REBIND", rebind)).unwrap_or_else(|e| panic!("{e}"));
+        let mut exec = Executor::new(&program, 1).unwrap_or_else(|e| panic!("{e}"));
+        exec.run(program.function("train_step").expect("train_step"), &mut NoData).unwrap_or_else(|e| panic!("{e}"));
+        let value = |name: &str| exec.arena.f32(&program.tensor(name).expect("tensor").buf).to_vec();
+        assert_eq!(value(written), vec![7.0; 4], "{rebind}");
+        assert_eq!(value(untouched), vec![0.0; 4], "{rebind}");
+    }
+}
+
+#[test]
+fn a_rebind_to_a_missing_tensor_or_of_odd_length_is_refused() {
+    check_load_error(
+        &SLOTS.replace("REBIND", r#", rebind = ["s.0.", "s.7."]"#),
+        &["no tensor s.7.x", "rebinding of s.0.x"],
+    );
+    check_load_error(&SLOTS.replace("REBIND", r#", rebind = ["s.0."]"#), &["rebind", "even number"]);
+    check_load_error(&SLOTS.replace("REBIND", r#", rebind = ["", "s.1."]"#), &["rebind", "non-empty"]);
+}

@@ -26,6 +26,7 @@ use parc_dialects::graph::GraphOp;
 use parc_dialects::{DType, Function, Module, Type, Value};
 
 use crate::frontend::{Activation, ModelConfig, ModelSpec, Norm, Position, Precision};
+use crate::passes::recompute;
 
 /// How tensor parallelism splits one parameter (Megatron, Shoeybi et al. 2019). The model builder
 /// says it for every weight it declares; the sharding strategy reads it from the argument
@@ -269,7 +270,9 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
         args[0]
     };
     for l in part.layers.clone() {
+        let start = b.func.blocks[b.func.entry_block()].ops.len();
         x = layer(&mut b, m, &params, l, x)?;
+        tag_since(&mut b, start, recompute::LAYER, Attr::Int(l as i64));
     }
     if !part.last {
         b.named(x, "x_out");
@@ -295,6 +298,15 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
     module.attrs = model_attrs(spec);
     module.functions.push(func);
     Ok(module)
+}
+
+/// Sets attribute `key` on every op appended to the entry block since it held `start` ops.
+fn tag_since(b: &mut Builder, start: usize, key: &str, value: Attr) {
+    let entry = b.func.entry_block();
+    let ops = b.func.blocks[entry].ops[start..].to_vec();
+    for op in ops {
+        b.func.ops[op].attrs.set(key, value.clone());
+    }
 }
 
 fn norm(b: &mut Builder, m: &ModelConfig, p: &Params, prefix: &str, x: Value) -> Result<Value, BuildError> {
@@ -368,11 +380,14 @@ fn attention(b: &mut Builder, m: &ModelConfig, p: &Params, pre: &str, l: usize, 
     b.named(qh, format!("l{l}.q"));
     b.named(kh, format!("l{l}.k"));
     b.named(vh, format!("l{l}.v"));
+    // The attention core, which selective recomputation recomputes (passes/recompute.rs).
+    let core = b.func.blocks[b.func.entry_block()].ops.len();
     let scores = b.matmul_t(qh, kh, false, true)?;
     let scores = b.scale(scores, 1.0 / (d as f64).sqrt())?;
     b.named(scores, format!("l{l}.scores"));
     let probs = b.softmax(scores, true)?;
     b.named(probs, format!("l{l}.probs"));
+    tag_since(b, core, recompute::ATTENTION_CORE, Attr::Unit);
     let o = b.matmul(probs, vh)?;
     let o = if group == 1 { b.transpose(o, &[0, 2, 1, 3])? } else { b.transpose(o, &[0, 3, 1, 2, 4])? };
     let o = b.reshape(o, &[bs, s, heads * d])?;

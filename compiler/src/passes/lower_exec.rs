@@ -229,7 +229,17 @@ impl StepBuilder<'_> {
 
     /// Calls the function `callee` of the program.
     pub fn call(&mut self, callee: &str) {
-        self.op(ExecOp::Call, vec![], AttrMap::new().with("callee", Attr::Str(callee.into())));
+        self.call_rebind(callee, &[]);
+    }
+
+    /// Calls `callee` with its persistent tensors renamed by the `(from, to)` prefix pairs
+    /// `rebind` lists flat (`exec.call {rebind}`; none: a plain call).
+    pub fn call_rebind(&mut self, callee: &str, rebind: &[String]) {
+        let mut attrs = AttrMap::new().with("callee", Attr::Str(callee.into()));
+        if !rebind.is_empty() {
+            attrs.set("rebind", Attr::Array(rebind.iter().map(|s| Attr::Str(s.clone())).collect()));
+        }
+        self.op(ExecOp::Call, vec![], attrs);
     }
 }
 
@@ -291,6 +301,17 @@ pub(crate) fn lower_function(
     accumulate_results: bool,
     table: &HashMap<&str, &Type>,
 ) -> Result<Function, String> {
+    lower_function_with(graph, arg_names, result_names, &vec![accumulate_results; result_names.len()], table)
+}
+
+/// [`lower_function`] with one accumulate flag per result.
+pub(crate) fn lower_function_with(
+    graph: &Function,
+    arg_names: &[String],
+    result_names: &[String],
+    accumulate: &[bool],
+    table: &HashMap<&str, &Type>,
+) -> Result<Function, String> {
     let mut f = Function::new(graph.name.clone(), vec![], vec![]);
     let entry = graph.entry_block();
     let ret = *graph.blocks[entry].ops.last().ok_or("empty function")?;
@@ -312,7 +333,8 @@ pub(crate) fn lower_function(
     // in-place update returns its own input), needs no destination of its own.
     let returned = graph.ops[ret].operands.clone();
     let mut pending_copies = Vec::new();
-    for (value, name) in returned.iter().zip(result_names) {
+    for (k, (value, name)) in returned.iter().zip(result_names).enumerate() {
+        let accumulate_results = accumulate.get(k).copied().unwrap_or(false);
         let in_place = graph
             .defining_op(*value)
             .is_some_and(|op| matches!(graph.ops[op].kind, OpKind::Graph(GraphOp::AdamwUpdate | GraphOp::SgdUpdate)));
@@ -325,7 +347,7 @@ pub(crate) fn lower_function(
         if only_use && producible {
             lw.dests.insert(*value, Dest { buffer: target, accumulate: accumulate_results });
         } else {
-            pending_copies.push((*value, target));
+            pending_copies.push((*value, target, accumulate_results));
         }
     }
     // Reshapes whose result has a destination pass it on to their operand (as a reshaped view).
@@ -370,7 +392,7 @@ pub(crate) fn lower_function(
             i += 1;
         }
     }
-    for (value, target) in pending_copies {
+    for (value, target, accumulate_results) in pending_copies {
         let src = lw.buffer(value)?;
         lw.copy_into(&mut b, src, target, accumulate_results)?;
     }
@@ -440,7 +462,7 @@ impl Lowering<'_> {
             return Err(format!("cannot lower '{}' to exec", data.kind.name()));
         };
         let inputs: Vec<Value> = data.operands.iter().map(|&v| self.buffer(v)).collect::<Result<_, _>>()?;
-        let mut attrs = data.attrs.clone();
+        let mut attrs = super::recompute::without_tags(&data.attrs);
         let simple = |k: ExecOp| Some(k);
         let exec_kind = match kind {
             GraphOp::Reshape => {
@@ -574,7 +596,7 @@ impl Lowering<'_> {
     /// operand's only use, else on a copy; results bound for an accumulating destination are
     /// added to it afterwards.
     fn lower_dist(&mut self, b: &mut Builder, kind: DistOp, data: &parc_dialects::ir::OpData) -> Result<(), String> {
-        let mut attrs = data.attrs.clone();
+        let mut attrs = super::recompute::without_tags(&data.attrs);
         attrs.remove("sharding.placements");
         let inputs: Vec<Value> = data.operands.iter().map(|&v| self.buffer(v)).collect::<Result<_, _>>()?;
         if kind == DistOp::AllReduce {
@@ -686,7 +708,8 @@ impl Lowering<'_> {
                 // Inputs are broadcast to the kernel's shape already.
                 operands[0]
             } else {
-                inner.op1(OpKind::Graph(kind), &operands, data.attrs.clone()).map_err(|e| e.to_string())?
+                let attrs = super::recompute::without_tags(&data.attrs);
+                inner.op1(OpKind::Graph(kind), &operands, attrs).map_err(|e| e.to_string())?
             };
             scalars.insert(data.results[0], r);
         }

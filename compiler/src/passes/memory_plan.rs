@@ -66,10 +66,10 @@ pub fn run(module: &mut Module) -> Result<(), String> {
             func.ops[op].attrs.set("offset", Attr::Int((persistent + offset) as i64));
         }
         transient = transient.max(plan.size);
-        // One micro-batch's forward and backward (each chunk's, in a pipeline stage's program).
-        if func.name.starts_with(crate::passes::autodiff::FORWARD_BACKWARD)
-            && plan.activations_at_peak + plan.temporaries_at_peak > activations + temporaries
-        {
+        // One micro-batch's forward and backward (each chunk's, in a pipeline stage's program,
+        // where they are separate functions and the saved activations are stashed tensors).
+        let micro_batch_work = func.name.starts_with("forward") || func.name.starts_with("backward");
+        if micro_batch_work && plan.activations_at_peak + plan.temporaries_at_peak > activations + temporaries {
             activations = plan.activations_at_peak;
             temporaries = plan.temporaries_at_peak;
         }

@@ -8,6 +8,7 @@ pub mod dce;
 pub mod lower_exec;
 pub mod memory_plan;
 pub mod optimizer;
+pub mod recompute;
 
 use parc_dialects::ir::Module;
 use parc_dialects::pass::Pass;
@@ -33,6 +34,12 @@ pass!(
     "autodiff",
     "add @forward_backward: the loss and its gradient for every parameter (reverse mode)",
     |m, _| autodiff::run(m)
+);
+pass!(
+    RECOMPUTE,
+    "recompute",
+    "decide what the backward keeps and what it recomputes (training.recompute: none, selective, full)",
+    |m, ctx| recompute::run(m, ctx.spec.training.recompute)
 );
 pass!(
     OPTIMIZER,
@@ -68,7 +75,7 @@ pass!(
 /// Every pass, in pipeline order: the names and help lines of `parc compile --help`, and the names
 /// `--print-ir-after` accepts.
 pub static PASSES: &[Pass<CompileContext>] =
-    &[CSE, DCE, AUTODIFF, CSE_BACKWARD, DCE_BACKWARD, OPTIMIZER, SHARD, PARTITION, LOWER_EXEC, MEMORY_PLAN];
+    &[CSE, DCE, AUTODIFF, CSE_BACKWARD, DCE_BACKWARD, RECOMPUTE, OPTIMIZER, SHARD, PARTITION, LOWER_EXEC, MEMORY_PLAN];
 
 /// What a compilation does with the training step, as far as the pass list is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +105,7 @@ impl StepPlan {
 /// The passes of the whole step for `plan`, in order.
 pub fn passes(plan: &StepPlan) -> Vec<&'static Pass<CompileContext>> {
     let mut list: Vec<&'static Pass<CompileContext>> =
-        vec![&CSE, &DCE, &AUTODIFF, &CSE_BACKWARD, &DCE_BACKWARD, &OPTIMIZER];
+        vec![&CSE, &DCE, &AUTODIFF, &CSE_BACKWARD, &DCE_BACKWARD, &RECOMPUTE, &OPTIMIZER];
     if plan.partitioned && !plan.stages {
         list.extend([&SHARD, &PARTITION]);
     }
@@ -124,7 +131,8 @@ pub struct PartPasses {
 /// The passes of a stage's part for `plan`. The optimizer step is the stage's, built once for all
 /// its parts ([`STAGE_ASSEMBLY`]).
 pub fn part_passes(plan: &StepPlan) -> PartPasses {
-    let mut placed: Vec<&'static Pass<CompileContext>> = vec![&CSE, &DCE, &AUTODIFF, &CSE_BACKWARD, &DCE_BACKWARD];
+    let mut placed: Vec<&'static Pass<CompileContext>> =
+        vec![&CSE, &DCE, &AUTODIFF, &CSE_BACKWARD, &DCE_BACKWARD, &RECOMPUTE];
     let mut local = Vec::new();
     if plan.partitioned {
         placed.push(&SHARD);
@@ -181,7 +189,7 @@ mod tests {
 
     #[test]
     fn the_pass_list_follows_the_plan() {
-        let graph = ["cse", "dce", "autodiff", "cse-backward", "dce-backward", "optimizer"];
+        let graph = ["cse", "dce", "autodiff", "cse-backward", "dce-backward", "recompute", "optimizer"];
         let mesh = |m: &str| Mesh::parse(m).map_err(|e| e.to_string()).expect("mesh");
         let one = names(&pipeline(&mesh("1x1x1")));
         assert_eq!(one, [&graph[..], &["lower-exec", "memory-plan"]].concat());
@@ -191,7 +199,10 @@ mod tests {
         let staged = StepPlan::of(&mesh("2x2x2"));
         assert_eq!(names(&passes(&staged)), graph);
         let part = part_passes(&staged);
-        assert_eq!(names(&part.placed), ["cse", "dce", "autodiff", "cse-backward", "dce-backward", "shard"]);
+        assert_eq!(
+            names(&part.placed),
+            ["cse", "dce", "autodiff", "cse-backward", "dce-backward", "recompute", "shard"]
+        );
         assert_eq!(names(&part.local), ["partition"]);
         assert!(names(&part_passes(&StepPlan::of(&mesh("1x2x1"))).local).is_empty());
         assert_eq!(names(&passes(&StepPlan::GRAPH)), graph);

@@ -36,6 +36,7 @@ use parc_dialects::ir::{Function, Module};
 use parc_dialects::pass::{PassRunner, PipelineOptions, PipelineReport};
 use parc_dialects::types::{DType, Type};
 
+use super::cut::{cut, Crossing, Cut};
 use super::plan::{parts, saved_bytes_per_layer, ScheduleOptions};
 use super::schedule::{schedule, Action};
 use crate::driver::{CompileContext, CompileError};
@@ -43,9 +44,11 @@ use crate::frontend::ModelSpec;
 use crate::mesh::{Axis, Mesh};
 use crate::models::{build_part, Part};
 use crate::passes::autodiff::FORWARD_BACKWARD;
-use crate::passes::lower_exec::{self, lower_function, tensor_attr, PersistentTensor, StepBuilder};
+use crate::passes::lower_exec::{
+    self, lower_function, lower_function_with, tensor_attr, PersistentTensor, StepBuilder,
+};
 use crate::passes::optimizer::{state_names, OPTIMIZER_STEP};
-use crate::passes::{dce, part_passes, StepPlan, LOWER_EXEC, MEMORY_PLAN, OPTIMIZER};
+use crate::passes::{part_passes, StepPlan, LOWER_EXEC, MEMORY_PLAN, OPTIMIZER};
 use crate::sharding::zero::{self, PipelineRole};
 use crate::sharding::{param_shards, Group, ParamShard, ShardPlan};
 
@@ -240,20 +243,6 @@ fn compile_stage(
     Ok(Stage { module, report, saved })
 }
 
-/// `f` returning only its results `keep` (by index), dead code removed, named `name`.
-fn restricted(f: &Function, name: String, keep: &[usize]) -> Result<Function, String> {
-    let mut g = f.clone();
-    g.name = name;
-    let ret = *g.blocks[g.entry_block()].ops.last().ok_or("empty function")?;
-    let outs: Vec<_> = keep.iter().map(|&k| g.ops[ret].operands[k]).collect();
-    g.result_types = outs.iter().map(|&v| g.value_type(v).clone()).collect();
-    g.ops[ret].operands = outs;
-    let mut tmp = Module::new();
-    tmp.functions.push(g);
-    dce::run(&mut tmp)?;
-    Ok(tmp.functions.remove(0))
-}
-
 /// The names of a chunk's persistent buffers.
 fn chunk_name(what: &str, c: usize) -> String {
     format!("{what}.c{c}")
@@ -269,11 +258,7 @@ fn lower_stage(
     m: usize,
 ) -> Result<(Module, Vec<(usize, u64)>), String> {
     let mut tensors: Vec<PersistentTensor> = Vec::new();
-    let add = |tensors: &mut Vec<PersistentTensor>, name: String, role: Role, ty: Type| {
-        if !tensors.iter().any(|t| t.name == name) {
-            tensors.push(PersistentTensor { name, role, ty });
-        }
-    };
+    let add = add_tensor;
     let loads = chunks.iter().any(|c| c.first || c.last);
     let batch = Type::memref([spec.training.micro_batch, spec.model.seq_len], DType::I32);
     if loads {
@@ -340,15 +325,65 @@ fn lower_stage(
         }
         fb_results.push(results);
     }
-    // Stash slots, shared by the chunks (their inputs have one type): as many as the schedule
-    // keeps in flight at once. The model's first part reloads its tokens instead. With ZB-H1's
-    // split backward, an input stays stashed until its weight-gradient pass, and so does the
-    // gradient it received (`dystash`).
+    // Each chunk cut at its forward/backward boundary: the forward returns its output and what
+    // the backward reads of it (the saved activations, as the recompute pass left them), which
+    // the step copies into a stash slot per micro-batch in flight and back before the backward.
+    // With ZB-H1 the backward is cut again at the input gradient: what the weight-gradient pass
+    // reads of the input-gradient pass (and the received output gradient) is stashed likewise.
     let split = actions.iter().any(|a| matches!(a, Action::BackwardWeight { .. }));
+    let mut cuts: Vec<ChunkCut> = Vec::new();
+    for (c, chunk) in chunks.iter().enumerate() {
+        let f = &chunk.fb;
+        let role_arg = |key: &str| f.arg_attrs.iter().position(|a| a.str(key).is_some());
+        let n_args = f.args().len();
+        let x_in: Vec<usize> = role_arg("parc.stage_input").into_iter().collect();
+        let fb = cut(f, &[0], &x_in, &format!("forward_c{c}"), &format!("backward_c{c}"))?;
+        let saved = crossing_buffers(&mut tensors, &fb, &fb_args[c], n_args, &slot_prefix("", c, 0));
+        let mut forward_results = vec![fb_results[c][0].clone()];
+        forward_results.extend(saved.head_results.iter().cloned());
+        let mut forward_acc = vec![chunk.last];
+        forward_acc.resize(forward_results.len(), false);
+        let forward =
+            ChunkFn { f: fb.head.clone(), args: fb_args[c].clone(), results: forward_results, accumulate: forward_acc };
+        let mut back_args = fb_args[c].clone();
+        back_args.extend(saved.names.iter().cloned());
+        let back_results: Vec<String> = fb.tail_results.iter().map(|&k| fb_results[c][k].clone()).collect();
+        let mut backward = Vec::new();
+        let mut wsaved = Crossed::default();
+        if split {
+            // The input gradient (when there is one) before the weight gradients.
+            let dx = back_results.iter().position(|n| n.starts_with("dx_in."));
+            let dy: Vec<usize> = role_arg("parc.cotangent").into_iter().collect();
+            let head: Vec<usize> = dx.into_iter().collect();
+            let b = cut(&fb.tail, &head, &dy, &format!("backward_input_c{c}"), &format!("backward_weight_c{c}"))?;
+            wsaved = crossing_buffers(&mut tensors, &b, &back_args, back_args.len(), &slot_prefix("w.", c, 0));
+            if !head.is_empty() || !wsaved.head_results.is_empty() {
+                let mut results: Vec<String> = head.iter().map(|&k| back_results[k].clone()).collect();
+                let mut acc = vec![true; results.len()];
+                results.extend(wsaved.head_results.iter().cloned());
+                acc.resize(results.len(), false);
+                let f = ChunkFn { f: b.head.clone(), args: back_args.clone(), results, accumulate: acc };
+                backward.push((BackwardPass::Input, f));
+            }
+            let mut w_args = back_args.clone();
+            w_args.extend(wsaved.names.iter().cloned());
+            let results: Vec<String> = b.tail_results.iter().map(|&k| back_results[k].clone()).collect();
+            let acc = vec![true; results.len()];
+            backward.push((BackwardPass::Weight, ChunkFn { f: b.tail, args: w_args, results, accumulate: acc }));
+        } else {
+            let acc = vec![true; back_results.len()];
+            let f = ChunkFn { f: fb.tail, args: back_args, results: back_results, accumulate: acc };
+            backward.push((BackwardPass::Whole, f));
+        }
+        cuts.push(ChunkCut { forward, backward, saved, wsaved });
+    }
+    // Stash slots per chunk: as many as the schedule keeps that chunk's micro-batches in flight
+    // (from the forward to the backward, or to the weight-gradient pass with ZB-H1), and as many
+    // for ZB-H1's stashed gradients (from the input- to the weight-gradient pass).
     let mut slot_of: HashMap<(usize, usize), usize> = HashMap::new();
-    let mut dy_slot_of: HashMap<(usize, usize), usize> = HashMap::new();
-    let (mut free, mut dy_free): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
-    let (mut slots, mut dy_slots) = (0usize, 0usize);
+    let mut wslot_of: HashMap<(usize, usize), usize> = HashMap::new();
+    let (mut free, mut wfree) = (vec![Vec::<usize>::new(); chunks.len()], vec![Vec::<usize>::new(); chunks.len()]);
+    let (mut slots, mut wslots) = (vec![0usize; chunks.len()], vec![0usize; chunks.len()]);
     let take = |free: &mut Vec<usize>, count: &mut usize| {
         free.sort_unstable_by(|a, b| b.cmp(a));
         free.pop().unwrap_or_else(|| {
@@ -358,36 +393,31 @@ fn lower_stage(
     };
     for a in actions {
         match *a {
-            Action::Forward { mb, chunk } if !chunks[chunk].first => {
-                slot_of.insert((mb, chunk), take(&mut free, &mut slots));
+            Action::Forward { mb, chunk: c } => {
+                slot_of.insert((mb, c), take(&mut free[c], &mut slots[c]));
             }
-            Action::Backward { mb, chunk } if !chunks[chunk].first => {
-                free.push(slot_of.get(&(mb, chunk)).copied().ok_or("a backward before its forward")?);
+            Action::Backward { mb, chunk: c } => {
+                free[c].push(slot_of.get(&(mb, c)).copied().ok_or("a backward before its forward")?);
             }
-            Action::BackwardInput { mb, chunk } if !chunks[chunk].last => {
-                dy_slot_of.insert((mb, chunk), take(&mut dy_free, &mut dy_slots));
+            Action::BackwardInput { mb, chunk: c } => {
+                wslot_of.insert((mb, c), take(&mut wfree[c], &mut wslots[c]));
             }
-            Action::BackwardWeight { mb, chunk } => {
-                if !chunks[chunk].first {
-                    free.push(slot_of.get(&(mb, chunk)).copied().ok_or("a backward before its forward")?);
-                }
-                if !chunks[chunk].last {
-                    dy_free.push(dy_slot_of.get(&(mb, chunk)).copied().ok_or("a weight pass before its input pass")?);
-                }
+            Action::BackwardWeight { mb, chunk: c } => {
+                free[c].push(slot_of.get(&(mb, c)).copied().ok_or("a backward before its forward")?);
+                wfree[c].push(wslot_of.get(&(mb, c)).copied().ok_or("a weight pass before its input pass")?);
             }
-            _ => {}
         }
     }
-    if let Some(c) = chunks.iter().position(|c| !c.first) {
-        let ty = tensors.iter().find(|t| t.name == chunk_name("x_in", c)).map(|t| t.ty.clone()).ok_or("no x_in")?;
-        for k in 0..slots {
-            add(&mut tensors, format!("stash.{k}"), Role::Input, ty.clone());
+    for (c, cc) in cuts.iter().enumerate() {
+        for k in 0..slots[c] {
+            for (i, ty) in cc.saved.types.iter().enumerate() {
+                add(&mut tensors, stash_slot("", c, k, i), Role::Input, ty.clone());
+            }
         }
-    }
-    if let Some(c) = chunks.iter().position(|c| !c.last) {
-        let ty = tensors.iter().find(|t| t.name == chunk_name("dy_out", c)).map(|t| t.ty.clone()).ok_or("no dy_out")?;
-        for k in 0..dy_slots {
-            add(&mut tensors, format!("stash.dy.{k}"), Role::Input, ty.clone());
+        for k in 0..wslots[c] {
+            for (i, ty) in cc.wsaved.types.iter().enumerate() {
+                add(&mut tensors, stash_slot("w.", c, k, i), Role::Input, ty.clone());
+            }
         }
     }
     let n = params.len();
@@ -422,26 +452,9 @@ fn lower_stage(
     }
     let table: HashMap<&str, &Type> = tensors.iter().map(|t| (t.name.as_str(), &t.ty)).collect();
     let mut functions = Vec::new();
-    for (c, chunk) in chunks.iter().enumerate() {
-        if !chunk.last {
-            // The forward alone: @forward_backward up to its output activation.
-            let fwd = restricted(&chunk.fb, format!("forward_c{c}"), &[0])?;
-            functions.push(lower_function(&fwd, &fb_args[c], &[chunk_name("x_out", c)], false, &table)?);
-        }
-        if !split {
-            let mut fb = chunk.fb.clone();
-            fb.name = format!("forward_backward_c{c}");
-            functions.push(lower_function(&fb, &fb_args[c], &fb_results[c], true, &table)?);
-        } else {
-            // ZB-H1: the input gradient (and the loss) apart from the weight gradients.
-            let n = fb_results[c].len();
-            let grads: Vec<usize> = (1..n).filter(|&k| fb_results[c][k].starts_with("grad.")).collect();
-            let input: Vec<usize> = (0..n).filter(|k| !grads.contains(k)).collect();
-            let pick = |ks: &[usize]| ks.iter().map(|&k| fb_results[c][k].clone()).collect::<Vec<_>>();
-            let b = restricted(&chunk.fb, format!("backward_input_c{c}"), &input)?;
-            functions.push(lower_function(&b, &fb_args[c], &pick(&input), true, &table)?);
-            let w = restricted(&chunk.fb, format!("backward_weight_c{c}"), &grads)?;
-            functions.push(lower_function(&w, &fb_args[c], &pick(&grads), true, &table)?);
+    for cc in &cuts {
+        for f in std::iter::once(&cc.forward).chain(cc.backward.iter().map(|b| &b.1)) {
+            functions.push(lower_function_with(&f.f, &f.args, &f.results, &f.accumulate, &table)?);
         }
     }
     let mut opt_args: Vec<String> = params.iter().map(|(p, _, _)| p.clone()).collect();
@@ -455,7 +468,7 @@ fn lower_stage(
         opt_results.extend(params.iter().map(|(p, _, _)| format!("{state}.{p}")));
     }
     functions.push(lower_function(opt, &opt_args, &opt_results, false, &table)?);
-    let step = train_step(mesh, chunks, actions, &slot_of, &dy_slot_of, &tensors, scatter)?;
+    let step = train_step(mesh, chunks, &cuts, actions, &slot_of, &wslot_of, &tensors, scatter)?;
     functions.insert(0, step);
 
     // What each layer saves for the backward, read from each chunk's whole lowered
@@ -482,12 +495,102 @@ fn lower_stage(
     Ok((module, saved))
 }
 
+/// Which part of a chunk's backward a function is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BackwardPass {
+    /// The whole backward.
+    Whole,
+    /// ZB-H1's input-gradient pass.
+    Input,
+    /// ZB-H1's weight-gradient pass.
+    Weight,
+}
+
+/// One of a chunk's functions before lowering: its graph form, the persistent tensors of its
+/// arguments and results, and whether each result accumulates.
+struct ChunkFn {
+    f: Function,
+    args: Vec<String>,
+    results: Vec<String>,
+    accumulate: Vec<bool>,
+}
+
+/// A chunk's functions, cut at its forward/backward boundary, and what crosses the cuts.
+struct ChunkCut {
+    forward: ChunkFn,
+    backward: Vec<(BackwardPass, ChunkFn)>,
+    /// What the backward reads of the forward.
+    saved: Crossed,
+    /// What ZB-H1's weight-gradient pass reads of its input-gradient pass.
+    wsaved: Crossed,
+}
+
+impl ChunkCut {
+    fn function(&self, pass: BackwardPass) -> Option<&str> {
+        self.backward.iter().find(|b| b.0 == pass).map(|b| b.1.f.name.as_str())
+    }
+}
+
+/// The buffers of what crosses a cut, in slot 0: per crossing entry, the buffer the earlier
+/// function writes and the later one reads (`names`, of `types`); `head_results` are the earlier
+/// function's extra results, and `copies` the volatile arguments the step copies into the slot
+/// (argument buffer, entry index).
+#[derive(Default)]
+struct Crossed {
+    names: Vec<String>,
+    types: Vec<Type>,
+    copies: Vec<(String, usize)>,
+    head_results: Vec<String>,
+}
+
+fn crossing_buffers(
+    tensors: &mut Vec<PersistentTensor>,
+    cut: &Cut,
+    args: &[String],
+    n_args: usize,
+    prefix: &str,
+) -> Crossed {
+    let mut out = Crossed::default();
+    for (i, cr) in cut.crossing.iter().enumerate() {
+        let name = format!("{prefix}{i}");
+        let ty = Type::MemRef(cut.tail.value_type(cut.tail.args()[n_args + i]).as_tensor().clone());
+        add_tensor(tensors, name.clone(), Role::Input, ty.clone());
+        match *cr {
+            Crossing::Value(_) => out.head_results.push(name.clone()),
+            Crossing::Arg(a) => out.copies.push((args[a].clone(), i)),
+        }
+        out.names.push(name);
+        out.types.push(ty);
+    }
+    out
+}
+
+/// Stash slot `k` of chunk `c`'s crossing entry `i` (`kind` "" for saved activations, "w." for
+/// ZB-H1's stashed gradients).
+fn stash_slot(kind: &str, c: usize, k: usize, i: usize) -> String {
+    format!("{}{i}", slot_prefix(kind, c, k))
+}
+
+/// The name prefix of stash slot `k` of chunk `c`. The chunk's functions are written for slot 0;
+/// a call for slot `k` renames the prefix (`exec.call {rebind}`).
+fn slot_prefix(kind: &str, c: usize, k: usize) -> String {
+    format!("stash.{kind}c{c}.s{k}.")
+}
+
+fn add_tensor(tensors: &mut Vec<PersistentTensor>, name: String, role: Role, ty: Type) {
+    if !tensors.iter().any(|t| t.name == name) {
+        tensors.push(PersistentTensor { name, role, ty });
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn train_step(
     mesh: &Mesh,
     chunks: &[Chunk],
+    cuts: &[ChunkCut],
     actions: &[Action],
     slot_of: &HashMap<(usize, usize), usize>,
-    dy_slot_of: &HashMap<(usize, usize), usize>,
+    wslot_of: &HashMap<(usize, usize), usize>,
     tensors: &[PersistentTensor],
     scatter: bool,
 ) -> Result<Function, String> {
@@ -522,22 +625,37 @@ fn train_step(
         }
         Ok(())
     };
-    // The stash slots of micro-batch `mb`'s input to chunk `c` and of its output gradient.
-    let stash = |mb: usize, c: usize| format!("stash.{}", slot_of[&(mb, c)]);
-    let stash_dy = |mb: usize, c: usize| format!("stash.dy.{}", dy_slot_of[&(mb, c)]);
+    // The stash slot of micro-batch `mb` of chunk `c` (ZB-H1's gradient slot when `w`), as a
+    // rebinding of slot 0's names, and the volatile arguments copied into it.
+    type Copies = Vec<(String, String)>;
+    let slot = |c: usize, mb: usize, w: bool| -> Result<(Vec<String>, Copies), String> {
+        let (crossed, kind, slot) = if w {
+            (&cuts[c].wsaved, "w.", wslot_of.get(&(mb, c)))
+        } else {
+            (&cuts[c].saved, "", slot_of.get(&(mb, c)))
+        };
+        let k = *slot.ok_or("a stash slot the schedule never took")?;
+        let rebind = if k == 0 { Vec::new() } else { vec![slot_prefix(kind, c, 0), slot_prefix(kind, c, k)] };
+        let copies = crossed.copies.iter().map(|(src, i)| (src.clone(), stash_slot(kind, c, k, *i))).collect();
+        Ok((rebind, copies))
+    };
     lower_exec::train_step(mesh, tensors, |st| {
         for a in actions {
             match *a {
                 Action::Forward { mb, chunk: c } => {
                     let ch = &chunks[c];
-                    if ch.first {
+                    if ch.first || ch.last {
                         st.load(mb);
-                    } else {
+                    }
+                    if !ch.first {
                         recv(st, &chunk_name("x_in", c), -1, ACTIVATION)?;
-                        st.copy_named(&chunk_name("x_in", c), &stash(mb, c))?;
+                    }
+                    let (rebind, copies) = slot(c, mb, false)?;
+                    st.call_rebind(&format!("forward_c{c}"), &rebind);
+                    for (src, dst) in copies {
+                        st.copy_named(&src, &dst)?;
                     }
                     if !ch.last {
-                        st.call(&format!("forward_c{c}"));
                         send(st, &chunk_name("x_out", c), 1, ACTIVATION)?;
                     }
                 }
@@ -549,36 +667,39 @@ fn train_step(
                     }
                     if !ch.last {
                         recv(st, &chunk_name("dy_out", c), 1, GRADIENT)?;
-                        let v = st.get(&chunk_name("x_out", c))?;
-                        st.fill0(v);
-                        if input_only {
-                            st.copy_named(&chunk_name("dy_out", c), &stash_dy(mb, c))?;
-                        }
                     }
                     if !ch.first {
-                        st.copy_named(&stash(mb, c), &chunk_name("x_in", c))?;
                         let v = st.get(&chunk_name("dx_in", c))?;
                         st.fill0(v);
                     }
-                    let f = if input_only { "backward_input" } else { "forward_backward" };
-                    st.call(&format!("{f}_c{c}"));
+                    let (mut rebind, _) = slot(c, mb, false)?;
+                    let mut copies = Vec::new();
+                    if input_only {
+                        let (w, w_copies) = slot(c, mb, true)?;
+                        rebind.extend(w);
+                        copies = w_copies;
+                    }
+                    let pass = if input_only { BackwardPass::Input } else { BackwardPass::Whole };
+                    if let Some(f) = cuts[c].function(pass) {
+                        st.call_rebind(f, &rebind);
+                    }
+                    for (src, dst) in copies {
+                        st.copy_named(&src, &dst)?;
+                    }
                     if !ch.first {
                         send(st, &chunk_name("dx_in", c), -1, GRADIENT)?;
                     }
                 }
                 Action::BackwardWeight { mb, chunk: c } => {
-                    // The weight gradients from the stashed input and the stashed output gradient.
+                    // The weight gradients from the stashed activations and gradients.
                     let ch = &chunks[c];
                     if ch.first || ch.last {
                         st.load(mb);
                     }
-                    if !ch.first {
-                        st.copy_named(&stash(mb, c), &chunk_name("x_in", c))?;
-                    }
-                    if !ch.last {
-                        st.copy_named(&stash_dy(mb, c), &chunk_name("dy_out", c))?;
-                    }
-                    st.call(&format!("backward_weight_c{c}"));
+                    let (mut rebind, _) = slot(c, mb, false)?;
+                    rebind.extend(slot(c, mb, true)?.0);
+                    let f = cuts[c].function(BackwardPass::Weight).ok_or("ZB-H1 without a weight-gradient pass")?;
+                    st.call_rebind(f, &rebind);
                 }
             }
         }

@@ -50,6 +50,7 @@
 //!
 //! The schedules are written from those papers' descriptions; no code was copied.
 
+pub mod cut;
 pub mod lower;
 pub mod plan;
 pub mod schedule;

@@ -277,6 +277,11 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
             other => return Err(format!("cannot partition '{}'", other.name())),
         }
     }
+    // With sequence parallelism the backward gathers its activations again instead of keeping
+    // them gathered since the forward (Korthikanti et al.; docs/activation-memory.md).
+    if plan.sequence_parallel && out.name.starts_with(crate::passes::autodiff::FORWARD_BACKWARD) {
+        crate::passes::recompute::regather(&mut out)?;
+    }
     Ok(out)
 }
 

@@ -85,7 +85,9 @@ dialect_ops! {
         Adamw = "adamw",
         /// `sgd(p, g, buf, lr)`: updates `p` and `buf` in place.
         Sgd = "sgd",
-        /// `call() {callee = @f}`: runs function `f` of the module.
+        /// `call() {callee = @f, rebind = [from, to, …]}`: runs function `f` of the module; with
+        /// `rebind`, a persistent tensor of `f` whose name starts with `from` is, in this call,
+        /// the one whose name is `to` followed by the rest (a pipeline stage's stash slot).
         Call = "call",
         /// `load_batch() {microbatch}`: the runtime writes micro-batch `microbatch` of this step
         /// (for this rank) into the `tokens` and `labels` tensors.
@@ -238,7 +240,7 @@ impl ExecOp {
             ExecOp::Sgd => {
                 OpInfo::new(Exactly(4), Exactly(0), const { &[req("momentum", Float), req("weight_decay", Float)] })
             }
-            ExecOp::Call => OpInfo::new(Exactly(0), Exactly(0), const { &[req("callee", Str)] }),
+            ExecOp::Call => OpInfo::new(Exactly(0), Exactly(0), const { &[req("callee", Str), opt("rebind", Strs)] }),
             ExecOp::LoadBatch => OpInfo::new(Exactly(0), Exactly(0), const { &[req("microbatch", Int)] }),
         }
     }
