@@ -342,9 +342,12 @@ pub(crate) fn lower_function_with(
             continue;
         }
         let target = tensor_op(&mut b, name, ty_of(name)?);
+        // A value the function also reads is written to its tensor as well, unless the tensor
+        // accumulates (the readers need the value, not the sum): no transient copy that lives to
+        // the end of the function (a pipeline chunk's saved activations are such values).
         let only_use = lw.uses[*value] == 1;
         let producible = graph.defining_op(*value).is_some() && !lw.dests.contains_key(*value);
-        if only_use && producible {
+        if producible && (only_use || !accumulate_results) {
             lw.dests.insert(*value, Dest { buffer: target, accumulate: accumulate_results });
         } else {
             pending_copies.push((*value, target, accumulate_results));
