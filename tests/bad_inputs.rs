@@ -614,15 +614,15 @@ fn check_damaged_program(case: &str, from: &str, to: &str, expect: &[&str]) {
 }
 
 #[test]
-fn run_a_bf16_program_on_the_cpu() {
-    // The loader accepts bf16 buffers (a GPU backend will run them); the CPU backend refuses them
-    // before any work, naming a buffer and the fix.
+fn run_a_bf16_program_on_several_cpu_ranks() {
+    // The CPU backend runs bf16 on one rank (tests/bf16.rs); a partitioned bf16 plan is refused
+    // before any work, naming a parameter and the fix.
     let model = edit("micro_batch = 2\n", "micro_batch = 2\nprecision = \"bf16\"\n");
     check(
         "run_bf16_on_cpu",
         Some(&model),
-        &["launch", "model.toml", "--steps", "1"],
-        &["has element type bf16, which the CPU backend does not run", "precision = \"fp32\""],
+        &["launch", "model.toml", "--mesh", "dp=2", "--steps", "1"],
+        &["has element type bf16, which the CPU backend does not run", "--mesh 1x1x1", "precision = \"fp32\""],
         None,
     );
 }

@@ -83,7 +83,7 @@ pub fn help_for(e: &TrainError) -> Option<&'static str> {
             "run one process per rank under MPI (mpirun -n RANKS parc-rt OUT, README \"Running on a cluster\"), or compile for a smaller mesh",
         ),
         TrainError::Exec(ExecError::Unsupported { .. }) => {
-            Some("compile the model with precision = \"fp32\" in its [training] table to run it on the CPU")
+            Some("the CPU backend runs bf16 on one rank so far: train bf16 with --mesh 1x1x1, or compile the model with precision = \"fp32\" (--precision fp32) to run this plan")
         }
         _ => None,
     }
@@ -175,8 +175,23 @@ impl BatchSource for Feed<'_> {
 /// ([`ParamLayout::whole`] when the program gives none).
 #[derive(Clone, Debug)]
 struct Piece {
+    /// The parameter's values in f32: the parameter itself, or with bf16 training its fp32
+    /// master copy (`master.<name>`), which is what is initialized, saved and loaded.
     buf: crate::program::Buf,
+    /// With bf16 training, the bf16 parameter the kernels read: the master copy rounded.
+    rounded: Option<crate::program::Buf>,
     layout: ParamLayout,
+}
+
+impl Piece {
+    /// Writes the bf16 parameter as its master copy rounded (nothing for an f32 parameter).
+    fn round(&self, arena: &mut crate::cpu::exec::Arena) {
+        let Some(rounded) = &self.rounded else { return };
+        let values = arena.f32(&self.buf).to_vec();
+        for (d, x) in arena.bf16_mut(rounded).iter_mut().zip(values) {
+            *d = crate::comm::f32_to_bf16(x);
+        }
+    }
 }
 
 /// The parameters of every pipeline stage as layouts, `[stage][i]` (one stage without pipeline
@@ -274,7 +289,22 @@ impl<'p> Trainer<'p> {
                 Some(l) => l.clone(),
                 None => ParamLayout::whole(&t.name, &t.buf.shape),
             };
-            let dst = exec.arena.f32_mut(&t.buf);
+            // A bf16 parameter is initialized through its fp32 master copy (the optimizer's state
+            // `master`), then rounded. Only one rank runs it so far: the master copies of a
+            // partitioned plan follow the optimizer state's layout, which init does not cut yet.
+            let (buf, rounded) = if t.buf.dtype == parc_dialects::DType::BF16 {
+                if mesh.world_size() > 1 {
+                    let what = format!("parameter {} of a {}-rank plan", t.name, mesh.world_size());
+                    return Err(ExecError::Unsupported { what, dtype: t.buf.dtype }.into());
+                }
+                let master = program.tensor(&format!("master.{}", t.name)).ok_or_else(|| {
+                    TrainError::Program(format!("the bf16 parameter {} has no master copy master.{0}", t.name))
+                })?;
+                (master.buf.clone(), Some(t.buf.clone()))
+            } else {
+                (t.buf.clone(), None)
+            };
+            let dst = exec.arena.f32_mut(&buf);
             let len = layout.local_indices(&mesh, rank_index).len();
             if dst.len() != len {
                 return Err(TrainError::Program(format!(
@@ -284,7 +314,9 @@ impl<'p> Trainer<'p> {
                 )));
             }
             layout.init_piece(info.seed, info.layers, &mesh, rank_index, dst);
-            pieces.push(Piece { buf: t.buf.clone(), layout });
+            let piece = Piece { buf, rounded, layout };
+            piece.round(&mut exec.arena);
+            pieces.push(piece);
         }
         Ok(Trainer { exec, info, data, steps_done: 0, train_step, pieces, mesh, rank: rank_index })
     }
@@ -384,7 +416,9 @@ impl<'p> Trainer<'p> {
                     first_shape = t.buf.shape.clone();
                 }
                 pieces[r] = if r == 0 {
-                    self.exec.arena.f32(&t.buf).to_vec()
+                    // A bf16 parameter's values are its fp32 master copy.
+                    let buf = self.pieces.iter().find(|p| p.layout.name == name).map_or(&t.buf, |p| &p.buf);
+                    self.exec.arena.f32(buf).to_vec()
                 } else {
                     let mut piece = vec![0.0f32; t.buf.shape.iter().product()];
                     ctx.comm.send(r, COLLECT_TAG, Buf::F32(&[]))?;
@@ -422,18 +456,23 @@ impl<'p> Trainer<'p> {
             }
             let values = p.layout.local(g, &self.mesh, self.rank);
             self.exec.arena.f32_mut(&p.buf).copy_from_slice(&values);
+            p.round(&mut self.exec.arena);
         }
         Ok(())
     }
 
-    /// The parameters as (name, shape, values), in table order.
+    /// The parameters as (name, shape, values), in table order (bf16 parameters: their fp32
+    /// master copies).
     pub fn params(&self) -> Vec<(&str, &[usize], &[f32])> {
         self.exec
             .program
             .tensors
             .iter()
             .filter(|t| t.role == Role::Param)
-            .map(|t| (t.name.as_str(), t.buf.shape.as_slice(), self.exec.arena.f32(&t.buf)))
+            .map(|t| {
+                let buf = self.pieces.iter().find(|p| p.layout.name == t.name).map_or(&t.buf, |p| &p.buf);
+                (t.name.as_str(), t.buf.shape.as_slice(), self.exec.arena.f32(buf))
+            })
             .collect()
     }
 
@@ -457,6 +496,7 @@ impl<'p> Trainer<'p> {
         for p in &self.pieces {
             let indices = p.layout.local_indices(&self.mesh, self.rank);
             file.read_elements(&p.layout.name, indices, self.exec.arena.f32_mut(&p.buf))?;
+            p.round(&mut self.exec.arena);
         }
         Ok(())
     }

@@ -517,5 +517,5 @@ pub fn broadcast_layout(out_shape: &[usize], input_shapes: &[&[usize]]) -> (Vec<
 
 /// Element types the CPU backend executes.
 pub fn cpu_supports(dtype: DType) -> bool {
-    matches!(dtype, DType::F32 | DType::I32 | DType::I64)
+    matches!(dtype, DType::F32 | DType::BF16 | DType::I32 | DType::I64)
 }

@@ -130,6 +130,33 @@ impl Arena {
         unsafe { self.slice_mut::<f32>(b, DType::F32) }
     }
 
+    /// The bf16 elements of `b` (as their bits).
+    pub fn bf16(&self, b: &Buf) -> &[u16] {
+        self.slice::<u16>(b, DType::BF16)
+    }
+
+    /// The bf16 elements of `b` (as their bits), writable.
+    pub fn bf16_mut(&mut self, b: &Buf) -> &mut [u16] {
+        self.touch(b);
+        // SAFETY: as `slice_mut`; `&mut self` makes this the only live slice.
+        unsafe { self.slice_mut::<u16>(b, DType::BF16) }
+    }
+
+    /// The bytes of `b`, whatever its element type.
+    fn raw(&self, b: &Buf) -> &[u8] {
+        assert!(b.end() <= self.bytes, "buffer in bounds");
+        // SAFETY: the range is inside the arena's allocation; u8 has no alignment or invalid values.
+        unsafe { std::slice::from_raw_parts((self.words.as_ptr() as *const u8).add(b.offset), b.bytes()) }
+    }
+
+    /// The bytes of `b`, writable.
+    fn raw_mut(&mut self, b: &Buf) -> &mut [u8] {
+        self.touch(b);
+        assert!(b.end() <= self.bytes, "buffer in bounds");
+        // SAFETY: in bounds; `&mut self` makes this the only live slice.
+        unsafe { std::slice::from_raw_parts_mut((self.words.as_mut_ptr() as *mut u8).add(b.offset), b.bytes()) }
+    }
+
     /// The i32 elements of `b`, writable.
     pub fn i32_mut(&mut self, b: &Buf) -> &mut [i32] {
         self.touch(b);
@@ -434,8 +461,53 @@ impl<'p> Executor<'p> {
     }
 }
 
+impl Executor<'_> {
+    /// Runs `kernel` on operands some of which are bf16, as a GPU does: every bf16 operand is read
+    /// widened to f32 (exact), the kernel computes in f32 (GEMMs and reductions accumulate in
+    /// f32), and every bf16 operand is written back rounded to the nearest bf16, ties to even.
+    /// The operands are staged in an f32 arena of their own; the kernel's inputs come back
+    /// unchanged (a widened bf16 rounds back to itself), its outputs rounded once.
+    fn widened(&mut self, kernel: &Kernel, o: &[Buf]) -> Result<(), String> {
+        let mut staged = Vec::with_capacity(o.len());
+        let mut end = 0usize;
+        for b in o {
+            let dtype = if b.dtype == DType::BF16 { DType::F32 } else { b.dtype };
+            let buf = Buf { offset: end, shape: b.shape.clone(), dtype };
+            end = (end + buf.bytes()).div_ceil(8) * 8;
+            staged.push(buf);
+        }
+        let mut stage = Arena::new(end).map_err(|e| e.to_string())?;
+        for (b, s) in o.iter().zip(&staged) {
+            if b.dtype == DType::BF16 {
+                for (d, &x) in stage.f32_mut(s).iter_mut().zip(self.arena.bf16(b)) {
+                    *d = comm::bf16_to_f32(x);
+                }
+            } else {
+                stage.raw_mut(s).copy_from_slice(self.arena.raw(b));
+            }
+        }
+        std::mem::swap(&mut self.arena, &mut stage);
+        let result = self.kernel(kernel, &staged);
+        std::mem::swap(&mut self.arena, &mut stage);
+        for (b, s) in o.iter().zip(&staged) {
+            if b.dtype == DType::BF16 {
+                let src = stage.f32(s);
+                for (d, &x) in self.arena.bf16_mut(b).iter_mut().zip(src) {
+                    *d = comm::f32_to_bf16(x);
+                }
+            } else {
+                self.arena.raw_mut(b).copy_from_slice(stage.raw(s));
+            }
+        }
+        result
+    }
+}
+
 impl Device for Executor<'_> {
     fn kernel(&mut self, kernel: &Kernel, o: &[Buf]) -> Result<(), String> {
+        if o.iter().any(|b| b.dtype == DType::BF16) {
+            return self.widened(kernel, o);
+        }
         for b in o {
             self.arena.touch(b);
         }
