@@ -141,8 +141,9 @@ pub struct MemorySummary {
     pub optimizer_state: u64,
     pub inputs: u64,
     pub outputs: u64,
-    /// A pipeline stage's stashed inputs: one per micro-batch (and chunk) in flight between its
-    /// forward and its backward, as many as the schedule keeps in flight.
+    /// A pipeline stage's stashed activations: what the backward reads, one set per micro-batch
+    /// (and chunk) in flight between its forward and its backward (and ZB-H1's stashed gradients
+    /// between its input- and weight-gradient passes).
     #[serde(skip_serializing_if = "is_zero")]
     pub stash: u64,
     /// Transient bytes saved by the forward pass for the backward pass, at the transient peak.

@@ -4,29 +4,30 @@
 //!
 //! Per stage `s` and chunk `c`, the part of the model it holds (`models::build_part`) goes through
 //! the ordinary passes in the pass manager, verified and dumped like the whole model's (cse, dce,
-//! autodiff, cse-backward, dce-backward, and shard and partition when dp or tp split it; the list
-//! is `passes::part_passes`), and the stage's program is assembled from its parts in the named
-//! steps `optimizer`, `lower-exec` and `memory-plan` ([`compile_stages`]). A part that is not the model's first takes the activation `x_in` and one that is not the
-//! last takes its output's cotangent `dy_out` and returns the gradient of `x_in` as well. The
-//! program then has, per chunk:
+//! autodiff, cse-backward, dce-backward, recompute, and shard and partition when dp or tp split
+//! it; the list is `passes::part_passes`), and the stage's program is assembled from its parts in
+//! the named steps `optimizer`, `lower-exec` and `memory-plan` ([`compile_stages`]). A part that
+//! is not the model's first takes the activation `x_in` and one that is not the last takes its
+//! output's cotangent `dy_out` and returns the gradient of `x_in` as well. Each chunk's
+//! `@forward_backward` is cut in two at its forward/backward boundary ([`super::cut`]):
 //!
-//! - `@forward_cC`: the forward only (the first half of `@forward_backward_cC`, dead code removed),
-//!   whose output is sent to the next stage;
-//! - `@forward_backward_cC`: forward again from the stashed input (full recomputation of the
-//!   chunk, so a stage holds only its chunks' inputs between a micro-batch's forward and backward),
-//!   then backward: the parameters' gradients accumulate, the input's gradient is sent back.
+//! - `@forward_cC`: the cone of the chunk's output (or loss), which it sends to the next stage (or
+//!   adds to `loss`), and every value the backward reads (as the recompute pass left them), written
+//!   into the micro-batch's stash slot;
+//! - `@backward_cC`: the gradients from the slot's saved values (and whatever the recompute policy
+//!   recomputes): the parameters' gradients accumulate, the input's gradient is sent back. With
+//!   ZB-H1 it is cut again at the input's gradient: `@backward_input_cC` and
+//!   `@backward_weight_cC`, with what the second reads of the first stashed in ZB-H1's slots.
 //!
-//! `@train_step` is the schedule unrolled into a list of calls (O(micro-batches), independent of dp
-//! and tp). Stage inputs are stashed in one slot per in-flight micro-batch, as many slots as the
-//! schedule keeps in flight. Activations travel with tag 0 and gradients with tag 1, each on its
-//! own FIFO queue, so a stage that both sends activations and gradients to one neighbour (two
-//! stages, interleaved) cannot mix them up. After the last action the loss (non-zero only on the
-//! last stage) is summed over pp and dp, and `@optimizer_step` runs: data-parallel reductions as
-//! ZeRO says, the tied embedding's gradient summed between the first and the last stage, and the
-//! global gradient norm summed over the stages.
-//!
-//! ZB-H1's weight-gradient pass is part of the backward call here (the CPU backend runs a chunk's
-//! backward as one function), so a ZB-H1 program runs in ZB-H1's order without its bubble saving.
+//! The chunk's functions are written for stash slot 0; each call names the micro-batch's slot with
+//! `exec.call {rebind}`, so nothing is copied. `@train_step` is the schedule unrolled into a list
+//! of calls (O(micro-batches), independent of dp and tp), with as many slots per chunk as the
+//! schedule keeps that chunk's micro-batches in flight. Activations travel with tag 0 and
+//! gradients with tag 1, each on its own FIFO queue, so a stage that both sends activations and
+//! gradients to one neighbour (two stages, interleaved) cannot mix them up. After the last action
+//! the loss (non-zero only on the last stage) is summed over pp and dp, and `@optimizer_step`
+//! runs: data-parallel reductions as ZeRO says, the tied embedding's gradient summed between the
+//! first and the last stage, and the global gradient norm summed over the stages.
 
 use std::collections::HashMap;
 

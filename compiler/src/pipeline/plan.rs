@@ -12,8 +12,9 @@
 //! ([`saved_bytes_per_layer`]): the transient buffers one layer's forward writes that are still
 //! live at the forward/backward boundary of its chunk's `@forward_backward`, as the memory plan
 //! places them (what a rank saves for the backward of one layer and one micro-batch). That is the
-//! increment of the static plan's `activations` per added layer: for GPT-3 175B on tp = 2 the
-//! plans of the model with 2 and 3 layers differ by exactly this (905,969,664 bytes). Taking the
+//! increment of the static plan's `activations` per added layer: for GPT-3 175B on tp = 2 with
+//! `recompute = "none"` the plans of the model with 2 and 3 layers differ by exactly this
+//! (905,969,664 bytes; docs/activation-memory.md derives it). Taking the
 //! plans of 2 and 1 layers instead (parc did, compiling the model twice more) overstates it
 //! (1,459,617,792 bytes), because the 1-layer model's transient peak falls where nothing saved is
 //! live; for the tiny models both give the same figure.
@@ -63,8 +64,8 @@ pub struct StageSummary {
     /// The stage's rank program (every rank of the stage runs it).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub program: String,
-    /// The program's memory by category (exact, from its static plan). The program recomputes a
-    /// chunk's forward in its backward, so it holds only the stage's inputs between them.
+    /// The program's memory by category (exact, from its static plan): `stash` holds what each
+    /// in-flight micro-batch's backward reads, as the recompute policy leaves it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<crate::plan::MemorySummary>,
     /// Bytes the stage's ranks send per step, by collective and axis.
