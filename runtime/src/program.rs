@@ -446,13 +446,12 @@ impl Program {
             tensors.push(TensorInfo { name, role, buf });
         }
         let microbatches = module.attrs.int("exec.microbatches").unwrap_or(1).max(1) as usize;
-        let function_names: Vec<String> = module.functions.iter().map(|f| f.name.clone()).collect();
+        let mut function_names: Vec<String> = module.functions.iter().map(|f| f.name.clone()).collect();
         let by_name: HashMap<&str, &TensorInfo> = tensors.iter().map(|t| (t.name.as_str(), t)).collect();
         // One instance per function as written, then one per (function, rebinding) that a call
         // asks for (`exec.call {rebind}`), decoded with its tensors renamed.
         let mut instances: Vec<Instance> = (0..module.functions.len()).map(|i| (i, Vec::new())).collect();
         let mut functions = Vec::with_capacity(module.functions.len());
-        let mut function_names = function_names;
         let mut next = 0;
         while next < instances.len() {
             let (index, rebind) = instances[next].clone();

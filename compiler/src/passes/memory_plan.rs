@@ -135,9 +135,8 @@ fn plan_function(func: &Function) -> Result<FunctionPlan, String> {
                 }
             }
             OpKind::Exec(ExecOp::Tensor) => {
-                // The loss, or a pipeline stage's output activation, ends the forward pass.
-                let name = data.attrs.str("name").unwrap_or("");
-                if name == "loss" || (name.starts_with("x_out.") && func.name.starts_with("forward_backward")) {
+                // The loss ends the forward pass.
+                if data.attrs.str("name") == Some("loss") {
                     loss_writer = Some(data.results[0]);
                 }
             }

@@ -14,20 +14,21 @@ use parc_dialects::attr::{Attr, AttrMap};
 use parc_dialects::entity::SecondaryMap;
 use parc_dialects::ir::{Function, OpKind, Value};
 
+use crate::passes::dce;
 use crate::passes::recompute::cone;
 
 /// A value that crosses the cut.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Crossing {
-    /// The head's result at this index (after the head's own results).
-    Value(usize),
+    /// A value the head computes: its next extra result (after the chosen results).
+    Value,
     /// The function's argument at this index (a volatile one).
     Arg(usize),
 }
 
 /// The two halves of a function.
 pub struct Cut {
-    /// Returns the chosen results, then the crossing head values (`Crossing::Value`).
+    /// Returns the chosen results, then the crossing head values (`Crossing::Value`, in order).
     pub head: Function,
     /// Takes the function's arguments, then one per crossing entry; returns the other results.
     pub tail: Function,
@@ -77,7 +78,7 @@ pub fn cut(
         match f.arg_index(v) {
             Some(i) => crossing.push(Crossing::Arg(i)),
             None => {
-                crossing.push(Crossing::Value(head_extra.len()));
+                crossing.push(Crossing::Value);
                 head_extra.push(v);
             }
         }
@@ -90,7 +91,7 @@ pub fn cut(
     outs.extend(head_extra.iter().copied());
     head.result_types = outs.iter().map(|&v| f.value_type(v).clone()).collect();
     head.ops[ret].operands = outs;
-    let head = without_dead_code(head)?;
+    let head = without_dead_code(head);
 
     // The tail: every crossing value becomes an argument; the head's ops then die.
     let mut tail = f.clone();
@@ -105,32 +106,16 @@ pub fn cut(
     let outs: Vec<Value> = tail_results.iter().map(|&k| tail.ops[ret].operands[k]).collect();
     tail.result_types = outs.iter().map(|&v| tail.value_type(v).clone()).collect();
     tail.ops[ret].operands = outs;
-    let tail = without_dead_code(tail)?;
+    let tail = without_dead_code(tail);
     Ok(Cut { head, tail, crossing, tail_results })
 }
 
 /// `f` without the ops none of whose results is used. Unlike the `dce` pass this also drops
 /// unused `dist` collectives: every rank of a stage runs the same program and cuts it the same
 /// way, so a collective no rank needs is dropped by all of its group.
-fn without_dead_code(mut f: Function) -> Result<Function, String> {
-    let block = f.entry_block();
-    let mut use_count: SecondaryMap<Value, u32> = SecondaryMap::new();
-    for op in f.walk_ops() {
-        for &v in &f.ops[op].operands {
-            use_count[v] += 1;
-        }
-    }
-    let mut dead = Vec::new();
-    for &op in f.blocks[block].ops.iter().rev() {
-        let data = &f.ops[op];
-        let removable = matches!(data.kind, OpKind::Graph(_) | OpKind::Dist(_)) && data.regions.is_empty();
-        if removable && !data.results.is_empty() && data.results.iter().all(|&r| use_count[r] == 0) {
-            for &v in &data.operands {
-                use_count[v] -= 1;
-            }
-            dead.push(op);
-        }
-    }
-    f.remove_ops(&dead);
-    Ok(f)
+fn without_dead_code(mut f: Function) -> Function {
+    dce::remove_dead(&mut f, |data| {
+        matches!(data.kind, OpKind::Graph(_) | OpKind::Dist(_)) && data.regions.is_empty() && !data.results.is_empty()
+    });
+    f
 }

@@ -259,19 +259,18 @@ fn lower_stage(
     m: usize,
 ) -> Result<(Module, Vec<(usize, u64)>), String> {
     let mut tensors: Vec<PersistentTensor> = Vec::new();
-    let add = add_tensor;
     let loads = chunks.iter().any(|c| c.first || c.last);
     let batch = Type::memref([spec.training.micro_batch, spec.model.seq_len], DType::I32);
     if loads {
-        add(&mut tensors, "tokens".into(), Role::Input, batch.clone());
-        add(&mut tensors, "labels".into(), Role::Input, batch);
+        add_tensor(&mut tensors, "tokens".into(), Role::Input, batch.clone());
+        add_tensor(&mut tensors, "labels".into(), Role::Input, batch);
     }
     // Parameter buffers as the optimizer step takes them (a flat dp chunk with ZeRO-3).
     for (i, (name, _, _)) in params.iter().enumerate() {
         let ty = opt.value_type(opt.args()[i]).as_tensor().clone();
-        add(&mut tensors, name.clone(), Role::Param, Type::MemRef(ty));
+        add_tensor(&mut tensors, name.clone(), Role::Param, Type::MemRef(ty));
     }
-    add(&mut tensors, "loss".into(), Role::Output, Type::memref([], DType::F32));
+    add_tensor(&mut tensors, "loss".into(), Role::Output, Type::memref([], DType::F32));
     // Gradients: from the chunks' results (the partitioner may shard them).
     let mut fb_args: Vec<Vec<String>> = Vec::new();
     let mut fb_results: Vec<Vec<String>> = Vec::new();
@@ -287,11 +286,11 @@ fn lower_stage(
                 at.str("parc.param").unwrap_or_default().to_string()
             } else if at.str("parc.stage_input").is_some() {
                 let n = chunk_name("x_in", c);
-                add(&mut tensors, n.clone(), Role::Input, ty);
+                add_tensor(&mut tensors, n.clone(), Role::Input, ty);
                 n
             } else if at.str("parc.cotangent").is_some() {
                 let n = chunk_name("dy_out", c);
-                add(&mut tensors, n.clone(), Role::Input, ty);
+                add_tensor(&mut tensors, n.clone(), Role::Input, ty);
                 n
             } else {
                 return Err(format!("argument {i} of a stage's @forward_backward has no role"));
@@ -310,16 +309,16 @@ fn lower_stage(
                     "loss".to_string()
                 } else {
                     let n = chunk_name("x_out", c);
-                    add(&mut tensors, n.clone(), Role::Output, ty);
+                    add_tensor(&mut tensors, n.clone(), Role::Output, ty);
                     n
                 }
             } else if k <= n_params {
                 let n = format!("grad.{}", param_names[k - 1]);
-                add(&mut tensors, n.clone(), Role::Grad, ty);
+                add_tensor(&mut tensors, n.clone(), Role::Grad, ty);
                 n
             } else {
                 let n = chunk_name("dx_in", c);
-                add(&mut tensors, n.clone(), Role::Output, ty);
+                add_tensor(&mut tensors, n.clone(), Role::Output, ty);
                 n
             };
             results.push(name);
@@ -327,19 +326,18 @@ fn lower_stage(
         fb_results.push(results);
     }
     // Each chunk cut at its forward/backward boundary: the forward returns its output and what
-    // the backward reads of it (the saved activations, as the recompute pass left them), which
-    // the step copies into a stash slot per micro-batch in flight and back before the backward.
-    // With ZB-H1 the backward is cut again at the input gradient: what the weight-gradient pass
-    // reads of the input-gradient pass (and the received output gradient) is stashed likewise.
+    // the backward reads of it (the saved activations, as the recompute pass left them), written
+    // into the micro-batch's stash slot that the backward then reads. With ZB-H1 the backward is
+    // cut again at the input gradient: what the weight-gradient pass reads of the input-gradient
+    // pass (and the received output gradient) is stashed likewise.
     let split = actions.iter().any(|a| matches!(a, Action::BackwardWeight { .. }));
     let mut cuts: Vec<ChunkCut> = Vec::new();
     for (c, chunk) in chunks.iter().enumerate() {
         let f = &chunk.fb;
         let role_arg = |key: &str| f.arg_attrs.iter().position(|a| a.str(key).is_some());
-        let n_args = f.args().len();
         let x_in: Vec<usize> = role_arg("parc.stage_input").into_iter().collect();
         let fb = cut(f, &[0], &x_in, &format!("forward_c{c}"), &format!("backward_c{c}"))?;
-        let saved = crossing_buffers(&mut tensors, &fb, &fb_args[c], n_args, &slot_prefix("", c, 0));
+        let saved = crossing_buffers(&mut tensors, &fb, &fb_args[c], &slot_prefix("", c, 0));
         let mut forward_results = vec![fb_results[c][0].clone()];
         forward_results.extend(saved.head_results.iter().cloned());
         let mut forward_acc = vec![chunk.last];
@@ -357,7 +355,7 @@ fn lower_stage(
             let dy: Vec<usize> = role_arg("parc.cotangent").into_iter().collect();
             let head: Vec<usize> = dx.into_iter().collect();
             let b = cut(&fb.tail, &head, &dy, &format!("backward_input_c{c}"), &format!("backward_weight_c{c}"))?;
-            wsaved = crossing_buffers(&mut tensors, &b, &back_args, back_args.len(), &slot_prefix("w.", c, 0));
+            wsaved = crossing_buffers(&mut tensors, &b, &back_args, &slot_prefix("w.", c, 0));
             if !head.is_empty() || !wsaved.head_results.is_empty() {
                 let mut results: Vec<String> = head.iter().map(|&k| back_results[k].clone()).collect();
                 let mut acc = vec![true; results.len()];
@@ -412,12 +410,12 @@ fn lower_stage(
     for (c, cc) in cuts.iter().enumerate() {
         for k in 0..slots[c] {
             for (i, ty) in cc.saved.types.iter().enumerate() {
-                add(&mut tensors, stash_slot("", c, k, i), Role::Input, ty.clone());
+                add_tensor(&mut tensors, stash_slot("", c, k, i), Role::Input, ty.clone());
             }
         }
         for k in 0..wslots[c] {
             for (i, ty) in cc.wsaved.types.iter().enumerate() {
-                add(&mut tensors, stash_slot("w.", c, k, i), Role::Input, ty.clone());
+                add_tensor(&mut tensors, stash_slot("w.", c, k, i), Role::Input, ty.clone());
             }
         }
     }
@@ -425,10 +423,10 @@ fn lower_stage(
     for (k, state) in state_names(&spec.training).iter().enumerate() {
         for (i, (p, _, _)) in params.iter().enumerate() {
             let ty = opt.value_type(opt.args()[(2 + k) * n + i]).as_tensor().clone();
-            add(&mut tensors, format!("{state}.{p}"), Role::State, Type::MemRef(ty));
+            add_tensor(&mut tensors, format!("{state}.{p}"), Role::State, Type::MemRef(ty));
         }
     }
-    add(&mut tensors, "step".into(), Role::Input, Type::memref([], DType::I64));
+    add_tensor(&mut tensors, "step".into(), Role::Input, Type::memref([], DType::I64));
 
     // Megatron's scatter/gather between stages: with tp and no sequence parallelism every tp
     // rank holds the whole boundary activation, so each sends its 1/tp slice (along the hidden
@@ -448,7 +446,7 @@ fn lower_stage(
             })
             .collect();
         for (name, ty) in parts {
-            add(&mut tensors, name, Role::Output, ty);
+            add_tensor(&mut tensors, name, Role::Output, ty);
         }
     }
     let table: HashMap<&str, &Type> = tensors.iter().map(|t| (t.name.as_str(), &t.ty)).collect();
@@ -472,21 +470,13 @@ fn lower_stage(
     let step = train_step(mesh, chunks, &cuts, actions, &slot_of, &wslot_of, &tensors, scatter)?;
     functions.insert(0, step);
 
-    // What each layer saves for the backward, read from each chunk's whole lowered
-    // `@forward_backward` (ZB-H1's program has it split in two; it is lowered whole here only to
-    // be measured).
+    // What each layer saves for the backward, read from each chunk's whole `@forward_backward`,
+    // lowered only to be measured (the program runs it cut in two).
     let mut saved = Vec::new();
     for (c, chunk) in chunks.iter().enumerate() {
-        let name = format!("{FORWARD_BACKWARD}_c{c}");
-        let measured = match functions.iter().find(|f| f.name == name) {
-            Some(f) => saved_bytes_per_layer(f),
-            None => {
-                let mut fb = chunk.fb.clone();
-                fb.name = name;
-                saved_bytes_per_layer(&lower_function(&fb, &fb_args[c], &fb_results[c], true, &table)?)
-            }
-        };
-        saved.extend(measured);
+        let mut fb = chunk.fb.clone();
+        fb.name = format!("{FORWARD_BACKWARD}_c{c}");
+        saved.extend(saved_bytes_per_layer(&lower_function(&fb, &fb_args[c], &fb_results[c], true, &table)?));
     }
 
     let mut module = Module::new();
@@ -544,20 +534,16 @@ struct Crossed {
     head_results: Vec<String>,
 }
 
-fn crossing_buffers(
-    tensors: &mut Vec<PersistentTensor>,
-    cut: &Cut,
-    args: &[String],
-    n_args: usize,
-    prefix: &str,
-) -> Crossed {
+fn crossing_buffers(tensors: &mut Vec<PersistentTensor>, cut: &Cut, args: &[String], prefix: &str) -> Crossed {
     let mut out = Crossed::default();
+    // The tail takes the cut function's arguments, then one per crossing entry.
+    let n_args = cut.tail.args().len() - cut.crossing.len();
     for (i, cr) in cut.crossing.iter().enumerate() {
         let name = format!("{prefix}{i}");
         let ty = Type::MemRef(cut.tail.value_type(cut.tail.args()[n_args + i]).as_tensor().clone());
         add_tensor(tensors, name.clone(), Role::Input, ty.clone());
         match *cr {
-            Crossing::Value(_) => out.head_results.push(name.clone()),
+            Crossing::Value => out.head_results.push(name.clone()),
             Crossing::Arg(a) => out.copies.push((args[a].clone(), i)),
         }
         out.names.push(name);
