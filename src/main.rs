@@ -84,6 +84,11 @@ struct OverrideArgs {
     /// weights and optimizer state). Replaces the model file's `precision`.
     #[arg(long, value_name = "P", value_parser = ["fp32", "bf16"])]
     precision: Option<String>,
+    /// The dtype bf16 gradients are reduced in across ranks: fp32 (each gradient widened before
+    /// its all-reduce or reduce-scatter: twice the bytes, no bf16 rounding of the sum) or bf16.
+    /// Replaces the model file's `grad_reduce_dtype`; fp32 gradients are always reduced in fp32.
+    #[arg(long, value_name = "DTYPE", value_parser = ["fp32", "bf16"])]
+    grad_reduce_dtype: Option<String>,
     /// Pipeline schedule when the mesh has pp > 1: gpipe, 1f1b, interleaved or zb-h1.
     #[arg(long, value_name = "NAME", default_value = "1f1b")]
     schedule: String,
@@ -122,6 +127,13 @@ impl OverrideArgs {
                 _ => Recompute::None,
             }),
             precision: self.precision.as_deref().map(|p| if p == "bf16" { Precision::Bf16 } else { Precision::Fp32 }),
+            grad_reduce_dtype: self.grad_reduce_dtype.as_deref().map(|p| {
+                if p == "bf16" {
+                    Precision::Bf16
+                } else {
+                    Precision::Fp32
+                }
+            }),
             schedule: ScheduleOptions { kind, chunks: self.chunks, stages: self.stages.clone() },
         })
     }

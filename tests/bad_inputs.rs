@@ -614,17 +614,18 @@ fn check_damaged_program(case: &str, from: &str, to: &str, expect: &[&str]) {
 }
 
 #[test]
-fn run_a_bf16_program_on_several_cpu_ranks() {
-    // The CPU backend runs bf16 on one rank (tests/bf16.rs); a partitioned bf16 plan is refused
-    // before any work, naming a parameter and the fix.
-    let model = edit("micro_batch = 2\n", "micro_batch = 2\nprecision = \"bf16\"\n");
-    check(
-        "run_bf16_on_cpu",
-        Some(&model),
-        &["launch", "model.toml", "--mesh", "dp=2", "--steps", "1"],
-        &["has element type bf16, which the CPU backend does not run", "--mesh 1x1x1", "precision = \"fp32\""],
-        None,
+fn reduce_fp32_gradients_in_bf16() {
+    // bf16 reduction is for bf16 gradients: with fp32 training it would round fp32 gradients.
+    let model = edit("micro_batch = 2\n", "micro_batch = 2\ngrad_reduce_dtype = \"bf16\"\n");
+    check_model(
+        "grad_reduce_bf16_with_fp32",
+        &model,
+        &["grad_reduce_dtype = \"bf16\" needs bf16 gradients, but precision is fp32", "precision = \"bf16\""],
+        Some("model.toml:12:21"),
     );
+    // A dtype that is not one.
+    let model = edit("micro_batch = 2\n", "micro_batch = 2\ngrad_reduce_dtype = \"fp16\"\n");
+    check_model("grad_reduce_fp16", &model, &["grad_reduce_dtype", "fp16", "fp32", "bf16"], Some("model.toml:12:21"));
 }
 
 #[test]

@@ -143,7 +143,11 @@ fn every_error_path_of_the_command_line_has_its_class() {
         (&["check", "pp-edited"], Class::FailedCheck, &["stage-0.mlir differ(s)"]),
         // launch and run: what the machine can hold, the programs, the data, the weights.
         (&["launch", gpt3, "--steps", "1"], Class::User, &["memory"]),
-        (&["launch", "bf16.toml", "--mesh", "dp=2", "--steps", "1"], Class::User, &["bf16"]),
+        (
+            &["compile", "bf16.toml", "--precision", "fp32", "--grad-reduce-dtype", "bf16", "-o", "o"],
+            Class::User,
+            &["grad_reduce_dtype"],
+        ),
         (&["launch", "wide", "--steps", "1"], Class::User, &["2048 ranks", "mpirun"]),
         (&["launch", "edited", "--steps", "1"], Class::User, &["rank-0000.mlir differ(s)"]),
         (&["launch", "truncated", "--steps", "1"], Class::User, &["rank-0000.mlir"]),

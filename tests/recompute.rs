@@ -5,16 +5,12 @@
 
 mod common;
 
-use std::time::Instant;
-
-use common::{example, fresh_dir, run_parc};
-use parc_compiler::driver::{compile_spec, CompileOptions, TrainingOverrides};
+use common::{compile_with, example, fresh_dir, run_parc, train_with};
+use parc_compiler::driver::TrainingOverrides;
 use parc_compiler::frontend::Recompute;
 use parc_compiler::pipeline::{ScheduleKind, ScheduleOptions};
-use parc_compiler::{Mesh, ModelSpec};
-use parc_dialects::pass::PipelineOptions;
-use parc_runtime::program::Program;
-use parc_runtime::verify::{run, Run};
+use parc_compiler::ModelSpec;
+use parc_runtime::verify::Run;
 
 const POLICIES: [Recompute; 3] = [Recompute::None, Recompute::Selective, Recompute::Full];
 
@@ -22,24 +18,6 @@ fn deep(name: &str) -> ModelSpec {
     let mut s = parc_compiler::load_model(example(name).to_str().expect("utf-8")).expect("the example is valid");
     s.model.layers = 8;
     s
-}
-
-fn compiled(spec: &ModelSpec, mesh: &str, training: &TrainingOverrides) -> parc_compiler::CompileOutput {
-    let mut spec = spec.clone();
-    training.apply(&mut spec);
-    let opts = CompileOptions {
-        training: training.clone(),
-        mesh: Mesh::parse(mesh).expect("a valid mesh"),
-        pipeline: PipelineOptions { verify_each: true, ..Default::default() },
-    };
-    compile_spec(spec, &opts, Instant::now()).unwrap_or_else(|e| panic!("{mesh} {training:?}: {e}"))
-}
-
-fn train(spec: &ModelSpec, mesh: &str, training: &TrainingOverrides, steps: u64) -> Run {
-    let out = compiled(spec, mesh, training);
-    let modules = if out.stages.is_empty() { vec![out.module] } else { out.stages };
-    let programs: Vec<Program> = modules.iter().map(|m| Program::load(m).expect("the program loads")).collect();
-    run(&programs, None, steps).unwrap_or_else(|e| panic!("{mesh} {training:?}: {e}"))
 }
 
 /// Every loss and every parameter element, as bits.
@@ -77,7 +55,7 @@ fn policies_train_bitwise_identically_on_one_rank_and_on_every_pipeline_schedule
         let spec = deep(name);
         let runs: Vec<_> = POLICIES
             .iter()
-            .map(|&r| bits(&train(&spec, mesh, &TrainingOverrides { recompute: Some(r), ..training.clone() }, 3)))
+            .map(|&r| bits(&train_with(&spec, mesh, &TrainingOverrides { recompute: Some(r), ..training.clone() }, 3)))
             .collect();
         assert_eq!(runs[0].0, runs[1].0, "{name} {mesh} {training:?}: selective's losses");
         assert_eq!(runs[0].0, runs[2].0, "{name} {mesh} {training:?}: full's losses");
@@ -95,9 +73,9 @@ fn policies_keep_less_and_recompute_more() {
     let mut stash = Vec::new();
     for r in POLICIES {
         let t = TrainingOverrides { recompute: Some(r), ..Default::default() };
-        let one = compiled(&spec, "1x1x1", &t);
+        let one = compile_with(&spec, "1x1x1", &t);
         activations.push(one.plan.programs.memory.expect("a program").activations);
-        let piped = compiled(&spec, "1x4x1", &t);
+        let piped = compile_with(&spec, "1x4x1", &t);
         let stages = piped.plan.pipeline.expect("pipeline").per_stage;
         stash.push(stages[1].memory.as_ref().expect("memory").stash);
     }

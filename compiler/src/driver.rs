@@ -45,6 +45,8 @@ pub struct TrainingOverrides {
     pub recompute: Option<Recompute>,
     /// `--precision fp32|bf16`: the training precision.
     pub precision: Option<Precision>,
+    /// `--grad-reduce-dtype fp32|bf16`: the dtype bf16 gradients are reduced in.
+    pub grad_reduce_dtype: Option<Precision>,
     /// How a mesh with `pp > 1` schedules its stages.
     pub schedule: ScheduleOptions,
 }
@@ -63,6 +65,9 @@ impl TrainingOverrides {
         }
         if let Some(p) = self.precision {
             spec.training.precision = p;
+        }
+        if let Some(g) = self.grad_reduce_dtype {
+            spec.training.grad_reduce_dtype = g;
         }
     }
 }
@@ -136,6 +141,7 @@ pub fn compile_file(model_path: &str, opts: &CompileOptions) -> Result<CompileOu
 
 /// Compiles an already parsed spec; `started` is when the work began (for timings).
 pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) -> Result<CompileOutput, CompileError> {
+    spec.check_training()?;
     crate::mesh::check_model(&opts.mesh, &spec)?;
     let rows = spec.training.micro_batch * if opts.mesh.pp == 1 { opts.mesh.dp } else { 1 };
     let mut module = build_forward_rows(&spec, rows).map_err(|e| CompileError::Internal(e.to_string()))?;

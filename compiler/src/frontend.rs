@@ -106,10 +106,46 @@ pub struct TrainingConfig {
     /// Sequence parallelism (Korthikanti et al. 2022) on the tp axis.
     pub sequence_parallel: bool,
     pub recompute: Recompute,
+    /// The dtype bf16 gradients are reduced in (the data-parallel all-reduce or reduce-scatter,
+    /// the tensor-parallel and tied-embedding sums of the optimizer step): fp32 (the default: a
+    /// bf16 gradient is widened before its collective) or bf16. fp32 gradients are reduced in
+    /// fp32 ([`TrainingConfig::grad_reduce`]).
+    pub grad_reduce_dtype: Precision,
     pub seed: u64,
     pub optimizer: Optimizer,
     pub grad_clip: Option<f64>,
     pub schedule: Schedule,
+}
+
+impl ModelSpec {
+    /// The checks of `[training]` that hold only after the command line's overrides: bf16
+    /// gradient reduction needs bf16 gradients.
+    pub fn check_training(&self) -> Result<(), Diagnostic> {
+        let t = &self.training;
+        if t.grad_reduce_dtype == Precision::Bf16 && t.precision == Precision::Fp32 {
+            return Err(self
+                .error_at(
+                    "training.grad_reduce_dtype",
+                    "grad_reduce_dtype = \"bf16\" needs bf16 gradients, but precision is fp32",
+                )
+                .with_help(
+                    "set precision = \"bf16\" (--precision bf16), or reduce in fp32: grad_reduce_dtype = \"fp32\" \
+                     (--grad-reduce-dtype fp32), the default",
+                ));
+        }
+        Ok(())
+    }
+}
+
+impl TrainingConfig {
+    /// The element type of the gradients' collectives: bf16 only for bf16 gradients reduced in
+    /// bf16.
+    pub fn grad_reduce(&self) -> parc_dialects::types::DType {
+        match (self.precision, self.grad_reduce_dtype) {
+            (Precision::Bf16, Precision::Bf16) => parc_dialects::types::DType::BF16,
+            _ => parc_dialects::types::DType::F32,
+        }
+    }
 }
 
 /// The learning-rate schedule: linear warmup from 0 over `warmup_steps`, then constant, or a
@@ -191,6 +227,7 @@ struct RawTraining {
     zero: Option<S<i64>>,
     sequence_parallel: Option<S<bool>>,
     recompute: Option<S<String>>,
+    grad_reduce_dtype: Option<S<String>>,
     seed: Option<S<i64>>,
     optimizer: Option<S<RawOptimizer>>,
 }
@@ -230,8 +267,17 @@ const MODEL_KEYS: &[&str] = &[
     "tie_embeddings",
     "bias",
 ];
-const TRAINING_KEYS: &[&str] =
-    &["global_batch", "micro_batch", "precision", "zero", "sequence_parallel", "recompute", "seed", "optimizer"];
+const TRAINING_KEYS: &[&str] = &[
+    "global_batch",
+    "micro_batch",
+    "precision",
+    "zero",
+    "sequence_parallel",
+    "recompute",
+    "grad_reduce_dtype",
+    "seed",
+    "optimizer",
+];
 const OPTIMIZER_KEYS: &[&str] = &[
     "type",
     "lr",
@@ -598,6 +644,12 @@ impl Validator {
             &[("none", Recompute::None), ("selective", Recompute::Selective), ("full", Recompute::Full)],
             Recompute::None,
         )?;
+        let grad_reduce_dtype = self.choice(
+            "training.grad_reduce_dtype",
+            &t.grad_reduce_dtype,
+            &[("fp32", Precision::Fp32), ("bf16", Precision::Bf16)],
+            Precision::Fp32,
+        )?;
         let seed = match &t.seed {
             Some(s) if *s.get_ref() < 0 => {
                 return Err(self
@@ -622,6 +674,7 @@ impl Validator {
             zero,
             sequence_parallel: t.sequence_parallel.as_ref().is_some_and(|b| *b.get_ref()),
             recompute,
+            grad_reduce_dtype,
             seed,
             optimizer,
             grad_clip,

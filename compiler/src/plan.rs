@@ -184,6 +184,8 @@ pub struct TrainingSummary {
     pub micro_batches_per_step: usize,
     pub tokens_per_step: usize,
     pub precision: &'static str,
+    /// The dtype of the gradients' collectives.
+    pub grad_reduce_dtype: &'static str,
     pub zero: u8,
     pub recompute: &'static str,
     pub seed: u64,
@@ -332,6 +334,7 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
             micro_batches_per_step: t.global_batch / (t.micro_batch * mesh.dp),
             tokens_per_step: t.global_batch * m.seq_len,
             precision: if t.precision == Precision::Fp32 { "fp32" } else { "bf16" },
+            grad_reduce_dtype: if t.grad_reduce() == parc_dialects::types::DType::F32 { "fp32" } else { "bf16" },
             zero: t.zero,
             recompute: match t.recompute {
                 Recompute::None => "none",

@@ -28,6 +28,9 @@ pub struct ParamLayout {
     pub global_shape: Vec<usize>,
     pub placement: Sharding,
     pub zero_flat: bool,
+    /// Whether the parameter's optimizer state (Adam's moments, a bf16 parameter's fp32 master
+    /// copy) is a flat dp chunk (ZeRO-1 and up): [`ParamLayout::of_state`].
+    pub state_flat: bool,
 }
 
 impl ParamLayout {
@@ -58,6 +61,7 @@ impl ParamLayout {
                     global_shape,
                     placement,
                     zero_flat: d.get("zero_flat") == Some(&Attr::Bool(true)),
+                    state_flat: d.get("state_flat") == Some(&Attr::Bool(true)),
                 };
                 layout.check(program)?;
                 Ok(layout)
@@ -111,7 +115,14 @@ impl ParamLayout {
             global_shape: shape.to_vec(),
             placement: Sharding(Vec::new()),
             zero_flat: false,
+            state_flat: false,
         }
+    }
+
+    /// The layout of the parameter's optimizer state (and of a bf16 parameter's fp32 master
+    /// copy): the parameter's, taken as flat dp chunks under ZeRO-1 and up.
+    pub fn of_state(&self) -> ParamLayout {
+        ParamLayout { zero_flat: self.zero_flat || self.state_flat, ..self.clone() }
     }
 
     /// The number of elements of every rank's piece (the length of [`ParamLayout::index_map`]),
@@ -285,7 +296,7 @@ impl ParamLayout {
     /// Appends the layout to `out` as 64-bit words, for [`ParamLayout::decode_list`] on another
     /// rank: the name's byte length and bytes (8 per word), the rank and dimensions of the global
     /// shape, one word per placement (the split dimension, or -1 for an unsplit axis) and the
-    /// ZeRO-3 flag.
+    /// ZeRO flags (bit 0: the parameter is flat, bit 1: its optimizer state is).
     pub fn encode(&self, out: &mut Vec<i64>) {
         let bytes = self.name.as_bytes();
         out.push(bytes.len() as i64);
@@ -301,7 +312,7 @@ impl ParamLayout {
             Placement::Shard(d) => *d as i64,
             _ => -1,
         }));
-        out.push(i64::from(self.zero_flat));
+        out.push(i64::from(self.zero_flat) | i64::from(self.state_flat) << 1);
     }
 
     /// The layouts that [`ParamLayout::encode`] wrote one after another into `words`. A
@@ -331,8 +342,12 @@ impl ParamLayout {
                     Ok(if v < 0 { Placement::Replicate } else { Placement::Shard(count(v, "placement")?) })
                 })
                 .collect::<Result<_, String>>()?;
-            let zero_flat = next("flag")? != 0;
-            out.push(ParamLayout { name, global_shape, placement: Sharding(placement), zero_flat });
+            let flags = next("flags")?;
+            if !(0..4).contains(&flags) {
+                return Err(bad("flags"));
+            }
+            let (zero_flat, state_flat) = (flags & 1 != 0, flags & 2 != 0);
+            out.push(ParamLayout { name, global_shape, placement: Sharding(placement), zero_flat, state_flat });
         }
         Ok(out)
     }
@@ -429,6 +444,7 @@ mod tests {
             global_shape: shape.to_vec(),
             placement: Sharding::parse(placement).unwrap(),
             zero_flat,
+            state_flat: false,
         }
     }
 
@@ -571,7 +587,11 @@ mod tests {
 
     #[test]
     fn layouts_survive_encoding() {
-        let list: Vec<ParamLayout> = cases().into_iter().map(|(_, l)| l).collect();
+        let mut list: Vec<ParamLayout> = cases().into_iter().map(|(_, l)| l).collect();
+        // Both ZeRO flags, in every combination.
+        for (i, l) in list.iter_mut().enumerate() {
+            l.state_flat = i % 2 == 1;
+        }
         let mut words = Vec::new();
         for l in &list {
             l.encode(&mut words);
@@ -587,15 +607,25 @@ mod tests {
         let mesh = Mesh::parse("dp=2,tp=3").unwrap();
         let global: Vec<f32> = (0..5 * 4).map(|v| v as f32).collect();
         for (placement, flat) in [("[R, S(0)]", false), ("[R, S(1)]", true), ("[R, R]", true), ("[R, S(0)]", true)] {
-            let l = ParamLayout {
-                name: "w".into(),
-                global_shape: vec![5, 4],
-                placement: Sharding::parse(placement).unwrap(),
-                zero_flat: flat,
-            };
+            let l = layout("w", &[5, 4], placement, flat);
             let pieces: Vec<Vec<f32>> = (0..6).map(|r| l.local(&global, &mesh, r)).collect();
             let refs: Vec<&[f32]> = pieces.iter().map(|p| p.as_slice()).collect();
             assert_eq!(l.assemble(&mesh, &refs), global, "{placement} flat={flat}");
         }
+    }
+
+    #[test]
+    fn optimizer_state_is_flat_from_zero_1() {
+        // ZeRO-1 and 2: a whole parameter, its state in flat dp chunks, cut as ZeRO-3 cuts the
+        // parameter itself.
+        let zero1 = ParamLayout { state_flat: true, ..layout("w", &[5, 4], "[R, S(1)]", false) };
+        assert_eq!(zero1.of_state(), ParamLayout { state_flat: true, ..layout("w", &[5, 4], "[R, S(1)]", true) });
+        let mesh = Mesh::parse("dp=2,tp=3").unwrap();
+        // Rows 5, columns 4 over tp = 3 in shards of 2: 10 elements, 5 per dp chunk.
+        assert_eq!(zero1.local_len(&mesh), 10);
+        assert_eq!(zero1.of_state().local_len(&mesh), 5);
+        // ZeRO-0: the state is laid out as the parameter.
+        let zero0 = layout("w", &[5, 4], "[R, S(1)]", false);
+        assert_eq!(zero0.of_state(), zero0);
     }
 }

@@ -83,7 +83,7 @@ pub fn help_for(e: &TrainError) -> Option<&'static str> {
             "run one process per rank under MPI (mpirun -n RANKS parc-rt OUT, README \"Running on a cluster\"), or compile for a smaller mesh",
         ),
         TrainError::Exec(ExecError::Unsupported { .. }) => {
-            Some("the CPU backend runs bf16 on one rank so far: train bf16 with --mesh 1x1x1, or compile the model with precision = \"fp32\" (--precision fp32) to run this plan")
+            Some("the CPU backend runs programs of f32 and bf16 tensors: recompile the model with parc compile, with precision = \"fp32\" or \"bf16\"")
         }
         _ => None,
     }
@@ -171,27 +171,77 @@ impl BatchSource for Feed<'_> {
     }
 }
 
-/// One parameter of this rank: its buffer in the arena and its layout over the mesh
-/// ([`ParamLayout::whole`] when the program gives none).
+/// One parameter of this rank: the buffer of its values in f32 (the parameter itself, or with
+/// bf16 training its fp32 master copy `master.<name>`, which is what is initialized, saved and
+/// loaded) and that buffer's layout over the mesh ([`ParamLayout::whole`] when the program gives
+/// none; a master copy's is the optimizer state's, [`ParamLayout::of_state`]).
 #[derive(Clone, Debug)]
 struct Piece {
-    /// The parameter's values in f32: the parameter itself, or with bf16 training its fp32
-    /// master copy (`master.<name>`), which is what is initialized, saved and loaded.
     buf: crate::program::Buf,
-    /// With bf16 training, the bf16 parameter the kernels read: the master copy rounded.
-    rounded: Option<crate::program::Buf>,
     layout: ParamLayout,
+    /// With bf16 training, the bf16 parameter the kernels read and its own layout: its values
+    /// are the master copy's rounded, but under ZeRO-1 and 2 the rank holds the whole
+    /// (tensor-parallel) parameter and only a dp chunk of the master copy.
+    rounded: Option<(crate::program::Buf, ParamLayout)>,
 }
 
 impl Piece {
-    /// Writes the bf16 parameter as its master copy rounded (nothing for an f32 parameter).
-    fn round(&self, arena: &mut crate::cpu::exec::Arena) {
-        let Some(rounded) = &self.rounded else { return };
-        let values = arena.f32(&self.buf).to_vec();
+    /// The piece of parameter `t` of `program` ([`Piece`]), laid out by `layout`.
+    fn of(program: &Program, t: &TensorInfo, layout: ParamLayout) -> Result<Piece, TrainError> {
+        let (stored, is_master) = stored_tensor(program, t)?;
+        if !is_master {
+            return Ok(Piece { buf: t.buf.clone(), layout, rounded: None });
+        }
+        Ok(Piece { buf: stored.buf.clone(), layout: layout.of_state(), rounded: Some((t.buf.clone(), layout)) })
+    }
+
+    fn name(&self) -> &str {
+        &self.layout.name
+    }
+
+    /// Writes the piece's values: `fill(layout, dst)` writes the f32 values of the piece `layout`
+    /// describes into `dst`, once for the f32 buffer and, for a bf16 parameter whose layout is
+    /// not its master copy's, once more into a scratch that is then rounded into the parameter.
+    fn fill<E>(
+        &self,
+        arena: &mut crate::cpu::exec::Arena,
+        mut fill: impl FnMut(&ParamLayout, &mut [f32]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        fill(&self.layout, arena.f32_mut(&self.buf))?;
+        let Some((rounded, layout)) = &self.rounded else { return Ok(()) };
+        let values = if *layout == self.layout {
+            arena.f32(&self.buf).to_vec()
+        } else {
+            let mut values = vec![0.0f32; rounded.len()];
+            fill(layout, &mut values)?;
+            values
+        };
         for (d, x) in arena.bf16_mut(rounded).iter_mut().zip(values) {
             *d = crate::comm::f32_to_bf16(x);
         }
+        Ok(())
     }
+}
+
+/// The tensor that holds parameter `t`'s values in f32 and whether it is a master copy: a bf16
+/// parameter's fp32 master copy `master.<name>` (optimizer state), else the parameter itself.
+fn stored_tensor<'a>(program: &'a Program, t: &'a TensorInfo) -> Result<(&'a TensorInfo, bool), TrainError> {
+    if t.buf.dtype != parc_dialects::DType::BF16 {
+        return Ok((t, false));
+    }
+    let master = program.tensor(&format!("master.{}", t.name)).ok_or_else(|| {
+        TrainError::Program(format!(
+            "the bf16 parameter {} has no fp32 master copy master.{0}; recompile the model with parc compile",
+            t.name
+        ))
+    })?;
+    if master.buf.dtype != parc_dialects::DType::F32 {
+        return Err(TrainError::Program(format!(
+            "the master copy master.{} of a bf16 parameter is {}, not f32; recompile the model with parc compile",
+            t.name, master.buf.dtype
+        )));
+    }
+    Ok((master, true))
 }
 
 /// The parameters of every pipeline stage as layouts, `[stage][i]` (one stage without pipeline
@@ -289,33 +339,22 @@ impl<'p> Trainer<'p> {
                 Some(l) => l.clone(),
                 None => ParamLayout::whole(&t.name, &t.buf.shape),
             };
-            // A bf16 parameter is initialized through its fp32 master copy (the optimizer's state
-            // `master`), then rounded. Only one rank runs it so far: the master copies of a
-            // partitioned plan follow the optimizer state's layout, which init does not cut yet.
-            let (buf, rounded) = if t.buf.dtype == parc_dialects::DType::BF16 {
-                if mesh.world_size() > 1 {
-                    let what = format!("parameter {} of a {}-rank plan", t.name, mesh.world_size());
-                    return Err(ExecError::Unsupported { what, dtype: t.buf.dtype }.into());
+            // A bf16 parameter is initialized through its fp32 master copy (optimizer state),
+            // and the parameter as the same values rounded.
+            let piece = Piece::of(program, t, layout)?;
+            piece.fill(&mut exec.arena, |layout, dst| {
+                let len = layout.local_indices(&mesh, rank_index).len();
+                if dst.len() != len {
+                    return Err(TrainError::Program(format!(
+                        "parameter {} holds {} elements on rank {rank_index}, its layout gives {len}; recompile the \
+                         model with parc compile",
+                        t.name,
+                        dst.len(),
+                    )));
                 }
-                let master = program.tensor(&format!("master.{}", t.name)).ok_or_else(|| {
-                    TrainError::Program(format!("the bf16 parameter {} has no master copy master.{0}", t.name))
-                })?;
-                (master.buf.clone(), Some(t.buf.clone()))
-            } else {
-                (t.buf.clone(), None)
-            };
-            let dst = exec.arena.f32_mut(&buf);
-            let len = layout.local_indices(&mesh, rank_index).len();
-            if dst.len() != len {
-                return Err(TrainError::Program(format!(
-                    "parameter {} holds {} elements on rank {rank_index}, its layout gives {len}",
-                    t.name,
-                    dst.len(),
-                )));
-            }
-            layout.init_piece(info.seed, info.layers, &mesh, rank_index, dst);
-            let piece = Piece { buf, rounded, layout };
-            piece.round(&mut exec.arena);
+                layout.init_piece(info.seed, info.layers, &mesh, rank_index, dst);
+                Ok(())
+            })?;
             pieces.push(piece);
         }
         Ok(Trainer { exec, info, data, steps_done: 0, train_step, pieces, mesh, rank: rank_index })
@@ -397,42 +436,42 @@ impl<'p> Trainer<'p> {
             let owners: Vec<usize> = (0..world).filter(|&r| own(r, name).is_some()).collect();
             if me != 0 {
                 if owners.contains(&me) {
+                    // The values in f32: a bf16 parameter's master copy.
                     let buf = self
-                        .exec
-                        .program
-                        .tensor(name)
-                        .map(|t| t.buf.clone())
+                        .pieces
+                        .iter()
+                        .find(|p| p.name() == name)
+                        .map(|p| p.buf.clone())
                         .ok_or_else(|| TrainError::Program(format!("rank {me} has no parameter {name} to send")))?;
                     ctx.comm.recv(0, COLLECT_TAG, BufMut::F32(&mut []))?;
                     ctx.comm.send(0, COLLECT_TAG, Buf::F32(self.exec.arena.f32(&buf)))?;
                 }
                 continue;
             }
-            let mut pieces: Vec<Vec<f32>> = vec![Vec::new(); world];
-            let mut first_shape = Vec::new();
+            let mut received: Vec<Vec<f32>> = vec![Vec::new(); world];
+            let first = owners.first().copied().unwrap_or(0);
+            let Some(first_tensor) = own(first, name) else { continue };
+            let first_stage = mesh.coords(first).pp;
+            let (stored, is_master) = stored_tensor(&programs[first_stage], first_tensor)?;
             for &r in &owners {
                 let Some(t) = own(r, name) else { continue };
-                if first_shape.is_empty() {
-                    first_shape = t.buf.shape.clone();
-                }
-                pieces[r] = if r == 0 {
-                    // A bf16 parameter's values are its fp32 master copy.
-                    let buf = self.pieces.iter().find(|p| p.layout.name == name).map_or(&t.buf, |p| &p.buf);
+                received[r] = if r == 0 {
+                    let buf = self.pieces.iter().find(|p| p.name() == name).map_or(&t.buf, |p| &p.buf);
                     self.exec.arena.f32(buf).to_vec()
                 } else {
-                    let mut piece = vec![0.0f32; t.buf.shape.iter().product()];
+                    let mut piece = vec![0.0f32; stored_tensor(&programs[mesh.coords(r).pp], t)?.0.buf.len()];
                     ctx.comm.send(r, COLLECT_TAG, Buf::F32(&[]))?;
                     ctx.comm.recv(r, COLLECT_TAG, BufMut::F32(&mut piece))?;
                     piece
                 };
             }
-            let first = owners.first().copied().unwrap_or(0);
-            match stage_layouts[mesh.coords(first).pp].iter().find(|l| l.name == name) {
+            match stage_layouts[first_stage].iter().find(|l| l.name == name) {
                 Some(l) => {
-                    let refs: Vec<&[f32]> = pieces.iter().map(|p| p.as_slice()).collect();
+                    let l = if is_master { l.of_state() } else { l.clone() };
+                    let refs: Vec<&[f32]> = received.iter().map(|p| p.as_slice()).collect();
                     out.push((name.to_string(), l.global_shape.clone(), l.assemble(&mesh, &refs)));
                 }
-                None => out.push((name.to_string(), first_shape, std::mem::take(&mut pieces[first]))),
+                None => out.push((name.to_string(), stored.buf.shape.clone(), std::mem::take(&mut received[first]))),
             }
         }
         Ok((me == 0).then_some(out))
@@ -444,7 +483,7 @@ impl<'p> Trainer<'p> {
         global: &std::collections::HashMap<String, Vec<f32>>,
     ) -> Result<(), TrainError> {
         for p in &self.pieces {
-            let name = &p.layout.name;
+            let name = p.name();
             let g = global.get(name).ok_or_else(|| TrainError::Program(format!("no weights for {name}")))?;
             let want: usize = p.layout.global_shape.iter().product();
             if g.len() != want {
@@ -454,9 +493,11 @@ impl<'p> Trainer<'p> {
                     p.layout.global_shape
                 )));
             }
-            let values = p.layout.local(g, &self.mesh, self.rank);
-            self.exec.arena.f32_mut(&p.buf).copy_from_slice(&values);
-            p.round(&mut self.exec.arena);
+            let (mesh, rank) = (self.mesh, self.rank);
+            p.fill(&mut self.exec.arena, |layout, dst| {
+                dst.copy_from_slice(&layout.local(g, &mesh, rank));
+                Ok::<(), TrainError>(())
+            })?;
         }
         Ok(())
     }
@@ -470,7 +511,7 @@ impl<'p> Trainer<'p> {
             .iter()
             .filter(|t| t.role == Role::Param)
             .map(|t| {
-                let buf = self.pieces.iter().find(|p| p.layout.name == t.name).map_or(&t.buf, |p| &p.buf);
+                let buf = self.pieces.iter().find(|p| p.name() == t.name).map_or(&t.buf, |p| &p.buf);
                 (t.name.as_str(), t.buf.shape.as_slice(), self.exec.arena.f32(buf))
             })
             .collect()
@@ -493,10 +534,11 @@ impl<'p> Trainer<'p> {
         let table = self.model_table()?;
         let file = WeightsFile::open(path)?;
         file.check_against(&table.expected())?;
+        let (mesh, rank) = (self.mesh, self.rank);
         for p in &self.pieces {
-            let indices = p.layout.local_indices(&self.mesh, self.rank);
-            file.read_elements(&p.layout.name, indices, self.exec.arena.f32_mut(&p.buf))?;
-            p.round(&mut self.exec.arena);
+            p.fill(&mut self.exec.arena, |layout, dst| {
+                file.read_elements(&layout.name, layout.local_indices(&mesh, rank), dst)
+            })?;
         }
         Ok(())
     }

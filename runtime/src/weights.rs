@@ -877,6 +877,7 @@ mod tests {
             global_shape: vec![6, 10],
             placement: Sharding::parse(placement).unwrap_or_else(|e| panic!("{e}")),
             zero_flat,
+            state_flat: false,
         };
         let mesh = |m: &str| Mesh::parse(m).unwrap_or_else(|e| panic!("{e}"));
         vec![

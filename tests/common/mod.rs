@@ -217,3 +217,36 @@ pub fn read_safetensors(path: &Path) -> Tensors {
     assert_eq!(at, data.len(), "{}: the data section has {} bytes, the tensors {at}", path.display(), data.len());
     tensors
 }
+
+/// `spec` with `training`'s overrides, compiled in memory for `mesh` (every pass's output
+/// verified).
+pub fn compile_with(
+    spec: &parc_compiler::ModelSpec,
+    mesh: &str,
+    training: &parc_compiler::driver::TrainingOverrides,
+) -> parc_compiler::CompileOutput {
+    let mut spec = spec.clone();
+    training.apply(&mut spec);
+    let opts = parc_compiler::driver::CompileOptions {
+        training: training.clone(),
+        mesh: parc_compiler::Mesh::parse(mesh).expect("a valid mesh"),
+        pipeline: parc_dialects::pass::PipelineOptions { verify_each: true, ..Default::default() },
+    };
+    parc_compiler::driver::compile_spec(spec, &opts, std::time::Instant::now())
+        .unwrap_or_else(|e| panic!("{mesh} {training:?}: {e}"))
+}
+
+/// Trains [`compile_with`]'s programs (all ranks as threads) for `steps` steps from the seeded
+/// initialization: every step's loss and the final global parameters.
+pub fn train_with(
+    spec: &parc_compiler::ModelSpec,
+    mesh: &str,
+    training: &parc_compiler::driver::TrainingOverrides,
+    steps: u64,
+) -> parc_runtime::verify::Run {
+    let out = compile_with(spec, mesh, training);
+    let modules = if out.stages.is_empty() { vec![out.module] } else { out.stages };
+    let programs: Vec<parc_runtime::program::Program> =
+        modules.iter().map(|m| parc_runtime::program::Program::load(m).expect("the program loads")).collect();
+    parc_runtime::verify::run(&programs, None, steps).unwrap_or_else(|e| panic!("{mesh} {training:?}: {e}"))
+}

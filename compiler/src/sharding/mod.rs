@@ -74,6 +74,8 @@ pub struct ShardPlan {
     pub zero: zero::ZeroStage,
     pub sequence_parallel: bool,
     pub vocab: usize,
+    /// The element type gradients are reduced in ([`crate::frontend::TrainingConfig::grad_reduce`]).
+    pub grad_dtype: parc_dialects::types::DType,
 }
 
 impl ShardPlan {
@@ -89,6 +91,7 @@ impl ShardPlan {
             zero: if mesh.dp > 1 { zero::ZeroStage::of(spec.training.zero)? } else { zero::ZeroStage::NONE },
             sequence_parallel: spec.training.sequence_parallel && mesh.tp > 1,
             vocab: spec.model.vocab,
+            grad_dtype: spec.training.grad_reduce(),
         })
     }
 
@@ -208,7 +211,8 @@ pub struct ParamShard {
     pub tp_sharded: bool,
     /// Whether its gradient is returned partial on tp (reduced once per step by the optimizer).
     pub tp_partial_grad: bool,
-    /// Its `exec.params` entry: global shape, placement, ZeRO-3 flat storage.
+    /// Its `exec.params` entry: global shape, placement, ZeRO's flat storage of the parameter and
+    /// of its optimizer state.
     pub layout: Attr,
 }
 
@@ -230,7 +234,7 @@ pub fn param_shards(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Resul
             local: plan.local_type(global, &s),
             tp_sharded: tp.is_some_and(|k| matches!(s.0.get(k), Some(Placement::Shard(_)))),
             tp_partial_grad: partial.get(out.len()).copied().unwrap_or(false),
-            layout: zero::param_layout(name, global, &s, plan.zero.parameters),
+            layout: zero::param_layout(name, global, &s, plan.zero),
         });
     }
     Ok(out)

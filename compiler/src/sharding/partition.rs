@@ -213,7 +213,8 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
                         // go to their flat dp shard.
                         let n_params = f.arg_attrs.iter().filter(|a| a.str("parc.param").is_some()).count();
                         for v in vals.iter_mut().skip(1).take(n_params) {
-                            *v = zero::reduce_scatter_flat(&local, &mut b, dp, *v)?;
+                            let g = zero::for_reduction(plan, &mut b, *v).map_err(err)?;
+                            *v = zero::reduce_scatter_flat(&local, &mut b, dp, g)?;
                         }
                     }
                 }

@@ -93,6 +93,28 @@ pub fn gather_param(
     b.reshape(flat, &lt.shape).map_err(|e| e.to_string())
 }
 
+/// The element type a gradient of element type `dtype` is reduced in: the plan's
+/// `grad_reduce_dtype` for a bf16 gradient, its own type otherwise.
+pub fn reduce_dtype(plan: &ShardPlan, dtype: DType) -> DType {
+    if dtype == DType::BF16 {
+        plan.grad_dtype
+    } else {
+        dtype
+    }
+}
+
+/// Gradient `g` in the element type it is reduced in ([`reduce_dtype`]): widened by a cast
+/// before its collective when that differs from its own.
+pub fn for_reduction(plan: &ShardPlan, b: &mut Builder, g: Value) -> Result<Value, BuildError> {
+    let dtype = b.ty(g).as_tensor().dtype;
+    let want = reduce_dtype(plan, dtype);
+    if want == dtype {
+        Ok(g)
+    } else {
+        b.cast(g, want)
+    }
+}
+
 /// Reduce-scatters a dp-partial tensor into the rank's flat chunk (zero-padded first).
 pub fn reduce_scatter_flat(local: &Local, b: &mut Builder, dp: &Group, x: Value) -> Result<Value, String> {
     let t = b.ty(x).as_tensor().clone();
@@ -155,7 +177,8 @@ impl Layout for Sharded<'_> {
         let flat = flat_shard(t, dp);
         let z = self.zero();
         let p = if z.parameters { flat.clone() } else { t.clone() };
-        let g = if z.gradients { flat.clone() } else { t.clone() };
+        // Gradients reduce-scattered in each micro-batch arrive in the type they were reduced in.
+        let g = if z.gradients { flat.with_dtype(reduce_dtype(self.plan(), t.dtype)) } else { t.clone() };
         let s = if z.optimizer_state { flat } else { t.clone() };
         let _ = i;
         (p.into(), g.into(), s.with_dtype(DType::F32).into())
@@ -169,11 +192,15 @@ impl Layout for Sharded<'_> {
         need_params: bool,
     ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
         let mut g = grads.to_vec();
+        // Every gradient meets its collectives in the reduction type, widened right before the
+        // first (so one bucket's widened copies are alive at a time, not every gradient's).
+        let plan = self.local.plan;
+        let z = self.zero();
         // Gradients partial on tp: one bucketed all-reduce per step.
         if let Some(tp) = self.plan().group(Axis::Tp) {
             let partial: Vec<usize> = (0..g.len()).filter(|&i| self.tp_partial.get(i) == Some(&true)).collect();
             for bucket in partial.chunks(64) {
-                let xs: Vec<Value> = bucket.iter().map(|&i| g[i]).collect();
+                let xs: Vec<Value> = bucket.iter().map(|&i| for_reduction(plan, b, g[i])).collect::<Result<_, _>>()?;
                 let reduced = self.local.all_reduce(b, &tp, &xs, ReduceKind::Sum).map_err(be)?;
                 for (&i, v) in bucket.iter().zip(reduced) {
                     g[i] = v;
@@ -185,21 +212,28 @@ impl Layout for Sharded<'_> {
             let ends = Group { kind: GroupKind::PipelineEnds, size: 2 };
             for (i, v) in g.iter_mut().enumerate() {
                 if pp.tied.get(i) == Some(&true) {
-                    *v = self.local.all_reduce(b, &ends, &[*v], ReduceKind::Sum).map_err(be)?[0];
+                    let x = for_reduction(plan, b, *v)?;
+                    *v = self.local.all_reduce(b, &ends, &[x], ReduceKind::Sum).map_err(be)?[0];
                 }
             }
         }
         let Some(dp) = self.dp() else { return Ok((params.to_vec(), g)) };
-        let z = self.zero();
         if !z.any() {
             // Bucketed all-reduce, in parameter order.
             let mut start = 0;
             while start < g.len() {
                 let mut end = start;
                 let mut bytes = 0;
-                while end < g.len() && (end == start || bytes + b.ty(g[end]).as_tensor().size_bytes() <= BUCKET_BYTES) {
-                    bytes += b.ty(g[end]).as_tensor().size_bytes();
+                let size = |b: &Builder, v: Value| {
+                    let t = b.ty(v).as_tensor();
+                    t.with_dtype(reduce_dtype(plan, t.dtype)).size_bytes()
+                };
+                while end < g.len() && (end == start || bytes + size(b, g[end]) <= BUCKET_BYTES) {
+                    bytes += size(b, g[end]);
                     end += 1;
+                }
+                for v in &mut g[start..end] {
+                    *v = for_reduction(plan, b, *v)?;
                 }
                 let reduced = self.local.all_reduce(b, &dp, &g[start..end], ReduceKind::Sum).map_err(be)?;
                 for (k, v) in reduced.into_iter().enumerate() {
@@ -212,7 +246,8 @@ impl Layout for Sharded<'_> {
         if z.optimizer_state && !z.gradients {
             // Whole gradients: reduce-scattered once, into the rank's chunk.
             for v in g.iter_mut() {
-                *v = reduce_scatter_flat(&self.local, b, &dp, *v).map_err(be)?;
+                let x = for_reduction(plan, b, *v)?;
+                *v = reduce_scatter_flat(&self.local, b, &dp, x).map_err(be)?;
             }
         }
         let mut p = params.to_vec();
@@ -313,13 +348,16 @@ pub fn tp_partial_grads(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> R
     Ok(out)
 }
 
-/// The module attribute entry describing how a parameter is stored on every rank.
-pub fn param_layout(name: &str, global: &TensorType, placement: &Sharding, flat: bool) -> Attr {
+/// The module attribute entry describing how a parameter is stored on every rank: its global
+/// shape, its placement, whether the parameter itself is a flat dp chunk (ZeRO-3) and whether its
+/// optimizer state (moments, fp32 master copy) is (ZeRO-1 and up).
+pub fn param_layout(name: &str, global: &TensorType, placement: &Sharding, zero: ZeroStage) -> Attr {
     Attr::Dict(
         AttrMap::new()
             .with("name", Attr::Str(name.into()))
             .with("shape", Attr::Ints(global.shape.iter().map(|&d| d as i64).collect()))
             .with("placement", placement.to_attr())
-            .with("zero_flat", Attr::Bool(flat)),
+            .with("zero_flat", Attr::Bool(zero.parameters))
+            .with("state_flat", Attr::Bool(zero.optimizer_state)),
     )
 }

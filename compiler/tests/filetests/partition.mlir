@@ -12,7 +12,7 @@ module attributes {sharding.mesh = {dp = 2 : i64, tp = 2 : i64}} {
     "func.return"(%loss) : (tensor<f32>) -> ()
   }
 }
-// CHECK: sharding.params = [{name = "w1", placement = ["R", "S(1)"], shape = array<i64: 8, 16>, zero_flat = false}
+// CHECK: sharding.params = [{name = "w1", placement = ["R", "S(1)"], shape = array<i64: 8, 16>, state_flat = false, zero_flat = false}
 // CHECK: func.func @forward_backward(
 // CHECK-NEXT: %x: tensor<2x8xf32> {parc.input = "x"},
 // CHECK-NEXT: %w1: tensor<8x8xf32> {parc.param = "w1", parc.tp = "column"},

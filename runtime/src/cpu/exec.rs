@@ -547,73 +547,24 @@ impl Device for Executor<'_> {
             }
             Collective::AllReduce { group: kind, op } => {
                 let (group, _) = group(rank, kind)?;
-                // One collective for the whole bucket: in place when the memory plan laid the
-                // bucket out contiguously (gradient buckets are), else through a packed copy.
-                let contiguous =
-                    o.iter().all(|b| b.dtype == DType::F32) && o.windows(2).all(|w| w[0].end() == w[1].offset);
-                if let (true, Some(first)) = (contiguous, o.first()) {
-                    let span = crate::program::Buf {
-                        offset: first.offset,
-                        shape: vec![o.iter().map(|b| b.len()).sum()],
-                        dtype: DType::F32,
-                    };
-                    // SAFETY: the operands are distinct arena buffers (loader check) that tile
-                    // `span` exactly, and nothing else reads or writes them during the call.
-                    let data = unsafe { ar.slice_mut::<f32>(&span, DType::F32) };
-                    rank.comm.all_reduce(group, op, comm::BufMut::F32(data))?;
-                    return Ok(());
-                }
-                let mut flat: Vec<f32> = o.iter().flat_map(|b| ar.f32(b).iter().copied()).collect();
-                rank.comm.all_reduce(group, op, comm::BufMut::F32(&mut flat))?;
-                let mut at = 0;
-                for b in o {
-                    // SAFETY: the operands of an all_reduce are distinct buffers (loader check).
-                    let out = unsafe { ar.slice_mut::<f32>(b, DType::F32) };
-                    out.copy_from_slice(&flat[at..at + out.len()]);
-                    at += out.len();
+                // One collective per run of operands of one element type (a gradient bucket is
+                // one run): in place when the memory plan laid the run out contiguously
+                // (gradient buckets are), else through a packed copy.
+                let mut start = 0;
+                while start < o.len() {
+                    let dtype = o[start].dtype;
+                    let end = start + o[start..].iter().take_while(|b| b.dtype == dtype).count();
+                    typed!(dtype, T => all_reduce::<T>(ar, &mut *rank.comm, group, op, &o[start..end]))?;
+                    start = end;
                 }
             }
             Collective::AllGather { group: kind, dim } => {
                 let (group, n) = group(rank, kind)?;
-                let comm = &mut rank.comm;
-                let (outer, rows, inner) = k::split_dims(&o[0].shape, dim);
-                match o[0].dtype {
-                    DType::I32 => {
-                        let x = ar.slice::<i32>(&o[0], DType::I32);
-                        let mut blocks = vec![0i32; x.len() * n];
-                        comm.all_gather(group, comm::Buf::I32(x), comm::BufMut::I32(&mut blocks))?;
-                        // SAFETY: the output is disjoint from the input (loader check).
-                        let y = unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) };
-                        k::interleave_blocks(&blocks, n, outer, rows, inner, y);
-                    }
-                    _ => {
-                        let x = ar.f32(&o[0]);
-                        let mut blocks = vec![0.0f32; x.len() * n];
-                        comm.all_gather(group, comm::Buf::F32(x), comm::BufMut::F32(&mut blocks))?;
-                        // SAFETY: the output is disjoint from the input (loader check).
-                        let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
-                        k::interleave_blocks(&blocks, n, outer, rows, inner, y);
-                    }
-                }
+                typed!(o[0].dtype, T => all_gather::<T>(ar, &mut *rank.comm, group, n, dim, o))?;
             }
             Collective::ReduceScatter { group: kind, dim, accumulate } => {
                 let (group, n) = group(rank, kind)?;
-                let (outer, full, inner) = k::split_dims(&o[0].shape, dim);
-                let rows = full / n;
-                let mut packed = vec![0.0f32; outer * full * inner];
-                k::deinterleave_blocks(ar.f32(&o[0]), n, outer, rows, inner, &mut packed);
-                let mut recv = vec![0.0f32; outer * rows * inner];
-                rank.comm.reduce_scatter(
-                    group,
-                    ReduceOp::Sum,
-                    comm::Buf::F32(&packed),
-                    comm::BufMut::F32(&mut recv),
-                )?;
-                // SAFETY: the output is disjoint from the input (loader check).
-                let y = unsafe { ar.slice_mut::<f32>(&o[1], DType::F32) };
-                for (d, v) in y.iter_mut().zip(recv) {
-                    *d = if accumulate { *d + v } else { v };
-                }
+                typed!(o[0].dtype, T => reduce_scatter::<T>(ar, &mut *rank.comm, group, n, dim, accumulate, o))?;
             }
         }
         Ok(())
@@ -664,6 +615,168 @@ pub fn run_function<D: Device + ?Sized>(
                 })?
             }
         }
+    }
+    Ok(())
+}
+
+/// An element type the collectives move: its arena type, its communicator buffers and its sum.
+trait Elem: Copy + Default {
+    const DTYPE: DType;
+    fn comm(s: &[Self]) -> comm::Buf<'_>;
+    fn comm_mut(s: &mut [Self]) -> comm::BufMut<'_>;
+    /// `a + b` as an accumulating reduce-scatter adds (bf16: in f32, rounded once). Integer
+    /// reductions never get here: the communicator refuses them.
+    fn add(a: Self, b: Self) -> Self;
+}
+
+impl Elem for f32 {
+    const DTYPE: DType = DType::F32;
+    fn comm(s: &[Self]) -> comm::Buf<'_> {
+        comm::Buf::F32(s)
+    }
+    fn comm_mut(s: &mut [Self]) -> comm::BufMut<'_> {
+        comm::BufMut::F32(s)
+    }
+    fn add(a: Self, b: Self) -> Self {
+        a + b
+    }
+}
+
+/// bf16, as its bits.
+impl Elem for u16 {
+    const DTYPE: DType = DType::BF16;
+    fn comm(s: &[Self]) -> comm::Buf<'_> {
+        comm::Buf::Bf16(s)
+    }
+    fn comm_mut(s: &mut [Self]) -> comm::BufMut<'_> {
+        comm::BufMut::Bf16(s)
+    }
+    fn add(a: Self, b: Self) -> Self {
+        comm::f32_to_bf16(comm::bf16_to_f32(a) + comm::bf16_to_f32(b))
+    }
+}
+
+impl Elem for i32 {
+    const DTYPE: DType = DType::I32;
+    fn comm(s: &[Self]) -> comm::Buf<'_> {
+        comm::Buf::I32(s)
+    }
+    fn comm_mut(s: &mut [Self]) -> comm::BufMut<'_> {
+        comm::BufMut::I32(s)
+    }
+    fn add(a: Self, b: Self) -> Self {
+        a.wrapping_add(b)
+    }
+}
+
+impl Elem for i64 {
+    const DTYPE: DType = DType::I64;
+    fn comm(s: &[Self]) -> comm::Buf<'_> {
+        comm::Buf::I64(s)
+    }
+    fn comm_mut(s: &mut [Self]) -> comm::BufMut<'_> {
+        comm::BufMut::I64(s)
+    }
+    fn add(a: Self, b: Self) -> Self {
+        a.wrapping_add(b)
+    }
+}
+
+/// Runs `$call` with `$t` the [`Elem`] of `$dtype` (f16 is never communicated).
+macro_rules! typed {
+    ($dtype:expr, $t:ident => $call:expr) => {
+        match $dtype {
+            DType::F32 => {
+                type $t = f32;
+                $call
+            }
+            DType::BF16 => {
+                type $t = u16;
+                $call
+            }
+            DType::I32 => {
+                type $t = i32;
+                $call
+            }
+            DType::I64 => {
+                type $t = i64;
+                $call
+            }
+            DType::F16 => Err(CollectiveError::Invalid("f16 buffers cannot be communicated".to_string())),
+        }
+    };
+}
+use typed;
+
+/// All-reduces `o` (operands of element type `T`) as one message.
+fn all_reduce<T: Elem>(
+    ar: &Arena,
+    comm: &mut dyn comm::Communicator,
+    group: comm::GroupId,
+    op: ReduceOp,
+    o: &[Buf],
+) -> Result<(), CollectiveError> {
+    let Some(first) = o.first() else { return Ok(()) };
+    if o.windows(2).all(|w| w[0].end() == w[1].offset) {
+        let span = Buf { offset: first.offset, shape: vec![o.iter().map(|b| b.len()).sum()], dtype: T::DTYPE };
+        // SAFETY: the operands are distinct arena buffers (loader check) that tile `span`
+        // exactly, and nothing else reads or writes them during the call.
+        let data = unsafe { ar.slice_mut::<T>(&span, T::DTYPE) };
+        return Ok(comm.all_reduce(group, op, T::comm_mut(data))?);
+    }
+    let mut flat: Vec<T> = o.iter().flat_map(|b| ar.slice::<T>(b, T::DTYPE).iter().copied()).collect();
+    comm.all_reduce(group, op, T::comm_mut(&mut flat))?;
+    let mut at = 0;
+    for b in o {
+        // SAFETY: the operands of an all_reduce are distinct buffers (loader check).
+        let out = unsafe { ar.slice_mut::<T>(b, T::DTYPE) };
+        out.copy_from_slice(&flat[at..at + out.len()]);
+        at += out.len();
+    }
+    Ok(())
+}
+
+/// Gathers `o[0]` of every member of the group along `dim` into `o[1]` (the same element type,
+/// a loader check).
+fn all_gather<T: Elem>(
+    ar: &Arena,
+    comm: &mut dyn comm::Communicator,
+    group: comm::GroupId,
+    n: usize,
+    dim: usize,
+    o: &[Buf],
+) -> Result<(), CollectiveError> {
+    let (outer, rows, inner) = k::split_dims(&o[0].shape, dim);
+    let x = ar.slice::<T>(&o[0], T::DTYPE);
+    let mut blocks = vec![T::default(); x.len() * n];
+    comm.all_gather(group, T::comm(x), T::comm_mut(&mut blocks))?;
+    // SAFETY: the output is disjoint from the input (loader check).
+    let y = unsafe { ar.slice_mut::<T>(&o[1], T::DTYPE) };
+    k::interleave_blocks(&blocks, n, outer, rows, inner, y);
+    Ok(())
+}
+
+/// Sums `o[0]` over the group and leaves this member's block along `dim` in `o[1]` (added to
+/// it when `accumulate`).
+fn reduce_scatter<T: Elem>(
+    ar: &Arena,
+    comm: &mut dyn comm::Communicator,
+    group: comm::GroupId,
+    n: usize,
+    dim: usize,
+    accumulate: bool,
+    o: &[Buf],
+) -> Result<(), CollectiveError> {
+    let (outer, full, inner) = k::split_dims(&o[0].shape, dim);
+    let rows = full / n;
+    let mut packed = vec![T::default(); outer * full * inner];
+    k::deinterleave_blocks(ar.slice::<T>(&o[0], T::DTYPE), n, outer, rows, inner, &mut packed);
+    let mut recv = vec![T::default(); outer * rows * inner];
+    comm.reduce_scatter(group, ReduceOp::Sum, T::comm(&packed), T::comm_mut(&mut recv))?;
+    // SAFETY: the output is disjoint from the input (loader check).
+    let y = unsafe { ar.slice_mut::<T>(&o[1], T::DTYPE) };
+    for (d, v) in y.iter_mut().zip(recv) {
+        *d = if accumulate { T::add(*d, v) } else { v };
     }
     Ok(())
 }

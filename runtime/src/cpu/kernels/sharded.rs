@@ -180,7 +180,7 @@ pub fn interleave_blocks<T: Copy>(blocks: &[T], parts: usize, outer: usize, rows
 }
 
 /// The inverse of [`interleave_blocks`]: block `k` of `x` along the middle dim, for each `k`, concatenated.
-pub fn deinterleave_blocks(x: &[f32], parts: usize, outer: usize, rows: usize, inner: usize, out: &mut [f32]) {
+pub fn deinterleave_blocks<T: Copy>(x: &[T], parts: usize, outer: usize, rows: usize, inner: usize, out: &mut [T]) {
     let block = outer * rows * inner;
     for k in 0..parts {
         for o in 0..outer {
