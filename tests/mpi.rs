@@ -194,6 +194,20 @@ fn llama_tiny_dp2_tp2_processes_equal_threads() {
 }
 
 #[test]
+fn llama_tiny_bf16_zero1_processes_equal_threads() {
+    // bf16 parameters and activations, fp32 master copies in ZeRO-1 chunks: each process
+    // initializes, saves and (resuming) reads its own chunk of every master copy.
+    mpi_equals_threads(
+        "llama_bf16_zero1",
+        "llama-tiny",
+        &["--mesh", "dp=2,tp=2", "--zero", "1", "--precision", "bf16"],
+        4,
+        false,
+        true,
+    );
+}
+
+#[test]
 fn gpt_tiny_2x2x2_1f1b_processes_equal_threads_and_repeat_bitwise() {
     mpi_equals_threads("gpt_2x2x2_1f1b", "gpt-tiny", &["--mesh", "2x2x2", "--schedule", "1f1b"], 8, true, false);
 }
