@@ -6,7 +6,7 @@
 #   bash scripts/fuzz.sh list                # the targets
 #
 # Targets (fuzz/fuzz_targets/, checks in fuzz/src/lib.rs): model_toml, mlir, program, tokens,
-# safetensors, mesh. Each starts from the committed seeds (fuzz/seeds/TARGET) and the
+# safetensors, mesh, gpu_profile. Each starts from the committed seeds (fuzz/seeds/TARGET) and the
 # regression inputs (fuzz/regressions/TARGET) and grows a corpus under fuzz/corpus/TARGET
 # (not committed). An input that panics, takes over 1 s, or needs over 2 GiB is a failure:
 # libFuzzer writes it under fuzz/artifacts/TARGET/ and this script exits 1. Minimize it with
@@ -28,7 +28,7 @@ die() {
     exit 2
 }
 
-targets=(model_toml mlir program tokens safetensors mesh)
+targets=(model_toml mlir program tokens safetensors mesh gpu_profile)
 usage="usage: bash scripts/fuzz.sh TARGET|all SECONDS, or bash scripts/fuzz.sh list (targets: ${targets[*]})"
 
 [[ $# -ge 1 ]] || die "$usage"

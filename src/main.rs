@@ -293,6 +293,13 @@ struct CompileArgs {
     /// Print plan.json to stdout instead of the one-line summary.
     #[arg(long)]
     json: bool,
+    /// Check the plan against a GPU: exit 2, writing nothing, if a rank's planned peak memory
+    /// exceeds its usable memory. Built in: a100-80g, h100-sxm, h200 (docs/hardware.md).
+    #[arg(long, value_name = "NAME", conflicts_with = "gpu_file")]
+    gpu: Option<String>,
+    /// As --gpu, with a GPU described in a TOML file (docs/hardware.md).
+    #[arg(long, value_name = "FILE")]
+    gpu_file: Option<String>,
 }
 
 fn compile_help() -> String {
@@ -370,7 +377,17 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
             print_after: args.print_ir_after,
         },
     };
+    // A GPU profile is read before the compilation, so a bad one costs nothing.
+    let gpu = match (&args.gpu, &args.gpu_file) {
+        (Some(name), _) => Some(parc_compiler::hardware::built_in(name)?),
+        (None, Some(path)) => Some(parc_compiler::hardware::load(path)?),
+        (None, None) => None,
+    };
     let mut output = compile_file(&args.model, &opts)?;
+    let fit = match &gpu {
+        Some(gpu) => Some((gpu, parc_compiler::hardware::check_fits(&output.plan, gpu)?)),
+        None => None,
+    };
     write_artifacts(&args.out, &mut output)?;
     for dump in output.report.dumps.iter().filter(|d| d.print) {
         commands::print_stdout(&format!(
@@ -400,6 +417,16 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
             started.elapsed(),
             args.out.display()
         );
+        if let Some((gpu, fit)) = fit {
+            use parc_compiler::hardware::gib;
+            let who = fit.largest.stage.map_or("every rank".to_string(), |s| format!("stage {s}"));
+            eprintln!(
+                "fits the {}: the largest rank ({who}) peaks at {} of {} usable",
+                gpu.name,
+                gib(fit.largest.peak_bytes),
+                gib(fit.usable_bytes)
+            );
+        }
     }
     Ok(())
 }

@@ -11,13 +11,14 @@ use std::path::{Path, PathBuf};
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 6] = [
+const TARGETS: [(&str, Check); 7] = [
     ("model_toml", checks::model_toml),
     ("mlir", checks::mlir),
     ("program", checks::program),
     ("tokens", checks::tokens),
     ("safetensors", checks::safetensors),
     ("mesh", checks::mesh),
+    ("gpu_profile", checks::gpu_profile),
 ];
 
 fn files(dir: &Path) -> Vec<PathBuf> {

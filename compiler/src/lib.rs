@@ -7,6 +7,7 @@ pub mod check;
 pub mod codegen;
 pub mod driver;
 pub mod frontend;
+pub mod hardware;
 pub mod mesh;
 pub mod models;
 pub mod passes;

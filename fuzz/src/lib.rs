@@ -180,3 +180,30 @@ pub fn mesh(data: &[u8]) {
         assert_eq!(mesh.rank(c), rank, "{text:?}: rank {rank} does not map back");
     }
 }
+
+/// A GPU profile (`--gpu-file`): any text is refused with a diagnostic (which must render) or
+/// gives a profile whose figures are positive and finite, whose GEMM efficiency is at most 1 and
+/// whose usable memory is positive and below its capacity.
+pub fn gpu_profile(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let gpu = match parc_compiler::hardware::parse("fuzz.toml", text) {
+        Ok(gpu) => gpu,
+        Err(diagnostic) => {
+            let _ = diagnostic.to_string();
+            return;
+        }
+    };
+    let figures = [
+        gpu.peak_bf16_flops,
+        gpu.peak_fp32_flops,
+        gpu.gemm_max_efficiency,
+        gpu.hbm_bandwidth,
+        gpu.nvlink_bandwidth,
+        gpu.intra_node_bus_bandwidth,
+        gpu.inter_node_bus_bandwidth,
+    ];
+    assert!(figures.iter().all(|x| x.is_finite() && *x > 0.0), "{text:?}: {gpu:?}");
+    assert!(gpu.gemm_max_efficiency <= 1.0, "{text:?}: {gpu:?}");
+    assert!(gpu.usable_bytes() > 0 && gpu.usable_bytes() <= gpu.hbm_bytes, "{text:?}: {gpu:?}");
+    assert!((1..=1024).contains(&gpu.gpus_per_node) && !gpu.name.is_empty(), "{text:?}: {gpu:?}");
+}
