@@ -385,7 +385,12 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
     };
     let mut output = compile_file(&args.model, &opts)?;
     let fit = match &gpu {
-        Some(gpu) => Some((gpu, parc_compiler::hardware::check_fits(&output.plan, gpu)?)),
+        Some(gpu) => {
+            let fit = parc_compiler::hardware::check_fits(&output.plan, gpu)?;
+            let prediction = parc_compiler::cost::predict_output(&output, gpu).map_err(CompileError::Internal)?;
+            output.plan.prediction = Some(prediction);
+            Some((gpu, fit))
+        }
         None => None,
     };
     write_artifacts(&args.out, &mut output)?;
@@ -426,6 +431,22 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
                 gib(fit.largest.peak_bytes),
                 gib(fit.usable_bytes)
             );
+            if let Some(p) = &plan.prediction {
+                let comm: f64 = p.breakdown.comm_s.values().sum();
+                eprintln!(
+                    "predicted (uncalibrated cost model, docs/cost-model.md): {:.3} s per step, {:.0} tokens/s, \
+                     {:.1} TFLOP/s per GPU, MFU {:.1}% (GEMMs {:.3} s, other kernels {:.3} s, communication {:.3} s, \
+                     pipeline bubble {:.3} s)",
+                    p.step_time_s,
+                    p.tokens_per_s,
+                    p.tflops_per_gpu,
+                    100.0 * p.mfu,
+                    p.breakdown.gemm_s,
+                    p.breakdown.memory_s,
+                    comm,
+                    p.breakdown.pp_bubble_s
+                );
+            }
         }
     }
     Ok(())

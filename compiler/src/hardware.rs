@@ -3,8 +3,9 @@
 //! compiled into parc, and `--gpu-file` reads a user's own. Every figure is validated when the
 //! file is read, with the file's line and column in the message.
 //!
-//! Today a profile decides whether each rank's planned peak memory fits the GPU
-//! ([`check_fits`]); its compute and network figures are the inputs of the cost model.
+//! A profile decides whether each rank's planned peak memory fits the GPU ([`check_fits`]); its
+//! compute, memory bandwidth and network figures are the inputs of the cost model
+//! ([`crate::cost`]).
 
 use std::ops::Range;
 

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod codegen;
+pub mod cost;
 pub mod driver;
 pub mod frontend;
 pub mod hardware;

@@ -26,6 +26,9 @@ pub struct Plan {
     /// With pipeline stages: the stage split, the schedule and activation memory per stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<crate::pipeline::PipelineSummary>,
+    /// With `--gpu`: the cost model's predicted step on that GPU.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<crate::cost::Prediction>,
     /// IR dumps written, relative to the output directory, in pipeline order.
     pub ir: Vec<String>,
 }
@@ -356,6 +359,7 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
         graph: GraphSummary { functions: module.functions.len(), ops, ops_by_kind },
         programs: program_summary(mesh, module),
         pipeline: None,
+        prediction: None,
         ir,
     }
 }
