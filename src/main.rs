@@ -294,7 +294,9 @@ struct CompileArgs {
     #[arg(long)]
     json: bool,
     /// Check the plan against a GPU: exit 2, writing nothing, if a rank's planned peak memory
-    /// exceeds its usable memory. Built in: a100-80g, h100-sxm, h200 (docs/hardware.md).
+    /// exceeds its usable memory; otherwise print the cost model's predicted step time, TFLOP/s
+    /// per GPU and MFU, also written to plan.json as `prediction` (not yet calibrated;
+    /// docs/cost-model.md). Built in: a100-80g, h100-sxm, h200 (docs/hardware.md).
     #[arg(long, value_name = "NAME", conflicts_with = "gpu_file")]
     gpu: Option<String>,
     /// As --gpu, with a GPU described in a TOML file (docs/hardware.md).
