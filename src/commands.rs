@@ -9,8 +9,10 @@ use parc_compiler::mesh::{Axis, Mesh};
 use parc_dialects::diag::Diagnostic;
 use parc_dialects::exec::ExecOp;
 use parc_dialects::pass::PipelineOptions;
+use parc_runtime::backend::Backend;
 use parc_runtime::cpu::exec::ExecError;
 use parc_runtime::data::TokenWidth;
+use parc_runtime::gpu::KernelSet;
 use parc_runtime::launch::{launch as train, LaunchOptions};
 use parc_runtime::program::{Program, Provenance};
 use parc_runtime::train::TrainError;
@@ -77,6 +79,18 @@ fn options(args: &TrainArgs) -> Result<LaunchOptions, CompileError> {
     if args.steps == 0 {
         return Err(user("--steps 0: nothing to run", "ask for at least one step"));
     }
+    if args.gpu.profile && args.backend == Backend::Cpu {
+        return Err(user(
+            "--profile times the GPU's kernels: add --backend cuda",
+            "on the CPU, parc inspect OUT --timeline shows where a step's time goes",
+        ));
+    }
+    if args.gpu.check_kernels && args.backend == Backend::Cpu {
+        return Err(user(
+            "--check-kernels compares a GPU's kernels with the CPU's, kernel by kernel: add --backend cuda",
+            "or drop --check-kernels to train on the CPU",
+        ));
+    }
     let threads = match args.threads {
         Some(0) => return Err(user("--threads 0: no threads to run on", "use --threads 1 or more")),
         Some(n) => n,
@@ -90,6 +104,9 @@ fn options(args: &TrainArgs) -> Result<LaunchOptions, CompileError> {
         data: args.data.clone(),
         data_width,
         threads,
+        backend: args.backend,
+        kernels: None,
+        gpu: args.gpu.clone(),
     })
 }
 
@@ -143,11 +160,46 @@ fn load(path: &Path) -> Result<Program, CompileError> {
 }
 
 /// Compiles `model` for `mesh` in memory and loads its rank programs: the one every rank runs,
-/// or one per pipeline stage.
-fn compile_program(model: &str, mesh: Mesh, training: TrainingOverrides) -> Result<Vec<Program>, CompileError> {
+/// or one per pipeline stage; with `kernels`, also renders the first program's kernels (what a
+/// GPU backend runs) as `parc compile` writes them to OUT/kernels.
+fn compile_program(
+    model: &str,
+    mesh: Mesh,
+    training: TrainingOverrides,
+    kernels: bool,
+) -> Result<(Vec<Program>, Option<KernelSet>), CompileError> {
     let compiled = compile_file(model, &CompileOptions { training, mesh, pipeline: PipelineOptions::default() })?;
     let modules = if compiled.stages.is_empty() { vec![compiled.module] } else { compiled.stages };
-    modules.iter().map(|m| Program::load(m).map_err(|e| CompileError::Internal(e.to_string()))).collect()
+    let set = match (kernels, modules.first()) {
+        (true, Some(m)) => {
+            let rendered =
+                parc_compiler::codegen::render_module(m).map_err(|e| CompileError::Internal(e.to_string()))?;
+            let sources = rendered.kernels.iter().map(|k| (k.file.clone(), k.source.clone())).collect();
+            Some(KernelSet::parse(&rendered.manifest_json(), sources).map_err(CompileError::Internal)?)
+        }
+        _ => None,
+    };
+    let programs = modules
+        .iter()
+        .map(|m| Program::load(m).map_err(|e| CompileError::Internal(e.to_string())))
+        .collect::<Result<_, _>>()?;
+    Ok((programs, set))
+}
+
+/// The generated kernels of a compiled directory, for a GPU backend.
+fn read_kernels(out: &Path, backend: Backend) -> Result<Option<KernelSet>, CompileError> {
+    if backend == Backend::Cpu {
+        return Ok(None);
+    }
+    KernelSet::read(&out.join("kernels")).map(Some).map_err(|m| {
+        user(
+            m,
+            format!(
+                "recompile with parc compile MODEL.toml -o {} (it writes the kernels next to the programs)",
+                out.display()
+            ),
+        )
+    })
 }
 
 /// The programs of a compiled output directory.
@@ -220,15 +272,18 @@ fn fits_before_loading(out: &Path) -> Result<(), CompileError> {
 
 /// `parc launch TARGET`.
 pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &TrainArgs) -> Result<(), CompileError> {
-    let opts = options(args)?;
+    let mut opts = options(args)?;
     let (programs, from_dir) = if target.is_dir() {
         fits_before_loading(&target)?;
+        opts.kernels = read_kernels(&target, args.backend)?;
         (load_dir(&target)?, true)
     } else {
         let mesh = Mesh::parse(mesh)?;
         fits_before_compiling(&target, &training)?;
         let started = Instant::now();
-        let program = compile_program(&target.display().to_string(), mesh, training)?;
+        let (program, kernels) =
+            compile_program(&target.display().to_string(), mesh, training, args.backend != Backend::Cpu)?;
+        opts.kernels = kernels;
         if !args.json {
             eprintln!("compiled {} for mesh {mesh} in {:.1?}", target.display(), started.elapsed());
         }
@@ -240,7 +295,8 @@ pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &T
 
 /// `parc run OUT --rank R`.
 pub fn run(out: &Path, rank: usize, args: &TrainArgs) -> Result<(), CompileError> {
-    let opts = options(args)?;
+    let mut opts = options(args)?;
+    opts.kernels = read_kernels(out, args.backend)?;
     // The same lookup as parc-rt: the rank's program, or why it cannot run alone.
     let program = parc_runtime::program::load_rank_program(out, rank).map_err(|e| user(e.message, e.help))?;
     finish(train(&[program], &opts).map_err(train_error_in(out))?, args)
@@ -466,8 +522,8 @@ pub fn verify(
     // The single-device run holds the whole model: refuse one too large before compiling it.
     fits_before_compiling(Path::new(model), &training)?;
     let started = Instant::now();
-    let single = compile_program(model, Mesh::SINGLE, training.clone())?;
-    let parted = compile_program(model, mesh, training.clone())?;
+    let single = compile_program(model, Mesh::SINGLE, training.clone(), false)?.0;
+    let parted = compile_program(model, mesh, training.clone(), false)?.0;
     let want = parc_runtime::verify::run(&single, None, steps).map_err(train_error)?;
     let got = parc_runtime::verify::run(&parted, None, steps).map_err(train_error)?;
     let c = parc_runtime::verify::compare(&got, &want).map_err(CompileError::Internal)?;

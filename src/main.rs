@@ -168,7 +168,7 @@ struct VerifyArgs {
     /// One JSON report on stdout.
     #[arg(long)]
     json: bool,
-    /// Where the programs run: cpu, or cuda (not implemented yet).
+    /// Where the programs run: cpu (verify compares on the CPU backend only).
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
 }
@@ -212,9 +212,12 @@ struct TrainArgs {
     /// CPU threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// Where the programs run: cpu, or cuda (not implemented yet).
+    /// Where the steps run: cpu, or cuda (one NVIDIA GPU: the generated kernels compiled with
+    /// NVRTC, GEMMs on cuBLAS; builds with the `cuda` feature; one rank, docs/cuda.md).
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
+    #[command(flatten)]
+    gpu: parc_runtime::launch::GpuFlags,
 }
 
 #[derive(Args)]
@@ -337,6 +340,7 @@ fn main() -> ExitCode {
         },
         Command::Check(args) => commands::check(&args.out, args.json),
         Command::Verify(args) => check_backend(args.backend)
+            .and_then(|()| verify_backend(args.backend))
             .and_then(|()| args.overrides.get())
             .and_then(|o| commands::verify(&args.model, &args.mesh, o, args.steps, args.tolerance, args.json)),
     };
@@ -346,6 +350,17 @@ fn main() -> ExitCode {
             eprintln!("{e}");
             ExitCode::from(e.exit_code() as u8)
         }
+    }
+}
+
+/// `parc verify` compares on the CPU backend only.
+fn verify_backend(backend: Backend) -> Result<(), CompileError> {
+    match backend {
+        Backend::Cpu => Ok(()),
+        Backend::Cuda => Err(CompileError::User(
+            Diagnostic::new("parc verify --backend cuda: verify runs every rank of the plan, and GPU runs of more than one rank need the NCCL communicator, not built yet")
+                .with_help("verify on the CPU (--backend cpu); compare a one-GPU run with `parc launch MODEL.toml --backend cuda --json` against the same on the CPU"),
+        )),
     }
 }
 

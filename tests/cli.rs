@@ -228,12 +228,16 @@ fn check_compile(m: &Hyper, mesh: &str, degrees: (u64, u64, u64), dir_name: &str
     // Without pipeline stages every rank runs the one program rank-0000.mlir (with its own
     // coordinates); with pp stages, the ranks of stage S run stage-S.mlir.
     let pp = Mesh::parse(mesh).expect("a valid mesh").pp;
-    let mut top: Vec<String> = vec!["ir".into()];
+    let mut top: Vec<String> = vec!["ir".into(), "kernels".into(), "plan.json".into()];
     if pp == 1 {
-        top.extend(["kernels".to_string(), "plan.json".into(), "rank-0000.mlir".into()]);
+        top.push("rank-0000.mlir".into());
     } else {
-        top.push("plan.json".into());
         top.extend((0..pp).map(|s| format!("stage-{s}.mlir")));
+        // Each stage program's kernels in kernels/stage-S/, with its manifest.
+        for s in 0..pp {
+            let manifest = out.join("kernels").join(format!("stage-{s}")).join("manifest.json");
+            assert!(manifest.is_file(), "no {}", manifest.display());
+        }
     }
     assert_eq!(file_names(&out), top);
     assert_eq!(dump_files(&out.join("ir")), sorted(expected_dumps(mesh)));

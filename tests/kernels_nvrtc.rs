@@ -99,6 +99,31 @@ fn check_kernels(test: &str, kernels: &Kernels) {
     assert!(failures.is_empty(), "{test}: {} failures:\n{}", failures.len(), failures.join("\n\n"));
 }
 
+/// The kernels of every pipeline stage program of gpt-tiny on pp=2 (1F1B) and llama-tiny on pp=2
+/// with ZB-H1, as parc compile writes them to kernels/stage-S/.
+#[test]
+fn pipeline_stage_kernels_compile_for_sm80_and_sm90() {
+    if !nvrtc_for_test("pipeline stage kernels") {
+        return;
+    }
+    for (name, schedule) in [("gpt-tiny", "1f1b"), ("llama-tiny", "zb-h1")] {
+        let path = common::example(name);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let spec = parse_model(&path.to_string_lossy(), &text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let kind = parc_compiler::pipeline::schedule::ScheduleKind::parse(schedule).expect("a schedule");
+        let mut training = parc_compiler::driver::TrainingOverrides::default();
+        training.schedule.kind = kind;
+        let opts =
+            CompileOptions { training, mesh: Mesh::parse("pp=2").expect("mesh"), pipeline: PipelineOptions::default() };
+        let output = compile_spec(spec, &opts, Instant::now()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(output.stages.len(), 2, "{name}: two stage programs");
+        for (s, stage) in output.stages.iter().enumerate() {
+            let kernels = render_module(stage).unwrap_or_else(|e| panic!("{name} stage {s}: {e}"));
+            check_kernels(&format!("{name} ({schedule}) stage {s} kernels"), &kernels);
+        }
+    }
+}
+
 #[test]
 fn gpt_tiny_kernels_compile_for_sm80_and_sm90() {
     check_model("gpt-tiny", false);

@@ -861,31 +861,67 @@ fn parc_rt_refuses_a_damaged_program_like_parc_run() {
 
 // ---- --backend ----------------------------------------------------------------------------------
 
-/// What `--backend cuda` answers in this build: no GPU executor exists yet, and a build without the
-/// `cuda` feature has no CUDA code at all.
-fn cuda_backend_message() -> &'static str {
-    if cfg!(feature = "cuda") {
-        "--backend cuda: running programs on a GPU is not implemented yet"
-    } else {
-        "--backend cuda: this parc was built without CUDA support; rebuild with `cargo build --release --features cuda`"
-    }
+/// Whether this machine has an NVIDIA driver (then `--backend cuda` may run instead of refusing).
+fn has_gpu_driver() -> bool {
+    std::path::Path::new("/dev/nvidiactl").exists()
 }
 
 #[test]
-fn backend_cuda_is_refused_before_any_work_by_every_command() {
+fn backend_cuda_without_the_feature_or_a_gpu_is_refused_by_every_command() {
     let model = arg(&example("gpt-tiny"));
-    let expect = [cuda_backend_message(), "--backend cpu"];
-    // "no-such-out" does not exist: the backend is refused before anything is read.
-    check("launch_cuda", Bin::Parc, nothing, &["launch", &model, "--steps", "1", "--backend", "cuda"], &expect);
-    check("launch_dir_cuda", Bin::Parc, nothing, &["launch", "no-such-out", "--backend", "cuda"], &expect);
-    check("run_cuda", Bin::Parc, nothing, &["run", "no-such-out", "--backend", "cuda"], &expect);
-    check("rt_cuda", Bin::ParcRt, nothing, &["no-such-out", "--backend", "cuda"], &expect);
+    let out = one_rank();
+    let verify = ["verify", &model, "--mesh", "dp=2", "--steps", "1", "--backend", "cuda"];
+    if !cfg!(feature = "cuda") {
+        // No CUDA code at all: refused before anything is read ("no-such-out" does not exist).
+        let expect = [
+            "--backend cuda: this parc was built without CUDA support; rebuild with `cargo build --release --features cuda`",
+            "--backend cpu",
+        ];
+        check("launch_cuda", Bin::Parc, nothing, &["launch", &model, "--steps", "1", "--backend", "cuda"], &expect);
+        check("launch_dir_cuda", Bin::Parc, nothing, &["launch", "no-such-out", "--backend", "cuda"], &expect);
+        check("run_cuda", Bin::Parc, nothing, &["run", "no-such-out", "--backend", "cuda"], &expect);
+        check("rt_cuda", Bin::ParcRt, nothing, &["no-such-out", "--backend", "cuda"], &expect);
+        check("verify_cuda", Bin::Parc, nothing, &verify, &expect);
+    } else {
+        // verify runs every rank: not on GPUs yet, whatever the machine.
+        check("verify_cuda", Bin::Parc, nothing, &verify, &["parc verify --backend cuda", "NCCL", "--backend cpu"]);
+        // A plan of several ranks: refused before any GPU is looked for.
+        check(
+            "launch_mesh_cuda",
+            Bin::Parc,
+            nothing,
+            &["launch", &model, "--mesh", "dp=2", "--steps", "1", "--backend", "cuda"],
+            &["runs one rank on one GPU today", "2 ranks", "--backend cpu"],
+        );
+        // A compiled directory without its kernels.
+        let no_kernels = |dir: &Path| {
+            run_parc(&["compile", &model, "-o", "out"], dir).assert_success();
+            std::fs::remove_dir_all(dir.join("out/kernels")).expect("remove the kernels");
+        };
+        let expect = ["kernels/manifest.json", "recompile"];
+        check(
+            "run_cuda_no_kernels",
+            Bin::Parc,
+            no_kernels,
+            &["run", "out", "--steps", "1", "--backend", "cuda"],
+            &expect,
+        );
+        check("rt_cuda_no_kernels", Bin::ParcRt, no_kernels, &["out", "--steps", "1", "--backend", "cuda"], &expect);
+        if !has_gpu_driver() {
+            // No driver: said plainly, after the kernels were found.
+            let expect = ["no CUDA driver library (libcuda.so)", "NVIDIA GPU"];
+            check("launch_cuda", Bin::Parc, nothing, &["launch", &model, "--steps", "1", "--backend", "cuda"], &expect);
+            check("run_cuda", Bin::Parc, nothing, &["run", &out, "--steps", "1", "--backend", "cuda"], &expect);
+            check("rt_cuda", Bin::ParcRt, nothing, &[&out, "--steps", "1", "--backend", "cuda"], &expect);
+        }
+    }
+    // The kernel check compares a GPU with the CPU: without a GPU backend there is nothing to check.
     check(
-        "verify_cuda",
+        "check_kernels_cpu",
         Bin::Parc,
         nothing,
-        &["verify", &model, "--mesh", "dp=2", "--steps", "1", "--backend", "cuda"],
-        &expect,
+        &["launch", &model, "--steps", "1", "--check-kernels"],
+        &["--check-kernels", "add --backend cuda"],
     );
     check("rt_backend_typo", Bin::ParcRt, nothing, &[&one_rank(), "--backend", "gpu"], &["'gpu'", "cpu, cuda"]);
 }

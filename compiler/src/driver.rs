@@ -278,12 +278,24 @@ pub fn write_artifacts(out_dir: &Path, output: &mut CompileOutput) -> Result<Vec
         hashes.push(parc_dialects::hash::fnv1a64_hex(text.as_bytes()));
         written.push(path);
     }
-    // The kernels of the rank program as CUDA C, replacing those of an earlier run.
-    written.extend(crate::codegen::write_kernels(
-        &out_dir.join("kernels"),
-        &output.module,
-        output.plan.programs.generated && output.stages.is_empty(),
-    )?);
+    // The kernels of the rank program as CUDA C (with pipeline stages, of each stage program in
+    // kernels/stage-S/), replacing those of an earlier run.
+    let kernels_dir = out_dir.join("kernels");
+    if let Ok(entries) = std::fs::read_dir(&kernels_dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() && entry.file_name().to_string_lossy().starts_with("stage-") {
+                std::fs::remove_dir_all(&path).map_err(|e| io("remove stale kernels", &path, e))?;
+            }
+        }
+    }
+    let generated = output.plan.programs.generated;
+    written.extend(crate::codegen::write_kernels(&kernels_dir, &output.module, generated && output.stages.is_empty())?);
+    if generated {
+        for (s, stage) in output.stages.iter().enumerate() {
+            written.extend(crate::codegen::write_kernels(&kernels_dir.join(format!("stage-{s}")), stage, true)?);
+        }
+    }
     let plan_path = out_dir.join("plan.json");
     output.plan.programs.fnv1a64 = hashes;
     let mut json = serde_json::to_string_pretty(&output.plan).map_err(|e| CompileError::Internal(e.to_string()))?;

@@ -32,6 +32,35 @@ pub struct LaunchOptions {
     pub data_width: TokenWidth,
     /// Threads for the CPU backend (GEMMs and kernels).
     pub threads: usize,
+    /// Where the steps run.
+    pub backend: crate::backend::Backend,
+    /// The program's generated kernels (`OUT/kernels`), which a GPU backend needs.
+    pub kernels: Option<crate::gpu::KernelSet>,
+    /// How a GPU backend runs the steps.
+    pub gpu: GpuFlags,
+}
+
+/// The GPU flags of `parc launch`, `parc run` and `parc-rt` (GPU backends only).
+#[derive(Clone, Debug, clap::Args)]
+pub struct GpuFlags {
+    /// With --backend cuda: run every step on the CPU too, kernel by kernel, compare each kernel's
+    /// operands (each kernel starts from the CPU's inputs) and print the largest differences.
+    #[arg(long)]
+    pub check_kernels: bool,
+    /// With --backend cuda: time every kernel and GEMM (CUDA events) and print the GPU time per
+    /// step of each kernel file and GEMM shape, largest first.
+    #[arg(long)]
+    pub profile: bool,
+    /// With --backend cuda: capture the second step's kernels as CUDA graphs and replay them from
+    /// the third step on (off: launch every kernel every step).
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = ["on", "off"])]
+    pub cuda_graphs: String,
+}
+
+impl Default for GpuFlags {
+    fn default() -> Self {
+        GpuFlags { check_kernels: false, profile: false, cuda_graphs: "on".into() }
+    }
 }
 
 /// What a run did.
@@ -66,6 +95,13 @@ pub fn launch(programs: &[Program], opts: &LaunchOptions) -> Result<LaunchSummar
     };
     crate::memory::check_fits(needed, &what).map_err(TrainError::Memory)?;
     if mesh.world_size() > 1 {
+        if opts.backend != crate::backend::Backend::Cpu {
+            return Err(TrainError::Program(format!(
+                "--backend cuda runs one rank on one GPU today; this plan has {} ranks (mesh {mesh}), whose collectives \
+                 need the NCCL communicator, not built yet; run it with --backend cpu",
+                mesh.world_size()
+            )));
+        }
         return pool.install(|| run_mesh(programs, &mesh, data, opts));
     }
     pool.install(|| run(program, data, opts))
@@ -352,6 +388,24 @@ impl Reporter {
 
 fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Result<LaunchSummary, TrainError> {
     let mut trainer = Trainer::new(program, data, opts.threads)?;
+    let gpu = &opts.gpu;
+    let device = crate::backend::DeviceOptions {
+        profile: gpu.profile,
+        graphs: gpu.cuda_graphs == "on" && !gpu.check_kernels && !gpu.profile,
+    };
+    let accel =
+        crate::backend::open(opts.backend, program, opts.kernels.as_ref(), device).map_err(TrainError::Program)?;
+    if gpu.check_kernels {
+        let Some(accel) = accel else {
+            return Err(TrainError::Program(
+                "--check-kernels compares a GPU backend's kernels with the CPU's: add --backend cuda".into(),
+            ));
+        };
+        return check_kernels(trainer, accel, opts);
+    }
+    if let Some(accel) = accel {
+        trainer.on_device(accel);
+    }
     if let Some(path) = &opts.init {
         trainer.load_params(path)?;
     }
@@ -359,8 +413,14 @@ fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Resu
     let started = Instant::now();
     if !opts.json {
         eprintln!(
-            "training {} for {} steps: {} sequences of {} tokens per step, {} micro-batches of {}",
-            info.name, opts.steps, info.global_batch, info.seq_len, program.microbatches, info.micro_batch
+            "training {} for {} steps on {}: {} sequences of {} tokens per step, {} micro-batches of {}",
+            info.name,
+            opts.steps,
+            trainer.device_name(),
+            info.global_batch,
+            info.seq_len,
+            program.microbatches,
+            info.micro_batch
         );
     }
     let mut reporter = Reporter::new(opts);
@@ -370,6 +430,9 @@ fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Resu
     }
     let (first, last, tokens) = (reporter.first, reporter.last, reporter.tokens);
     let seconds = started.elapsed().as_secs_f64();
+    if let Some(profile) = trainer.profile() {
+        print_profile(&profile, opts.json);
+    }
     if let Some(path) = &opts.save {
         trainer.save_params(path)?;
         if !opts.json {
@@ -382,6 +445,124 @@ fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Resu
         steps: opts.steps,
         tokens_per_s: tokens as f64 / seconds.max(1e-9),
     })
+}
+
+/// `--check-kernels`: every step on the CPU and the accelerator side by side; prints each step,
+/// then the largest difference of every kernel instruction over the steps (one JSON object with
+/// `--json`), worst first.
+fn check_kernels(
+    mut trainer: Trainer<'_>,
+    mut accel: Box<dyn crate::backend::Accelerator + '_>,
+    opts: &LaunchOptions,
+) -> Result<LaunchSummary, TrainError> {
+    if let Some(path) = &opts.init {
+        trainer.load_params(path)?;
+    }
+    if !opts.json {
+        eprintln!(
+            "checking every kernel of {} on {} against the CPU, {} steps",
+            trainer.info.name,
+            accel.describe(),
+            opts.steps
+        );
+    }
+    let mut reporter = Reporter::new(opts);
+    let started = Instant::now();
+    let mut worst: Vec<crate::gpu::lockstep::KernelDiff> = Vec::new();
+    for _ in 0..opts.steps {
+        let (r, diffs) = trainer.check_step(accel.as_mut())?;
+        reporter.report(&r)?;
+        for d in diffs {
+            match worst.iter_mut().find(|w| w.function == d.function && w.index == d.index) {
+                Some(w) => {
+                    w.max_abs = w.max_abs.max(d.max_abs);
+                    w.max_rel = w.max_rel.max(d.max_rel);
+                }
+                None => worst.push(d),
+            }
+        }
+    }
+    worst.sort_by(|a, b| b.max_rel.total_cmp(&a.max_rel));
+    if opts.json {
+        let items: Vec<String> = worst
+            .iter()
+            .map(|d| {
+                format!(
+                    "{{\"function\":\"{}\",\"index\":{},\"op\":\"{}\",\"max_abs\":{},\"max_rel\":{},\"elements\":{}}}",
+                    d.function,
+                    d.index,
+                    d.op,
+                    json_f64(d.max_abs),
+                    json_f64(d.max_rel),
+                    d.elements
+                )
+            })
+            .collect();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{{\"check_kernels\":[{}]}}", items.join(","));
+    } else {
+        eprintln!("{} kernel instructions compared; the largest differences (GPU - CPU):", worst.len());
+        for d in worst.iter().take(15) {
+            eprintln!(
+                "  @{} #{:<4} {:<28} max abs {:.3e}  max rel {:.3e}  ({} elements)",
+                d.function, d.index, d.op, d.max_abs, d.max_rel, d.elements
+            );
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(LaunchSummary {
+        first_loss: reporter.first,
+        last_loss: reporter.last,
+        steps: opts.steps,
+        tokens_per_s: reporter.tokens as f64 / seconds.max(1e-9),
+    })
+}
+
+/// `--profile`: the GPU time per step of each kernel file and GEMM shape (a table on stderr, or
+/// one JSON object on stdout with `--json`).
+fn print_profile(profile: &[crate::backend::ProfileEntry], json: bool) {
+    let total: f64 = profile.iter().map(|p| p.ms_per_step).sum();
+    if json {
+        let items: Vec<String> = profile
+            .iter()
+            .map(|p| {
+                format!(
+                    "{{\"label\":{},\"ms_per_step\":{},\"instructions\":{},\"launches_per_step\":{}}}",
+                    serde_json::Value::String(p.label.clone()),
+                    json_f64(p.ms_per_step),
+                    p.instructions,
+                    json_f64(p.launches_per_step)
+                )
+            })
+            .collect();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "{{\"profile\":{{\"gpu_ms_per_step\":{},\"entries\":[{}]}}}}",
+            json_f64(total),
+            items.join(",")
+        );
+        return;
+    }
+    eprintln!("GPU time per step: {total:.3} ms in kernels and GEMMs; the largest:");
+    for p in profile.iter().take(25) {
+        eprintln!(
+            "  {:>9.3} ms {:>5.1}%  {:>4} instr  {}",
+            p.ms_per_step,
+            100.0 * p.ms_per_step / total.max(1e-12),
+            p.instructions,
+            p.label
+        );
+    }
+}
+
+/// A float as JSON (NaN and infinities as null).
+fn json_f64(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:e}")
+    } else {
+        "null".into()
+    }
 }
 
 /// A float as JSON (NaN and infinities, which JSON cannot hold, as null).

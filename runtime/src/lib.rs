@@ -1,7 +1,7 @@
 //! parc's runtime: it will load the per-rank programs that `parc compile` writes and execute them
 //! on a CPU or CUDA backend. It must never depend on the compiler crate, so that the `parc-rt`
-//! binary stays lean. It runs programs on the CPU; with the `cuda` cargo feature it also compiles
-//! CUDA C with NVRTC (`cuda`, a compile check: there is no GPU executor yet, see [`backend`]).
+//! binary stays lean. It runs programs on the CPU; with the `cuda` cargo feature also on an NVIDIA
+//! GPU (`cuda`: NVRTC-compiled generated kernels, cuBLAS GEMMs; see [`backend`] and [`gpu`]).
 //! With the `mpi` feature, `parc-rt` runs one rank per process under mpirun or srun
 //! ([`process`], [`comm::mpi`]).
 
@@ -11,6 +11,7 @@ pub mod cpu;
 #[cfg(feature = "cuda")]
 pub mod cuda;
 pub mod data;
+pub mod gpu;
 pub mod init;
 pub mod instr;
 pub mod launch;

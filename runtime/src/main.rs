@@ -57,9 +57,11 @@ struct Args {
     /// CPU threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// Where the program runs: cpu, or cuda (not implemented yet).
+    /// Where the steps run: cpu, or cuda (one NVIDIA GPU, a plan of one rank; builds with the `cuda` feature).
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
+    #[command(flatten)]
+    gpu: parc_runtime::launch::GpuFlags,
     /// Under mpirun: seconds a collective or receive may wait before the whole job is ended, with
     /// a message naming the call, its group, the program position and the rank.
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
@@ -80,6 +82,15 @@ fn main() -> ExitCode {
     if args.steps == 0 {
         return user_error("--steps 0: nothing to run", "ask for at least one step");
     }
+    if args.gpu.profile && args.backend == Backend::Cpu {
+        return user_error("--profile times the GPU's kernels: add --backend cuda", "or drop --profile");
+    }
+    if args.gpu.check_kernels && args.backend == Backend::Cpu {
+        return user_error(
+            "--check-kernels compares a GPU's kernels with the CPU's, kernel by kernel: add --backend cuda",
+            "or drop --check-kernels to train on the CPU",
+        );
+    }
     let threads = match args.threads {
         Some(0) => return user_error("--threads 0: no threads to run on", "use --threads 1 or more"),
         Some(n) => n,
@@ -99,7 +110,17 @@ fn main() -> ExitCode {
         data: args.data.clone(),
         data_width: if args.data_dtype == "u16" { TokenWidth::U16 } else { TokenWidth::U32 },
         threads,
+        backend: args.backend,
+        kernels: None,
+        gpu: args.gpu.clone(),
     };
+    let mut opts = opts;
+    if args.backend != Backend::Cpu {
+        match parc_runtime::gpu::KernelSet::read(&args.out.join("kernels")) {
+            Ok(k) => opts.kernels = Some(k),
+            Err(m) => return user_error(&m, "recompile the model with parc compile MODEL.toml -o OUT"),
+        }
+    }
     // Started by a launcher: one rank per process.
     match Bootstrap::from_env() {
         Err(e) => {
@@ -114,6 +135,12 @@ fn main() -> ExitCode {
                 return user_error(
                     &format!("--rank {rank} was given, but {boot}"),
                     "leave out --rank: under a launcher every process runs the rank the launcher gives it",
+                );
+            }
+            if args.backend != Backend::Cpu {
+                return user_error(
+                    "--backend cuda under mpirun: one process per GPU needs the NCCL communicator, which is not built yet",
+                    "run one GPU with parc-rt OUT --backend cuda (a plan of one rank), or the job on the CPU",
                 );
             }
             return run_process(&args, &opts);

@@ -137,6 +137,10 @@ pub struct Program {
     /// Function names, and their instructions (same index).
     pub function_names: Vec<String>,
     pub functions: Vec<Vec<Instr>>,
+    /// For every instruction of `functions`, its position in the body of the function as written
+    /// (counting every op from 0, `exec.tensor` and `exec.view` included): how codegen's
+    /// `kernels/manifest.json` names the instructions that launch a kernel.
+    pub op_index: Vec<Vec<usize>>,
     /// The mesh the program was partitioned for (`exec.mesh`; one device when absent).
     pub mesh: Mesh,
     /// The module attributes (model description, memory plan) for reports.
@@ -452,18 +456,31 @@ impl Program {
         // asks for (`exec.call {rebind}`), decoded with its tensors renamed.
         let mut instances: Vec<Instance> = (0..module.functions.len()).map(|i| (i, Vec::new())).collect();
         let mut functions = Vec::with_capacity(module.functions.len());
+        let mut op_index = Vec::with_capacity(module.functions.len());
         let mut next = 0;
         while next < instances.len() {
             let (index, rebind) = instances[next].clone();
             let f = &module.functions[index];
-            functions.push(load_function(f, &by_name, &module.functions, arena_bytes, &rebind, &mut instances)?);
+            let (instrs, positions) =
+                load_function(f, &by_name, &module.functions, arena_bytes, &rebind, &mut instances)?;
+            functions.push(instrs);
+            op_index.push(positions);
             if next >= module.functions.len() {
                 function_names.push(f.name.clone());
             }
             next += 1;
         }
         check_calls(&functions, &function_names)?;
-        Ok(Program { tensors, arena_bytes, microbatches, function_names, functions, mesh, attrs: module.attrs.clone() })
+        Ok(Program {
+            tensors,
+            arena_bytes,
+            microbatches,
+            function_names,
+            functions,
+            op_index,
+            mesh,
+            attrs: module.attrs.clone(),
+        })
     }
 
     /// The index of function `name`.
@@ -570,9 +587,10 @@ fn load_function(
     arena: usize,
     rebind: &[(String, String)],
     instances: &mut Vec<Instance>,
-) -> Result<Vec<Instr>, LoadError> {
+) -> Result<(Vec<Instr>, Vec<usize>), LoadError> {
     let mut bufs: HashMap<Value, Buf> = HashMap::new();
     let mut out = Vec::new();
+    let mut positions = Vec::new();
     let ctx = |op| format!("@{}: {}", f.name, parc_dialects::printer::print_op(f, op));
     // An instruction whose attributes do not decode: the function, the instruction's index (as
     // execution errors count them) and the op, then what is wrong.
@@ -583,7 +601,9 @@ fn load_function(
             parc_dialects::printer::print_op(f, op)
         ))
     };
-    for &op in &f.blocks[f.entry_block()].ops {
+    for (position, &op) in f.blocks[f.entry_block()].ops.iter().enumerate() {
+        // Every instruction pushed by the previous op came from the previous position.
+        positions.resize(out.len(), position.saturating_sub(1));
         let data = &f.ops[op];
         let buf_of =
             |v: &Value| bufs.get(v).cloned().ok_or_else(|| invalid(format!("{}: operand is not a buffer", ctx(op))));
@@ -714,7 +734,8 @@ fn load_function(
             }
         }
     }
-    Ok(out)
+    positions.resize(out.len(), f.blocks[f.entry_block()].ops.len().saturating_sub(1));
+    Ok((out, positions))
 }
 
 /// How many of an op's operands (at the end) it writes; `None` when it claims more inputs than it

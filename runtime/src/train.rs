@@ -15,6 +15,7 @@ use std::time::Instant;
 use parc_dialects::attr::Attr;
 use thiserror::Error;
 
+use crate::backend::Accelerator;
 use crate::comm::{Buf, BufMut, CommError};
 use crate::cpu::exec::{BatchSource, ExecError, Executor};
 use crate::data::{DataError, TokenData};
@@ -284,7 +285,16 @@ impl ModelTable {
 
 /// A program, its arena and its data: one training run on one rank.
 pub struct Trainer<'p> {
+    /// The CPU executor: its arena is the host's copy of the rank's state (where weights are
+    /// initialized, loaded and saved), and it runs the steps unless a GPU does.
     pub exec: Executor<'p>,
+    /// The GPU that runs the steps, if any ([`Trainer::on_device`]); its arena and the host's are
+    /// copied one to the other only when the other side has changed.
+    accel: Option<Box<dyn Accelerator + 'p>>,
+    /// The host arena has changes the device lacks.
+    device_stale: bool,
+    /// The device arena has changes the host lacks.
+    host_stale: bool,
     pub info: ProgramInfo,
     data: TokenData,
     /// Steps completed.
@@ -357,7 +367,46 @@ impl<'p> Trainer<'p> {
             })?;
             pieces.push(piece);
         }
-        Ok(Trainer { exec, info, data, steps_done: 0, train_step, pieces, mesh, rank: rank_index })
+        Ok(Trainer {
+            exec,
+            accel: None,
+            device_stale: false,
+            host_stale: false,
+            info,
+            data,
+            steps_done: 0,
+            train_step,
+            pieces,
+            mesh,
+            rank: rank_index,
+        })
+    }
+
+    /// Runs the steps on `accel` (a GPU) from now on; the host arena is copied to it before the
+    /// next step.
+    pub fn on_device(&mut self, accel: Box<dyn Accelerator + 'p>) {
+        self.accel = Some(accel);
+        self.device_stale = true;
+    }
+
+    /// The GPU profile so far (`--profile`), if the steps run on a GPU that profiles.
+    pub fn profile(&self) -> Option<Vec<crate::backend::ProfileEntry>> {
+        self.accel.as_ref().and_then(|a| a.profile())
+    }
+
+    /// The device the steps run on, in words (`cpu` without a GPU).
+    pub fn device_name(&self) -> String {
+        self.accel.as_ref().map_or_else(|| "cpu".to_string(), |a| a.describe())
+    }
+
+    /// Brings the host arena up to date with the device's (after GPU steps), before the host
+    /// reads the parameters or changes them.
+    pub fn sync_host(&mut self) -> Result<(), TrainError> {
+        if let (Some(accel), true) = (self.accel.as_mut(), self.host_stale) {
+            accel.download(self.exec.arena.as_bytes_mut()).map_err(TrainError::Program)?;
+        }
+        self.host_stale = false;
+        Ok(())
     }
 
     /// Every stage's parameter layouts and the model's parameters. A rank holds only its own
@@ -398,6 +447,7 @@ impl<'p> Trainer<'p> {
     /// [`ParamLayout`], so no rank holds more than one tensor of other ranks' state at a time. A
     /// single-rank trainer returns its parameters as they are.
     pub fn collect_params(&mut self, programs: &[Program]) -> Result<Option<Vec<NamedTensor>>, TrainError> {
+        self.sync_host()?;
         let Some(ctx) = self.exec.rank.as_mut() else {
             let params = self.params().into_iter().map(|(n, s, v)| (n.to_string(), s.to_vec(), v.to_vec())).collect();
             return Ok(Some(params));
@@ -482,6 +532,8 @@ impl<'p> Trainer<'p> {
         &mut self,
         global: &std::collections::HashMap<String, Vec<f32>>,
     ) -> Result<(), TrainError> {
+        self.sync_host()?;
+        self.device_stale = true;
         for p in &self.pieces {
             let name = p.name();
             let g = global.get(name).ok_or_else(|| TrainError::Program(format!("no weights for {name}")))?;
@@ -534,6 +586,8 @@ impl<'p> Trainer<'p> {
         let table = self.model_table()?;
         let file = WeightsFile::open(path)?;
         file.check_against(&table.expected())?;
+        self.sync_host()?;
+        self.device_stale = true;
         let (mesh, rank) = (self.mesh, self.rank);
         for p in &self.pieces {
             p.fill(&mut self.exec.arena, |layout, dst| {
@@ -544,7 +598,8 @@ impl<'p> Trainer<'p> {
     }
 
     /// Writes the parameters to a safetensors file (a single-rank trainer's, whole).
-    pub fn save_params(&self, path: &Path) -> Result<(), TrainError> {
+    pub fn save_params(&mut self, path: &Path) -> Result<(), TrainError> {
+        self.sync_host()?;
         Ok(weights::save(path, &self.params())?)
     }
 
@@ -559,6 +614,7 @@ impl<'p> Trainer<'p> {
     /// exactly once and padding never; after a second barrier rank 0 syncs the file and renames
     /// it into place.
     pub fn save_shared(&mut self, path: &Path) -> Result<(), TrainError> {
+        self.sync_host()?;
         if self.exec.rank.is_none() {
             return self.save_params(path);
         }
@@ -615,23 +671,83 @@ impl<'p> Trainer<'p> {
         Ok(())
     }
 
+    /// Runs one training step on the CPU and on `accel` side by side, kernel by kernel
+    /// ([`crate::gpu::lockstep`]): the host arena stays the truth (the steps go on from the CPU's
+    /// results) and each kernel's operands on the two are compared. Returns the step's report and
+    /// one comparison per kernel instruction.
+    pub fn check_step(
+        &mut self,
+        accel: &mut dyn Accelerator,
+    ) -> Result<(StepReport, Vec<crate::gpu::lockstep::KernelDiff>), TrainError> {
+        self.sync_host()?;
+        let started = Instant::now();
+        let step = self.steps_done + 1;
+        let program = self.exec.program;
+        let step_buf = program.tensor("step").ok_or_else(|| TrainError::Program("no step tensor".into()))?.buf.clone();
+        self.exec.arena.i64_mut(&step_buf)[0] = step as i64;
+        accel.upload(self.exec.arena.as_bytes()).map_err(TrainError::Program)?;
+        let dp = (self.mesh.coords(self.rank).dp, self.mesh.dp);
+        let mut feed = Feed { data: &self.data, step: self.steps_done, info: &self.info, dp, error: None };
+        let mut diffs = Vec::new();
+        crate::gpu::lockstep::run_both(&mut self.exec, accel, program, self.train_step, &mut feed, &mut diffs)?;
+        let loss_buf = program.tensor("loss").ok_or_else(|| TrainError::Program("no loss tensor".into()))?.buf.clone();
+        let loss = self.exec.arena.f32(&loss_buf)[0];
+        self.steps_done = step;
+        let report = StepReport {
+            step,
+            loss,
+            tokens: self.info.global_batch * self.info.seq_len,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        Ok((report, diffs))
+    }
+
     /// Runs one training step.
     pub fn step(&mut self) -> Result<StepReport, TrainError> {
         let started = Instant::now();
         let step = self.steps_done + 1;
         let program = self.exec.program;
         let step_buf = program.tensor("step").ok_or_else(|| TrainError::Program("no step tensor".into()))?.buf.clone();
-        self.exec.arena.i64_mut(&step_buf)[0] = step as i64;
+        let loss_buf = program.tensor("loss").ok_or_else(|| TrainError::Program("no loss tensor".into()))?.buf.clone();
         let dp = (self.mesh.coords(self.rank).dp, self.mesh.dp);
         let mut feed = Feed { data: &self.data, step: self.steps_done, info: &self.info, dp, error: None };
-        match self.exec.run(self.train_step, &mut feed) {
+        let result = match self.accel.as_mut() {
+            None => {
+                self.exec.arena.i64_mut(&step_buf)[0] = step as i64;
+                self.exec.run(self.train_step, &mut feed)
+            }
+            Some(accel) => {
+                if self.device_stale {
+                    accel.upload(self.exec.arena.as_bytes()).map_err(TrainError::Program)?;
+                    self.device_stale = false;
+                }
+                accel.write(&step_buf, &(step as i64).to_le_bytes()).map_err(TrainError::Program)?;
+                self.host_stale = true;
+                accel.begin_step().map_err(TrainError::Program)?;
+                crate::cpu::exec::run_function(accel.as_mut(), program, self.train_step, &mut feed).and_then(|()| {
+                    accel.end_step().map_err(|m| ExecError::Instr {
+                        function: program.function_names[self.train_step].clone(),
+                        index: 0,
+                        op: "end of step".into(),
+                        message: m,
+                    })
+                })
+            }
+        };
+        match result {
             Err(ExecError::Data { .. }) if feed.error.is_some() => {
                 return Err(feed.error.take().map_or_else(|| TrainError::Program("no data".into()), TrainError::Data))
             }
             result => result?,
         }
-        let loss_buf = program.tensor("loss").ok_or_else(|| TrainError::Program("no loss tensor".into()))?.buf.clone();
-        let loss = self.exec.arena.f32(&loss_buf)[0];
+        let loss = match self.accel.as_mut() {
+            None => self.exec.arena.f32(&loss_buf)[0],
+            Some(accel) => {
+                let mut bytes = [0u8; 4];
+                accel.read(&loss_buf, &mut bytes).map_err(TrainError::Program)?;
+                f32::from_le_bytes(bytes)
+            }
+        };
         self.steps_done = step;
         Ok(StepReport {
             step,

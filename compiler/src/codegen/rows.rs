@@ -6,10 +6,11 @@
 //! The norm gradients also sum `dweight` (and `dbias`) over all rows. Without atomics: the rows
 //! are cut into a fixed number of row blocks, block `b` of the first launch keeps its f64 partial
 //! sums in `scratch[b][..]` (each column owned by one thread, added row by row), and a second
-//! launch adds the blocks' partials in block order, one thread per column. The partition depends
-//! only on the shape, so the result does not depend on timing.
+//! launch adds the blocks' partials in a fixed order (8 consecutive slices of blocks per column,
+//! each in block order, then the slices in order). The partition depends only on the shape, so
+//! the result does not depend on timing.
 
-use super::cuda::{element_launch, f32_lit};
+use super::cuda::f32_lit;
 use super::cuda::{indent, row_launch, subst, Entry, Helper, Index, KernelSpec, Role};
 use super::OpView;
 use parc_dialects::exec::ExecOp;
@@ -200,20 +201,41 @@ const LAYER_G_MEAN: &str = r#"
         }"#;
 const LAYER_ADD_BIAS: &str = "\n            partial[($n_blocks + b) * $n + j] += (double)d;";
 
-const NORM_GRAD_FINISH: &str = r#"const double* partial = (const double*)scratch;
-$columns_loop {
-    double w = 0.0;$bias_init
-    for ($I b = 0; b < $n_blocks; ++b) {
+const NORM_GRAD_FINISH: &str = r#"// Block: 32 columns x 8 slices of the row blocks. Slice w adds its row blocks in order, then
+// the first warp adds the 8 slice sums in order: a fixed order, whatever the timing.
+const double* partial = (const double*)scratch;
+__shared__ double part_w[8][32];
+__shared__ double part_b[8][32];
+const unsigned int lane = threadIdx.x & 31u, slice = threadIdx.x >> 5;
+const $I j = ($I)blockIdx.x * 32u + lane;
+const $I per_slice = ($n_blocks + 7u) / 8u;
+const $I b_start = slice * per_slice;
+const $I b_end = b_start + per_slice < $n_blocks ? b_start + per_slice : $n_blocks;
+double w = 0.0;
+double db = 0.0;
+if (j < $n) {
+    for ($I b = b_start; b < b_end; ++b) {
         w += partial[b * $n + j];$bias_add
     }
-    put(&dweight[j], (float)w);$bias_put
+}
+part_w[slice][lane] = w;
+part_b[slice][lane] = db;
+__syncthreads();
+if (slice == 0 && j < $n) {
+    double tw = 0.0;$bias_init
+    for (unsigned int k = 0; k < 8u; ++k) {
+        tw += part_w[k][lane];$bias_sum
+    }
+    put(&dweight[j], (float)tw);$bias_put
 }
 "#;
 
-/// Row blocks of the `dweight`/`dbias` partial sums: at most 128 (so the scratch stays at most
-/// 128 rows of f64 per output), each of whole rows.
-fn row_blocks(rows: u64) -> (u64, u64) {
-    let n_blocks = rows.clamp(1, 128);
+/// Row blocks of the `dweight`/`dbias` partial sums, each of whole rows: enough blocks to fill a
+/// GPU (up to 1024, about 8 per multiprocessor of an H100), but no more than keeps one output's
+/// f64 partials within 16 MiB (at least 128 blocks).
+fn row_blocks(rows: u64, n: u64) -> (u64, u64) {
+    let cap = ((16u64 << 20) / (8 * n.max(1))).clamp(128, 1024);
+    let n_blocks = rows.clamp(1, cap);
     let rows_per_block = rows.div_ceil(n_blocks).max(1);
     (rows.div_ceil(rows_per_block).max(1), rows_per_block)
 }
@@ -238,7 +260,7 @@ pub fn norm_grad(v: &OpView) -> Result<KernelSpec, String> {
     let params = v.params(&names)?;
     let (rows, n) = v.rows(0);
     check_rows(n)?;
-    let (n_blocks, rows_per_block) = row_blocks(rows);
+    let (n_blocks, rows_per_block) = row_blocks(rows, n);
     let index = Index::for_elements(v.types[0].num_elements().max(n_blocks * n * 2));
     let per_output = if layer { 2 } else { 1 };
     let scratch_bytes = per_output * n_blocks * n * 8;
@@ -255,15 +277,16 @@ pub fn norm_grad(v: &OpView) -> Result<KernelSpec, String> {
         ("mean", pick(LAYER_MEAN)),
         ("g_mean", pick(LAYER_G_MEAN)),
         ("add_bias", pick(LAYER_ADD_BIAS)),
-        ("bias_init", pick("\n    double db = 0.0;")),
+        ("bias_init", pick("\n    double tb = 0.0;")),
         ("bias_add", pick("\n        db += partial[($n_blocks + b) * $n + j];")),
-        ("bias_put", pick("\n    put(&dbias[j], (float)db);")),
+        ("bias_sum", pick("\n        tb += part_b[k][lane];")),
+        ("bias_put", pick("\n    put(&dbias[j], (float)tb);")),
     ]);
     // The snippets use variables too: substitute twice.
     let rows_body = subst(&subst(NORM_GRAD_ROWS, &vars), &vars);
     let finish_body = subst(&subst(NORM_GRAD_FINISH, &vars), &vars);
     let (_, block) = row_launch(rows, n);
-    let (finish_grid, finish_block) = element_launch(n);
+    let finish_grid = n.div_ceil(32);
     let entries = vec![
         Entry {
             suffix: "_rows",
@@ -274,9 +297,9 @@ pub fn norm_grad(v: &OpView) -> Result<KernelSpec, String> {
         },
         Entry {
             suffix: "_finish",
-            purpose: "adds the partial sums in block order, one thread per column",
+            purpose: "adds the partial sums in a fixed order: 8 slices of row blocks per column, then the slices",
             grid: finish_grid,
-            block: finish_block,
+            block: 256,
             body: indent(&finish_body, 4),
         },
     ];

@@ -109,6 +109,18 @@ impl Arena {
         self.bytes
     }
 
+    /// The whole arena as bytes (what a GPU backend copies to and from its device arena).
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: `words` holds at least `bytes` initialized bytes.
+        unsafe { std::slice::from_raw_parts(self.words.as_ptr().cast::<u8>(), self.bytes) }
+    }
+
+    /// The whole arena as mutable bytes.
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as `as_bytes`, borrowed mutably.
+        unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr().cast::<u8>(), self.bytes) }
+    }
+
     /// The highest byte offset + 1 that any instruction or tensor access has touched.
     pub fn high_water(&self) -> usize {
         self.high_water
@@ -143,14 +155,14 @@ impl Arena {
     }
 
     /// The bytes of `b`, whatever its element type.
-    fn raw(&self, b: &Buf) -> &[u8] {
+    pub fn raw(&self, b: &Buf) -> &[u8] {
         assert!(b.end() <= self.bytes, "buffer in bounds");
         // SAFETY: the range is inside the arena's allocation; u8 has no alignment or invalid values.
         unsafe { std::slice::from_raw_parts((self.words.as_ptr() as *const u8).add(b.offset), b.bytes()) }
     }
 
     /// The bytes of `b`, writable.
-    fn raw_mut(&mut self, b: &Buf) -> &mut [u8] {
+    pub fn raw_mut(&mut self, b: &Buf) -> &mut [u8] {
         self.touch(b);
         assert!(b.end() <= self.bytes, "buffer in bounds");
         // SAFETY: in bounds; `&mut self` makes this the only live slice.
@@ -313,15 +325,7 @@ impl<'p> Executor<'p> {
         let inner = Batch { count: batch_shape[last], a_stride: sa[last], b_stride: sb[last], c_stride: sc[last] };
         let outer: usize = batch_shape[..last].iter().product();
         for o in 0..outer {
-            // Offsets of outer batch index `o` in each operand.
-            let (mut rem, mut oa, mut ob, mut oc) = (o, 0, 0, 0);
-            for d in (0..last).rev() {
-                let i = rem % batch_shape[d];
-                rem /= batch_shape[d];
-                oa += i * sa[d];
-                ob += i * sb[d];
-                oc += i * sc[d];
-            }
+            let (oa, ob, oc) = crate::gpu::gemm::outer_offsets(&batch_shape[..last], [&sa, &sb, &sc], o);
             self.gemm_call(&gemm, &inner, a, la, oa, b, lb, ob, c, oc)?;
         }
         Ok(())
@@ -487,7 +491,7 @@ impl Executor<'_> {
             }
         }
         std::mem::swap(&mut self.arena, &mut stage);
-        let result = self.kernel(kernel, &staged);
+        let result = self.kernel(kernel, &staged, (0, 0));
         std::mem::swap(&mut self.arena, &mut stage);
         for (b, s) in o.iter().zip(&staged) {
             if b.dtype == DType::BF16 {
@@ -504,7 +508,7 @@ impl Executor<'_> {
 }
 
 impl Device for Executor<'_> {
-    fn kernel(&mut self, kernel: &Kernel, o: &[Buf]) -> Result<(), String> {
+    fn kernel(&mut self, kernel: &Kernel, o: &[Buf], _at: (usize, usize)) -> Result<(), String> {
         if o.iter().any(|b| b.dtype == DType::BF16) {
             return self.widened(kernel, o);
         }
@@ -602,7 +606,7 @@ pub fn run_function<D: Device + ?Sized>(
                     .load_batch(*mb, &tokens.buf, &labels.buf, data)
                     .map_err(|message| ExecError::Data { microbatch: *mb, message })?;
             }
-            Instr::Kernel { kernel, operands } => device.kernel(kernel, operands).map_err(fail)?,
+            Instr::Kernel { kernel, operands } => device.kernel(kernel, operands, (index, i)).map_err(fail)?,
             Instr::Collective { collective, operands } => {
                 device.collective(collective, operands, (&program.function_names[index], i)).map_err(|e| match e {
                     CollectiveError::Comm(error) => ExecError::Comm {
