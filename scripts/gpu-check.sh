@@ -6,7 +6,8 @@
 #      within 1e-4 in fp32, 2e-2 in bf16;
 #   3. GPT-2 124M (seq 1024, bf16) tokens/s and MFU on parc, then PyTorch eager and torch.compile,
 #      back to back on the same GPU.
-# Writes every figure as one JSON object per line to $GPU_CHECK_OUT/gpu-check.jsonl (default
+# GPU_CHECK_QUICK=1 leaves out the variants (graphs off, cuBLAS), torch.compile and the GPT-2
+# kernel check. Writes every figure as one JSON object per line to $GPU_CHECK_OUT/gpu-check.jsonl (default
 # ./gpu-check) and the logs beside it.
 #
 #   cargo build --release --features cuda && bash scripts/gpu-check.sh [path/to/parc]
@@ -107,13 +108,17 @@ PY
 }
 extra=()
 gpt2 graphs 30 PARC_NOTHING=1
-extra=(--cuda-graphs off)
-gpt2 no-graphs 15 PARC_NOTHING=1
-extra=()
-gpt2 cublas 15 PARC_CUBLASLT=0
+if [[ -z ${GPU_CHECK_QUICK:-} ]]; then
+    extra=(--cuda-graphs off)
+    gpt2 no-graphs 15 PARC_NOTHING=1
+    extra=()
+    gpt2 cublas 15 PARC_CUBLASLT=0
+fi
 extra=(--profile)
 gpt2 profile 6 PARC_NOTHING=1
-for flag in "" --compile; do
+flags=("" --compile)
+[[ -n ${GPU_CHECK_QUICK:-} ]] && flags=("")
+for flag in "${flags[@]}"; do
     log "gpt2-124m on PyTorch ${flag:-eager}"
     python3 scripts/gpu/torch_gpt2.py $flag >>"$results" 2>"$out/gpt2.torch${flag}.err" ||
         echo "{\"impl\": \"pytorch${flag}\", \"error\": \"see gpt2.torch${flag}.err\"}" >>"$results"
@@ -131,6 +136,11 @@ for r in rows:
 print(json.dumps({"mfu": mfu, "flops_per_token": flops_per_token, "peak_tflops": peak / 1e12}))
 PY
 # Last, as it runs a GPT-2 step on the CPU too: every GPT-2-sized kernel against the CPU.
+if [[ -n ${GPU_CHECK_QUICK:-} ]]; then
+    log "results: $results"
+    cat "$results"
+    exit 0
+fi
 log "gpt2-124m: kernel check, 1 step"
 timeout "${GPU_CHECK_GPT2_KERNELS_TIMEOUT:-240}" "$parc" launch examples/gpt2-124m.toml --backend cuda --check-kernels \
     --steps 1 --json >"$out/gpt2.kernels.json" 2>"$out/gpt2.kernels.err"

@@ -276,3 +276,26 @@ fn gpt3_175b_renders_quickly_into_few_files() {
     // Well under a second in release builds; this bound only catches a blow-up in debug builds.
     assert!(elapsed.as_secs_f64() < 5.0, "rendering took {elapsed:?}");
 }
+
+#[test]
+fn elementwise_kernels_take_four_elements_per_thread_only_where_every_operand_allows() {
+    let kernels = render(&program("gpt-tiny", false));
+    let (mut vector, mut scalar) = (0, 0);
+    for k in kernels.kernels.iter().filter(|k| k.op == "exec.elementwise") {
+        let shapes: Vec<&str> = k.params.iter().map(|p| p.ty.as_str()).collect();
+        let out = shapes.last().copied().unwrap_or_default();
+        // An input of another shape than the output, other than a one-element one, broadcasts.
+        let broadcasts =
+            shapes.iter().any(|s| *s != out && !s.starts_with("memref<f32>") && !s.starts_with("memref<1x"));
+        if k.source.contains("const auto c4 = c * 4u;") {
+            vector += 1;
+            assert!(!broadcasts, "{} is vectorized over broadcast operands {shapes:?}", k.file);
+            assert!(k.source.contains("& 15ull) == 0ull"), "{}: no alignment check", k.file);
+            // The scalar loop stays for pointers that are not 16-byte aligned.
+            assert!(k.source.contains("} else {"), "{}: no scalar fallback", k.file);
+        } else {
+            scalar += 1;
+        }
+    }
+    assert!(vector > 0 && scalar > 0, "{vector} vectorized and {scalar} scalar elementwise kernels");
+}
