@@ -299,3 +299,18 @@ fn elementwise_kernels_take_four_elements_per_thread_only_where_every_operand_al
     }
     assert!(vector > 0 && scalar > 0, "{vector} vectorized and {scalar} scalar elementwise kernels");
 }
+
+#[test]
+fn short_softmax_rows_take_one_warp_each() {
+    let kernels = render(&program("gpt-tiny", false));
+    for op in ["exec.softmax", "exec.softmax_grad"] {
+        let k = kernels.kernels.iter().find(|k| k.op == op).expect(op);
+        let e = &k.entry_points[0];
+        assert_eq!(e.purpose, "one warp per row, 8 rows per block", "{op}");
+        assert_eq!(e.block, [256, 1, 1], "{op}");
+        // Rows of 32 keys over 2 x 4 heads x 32 queries: 256 rows, 8 per block.
+        assert_eq!(e.grid, [32, 1, 1], "{op}");
+        assert!(!k.source.contains("__syncthreads"), "{op}: a warp-per-row kernel synchronizes the block");
+        assert!(k.source.contains("__shfl_sync(0xffffffffu"), "{op}: the sum is not broadcast from lane 0");
+    }
+}

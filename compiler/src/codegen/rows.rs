@@ -2,6 +2,8 @@
 //! rms_norm, their gradients, cross_entropy and cross_entropy_grad. One block per row (rows
 //! beyond the grid loop), the threads stride over the row, and row statistics come from the
 //! deterministic block reductions of the prelude; they accumulate in f32 as the CPU backend does.
+//! Softmax and its gradient over rows of up to 8192 take one warp per row instead (a shuffle tree,
+//! lane 0's sum broadcast, so every lane uses the same value): no block-wide synchronization.
 //!
 //! The norm gradients also sum `dweight` (and `dbias`) over all rows. Without atomics: the rows
 //! are cut into a fixed number of row blocks, block `b` of the first launch keeps its f64 partial
@@ -50,6 +52,57 @@ const SOFTMAX: &str = r#"$rows_loop {
 }
 "#;
 
+/// Rows of at most this many elements get one warp each (8 rows per block of 256 threads: no
+/// block-wide synchronization); longer rows get a block each.
+const WARP_ROW_MAX: u64 = 8192;
+
+/// The row loop of a warp-per-row kernel: warp `threadIdx.x / 32` of block `b` takes rows
+/// `8·b + warp`, then strides by the grid.
+fn warp_rows_loop(index: Index, rows: u64) -> String {
+    let t = index.ty();
+    format!(
+        "const unsigned int lane = threadIdx.x & 31u;\nfor ({t} row = ({t})blockIdx.x * 8u + (threadIdx.x >> 5); row < {}; row += ({t})gridDim.x * 8u)",
+        index.lit(rows)
+    )
+}
+
+/// A warp's deterministic sum of `v` (a shuffle-down tree, then lane 0's total to every lane).
+const WARP_SUM: &str = "for (int o = 16; o > 0; o >>= 1) $v += __shfl_down_sync(0xffffffffu, $v, o);\n    $v = __shfl_sync(0xffffffffu, $v, 0);";
+
+const SOFTMAX_WARP: &str = r#"$rows_loop {
+    const x_t* xr = x + row * $n;
+    y_t* yr = y + row * $n;
+    // Keys 0..visible are attended (all of them unless causal); the rest are exactly 0.
+    const unsigned int visible = $visible;
+    float m = __int_as_float(0xff800000);
+    for (unsigned int j = lane; j < visible; j += 32u) m = fmaxf(m, ld(xr[j]));
+    for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+    float s = 0.0f;
+    for (unsigned int j = lane; j < visible; j += 32u) s += expf(ld(xr[j]) - m);
+    $sum_s
+    const float inv = 1.0f / s;
+    for (unsigned int j = lane; j < $nj; j += 32u) {
+        st(&yr[j], j < visible ? expf(ld(xr[j]) - m) * inv : 0.0f);
+    }
+}
+"#;
+
+const SOFTMAX_GRAD_WARP: &str = r#"$rows_loop {
+    const y_t* yr = y + row * $n;
+    const dy_t* dyr = dy + row * $n;
+    dx_t* dxr = dx + row * $n;
+    float dot = 0.0f;
+    for (unsigned int j = lane; j < $nj; j += 32u) dot += ld(yr[j]) * ld(dyr[j]);
+    $sum_dot
+    for (unsigned int j = lane; j < $nj; j += 32u) put(&dxr[j], ld(yr[j]) * (ld(dyr[j]) - dot));
+}
+"#;
+
+/// The launch of a warp-per-row kernel over `rows` rows.
+fn warp_launch(rows: u64) -> (u64, u32) {
+    (rows.div_ceil(8).clamp(1, super::cuda::MAX_ROW_GRID), 256)
+}
+
 /// `exec.softmax`: over the last dim, shifted by the row maximum; with `causal`, entry `(i, j)` of
 /// the last two dims `[queries, keys]` is 0 when `j > i + (keys - queries)`.
 pub fn softmax(v: &OpView) -> Result<KernelSpec, String> {
@@ -70,6 +123,15 @@ pub fn softmax(v: &OpView) -> Result<KernelSpec, String> {
     };
     let mut vars = row_vars(index, rows, n);
     vars.push(("visible", visible));
+    if n <= WARP_ROW_MAX {
+        vars.retain(|(k, _)| *k != "rows_loop");
+        vars.push(("rows_loop", warp_rows_loop(index, rows)));
+        vars.push(("sum_s", WARP_SUM.replace("$v", "s")));
+        let (grid, block) = warp_launch(rows);
+        let body = indent(&subst(SOFTMAX_WARP, &vars), 4);
+        let entry = Entry { suffix: "", purpose: "one warp per row, 8 rows per block", grid, block, body };
+        return Ok(v.spec(params, vec![entry], &[]));
+    }
     let (grid, block) = row_launch(rows, n);
     let body = indent(&subst(SOFTMAX, &vars), 4);
     let entry = Entry { suffix: "", purpose: "one block per row", grid, block, body };
@@ -94,6 +156,16 @@ pub fn softmax_grad(v: &OpView) -> Result<KernelSpec, String> {
     let (rows, n) = v.rows(0);
     check_rows(n)?;
     let index = Index::for_elements(v.types[0].num_elements());
+    if n <= WARP_ROW_MAX {
+        let mut vars = row_vars(index, rows, n);
+        vars.retain(|(k, _)| *k != "rows_loop");
+        vars.push(("rows_loop", warp_rows_loop(index, rows)));
+        vars.push(("sum_dot", WARP_SUM.replace("$v", "dot")));
+        let (grid, block) = warp_launch(rows);
+        let body = indent(&subst(SOFTMAX_GRAD_WARP, &vars), 4);
+        let entry = Entry { suffix: "", purpose: "one warp per row, 8 rows per block", grid, block, body };
+        return Ok(v.spec(params, vec![entry], &[Helper::Put]));
+    }
     let (grid, block) = row_launch(rows, n);
     let body = indent(&subst(SOFTMAX_GRAD, &row_vars(index, rows, n)), 4);
     let entry = Entry { suffix: "", purpose: "one block per row", grid, block, body };
