@@ -25,6 +25,9 @@ use parc_runtime::comm::{
 
 /// The environment variable that tells this binary it runs as a rank under mpirun.
 const AS_RANK: &str = "PARC_MPI_COMM_TEST_RANK";
+/// The directory where each rank leaves `rank-R.done` after its last check (the ranks' stdout
+/// interleaves, so the harness summaries cannot be counted reliably).
+const DONE_DIR: &str = "PARC_MPI_COMM_TEST_DONE";
 const WORLD: usize = 4;
 
 #[test]
@@ -33,20 +36,25 @@ fn mpi_communicator_under_mpirun() {
         return;
     }
     let exe = std::env::current_exe().expect("the test binary's path");
+    let done = std::env::temp_dir().join(format!("parc-mpi-comm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&done);
+    std::fs::create_dir_all(&done).expect("a scratch directory");
     let output = Command::new("mpirun")
         .args(["--oversubscribe", "-n", &WORLD.to_string()])
         .arg(&exe)
         .args(["--exact", "rank_checks", "--nocapture", "--test-threads", "1"])
         .env(AS_RANK, "1")
+        .env(DONE_DIR, &done)
         .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .output()
         .unwrap_or_else(|e| panic!("cannot run mpirun ({e}): install Open MPI (scripts/install-mpi.sh)"));
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success(), "the job failed:\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
-    // Every rank ran the checks to the end (the harness prints one summary per process).
-    let passed = stdout.matches("test result: ok. 1 passed").count();
-    assert_eq!(passed, WORLD, "{stdout}\n{stderr}");
+    // Every rank ran the checks to the end.
+    let finished: Vec<usize> = (0..WORLD).filter(|r| done.join(format!("rank-{r}.done")).exists()).collect();
+    let _ = std::fs::remove_dir_all(&done);
+    assert_eq!(finished, (0..WORLD).collect::<Vec<_>>(), "ranks that finished\n{stdout}\n{stderr}");
 }
 
 /// Values whose sums are exact in f32 in any order (small integers), so MPI's order cannot show.
@@ -239,4 +247,6 @@ fn rank_checks() {
     assert_eq!(stats.calls_of(CollectiveKind::Recv), 5);
     drop(comm);
     drop(runtime);
+    let done = std::env::var_os(DONE_DIR).expect("the parent names the directory");
+    std::fs::write(std::path::Path::new(&done).join(format!("rank-{rank}.done")), b"ok\n").expect("the marker");
 }
