@@ -169,6 +169,9 @@ fn compile_program(
     kernels: bool,
 ) -> Result<(Vec<Program>, Option<KernelSet>), CompileError> {
     let compiled = compile_file(model, &CompileOptions { training, mesh, pipeline: PipelineOptions::default() })?;
+    for note in &compiled.notes {
+        eprintln!("note: {note}");
+    }
     let modules = if compiled.stages.is_empty() { vec![compiled.module] } else { compiled.stages };
     let set = match (kernels, modules.first()) {
         (true, Some(m)) => {
@@ -215,7 +218,8 @@ fn load_dir(out: &Path) -> Result<Vec<Program>, CompileError> {
 /// at least one copy of each (more with optimizer state and activations). Compiling a large model
 /// for one device takes minutes; this takes microseconds.
 fn fits_before_compiling(model: &Path, training: &TrainingOverrides) -> Result<(), CompileError> {
-    let Ok(mut spec) = parc_compiler::load_model(&model.display().to_string()) else {
+    let Ok(mut spec) = parc_compiler::load_model_with(&model.display().to_string(), training.training_file.as_deref())
+    else {
         // The compiler reports a bad model file with its full diagnostics.
         return Ok(());
     };
@@ -273,7 +277,7 @@ fn fits_before_loading(out: &Path) -> Result<(), CompileError> {
 /// `parc launch TARGET`.
 pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &TrainArgs) -> Result<(), CompileError> {
     let mut opts = options(args)?;
-    let (programs, from_dir) = if target.is_dir() {
+    let (programs, from_dir) = if target.is_dir() && !parc_compiler::hf::is_hf_model(&target) {
         fits_before_loading(&target)?;
         opts.kernels = read_kernels(&target, args.backend)?;
         (load_dir(&target)?, true)
@@ -677,6 +681,85 @@ pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
         eprintln!(
             "ok: {} ranks, {} program(s), {} communication events per step: collectives match their groups, {} messages between stages and {} collectives across stages pair up, no rank can hang ({:.1?})",
             report.ranks, report.programs, report.events, report.messages, report.stage_collectives, elapsed
+        );
+    }
+    Ok(())
+}
+
+/// `parc export MODEL --weights FILE --hf DIR`.
+pub fn export(
+    model: &str,
+    training: Option<&str>,
+    weights: &Path,
+    dir: &Path,
+    max_shard_bytes: u64,
+    json: bool,
+) -> Result<(), CompileError> {
+    use parc_compiler::frontend::{Activation, Norm, Position};
+    let spec = parc_compiler::load_model_with(model, training)?;
+    let m = &spec.model;
+    let gpt2 = match (m.norm, m.activation, m.position, m.bias) {
+        (Norm::LayerNorm, Activation::Gelu, Position::Learned, true) => true,
+        (Norm::RmsNorm, Activation::SwiGlu, Position::Rope, false) => false,
+        _ => {
+            return Err(user(
+                format!("{model}: no Hugging Face architecture has this model's combination of norm, activation, position and bias"),
+                "parc exports GPT2LMHeadModel (layernorm, gelu, learned positions, bias = true) and LlamaForCausalLM \
+                 (rmsnorm, swiglu, rope, bias = false)",
+            ))
+        }
+    };
+    if gpt2 && m.kv_heads != m.heads {
+        return Err(user(
+            format!(
+                "{model}: GPT-2 has no grouped-query attention, but kv_heads = {} < heads = {}",
+                m.kv_heads, m.heads
+            ),
+            "export a GPT-family model with kv_heads = heads",
+        ));
+    }
+    if max_shard_bytes == 0 {
+        return Err(user("--max-shard-bytes 0: a shard must hold at least one tensor", "leave it out for 5 GB shards"));
+    }
+    let config = parc_runtime::hf::HfConfig {
+        gpt2,
+        vocab: m.vocab,
+        hidden: m.hidden,
+        layers: m.layers,
+        heads: m.heads,
+        kv_heads: m.kv_heads,
+        ffn: m.ffn,
+        seq_len: m.seq_len,
+        norm_eps: m.norm_eps,
+        rope_theta: m.rope_theta,
+        tie_embeddings: m.tie_embeddings,
+    };
+    let params = parc_compiler::models::param_names(m);
+    let expected: Vec<(&str, &[usize])> = params.iter().map(|p| (p.name.as_str(), p.shape.as_slice())).collect();
+    let fail = |e: parc_runtime::weights::WeightsError| {
+        user(
+            e.to_string(),
+            "--weights takes this model's weights: a file written by parc launch --save, or a Hugging Face checkpoint of it",
+        )
+    };
+    let source = parc_runtime::hf::InitWeights::open(weights, &expected).map_err(fail)?;
+    let summary = parc_runtime::hf::export(&config, &source, &expected, dir, max_shard_bytes).map_err(fail)?;
+    if json {
+        let v = serde_json::json!({
+            "architecture": if gpt2 { "GPT2LMHeadModel" } else { "LlamaForCausalLM" },
+            "files": summary.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+            "tensors": summary.tensors,
+            "bytes": summary.bytes,
+        });
+        print_stdout(&v.to_string());
+    } else {
+        eprintln!(
+            "exported {} as {} ({} tensors, {:.1} MB) -> {}",
+            m.name,
+            if gpt2 { "GPT2LMHeadModel" } else { "LlamaForCausalLM" },
+            summary.tensors,
+            summary.bytes as f64 / 1e6,
+            dir.display()
         );
     }
     Ok(())

@@ -52,6 +52,47 @@ enum Command {
     /// Check a partitioned plan against single-device training (losses and final parameters).
     #[command(after_help = VERIFY_HELP)]
     Verify(VerifyArgs),
+    /// Write a model's weights as a Hugging Face checkpoint (config.json + safetensors).
+    #[command(after_help = EXPORT_HELP)]
+    Export(ExportArgs),
+}
+
+const EXPORT_HELP: &str = "\
+Reads the weights (a file written by parc launch --save, or a Hugging Face checkpoint of the
+model) and writes DIR/config.json and DIR/model.safetensors in transformers' layout: GPT2LMHeadModel
+for GPT-family models (layernorm, gelu, learned positions, biases), LlamaForCausalLM for the Llama
+family (rmsnorm, swiglu, rope, no biases). Tensors are float32; above --max-shard-bytes the
+weights are split into model-0000i-of-0000n.safetensors with model.safetensors.index.json.
+The exported model's positions are the model's seq_len. Every check runs before anything is
+written (docs/huggingface.md).
+
+Examples:
+  parc launch examples/llama-tiny.toml --steps 100 --save final.safetensors
+  parc export examples/llama-tiny.toml --weights final.safetensors --hf hf-out/
+  parc export tests/fixtures/hf/gpt2 --training tests/fixtures/hf/gpt2/train.toml \\
+      --weights tests/fixtures/hf/gpt2/model.safetensors --hf gpt2-copy/";
+
+/// Export a model's weights in Hugging Face's format.
+#[derive(Args)]
+struct ExportArgs {
+    /// The model: a model.toml, or a Hugging Face model directory (with --training).
+    model: String,
+    /// The weights: a safetensors file from parc launch --save, or a Hugging Face checkpoint
+    /// (model.safetensors, its index, or their directory).
+    #[arg(long, value_name = "FILE")]
+    weights: PathBuf,
+    /// The directory to write config.json and the safetensors file(s) into (created if absent).
+    #[arg(long, value_name = "DIR")]
+    hf: PathBuf,
+    /// For a Hugging Face model directory: the TOML file with its [training] table and seq_len.
+    #[arg(long, value_name = "FILE")]
+    training: Option<String>,
+    /// The largest safetensors file before the checkpoint is sharded, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 5_000_000_000)]
+    max_shard_bytes: u64,
+    /// One JSON object on stdout: the files written, tensors and bytes.
+    #[arg(long)]
+    json: bool,
 }
 
 const VERIFY_HELP: &str = "\
@@ -98,6 +139,10 @@ struct OverrideArgs {
     /// Layers per pipeline stage, e.g. 8,8,7,7 (default: balanced by estimated cost).
     #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
     stages: Option<Vec<usize>>,
+    /// For a Hugging Face model directory (config.json): a TOML file with the [training] table
+    /// (model.toml's, with seq_len in it), since a config does not say what to train on.
+    #[arg(long, value_name = "FILE")]
+    training: Option<String>,
 }
 
 impl OverrideArgs {
@@ -135,6 +180,7 @@ impl OverrideArgs {
                 }
             }),
             schedule: ScheduleOptions { kind, chunks: self.chunks, stages: self.stages.clone() },
+            training_file: self.training.clone(),
         })
     }
 }
@@ -152,7 +198,7 @@ struct CheckArgs {
 /// Check a partitioned plan against single-device training.
 #[derive(Args)]
 struct VerifyArgs {
-    /// The model description (TOML).
+    /// The model description (TOML), or a Hugging Face model directory (with --training).
     model: String,
     /// The device mesh to verify, e.g. `dp=2,tp=2` or `2x1x2`.
     #[arg(long, value_name = "MESH")]
@@ -222,7 +268,8 @@ struct TrainArgs {
 
 #[derive(Args)]
 struct LaunchArgs {
-    /// A model description (.toml) to compile first, or a directory written by `parc compile`.
+    /// A model description (.toml) or a Hugging Face model directory (with --training) to compile
+    /// first, or a directory written by `parc compile`.
     target: PathBuf,
     /// The device mesh when TARGET is a model file.
     #[arg(long, default_value = "1x1x1", value_name = "MESH")]
@@ -270,7 +317,8 @@ struct InspectArgs {
 
 #[derive(Args)]
 struct CompileArgs {
-    /// The model description (TOML; see docs/model-format.md).
+    /// The model: a model.toml (docs/model-format.md), or a Hugging Face model directory with
+    /// config.json (with --training; docs/huggingface.md).
     model: String,
     /// The device mesh: DPxPPxTP (e.g. 8x4x2 = 64 ranks) or named axes (dp=8,pp=4,tp=2,ep=2);
     /// axes not named are 1.
@@ -339,6 +387,14 @@ fn main() -> ExitCode {
             None => commands::inspect(&args.out, args.rank, args.memory, args.comm, args.json),
         },
         Command::Check(args) => commands::check(&args.out, args.json),
+        Command::Export(args) => commands::export(
+            &args.model,
+            args.training.as_deref(),
+            &args.weights,
+            &args.hf,
+            args.max_shard_bytes,
+            args.json,
+        ),
         Command::Verify(args) => check_backend(args.backend)
             .and_then(|()| verify_backend(args.backend))
             .and_then(|()| args.overrides.get())
@@ -401,6 +457,9 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
         (None, None) => None,
     };
     let mut output = compile_file(&args.model, &opts)?;
+    for note in &output.notes {
+        eprintln!("note: {note}");
+    }
     let fit = match &gpu {
         Some(gpu) => {
             let fit = parc_compiler::hardware::check_fits(&output.plan, gpu)?;

@@ -10,7 +10,7 @@ use parc_dialects::diag::Diagnostic;
 use parc_dialects::ir::Module;
 use parc_dialects::pass::{check_print_after, PassRunner, PipelineError, PipelineOptions, PipelineReport, Timing};
 
-use crate::frontend::{load_model, ModelSpec, Precision, Recompute};
+use crate::frontend::{ModelSpec, Precision, Recompute};
 use crate::mesh::Mesh;
 use crate::models::build_forward_rows;
 use crate::passes::{passes, step_names, StepPlan};
@@ -49,6 +49,8 @@ pub struct TrainingOverrides {
     pub grad_reduce_dtype: Option<Precision>,
     /// How a mesh with `pp > 1` schedules its stages.
     pub schedule: ScheduleOptions,
+    /// `--training FILE`: the `[training]` table (with `seq_len`) of a Hugging Face model.
+    pub training_file: Option<String>,
 }
 
 impl TrainingOverrides {
@@ -129,12 +131,14 @@ pub struct CompileOutput {
     pub plan: Plan,
     pub report: PipelineReport,
     pub elapsed: Duration,
+    /// The model's import notes ([`ModelSpec::notes`]), for the command line to print.
+    pub notes: Vec<String>,
 }
 
 /// Compiles the model file at `model_path`.
 pub fn compile_file(model_path: &str, opts: &CompileOptions) -> Result<CompileOutput, CompileError> {
     let t0 = Instant::now();
-    let mut spec = load_model(model_path)?;
+    let mut spec = crate::frontend::load_model_with(model_path, opts.training.training_file.as_deref())?;
     opts.training.apply(&mut spec);
     compile_spec(spec, opts, t0)
 }
@@ -185,7 +189,7 @@ pub fn compile_spec(spec: ModelSpec, opts: &CompileOptions, started: Instant) ->
         crate::check::check(programs, &ctx.mesh)
             .map_err(|e| CompileError::Internal(format!("the cross-rank check failed: {e}")))?;
     }
-    Ok(CompileOutput { module, stages, plan, report, elapsed: started.elapsed() })
+    Ok(CompileOutput { module, stages, plan, report, elapsed: started.elapsed(), notes: ctx.spec.notes.clone() })
 }
 
 /// The pipeline section of the plan: the stage split, the schedule's bubble and in-flight

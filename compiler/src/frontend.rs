@@ -166,6 +166,9 @@ pub struct ModelSpec {
     pub model: ModelConfig,
     pub training: TrainingConfig,
     pub source: SourceFile,
+    /// What an import from another format could not carry over and says so (e.g. dropout in a
+    /// Hugging Face config): printed as notes, never errors.
+    pub notes: Vec<String>,
     spans: HashMap<&'static str, Range<usize>>,
 }
 
@@ -294,13 +297,29 @@ const OPTIMIZER_KEYS: &[&str] = &[
 
 // ---- parsing -----------------------------------------------------------------------------
 
+/// Reads and validates the model at `path`: a model.toml, or a Hugging Face model directory (or
+/// its config.json) with the `[training]` table of the TOML file `training` ([`crate::hf`]).
+pub fn load_model_with(path: &str, training: Option<&str>) -> Result<ModelSpec, Diagnostic> {
+    if crate::hf::is_hf_model(std::path::Path::new(path)) {
+        return crate::hf::import(std::path::Path::new(path), training);
+    }
+    if let Some(t) = training {
+        return Err(Diagnostic::new(format!("--training {t} is for Hugging Face models, but {path} is a model file"))
+            .with_help(
+                "a model.toml has its own [training] table; leave out --training, or pass a directory with config.json",
+            ));
+    }
+    load_model(path)
+}
+
 /// Reads and validates the model description at `path`.
 pub fn load_model(path: &str) -> Result<ModelSpec, Diagnostic> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
             "check the path; example models are in examples/ (e.g. examples/gpt-tiny.toml)"
         } else if std::path::Path::new(path).is_dir() {
-            "this is a directory; pass the model's .toml file (e.g. examples/gpt-tiny.toml)"
+            "this is a directory without config.json; pass the model's .toml file (e.g. examples/gpt-tiny.toml) \
+             or a Hugging Face model directory"
         } else {
             "make sure the file is readable UTF-8 text"
         };
@@ -323,7 +342,7 @@ pub fn parse_model(path: &str, text: &str) -> Result<ModelSpec, Diagnostic> {
             ))
         }
     };
-    let spec = ModelSpec { model, training, source: v.source, spans: v.spans };
+    let spec = ModelSpec { model, training, source: v.source, notes: Vec::new(), spans: v.spans };
     check_tensor_sizes(&spec)?;
     Ok(spec)
 }

@@ -9,6 +9,7 @@ pub mod cost;
 pub mod driver;
 pub mod frontend;
 pub mod hardware;
+pub mod hf;
 pub mod mesh;
 pub mod models;
 pub mod passes;
@@ -17,5 +18,5 @@ pub mod plan;
 pub mod sharding;
 
 pub use driver::{compile_file, compile_spec, write_artifacts, CompileError, CompileOptions, CompileOutput};
-pub use frontend::{load_model, parse_model, ModelSpec};
+pub use frontend::{load_model, load_model_with, parse_model, ModelSpec};
 pub use mesh::Mesh;

@@ -12,6 +12,7 @@ pub mod cpu;
 pub mod cuda;
 pub mod data;
 pub mod gpu;
+pub mod hf;
 pub mod init;
 pub mod instr;
 pub mod launch;

@@ -22,7 +22,7 @@ use crate::data::{DataError, TokenData};
 use crate::program::{Program, Role, TensorInfo};
 use crate::rank::RankContext;
 use crate::shards::ParamLayout;
-use crate::weights::{self, SharedSave, WeightsError, WeightsFile};
+use crate::weights::{self, SharedSave, WeightsError};
 use parc_dialects::mesh::{Axis, GroupKind, Mesh};
 
 /// A tensor by name: (name, shape, values).
@@ -78,7 +78,7 @@ pub fn help_for(e: &TrainError) -> Option<&'static str> {
             "compile the model for more ranks so that each needs less (a larger mesh, ZeRO, recompute), and run one process per rank on several machines (README \"Running on a cluster\")",
         ),
         TrainError::Weights(_) => {
-            Some("--init takes a safetensors file of this model's parameters, e.g. one written by parc launch --save")
+            Some("--init takes a safetensors file of this model's parameters (one written by parc launch --save), or a Hugging Face checkpoint of it: model.safetensors, model.safetensors.index.json or their directory (docs/huggingface.md)")
         }
         TrainError::TooManyRanks { .. } => Some(
             "run one process per rank under MPI (mpirun -n RANKS parc-rt OUT, README \"Running on a cluster\"), or compile for a smaller mesh",
@@ -575,23 +575,23 @@ impl<'p> Trainer<'p> {
         self.load_params_local(path)
     }
 
-    /// Replaces this rank's pieces of the parameters by those in the safetensors file at `path`,
-    /// which holds the global tensors (as `--save` writes them), reading only this rank's bytes:
-    /// the header, then for each parameter the runs of global elements its piece holds
-    /// ([`WeightsFile::read_elements`] over [`ParamLayout::local_indices`]). The file must hold
-    /// exactly the model's parameters with their global shapes (the same report as
-    /// [`weights::check_against`]); on a partitioned mesh the parameters of the other pipeline
-    /// stages are learnt from them, so every rank must call this (collective).
+    /// Replaces this rank's pieces of the parameters by those in the weights at `path` (a
+    /// safetensors file of the global tensors as `--save` writes them, or a Hugging Face
+    /// checkpoint of the model, [`crate::hf::InitWeights`]), reading only this rank's bytes: the
+    /// headers, then for each parameter the elements its piece holds
+    /// ([`ParamLayout::local_indices`]). The weights must hold exactly the model's parameters
+    /// with their global shapes (every difference is reported at once); on a partitioned mesh
+    /// the parameters of the other pipeline stages are learnt from them, so every rank must call
+    /// this (collective).
     pub fn load_params_local(&mut self, path: &Path) -> Result<(), TrainError> {
         let table = self.model_table()?;
-        let file = WeightsFile::open(path)?;
-        file.check_against(&table.expected())?;
+        let file = crate::hf::InitWeights::open(path, &table.expected())?;
         self.sync_host()?;
         self.device_stale = true;
         let (mesh, rank) = (self.mesh, self.rank);
         for p in &self.pieces {
             p.fill(&mut self.exec.arena, |layout, dst| {
-                file.read_elements(&layout.name, layout.local_indices(&mesh, rank), dst)
+                file.read(&layout.name, layout.local_indices(&mesh, rank), dst)
             })?;
         }
         Ok(())

@@ -121,6 +121,10 @@ pub enum WeightsError {
     /// A piece was asked of a tensor that the file does not have.
     #[error("weights file {} has no tensor {tensor}", path.display())]
     NoTensor { path: PathBuf, tensor: String },
+    /// A Hugging Face checkpoint (or its index) that cannot be matched to the model: the message
+    /// names the file and the tensor.
+    #[error("{message}")]
+    Import { message: String },
     /// A piece named an element past the end of a tensor.
     #[error(
         "element {index} of tensor {tensor} in {} does not exist: the tensor has {elements} elements",
@@ -156,6 +160,11 @@ impl View for F32View<'_> {
 
 /// Writes `tensors` (name, shape, row-major data) to `path` as F32 safetensors.
 pub fn save(path: impl AsRef<Path>, tensors: &[(&str, &[usize], &[f32])]) -> Result<(), WeightsError> {
+    save_as(path, tensors, "parc")
+}
+
+/// As [`save`], with `format` as the header's `format` metadata (Hugging Face files say "pt").
+pub fn save_as(path: impl AsRef<Path>, tensors: &[(&str, &[usize], &[f32])], format: &str) -> Result<(), WeightsError> {
     let path = path.as_ref();
     let mut seen = HashSet::new();
     for &(name, shape, data) in tensors {
@@ -174,7 +183,7 @@ pub fn save(path: impl AsRef<Path>, tensors: &[(&str, &[usize], &[f32])]) -> Res
         }
     }
     let views = tensors.iter().map(|&(name, shape, data)| (name, F32View { shape, data }));
-    let metadata = HashMap::from([("format".to_string(), "parc".to_string())]);
+    let metadata = HashMap::from([("format".to_string(), format.to_string())]);
     // The writer creates its temporary file in the parent directory; a bare file name has an empty
     // parent, which means the current directory.
     let target = match path.parent() {
@@ -233,6 +242,20 @@ pub fn check_against(loaded: &LoadedWeights, expected: &[(&str, &[usize])]) -> R
 }
 
 /// [`check_against`] on the (name, shape) of every tensor of a file.
+/// [`check_against`] for tensors read from `file` (one file or an index of several).
+pub(crate) fn check_shapes_of(
+    found: Vec<(&str, &[usize])>,
+    expected: &[(&str, &[usize])],
+    file: &Path,
+) -> Result<(), WeightsError> {
+    check_shapes(found.into_iter(), expected).map_err(|e| match e {
+        WeightsError::Mismatch(report) => {
+            WeightsError::Mismatch(MismatchReport { file: Some(file.to_path_buf()), ..report })
+        }
+        other => other,
+    })
+}
+
 fn check_shapes<'a>(
     found: impl Iterator<Item = (&'a str, &'a [usize])>,
     expected: &[(&str, &[usize])],
@@ -363,6 +386,53 @@ impl WeightsFile {
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The names of the file's tensors, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tensors.keys().map(String::as_str)
+    }
+
+    /// As [`WeightsFile::read_elements`], for indices in any order (a transposed read): the span
+    /// from the smallest index asked for to the largest is read at once, then gathered. The span
+    /// of a rank's piece of a tensor split by tensor parallelism is that piece's rows in the file.
+    pub fn read_gathered<I>(&self, name: &str, indices: I, out: &mut [f32]) -> Result<(), WeightsError>
+    where
+        I: IntoIterator<Item = Option<usize>>,
+        I::IntoIter: Clone,
+    {
+        let t = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })?;
+        let elements = t.elements();
+        let indices = indices.into_iter();
+        let (mut lo, mut hi) = (usize::MAX, 0usize);
+        for index in indices.clone().take(out.len()).flatten() {
+            if index >= elements {
+                return Err(WeightsError::ElementOutOfRange {
+                    path: self.path.clone(),
+                    tensor: name.to_string(),
+                    index,
+                    elements,
+                });
+            }
+            (lo, hi) = (lo.min(index), hi.max(index));
+        }
+        let mut span = Vec::new();
+        if lo <= hi {
+            span = vec![0.0f32; hi - lo + 1];
+            let width = if t.dtype == Dtype::F32 { 4 } else { 2 };
+            let mut bytes = Vec::new();
+            for start in (0..span.len()).step_by(RUN_ELEMENTS) {
+                let len = RUN_ELEMENTS.min(span.len() - start);
+                self.read_run(t, name, (lo + start, start, len), width, &mut bytes, &mut span)?;
+            }
+        }
+        for (o, index) in out.iter_mut().zip(indices) {
+            *o = index.map_or(0.0, |i| span[i - lo]);
+        }
+        Ok(())
     }
 
     /// The shape of tensor `name`, if the file has it.

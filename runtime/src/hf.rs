@@ -1,0 +1,594 @@
+//! Initial weights for `--init`: parc's own safetensors files, and Hugging Face checkpoints
+//! (GPT-2, Llama, Mistral) in one file or sharded with `model.safetensors.index.json`.
+//!
+//! [`InitWeights::open`] reads only headers. When the files hold every parameter of the model
+//! under parc's names, they are read as they are (exactly the model's tensors, or an error
+//! listing every difference). Otherwise the names are matched to a Hugging Face layout, found by
+//! its first tensors (`transformer.h.0.…` or `h.0.…` for GPT-2, `model.layers.0.…` for the Llama
+//! family), and each parc parameter is read from its Hugging Face tensor through one of three
+//! index maps:
+//! - **same**: the same row-major elements (GPT-2's Conv1D weights are already `[in, out]` as
+//!   parc's; a learned position table longer than `seq_len` is read for its first rows);
+//! - **transpose**: `nn.Linear` weights are `[out, in]`, parc's `[in, out]`;
+//! - **columns**: GPT-2's fused `c_attn` (`[hidden, 3·hidden]`, then q, k, v) gives each of
+//!   q, k and v a block of columns.
+//!
+//! A rank reads only the elements of its own pieces ([`InitWeights::read`]): runs of
+//! consecutive elements for the first and last maps, and for a transposed weight the rows of
+//! the file that hold its piece (the rows of its tensor-parallel slice), read at once.
+//! Checkpoint buffers that are not parameters (GPT-2's `attn.bias` masks, `rotary_emb.inv_freq`)
+//! and a tied model's saved `lm_head.weight` are skipped; any other tensor the model lacks is an
+//! error, as is a missing or misshapen one.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::weights::{MismatchReport, ShapeMismatch, WeightsError, WeightsFile};
+
+/// How a parc parameter's flat index maps into its checkpoint tensor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IndexMap {
+    /// The same flat index.
+    Same,
+    /// parc `[a, b]` from the file's `[b, a]`.
+    Transpose { a: usize, b: usize },
+    /// parc `[r, cols]` (or `[cols]`) from columns `offset..offset + cols` of the file's
+    /// `[r, width]` (or `[width]`).
+    Columns { width: usize, offset: usize, cols: usize },
+}
+
+impl IndexMap {
+    fn apply(self, g: usize) -> usize {
+        match self {
+            IndexMap::Same => g,
+            IndexMap::Transpose { a, b } => (g % b) * a + g / b,
+            IndexMap::Columns { width, offset, cols } => (g / cols) * width + offset + g % cols,
+        }
+    }
+}
+
+/// Where a parc parameter comes from.
+#[derive(Clone, Debug)]
+struct Source {
+    tensor: String,
+    file: usize,
+    map: IndexMap,
+}
+
+/// The layouts of Hugging Face checkpoints parc reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    /// parc's own names.
+    Parc,
+    /// GPT-2 (`GPT2LMHeadModel`), with its name prefix (`transformer.` or none).
+    Gpt2(&'static str),
+    /// Llama and Mistral (`LlamaForCausalLM`), with its name prefix (`model.` or none).
+    Llama(&'static str),
+}
+
+/// The weights of `--init`, opened: which file holds each tensor, and where each parc parameter
+/// is read from.
+#[derive(Debug)]
+pub struct InitWeights {
+    path: PathBuf,
+    files: Vec<WeightsFile>,
+    sources: HashMap<String, Source>,
+}
+
+impl InitWeights {
+    /// Opens the weights at `path` (a safetensors file, a `model.safetensors.index.json`, or a
+    /// directory holding either) for a model whose parameters are `expected` (parc names, global
+    /// shapes), and matches them; every difference is reported at once.
+    pub fn open(path: &Path, expected: &[(&str, &[usize])]) -> Result<InitWeights, WeightsError> {
+        let (files, owner) = open_files(path)?;
+        let has = |name: &str| owner.contains_key(name);
+        let layout = if expected.iter().all(|(n, _)| has(n)) {
+            Layout::Parc
+        } else if let Some(p) = ["transformer.", ""].into_iter().find(|p| has(&format!("{p}wte.weight"))) {
+            Layout::Gpt2(p)
+        } else if let Some(p) = ["model.", ""].into_iter().find(|p| has(&format!("{p}embed_tokens.weight"))) {
+            Layout::Llama(p)
+        } else {
+            Layout::Parc
+        };
+        if layout == Layout::Parc {
+            // parc's names: exactly the model's tensors (one file, or an index of several).
+            let stored: Vec<(&str, &[usize])> =
+                owner.iter().map(|(name, &f)| (name.as_str(), files[f].shape(name).unwrap_or(&[]))).collect();
+            crate::weights::check_shapes_of(stored, expected, path)?;
+            let sources = owner
+                .iter()
+                .map(|(name, &file)| (name.clone(), Source { tensor: name.clone(), file, map: IndexMap::Same }))
+                .collect();
+            return Ok(InitWeights { path: path.to_path_buf(), files, sources });
+        }
+        // The model's family, from its parameters: GPT-2's learned positions, Llama's gated MLP.
+        let model_is_gpt2 = expected.iter().any(|(n, _)| *n == "embed.positions.weight");
+        let file_is_gpt2 = matches!(layout, Layout::Gpt2(_));
+        if model_is_gpt2 != file_is_gpt2 {
+            return Err(WeightsError::Import {
+                message: format!(
+                    "{} is a {} checkpoint, but the model is a {} model: pass the checkpoint of this model",
+                    path.display(),
+                    family(file_is_gpt2),
+                    family(model_is_gpt2)
+                ),
+            });
+        }
+        let mut report = MismatchReport { file: Some(path.to_path_buf()), ..Default::default() };
+        let mut sources = HashMap::new();
+        let mut used: Vec<&str> = Vec::new();
+        for &(name, shape) in expected {
+            let Some((tensor, map_of)) = hf_name(layout, name) else {
+                report.missing.push((format!("{name} (no Hugging Face tensor maps to it)"), shape.to_vec()));
+                continue;
+            };
+            let Some(&file) = owner.get(&tensor) else {
+                report.missing.push((described(&tensor, name), hf_shape(map_of, shape)));
+                continue;
+            };
+            used.push(owner.get_key_value(&tensor).map(|(k, _)| k.as_str()).unwrap_or_default());
+            let found = files[file].shape(&tensor).unwrap_or(&[]).to_vec();
+            match index_map(map_of, shape, &found) {
+                Some(map) => {
+                    sources.insert(name.to_string(), Source { tensor, file, map });
+                }
+                None => report.wrong_shape.push(ShapeMismatch {
+                    name: described(&tensor, name),
+                    expected: hf_shape(map_of, shape),
+                    found,
+                }),
+            }
+        }
+        let tied = !expected.iter().any(|(n, _)| *n == "lm_head.weight");
+        let mut unexpected: Vec<(String, Vec<usize>)> = owner
+            .keys()
+            .filter(|k| !used.contains(&k.as_str()) && !skipped(k, tied))
+            .map(|k| (k.clone(), files[owner[k]].shape(k).unwrap_or(&[]).to_vec()))
+            .collect();
+        unexpected.sort();
+        report.unexpected = unexpected;
+        if !(report.missing.is_empty() && report.unexpected.is_empty() && report.wrong_shape.is_empty()) {
+            return Err(WeightsError::Mismatch(report));
+        }
+        Ok(InitWeights { path: path.to_path_buf(), files, sources })
+    }
+
+    /// The path the weights were opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fills `out` with elements of parc parameter `name`: `indices` gives the global flat index
+    /// (in parc's shape) of each entry, None for padding.
+    pub fn read<I>(&self, name: &str, indices: I, out: &mut [f32]) -> Result<(), WeightsError>
+    where
+        I: IntoIterator<Item = Option<usize>>,
+        I::IntoIter: Clone,
+    {
+        let s = self
+            .sources
+            .get(name)
+            .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })?;
+        let file = &self.files[s.file];
+        let map = s.map;
+        let mapped = indices.into_iter().map(move |i| i.map(|g| map.apply(g)));
+        match map {
+            IndexMap::Transpose { .. } => file.read_gathered(&s.tensor, mapped, out),
+            _ => file.read_elements(&s.tensor, mapped, out),
+        }
+    }
+}
+
+/// Opens the file at `path`, or every file an index names; returns the files and, for each
+/// tensor, the file that holds it.
+fn open_files(path: &Path) -> Result<(Vec<WeightsFile>, BTreeMap<String, usize>), WeightsError> {
+    let import = |message: String| WeightsError::Import { message };
+    let index = if path.is_dir() {
+        let index = path.join("model.safetensors.index.json");
+        let single = path.join("model.safetensors");
+        if index.is_file() {
+            index
+        } else if single.is_file() {
+            return open_files(&single);
+        } else {
+            return Err(import(format!(
+                "{} holds neither model.safetensors nor model.safetensors.index.json; \
+                 --init takes a safetensors file, an index, or a directory with one of them",
+                path.display()
+            )));
+        }
+    } else if path.extension().is_some_and(|e| e == "json") {
+        path.to_path_buf()
+    } else {
+        let file = WeightsFile::open(path)?;
+        let owner = file.names().map(|n| (n.to_string(), 0)).collect();
+        return Ok((vec![file], owner));
+    };
+    let text = std::fs::read_to_string(&index).map_err(|source| WeightsError::Io {
+        action: "read",
+        path: index.clone(),
+        source,
+    })?;
+    let bad = |what: String| {
+        import(format!(
+            "{} is not a safetensors index: {what} (it should hold {{\"weight_map\": {{tensor: file}}}})",
+            index.display()
+        ))
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let map = json.get("weight_map").and_then(|m| m.as_object()).ok_or_else(|| bad("no weight_map object".into()))?;
+    let dir = index.parent().unwrap_or(Path::new("."));
+    let mut files: Vec<WeightsFile> = Vec::new();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut owner = BTreeMap::new();
+    for (tensor, file) in map {
+        let file = file.as_str().ok_or_else(|| bad(format!("the file of {tensor} is not a string")))?;
+        if file.contains('/') || file.contains('\\') || file == ".." {
+            return Err(bad(format!("file name {file:?} of {tensor} is not a plain file name")));
+        }
+        let i = match by_name.get(file) {
+            Some(&i) => i,
+            None => {
+                files.push(WeightsFile::open(dir.join(file))?);
+                by_name.insert(file.to_string(), files.len() - 1);
+                files.len() - 1
+            }
+        };
+        if files[i].shape(tensor).is_none() {
+            return Err(import(format!(
+                "{} says tensor {tensor} is in {file}, but {} has no tensor of that name",
+                index.display(),
+                dir.join(file).display()
+            )));
+        }
+        owner.insert(tensor.clone(), i);
+    }
+    for (f, file) in files.iter().enumerate() {
+        if let Some(extra) = file.names().find(|n| owner.get(*n) != Some(&f)) {
+            return Err(import(format!(
+                "{} holds tensor {extra}, which {} does not list for it",
+                file.path().display(),
+                index.display()
+            )));
+        }
+    }
+    Ok((files, owner))
+}
+
+/// Which index map a rule asks for, before the shapes are known.
+#[derive(Clone, Copy, Debug)]
+enum MapOf {
+    Same,
+    /// A learned position table: the file may hold more rows than the model's sequence.
+    Rows,
+    Transpose,
+    /// Block `k` of 3 column blocks (GPT-2's fused q, k, v).
+    Third(usize),
+}
+
+/// The checkpoint tensor parc parameter `name` is read from in `layout`.
+fn hf_name(layout: Layout, name: &str) -> Option<(String, MapOf)> {
+    let (prefix, gpt2) = match layout {
+        Layout::Parc => return Some((name.to_string(), MapOf::Same)),
+        Layout::Gpt2(p) => (p, true),
+        Layout::Llama(p) => (p, false),
+    };
+    let same = |t: String| Some((t, MapOf::Same));
+    if name == "lm_head.weight" {
+        return Some(("lm_head.weight".into(), MapOf::Transpose));
+    }
+    if gpt2 {
+        match name {
+            "embed.tokens.weight" => return same(format!("{prefix}wte.weight")),
+            "embed.positions.weight" => return Some((format!("{prefix}wpe.weight"), MapOf::Rows)),
+            "final_norm.weight" | "final_norm.bias" => {
+                return same(format!("{prefix}ln_f.{}", name.rsplit('.').next()?))
+            }
+            _ => {}
+        }
+    } else {
+        match name {
+            "embed.tokens.weight" => return same(format!("{prefix}embed_tokens.weight")),
+            "final_norm.weight" => return same(format!("{prefix}norm.weight")),
+            _ => {}
+        }
+    }
+    let rest = name.strip_prefix("layers.")?;
+    let (layer, rest) = rest.split_once('.')?;
+    let layer: usize = layer.parse().ok()?;
+    let (module, param) = rest.rsplit_once('.')?;
+    if gpt2 {
+        let h = format!("{prefix}h.{layer}");
+        match module {
+            "attn_norm" => same(format!("{h}.ln_1.{param}")),
+            "mlp_norm" => same(format!("{h}.ln_2.{param}")),
+            "attn.q" => Some((format!("{h}.attn.c_attn.{param}"), MapOf::Third(0))),
+            "attn.k" => Some((format!("{h}.attn.c_attn.{param}"), MapOf::Third(1))),
+            "attn.v" => Some((format!("{h}.attn.c_attn.{param}"), MapOf::Third(2))),
+            "attn.o" => same(format!("{h}.attn.c_proj.{param}")),
+            "mlp.up" => same(format!("{h}.mlp.c_fc.{param}")),
+            "mlp.down" => same(format!("{h}.mlp.c_proj.{param}")),
+            _ => None,
+        }
+    } else {
+        let l = format!("{prefix}layers.{layer}");
+        let linear = |t: String| (param == "weight").then_some((t, MapOf::Transpose));
+        match module {
+            "attn_norm" => same(format!("{l}.input_layernorm.{param}")),
+            "mlp_norm" => same(format!("{l}.post_attention_layernorm.{param}")),
+            "attn.q" | "attn.k" | "attn.v" | "attn.o" => linear(format!("{l}.self_attn.{}_proj.weight", &module[5..])),
+            "mlp.gate" | "mlp.up" | "mlp.down" => linear(format!("{l}.mlp.{}_proj.weight", &module[4..])),
+            _ => None,
+        }
+    }
+}
+
+/// A checkpoint tensor's name for messages, with the parc parameter it holds when that differs.
+fn described(tensor: &str, name: &str) -> String {
+    if tensor == name {
+        tensor.to_string()
+    } else {
+        format!("{tensor} (parc's {name})")
+    }
+}
+
+/// The shape the checkpoint tensor should have for a parc parameter of shape `shape` (for a
+/// position table, the least).
+fn hf_shape(map: MapOf, shape: &[usize]) -> Vec<usize> {
+    match map {
+        MapOf::Same | MapOf::Rows => shape.to_vec(),
+        MapOf::Transpose => shape.iter().rev().copied().collect(),
+        MapOf::Third(_) => {
+            let mut s = shape.to_vec();
+            if let Some(last) = s.last_mut() {
+                *last *= 3;
+            }
+            s
+        }
+    }
+}
+
+/// The index map from parc's `shape` into a checkpoint tensor of shape `found`, or None when
+/// `found` does not fit.
+fn index_map(map: MapOf, shape: &[usize], found: &[usize]) -> Option<IndexMap> {
+    match map {
+        MapOf::Same => (found == shape).then_some(IndexMap::Same),
+        MapOf::Rows => (found.len() == 2 && shape.len() == 2 && found[1] == shape[1] && found[0] >= shape[0])
+            .then_some(IndexMap::Same),
+        MapOf::Transpose => (shape.len() == 2 && found == hf_shape(map, shape).as_slice())
+            .then_some(IndexMap::Transpose { a: shape[0], b: shape[1] }),
+        MapOf::Third(k) => {
+            let cols = *shape.last()?;
+            (found == hf_shape(map, shape).as_slice()).then_some(IndexMap::Columns {
+                width: 3 * cols,
+                offset: k * cols,
+                cols,
+            })
+        }
+    }
+}
+
+/// Checkpoint tensors that are not parameters of the model and are skipped: attention-mask and
+/// rotary buffers some checkpoints carry, and a tied model's saved LM head (the embedding).
+fn skipped(name: &str, tied: bool) -> bool {
+    name.ends_with(".attn.bias")
+        || name.ends_with(".attn.masked_bias")
+        || name.ends_with("rotary_emb.inv_freq")
+        || (tied && name == "lm_head.weight")
+}
+
+/// What a Hugging Face config.json says about a model parc exports: the family's fixed choices
+/// are implied (GPT-2: LayerNorm, tanh GELU, learned positions, biases; Llama: RMSNorm, SwiGLU,
+/// rotary embeddings, no biases).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HfConfig {
+    /// GPT-2 (`GPT2LMHeadModel`), else Llama (`LlamaForCausalLM`).
+    pub gpt2: bool,
+    pub vocab: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub ffn: usize,
+    /// The positions of the exported model: parc's sequence length.
+    pub seq_len: usize,
+    pub norm_eps: f64,
+    pub rope_theta: f64,
+    pub tie_embeddings: bool,
+}
+
+impl HfConfig {
+    /// The config.json text (keys sorted, so the same model gives the same bytes).
+    pub fn to_json(&self) -> String {
+        let v = if self.gpt2 {
+            serde_json::json!({
+                "architectures": ["GPT2LMHeadModel"],
+                "model_type": "gpt2",
+                "vocab_size": self.vocab,
+                "n_positions": self.seq_len,
+                "n_embd": self.hidden,
+                "n_layer": self.layers,
+                "n_head": self.heads,
+                "n_inner": self.ffn,
+                "activation_function": "gelu_new",
+                "layer_norm_epsilon": self.norm_eps,
+                "resid_pdrop": 0.0,
+                "embd_pdrop": 0.0,
+                "attn_pdrop": 0.0,
+                "scale_attn_weights": true,
+                "tie_word_embeddings": self.tie_embeddings,
+                "torch_dtype": "float32",
+            })
+        } else {
+            serde_json::json!({
+                "architectures": ["LlamaForCausalLM"],
+                "model_type": "llama",
+                "vocab_size": self.vocab,
+                "hidden_size": self.hidden,
+                "intermediate_size": self.ffn,
+                "num_hidden_layers": self.layers,
+                "num_attention_heads": self.heads,
+                "num_key_value_heads": self.kv_heads,
+                "head_dim": self.hidden / self.heads.max(1),
+                "hidden_act": "silu",
+                "max_position_embeddings": self.seq_len,
+                "rms_norm_eps": self.norm_eps,
+                "rope_theta": self.rope_theta,
+                "attention_bias": false,
+                "mlp_bias": false,
+                "tie_word_embeddings": self.tie_embeddings,
+                "torch_dtype": "float32",
+            })
+        };
+        let mut text = serde_json::to_string_pretty(&v).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// What [`export`] wrote.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExportSummary {
+    /// The files, in the order written (config.json last).
+    pub files: Vec<PathBuf>,
+    /// Checkpoint tensors written.
+    pub tensors: usize,
+    /// Bytes of tensor data.
+    pub bytes: u64,
+}
+
+/// Writes the model's parameters, read from `weights` (parc's or a Hugging Face checkpoint,
+/// opened for `params`), as a Hugging Face checkpoint in `dir`: config.json and float32
+/// model.safetensors, or above `max_shard_bytes` of tensor data, model-0000i-of-0000n.safetensors
+/// files and model.safetensors.index.json. Each checkpoint tensor is assembled with the index maps
+/// the import reads through ([`InitWeights`]), so an export imports back to the same values.
+pub fn export(
+    config: &HfConfig,
+    weights: &InitWeights,
+    params: &[(&str, &[usize])],
+    dir: &Path,
+    max_shard_bytes: u64,
+) -> Result<ExportSummary, WeightsError> {
+    let layout = if config.gpt2 { Layout::Gpt2("transformer.") } else { Layout::Llama("model.") };
+    // Checkpoint tensor name -> (shape, data), assembled from parc's parameters.
+    let mut out: BTreeMap<String, (Vec<usize>, Vec<f32>)> = BTreeMap::new();
+    for &(name, shape) in params {
+        let (tensor, map_of) = hf_name(layout, name).ok_or_else(|| WeightsError::Import {
+            message: format!(
+                "parameter {name} has no Hugging Face counterpart in a {} checkpoint",
+                family(config.gpt2)
+            ),
+        })?;
+        let hf = hf_shape(map_of, shape);
+        let map = index_map(map_of, shape, &hf).ok_or_else(|| WeightsError::Import {
+            message: format!("internal error: parameter {name} {shape:?} does not map onto {tensor} {hf:?}"),
+        })?;
+        let n: usize = shape.iter().product();
+        let mut values = vec![0.0f32; n];
+        weights.read(name, (0..n).map(Some), &mut values)?;
+        let entry = out.entry(tensor).or_insert_with(|| (hf.clone(), vec![0.0f32; hf.iter().product()]));
+        for (g, v) in values.into_iter().enumerate() {
+            entry.1[map.apply(g)] = v;
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|source| WeightsError::Io {
+        action: "write",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    // Shards: tensors in name order, a new file when the next tensor would pass the limit.
+    let mut shards: Vec<Vec<&String>> = vec![Vec::new()];
+    let mut size = 0u64;
+    for (name, (_, data)) in &out {
+        let bytes = 4 * data.len() as u64;
+        if size > 0 && size + bytes > max_shard_bytes {
+            shards.push(Vec::new());
+            size = 0;
+        }
+        size += bytes;
+        shards.last_mut().expect("one shard").push(name);
+    }
+    let total: u64 = out.values().map(|(_, d)| 4 * d.len() as u64).sum();
+    let mut files = Vec::new();
+    let mut weight_map = serde_json::Map::new();
+    let n = shards.len();
+    for (i, shard) in shards.iter().enumerate() {
+        let file =
+            if n == 1 { "model.safetensors".to_string() } else { format!("model-{:05}-of-{n:05}.safetensors", i + 1) };
+        let tensors: Vec<(&str, &[usize], &[f32])> =
+            shard.iter().map(|name| (name.as_str(), out[*name].0.as_slice(), out[*name].1.as_slice())).collect();
+        crate::weights::save_as(dir.join(&file), &tensors, "pt")?;
+        for name in shard {
+            weight_map.insert((*name).clone(), serde_json::Value::String(file.clone()));
+        }
+        files.push(dir.join(&file));
+    }
+    let write = |path: PathBuf, text: String| {
+        std::fs::write(&path, text).map_err(|source| WeightsError::Io { action: "write", path: path.clone(), source })
+    };
+    if n > 1 {
+        let index = serde_json::json!({"metadata": {"total_size": total}, "weight_map": weight_map});
+        let path = dir.join("model.safetensors.index.json");
+        write(path.clone(), format!("{}\n", serde_json::to_string_pretty(&index).unwrap_or_default()))?;
+        files.push(path);
+    }
+    let path = dir.join("config.json");
+    write(path.clone(), config.to_json())?;
+    files.push(path);
+    Ok(ExportSummary { files, tensors: out.len(), bytes: total })
+}
+
+fn family(gpt2: bool) -> &'static str {
+    if gpt2 {
+        "GPT-2"
+    } else {
+        "Llama-family"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_maps_match_their_layouts() {
+        // parc [2, 3] from a [3, 2] file: parc (i, j) is file (j, i).
+        let t = IndexMap::Transpose { a: 2, b: 3 };
+        let got: Vec<usize> = (0..6).map(|g| t.apply(g)).collect();
+        assert_eq!(got, vec![0, 2, 4, 1, 3, 5]);
+        // The k block of a fused [2, 3·2] file.
+        let c = IndexMap::Columns { width: 6, offset: 2, cols: 2 };
+        let got: Vec<usize> = (0..4).map(|g| c.apply(g)).collect();
+        assert_eq!(got, vec![2, 3, 8, 9]);
+        // A bias block.
+        let b = IndexMap::Columns { width: 6, offset: 4, cols: 2 };
+        assert_eq!((0..2).map(|g| b.apply(g)).collect::<Vec<_>>(), vec![4, 5]);
+    }
+
+    #[test]
+    fn names_map_per_layout() {
+        let g = Layout::Gpt2("transformer.");
+        assert_eq!(hf_name(g, "layers.3.attn.k.bias").unwrap().0, "transformer.h.3.attn.c_attn.bias");
+        assert_eq!(hf_name(g, "embed.positions.weight").unwrap().0, "transformer.wpe.weight");
+        assert_eq!(hf_name(g, "final_norm.bias").unwrap().0, "transformer.ln_f.bias");
+        let l = Layout::Llama("model.");
+        assert_eq!(hf_name(l, "layers.1.mlp.gate.weight").unwrap().0, "model.layers.1.mlp.gate_proj.weight");
+        assert_eq!(hf_name(l, "layers.0.attn.o.weight").unwrap().0, "model.layers.0.self_attn.o_proj.weight");
+        assert!(hf_name(l, "layers.0.attn.o.bias").is_none());
+        assert!(hf_name(l, "layers.x.attn.o.weight").is_none());
+    }
+
+    #[test]
+    fn shapes_are_checked_per_map() {
+        assert_eq!(index_map(MapOf::Rows, &[16, 8], &[48, 8]), Some(IndexMap::Same));
+        assert_eq!(index_map(MapOf::Rows, &[16, 8], &[8, 8]), None);
+        assert_eq!(index_map(MapOf::Transpose, &[8, 4], &[4, 8]), Some(IndexMap::Transpose { a: 8, b: 4 }));
+        assert_eq!(index_map(MapOf::Transpose, &[8, 4], &[8, 4]), None);
+        assert_eq!(
+            index_map(MapOf::Third(1), &[8, 8], &[8, 24]),
+            Some(IndexMap::Columns { width: 24, offset: 8, cols: 8 })
+        );
+        assert_eq!(index_map(MapOf::Third(1), &[8], &[24]), Some(IndexMap::Columns { width: 24, offset: 8, cols: 8 }));
+    }
+}
