@@ -91,6 +91,7 @@ fn options(args: &TrainArgs) -> Result<LaunchOptions, CompileError> {
             "or drop --check-kernels to train on the CPU",
         ));
     }
+    args.checkpoint.check().map_err(|(message, help)| user(message, help))?;
     let threads = match args.threads {
         Some(0) => return Err(user("--threads 0: no threads to run on", "use --threads 1 or more")),
         Some(n) => n,
@@ -107,6 +108,7 @@ fn options(args: &TrainArgs) -> Result<LaunchOptions, CompileError> {
         backend: args.backend,
         kernels: None,
         gpu: args.gpu.clone(),
+        checkpoint: args.checkpoint.clone(),
     })
 }
 

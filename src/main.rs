@@ -264,6 +264,8 @@ struct TrainArgs {
     backend: Backend,
     #[command(flatten)]
     gpu: parc_runtime::launch::GpuFlags,
+    #[command(flatten)]
+    checkpoint: parc_runtime::launch::CheckpointFlags,
 }
 
 #[derive(Args)]

@@ -455,3 +455,37 @@ fn a_rank_whose_arena_cannot_fit_is_refused_before_allocating() {
         run.stderr
     );
 }
+
+#[test]
+fn processes_checkpoint_and_resume_like_threads() {
+    // Every rank process writes its part of each checkpoint; the job resumes from one (also on
+    // another process count: the checkpoint holds global tensors) with the losses of the
+    // uninterrupted in-process run.
+    let dir = fresh_dir("mpi", "checkpoint");
+    let out = compile(&dir, "llama-tiny", &["--mesh", "dp=2,tp=2", "--zero", "1"]);
+    let o = out.display().to_string();
+    let whole = run_parc(&["launch", &o, "--steps", "4", "--json"], &dir);
+    whole.assert_success();
+    let first = run_job(
+        4,
+        &[&o, "--steps", "2", "--json", "--threads", "1", "--checkpoint-every", "2", "--checkpoint-dir", "ckpt"],
+        &dir,
+    );
+    first.assert_success();
+    assert!(dir.join("ckpt/step-2/checkpoint.json").is_file(), "{first:?}");
+    let rest = run_job(4, &[&o, "--steps", "4", "--json", "--threads", "1", "--resume", "ckpt/step-2"], &dir);
+    rest.assert_success();
+    // The steps of a run that may start after step 1.
+    let losses_from = |run: &Run| -> Vec<f32> {
+        json_lines(run).iter().filter(|v| v.get("step").is_some()).map(|v| v["loss"].as_f64().unwrap() as f32).collect()
+    };
+    let (w, r) = (losses(&whole), losses_from(&rest));
+    assert_eq!(r.len(), 2, "{rest:?}");
+    assert!(max_rel_diff(&w[2..], &r) <= 1e-6, "threads {w:?}, resumed processes {r:?}");
+    // The same checkpoint on one process of a one-rank plan.
+    std::fs::create_dir_all(dir.join("one")).unwrap();
+    let single = compile(&dir.join("one"), "llama-tiny", &["--mesh", "1x1x1"]);
+    let run = run_job(1, &[&single.display().to_string(), "--steps", "4", "--json", "--resume", "ckpt/step-2"], &dir);
+    run.assert_success();
+    assert!(max_rel_diff(&w[2..], &losses_from(&run)) <= 1e-5, "one process: {:?}", losses_from(&run));
+}

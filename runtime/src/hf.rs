@@ -3,7 +3,8 @@
 //!
 //! [`InitWeights::open`] reads only headers. When the files hold every parameter of the model
 //! under parc's names, they are read as they are (exactly the model's tensors, or an error
-//! listing every difference). Otherwise the names are matched to a Hugging Face layout, found by
+//! listing every difference; a checkpoint's optimizer states `PREFIX.NAME` are passed over, so
+//! a checkpoint directory's weights can start a run or be exported). Otherwise the names are matched to a Hugging Face layout, found by
 //! its first tensors (`transformer.h.0.…` or `h.0.…` for GPT-2, `model.layers.0.…` for the Llama
 //! family), and each parc parameter is read from its Hugging Face tensor through one of three
 //! index maps:
@@ -93,8 +94,19 @@ impl InitWeights {
         };
         if layout == Layout::Parc {
             // parc's names: exactly the model's tensors (one file, or an index of several).
-            let stored: Vec<(&str, &[usize])> =
-                owner.iter().map(|(name, &f)| (name.as_str(), files[f].shape(name).unwrap_or(&[]))).collect();
+            // A checkpoint's optimizer states (`PREFIX.NAME` of a parameter NAME) are not weights.
+            let is_state = |name: &str| {
+                name.split_once('.').is_some_and(|(prefix, rest)| {
+                    !prefix.is_empty()
+                        && expected.iter().any(|(n, _)| *n == rest)
+                        && !expected.iter().any(|(n, _)| *n == name)
+                })
+            };
+            let stored: Vec<(&str, &[usize])> = owner
+                .iter()
+                .filter(|(name, _)| !is_state(name))
+                .map(|(name, &f)| (name.as_str(), files[f].shape(name).unwrap_or(&[])))
+                .collect();
             crate::weights::check_shapes_of(stored, expected, path)?;
             let sources = owner
                 .iter()
@@ -187,13 +199,16 @@ fn open_files(path: &Path) -> Result<(Vec<WeightsFile>, BTreeMap<String, usize>)
     let index = if path.is_dir() {
         let index = path.join("model.safetensors.index.json");
         let single = path.join("model.safetensors");
+        let checkpoint = path.join(crate::train::CHECKPOINT_TENSORS);
         if index.is_file() {
             index
         } else if single.is_file() {
             return open_files(&single);
+        } else if checkpoint.is_file() && path.join(crate::train::CHECKPOINT_META).is_file() {
+            return open_files(&checkpoint);
         } else {
             return Err(import(format!(
-                "{} holds neither model.safetensors nor model.safetensors.index.json; \
+                "{} holds neither model.safetensors nor model.safetensors.index.json (nor a parc checkpoint); \
                  --init takes a safetensors file, an index, or a directory with one of them",
                 path.display()
             )));

@@ -38,6 +38,65 @@ pub struct LaunchOptions {
     pub kernels: Option<crate::gpu::KernelSet>,
     /// How a GPU backend runs the steps.
     pub gpu: GpuFlags,
+    /// Checkpoints written during the run, and the one it resumes from.
+    pub checkpoint: CheckpointFlags,
+}
+
+/// Checkpoints (`parc launch`, `parc run`, `parc-rt`): a directory per saved step with the
+/// parameters and optimizer states as global tensors and the step ([`Trainer::save_checkpoint`]),
+/// so a run resumes on the same mesh bit for bit, or on another mesh of the same model.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct CheckpointFlags {
+    /// Write a checkpoint every N steps, to CHECKPOINT_DIR/step-N (needs --checkpoint-dir).
+    #[arg(long, value_name = "N")]
+    pub checkpoint_every: Option<u64>,
+    /// Where --checkpoint-every writes its step-N directories.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Continue the run saved in this checkpoint directory (a step-N of --checkpoint-dir):
+    /// parameters, optimizer state, step and data position; --steps is then the last step to run.
+    #[arg(long, value_name = "DIR", conflicts_with = "init")]
+    pub resume: Option<PathBuf>,
+}
+
+impl CheckpointFlags {
+    /// The flags' own consistency: (message, help) for a bad combination.
+    pub fn check(&self) -> Result<(), (String, String)> {
+        match (self.checkpoint_every, &self.checkpoint_dir) {
+            (Some(0), _) => Err(("--checkpoint-every 0: no step is a multiple of 0".into(), "give N >= 1".into())),
+            (Some(_), None) => Err((
+                "--checkpoint-every needs --checkpoint-dir: where to write the checkpoints".into(),
+                "add --checkpoint-dir DIR (each checkpoint is DIR/step-N)".into(),
+            )),
+            (None, Some(_)) => Err((
+                "--checkpoint-dir without --checkpoint-every: no checkpoint would be written".into(),
+                "add --checkpoint-every N".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The directory of the checkpoint after `step`, if one is due.
+    pub fn due(&self, step: u64) -> Option<PathBuf> {
+        match (self.checkpoint_every, &self.checkpoint_dir) {
+            (Some(n), Some(dir)) if n > 0 && step % n == 0 => Some(dir.join(format!("step-{step}"))),
+            _ => None,
+        }
+    }
+}
+
+/// Resumes `trainer` from `--resume` (when given) and checks that steps are left to run.
+pub(crate) fn resume(trainer: &mut Trainer<'_>, flags: &CheckpointFlags, steps: u64) -> Result<(), TrainError> {
+    let Some(dir) = &flags.resume else { return Ok(()) };
+    let step = trainer.load_checkpoint(dir)?;
+    if step >= steps {
+        return Err(TrainError::Program(format!(
+            "the checkpoint {} is at step {step}, and --steps {steps} is the last step to run: nothing left; \
+             give --steps larger than {step}",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The GPU flags of `parc launch`, `parc run` and `parc-rt` (GPU backends only).
@@ -174,6 +233,20 @@ pub fn train_ranks(
     end: RankEnd<'_>,
     on_step: &mut dyn FnMut(&StepReport) -> Result<(), TrainError>,
 ) -> Result<Option<Vec<NamedTensor>>, TrainError> {
+    train_ranks_with(programs, data, steps, start, end, &CheckpointFlags::default(), on_step)
+}
+
+/// [`train_ranks`] with checkpoints: every rank resumes from `checkpoints.resume` (then `steps`
+/// is the last step) and writes its part of each checkpoint that is due.
+pub fn train_ranks_with(
+    programs: &[Program],
+    data: Option<TokenData>,
+    steps: u64,
+    start: RankStart<'_>,
+    end: RankEnd<'_>,
+    checkpoints: &CheckpointFlags,
+    on_step: &mut dyn FnMut(&StepReport) -> Result<(), TrainError>,
+) -> Result<Option<Vec<NamedTensor>>, TrainError> {
     let first = programs.first().ok_or_else(|| TrainError::Program("no program to run".into()))?;
     let mesh = first.mesh;
     let world = mesh.world_size();
@@ -210,10 +283,15 @@ pub fn train_ranks(
                             RankStart::Global(weights) => trainer.set_global_params(weights)?,
                             RankStart::File(path) => trainer.load_params_local(path)?,
                         }
-                        for _ in 0..steps {
+                        resume(&mut trainer, checkpoints, steps)?;
+                        while trainer.steps_done < steps {
                             let r = trainer.step()?;
+                            let due = checkpoints.due(r.step);
                             if rank == 0 && tx.send(r).is_err() {
                                 return Err(TrainError::Program("the launcher stopped listening".into()));
+                            }
+                            if let Some(dir) = due {
+                                trainer.save_checkpoint(&dir)?;
                             }
                         }
                         match end {
@@ -299,7 +377,7 @@ fn run_mesh(
     let end = opts.save.as_deref().map_or(RankEnd::Nothing, RankEnd::Save);
     let started = Instant::now();
     let mut reporter = Reporter::new(opts);
-    train_ranks(programs, data, opts.steps, start, end, &mut |r| reporter.report(r))?;
+    train_ranks_with(programs, data, opts.steps, start, end, &opts.checkpoint, &mut |r| reporter.report(r))?;
     let seconds = started.elapsed().as_secs_f64();
     if let Some(path) = &opts.save {
         if !opts.json {
@@ -409,6 +487,7 @@ fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Resu
     if let Some(path) = &opts.init {
         trainer.load_params(path)?;
     }
+    resume(&mut trainer, &opts.checkpoint, opts.steps)?;
     let info = trainer.info.clone();
     let started = Instant::now();
     if !opts.json {
@@ -424,9 +503,12 @@ fn run(program: &Program, data: Option<TokenData>, opts: &LaunchOptions) -> Resu
         );
     }
     let mut reporter = Reporter::new(opts);
-    for _ in 0..opts.steps {
+    while trainer.steps_done < opts.steps {
         let r: StepReport = trainer.step()?;
         reporter.report(&r)?;
+        if let Some(dir) = opts.checkpoint.due(r.step) {
+            trainer.save_checkpoint(&dir)?;
+        }
     }
     let (first, last, tokens) = (reporter.first, reporter.last, reporter.tokens);
     let seconds = started.elapsed().as_secs_f64();

@@ -62,6 +62,8 @@ struct Args {
     backend: Backend,
     #[command(flatten)]
     gpu: parc_runtime::launch::GpuFlags,
+    #[command(flatten)]
+    checkpoint: parc_runtime::launch::CheckpointFlags,
     /// Under mpirun: seconds a collective or receive may wait before the whole job is ended, with
     /// a message naming the call, its group, the program position and the rank.
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
@@ -91,6 +93,9 @@ fn main() -> ExitCode {
             "or drop --check-kernels to train on the CPU",
         );
     }
+    if let Err((message, help)) = args.checkpoint.check() {
+        return user_error(&message, &help);
+    }
     let threads = match args.threads {
         Some(0) => return user_error("--threads 0: no threads to run on", "use --threads 1 or more"),
         Some(n) => n,
@@ -113,6 +118,7 @@ fn main() -> ExitCode {
         backend: args.backend,
         kernels: None,
         gpu: args.gpu.clone(),
+        checkpoint: args.checkpoint.clone(),
     };
     let mut opts = opts;
     if args.backend != Backend::Cpu {

@@ -135,6 +135,7 @@ pub fn run_rank(
     if let Some(path) = &opts.init {
         trainer.load_params_local(path)?;
     }
+    crate::launch::resume(&mut trainer, &opts.checkpoint, opts.steps)?;
     // The counters of the steps only: not the setup before (groups, --init), nor the saving
     // after.
     let stats = |t: &Trainer| t.exec.rank.as_ref().map(|r| r.comm.stats().clone()).unwrap_or_default();
@@ -150,9 +151,12 @@ pub fn run_rank(
     let mut reporter = Reporter::new(opts);
     reporter.quiet = rank != 0;
     let started = Instant::now();
-    for _ in 0..opts.steps {
+    while trainer.steps_done < opts.steps {
         let r = trainer.step()?;
         reporter.report(&r)?;
+        if let Some(dir) = opts.checkpoint.due(r.step) {
+            trainer.save_checkpoint(&dir)?;
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
     let comm_stats = stats(&trainer).since(&setup);

@@ -9,7 +9,7 @@
 //! self-contained.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use parc_dialects::attr::Attr;
@@ -222,6 +222,31 @@ impl Piece {
         }
         Ok(())
     }
+}
+
+/// One tensor of a shared save: the file's `tensor`, from this rank's buffer `buf` laid out by
+/// `layout` over the mesh; `param` names the parameter it belongs to and `state` says whether
+/// it is an optimizer state (laid out as the parameter's state on the other stages too).
+struct Entry {
+    tensor: String,
+    param: String,
+    buf: crate::program::Buf,
+    layout: ParamLayout,
+    state: bool,
+}
+
+/// `checkpoint.json`'s `format`.
+pub const CHECKPOINT_FORMAT: &str = "parc-checkpoint-1";
+/// A checkpoint directory's description (step, model, mesh).
+pub const CHECKPOINT_META: &str = "checkpoint.json";
+/// A checkpoint directory's tensors: parameters and optimizer states, global shapes.
+pub const CHECKPOINT_TENSORS: &str = "state.safetensors";
+
+/// Where a checkpoint for `dir` is written before it is renamed to `dir`.
+fn partial_dir(dir: &Path) -> PathBuf {
+    let mut name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    dir.with_file_name(name)
 }
 
 /// The tensor that holds parameter `t`'s values in f32 and whether it is a master copy: a bf16
@@ -627,8 +652,26 @@ impl<'p> Trainer<'p> {
         result
     }
 
-    /// The steps of [`Trainer::save_shared`] after the header.
+    /// The steps of [`Trainer::save_shared`] after the header: the parameters.
     fn write_shared(&mut self, table: &ModelTable, save: &SharedSave) -> Result<(), TrainError> {
+        let entries: Vec<Entry> = self
+            .pieces
+            .iter()
+            .map(|p| Entry {
+                tensor: p.name().to_string(),
+                param: p.name().to_string(),
+                buf: p.buf.clone(),
+                layout: p.layout.clone(),
+                state: false,
+            })
+            .collect();
+        self.write_entries(table, save, &entries)
+    }
+
+    /// Every rank writes the elements of `entries` it is the lowest rank to hold (the file's
+    /// header is already built): rank 0 creates the file, a barrier, every rank writes, a barrier,
+    /// rank 0 syncs and renames it into place.
+    fn write_entries(&mut self, table: &ModelTable, save: &SharedSave, entries: &[Entry]) -> Result<(), TrainError> {
         let (me, mesh) = (self.rank, self.mesh);
         let stage = mesh.coords(me).pp;
         let Some(ctx) = self.exec.rank.as_mut() else { return Err(TrainError::Program("no mesh to save on".into())) };
@@ -638,30 +681,33 @@ impl<'p> Trainer<'p> {
         ctx.barrier()?;
         {
             let writer = save.open()?;
-            for p in &self.pieces {
-                let name = p.layout.name.as_str();
+            for e in entries {
                 // On this stage, the lowest holder of every element of the piece is the same rank.
-                if !p.layout.lowest_for_its_elements(&mesh, me) {
+                if !e.layout.lowest_for_its_elements(&mesh, me) {
                     continue;
                 }
                 // The earlier stages that hold this parameter (a tied embedding): their ranks are
                 // lower than every rank of this stage. One that holds every element writes them
                 // all; one that does not is asked element by element.
-                let earlier: Vec<(usize, &ParamLayout)> = table.stages[..stage.min(table.stages.len())]
+                let earlier: Vec<(usize, ParamLayout)> = table.stages[..stage.min(table.stages.len())]
                     .iter()
                     .enumerate()
-                    .filter_map(|(s, ls)| ls.iter().find(|l| l.name == name).map(|l| (s, l)))
+                    .filter_map(|(s, ls)| {
+                        ls.iter()
+                            .find(|l| l.name == e.param)
+                            .map(|l| (s, if e.state { l.of_state() } else { l.clone() }))
+                    })
                     .collect();
                 if earlier.iter().any(|(_, l)| l.covers(&mesh)) {
                     continue;
                 }
-                let values = self.exec.arena.f32(&p.buf);
-                let mine = p.layout.local_indices(&mesh, me).zip(values).filter_map(|(index, &v)| {
+                let values = self.exec.arena.f32(&e.buf);
+                let mine = e.layout.local_indices(&mesh, me).zip(values).filter_map(|(index, &v)| {
                     let index = index?;
                     let held_earlier = earlier.iter().any(|(s, l)| l.lowest_holder(&mesh, *s, index).is_some());
                     (!held_earlier).then_some((index, v))
                 });
-                writer.write_elements(name, mine)?;
+                writer.write_elements(&e.tensor, mine)?;
             }
         }
         ctx.barrier()?;
@@ -669,6 +715,178 @@ impl<'p> Trainer<'p> {
             save.finish()?;
         }
         Ok(())
+    }
+
+    /// The optimizer-state tensors of every parameter piece, as checkpoint entries: `PREFIX.NAME`
+    /// for each state of the program other than a bf16 parameter's master copy (which is the
+    /// piece's own buffer), laid out as the state is ([`ParamLayout::of_state`]); and the
+    /// prefixes, sorted (the same on every rank: one optimizer).
+    fn state_entries(&self) -> Result<(Vec<Entry>, Vec<String>), TrainError> {
+        let program = self.exec.program;
+        let mut prefixes: Vec<String> = Vec::new();
+        let mut entries = Vec::new();
+        for t in program.tensors.iter().filter(|t| t.role == Role::State) {
+            let Some((prefix, param)) = t.name.split_once('.') else { continue };
+            if prefix == "master" {
+                continue;
+            }
+            let Some(p) = self.pieces.iter().find(|p| p.name() == param) else { continue };
+            if t.buf.dtype != parc_dialects::DType::F32 {
+                return Err(TrainError::Program(format!(
+                    "optimizer state {} is {}, not f32; recompile the model with parc compile",
+                    t.name, t.buf.dtype
+                )));
+            }
+            if !prefixes.iter().any(|x| x == prefix) {
+                prefixes.push(prefix.to_string());
+            }
+            let mut layout = p.layout.of_state();
+            layout.name = t.name.clone();
+            entries.push(Entry {
+                tensor: t.name.clone(),
+                param: param.to_string(),
+                buf: t.buf.clone(),
+                layout,
+                state: true,
+            });
+        }
+        prefixes.sort();
+        Ok((entries, prefixes))
+    }
+
+    /// Writes a checkpoint of the run so far to the directory `dir`: `state.safetensors` with the
+    /// global parameters (fp32 master values for bf16 training) and every optimizer state under
+    /// `PREFIX.NAME` (global shapes, whatever the mesh), and `checkpoint.json` with the step. The
+    /// data position and the learning rate follow from the step. Everything is written into
+    /// `DIR.partial` and renamed to `DIR` at the end, so an interrupted save never leaves a
+    /// checkpoint that looks whole. Collective on a mesh: every rank writes its own elements.
+    pub fn save_checkpoint(&mut self, dir: &Path) -> Result<(), TrainError> {
+        self.sync_host()?;
+        let partial = partial_dir(dir);
+        let first = self.exec.rank.is_none() || self.rank == 0;
+        let io = |e: std::io::Error, path: &Path| {
+            TrainError::Weights(WeightsError::Io { action: "write", path: path.to_path_buf(), source: e })
+        };
+        if first {
+            if partial.exists() {
+                std::fs::remove_dir_all(&partial).map_err(|e| io(e, &partial))?;
+            }
+            std::fs::create_dir_all(&partial).map_err(|e| io(e, &partial))?;
+        }
+        let (states, prefixes) = self.state_entries()?;
+        let file = partial.join(CHECKPOINT_TENSORS);
+        if self.exec.rank.is_none() {
+            let mut tensors: Vec<(String, Vec<usize>, Vec<f32>)> = Vec::new();
+            for p in &self.pieces {
+                tensors.push((
+                    p.name().to_string(),
+                    p.layout.global_shape.clone(),
+                    self.exec.arena.f32(&p.buf).to_vec(),
+                ));
+            }
+            for e in &states {
+                tensors.push((e.tensor.clone(), e.layout.global_shape.clone(), self.exec.arena.f32(&e.buf).to_vec()));
+            }
+            let refs: Vec<(&str, &[usize], &[f32])> =
+                tensors.iter().map(|(n, s, v)| (n.as_str(), s.as_slice(), v.as_slice())).collect();
+            weights::save(&file, &refs)?;
+        } else {
+            let table = self.model_table()?;
+            // Every rank's header: the parameters of all stages and each one's states.
+            let mut all: Vec<(String, Vec<usize>)> = table.params.clone();
+            for (name, shape) in &table.params {
+                for prefix in &prefixes {
+                    all.push((format!("{prefix}.{name}"), shape.clone()));
+                }
+            }
+            let expected: Vec<(&str, &[usize])> = all.iter().map(|(n, s)| (n.as_str(), s.as_slice())).collect();
+            if let Some(ctx) = self.exec.rank.as_mut() {
+                ctx.barrier()?;
+            }
+            let save = SharedSave::new(&file, &expected)?;
+            let mut entries: Vec<Entry> = self
+                .pieces
+                .iter()
+                .map(|p| Entry {
+                    tensor: p.name().to_string(),
+                    param: p.name().to_string(),
+                    buf: p.buf.clone(),
+                    layout: p.layout.clone(),
+                    state: false,
+                })
+                .collect();
+            entries.extend(states);
+            let result = self.write_entries(&table, &save, &entries);
+            if result.is_err() && self.rank == 0 {
+                save.abandon();
+            }
+            result?;
+        }
+        if first {
+            let meta = serde_json::json!({
+                "format": CHECKPOINT_FORMAT,
+                "model": self.info.name,
+                "step": self.steps_done,
+                "samples_consumed": self.steps_done * self.info.global_batch as u64,
+                "optimizer_states": prefixes,
+                "mesh": self.mesh.to_string(),
+                "tensors": CHECKPOINT_TENSORS,
+            });
+            let path = partial.join(CHECKPOINT_META);
+            std::fs::write(&path, format!("{}\n", serde_json::to_string_pretty(&meta).unwrap_or_default()))
+                .map_err(|e| io(e, &path))?;
+            if dir.exists() {
+                std::fs::remove_dir_all(dir).map_err(|e| io(e, dir))?;
+            }
+            std::fs::rename(&partial, dir).map_err(|e| io(e, dir))?;
+        }
+        if let Some(ctx) = self.exec.rank.as_mut() {
+            ctx.barrier()?;
+        }
+        Ok(())
+    }
+
+    /// Continues the run saved in the checkpoint directory `dir` ([`Trainer::save_checkpoint`]):
+    /// loads this rank's pieces of the parameters and optimizer states (from any mesh's
+    /// checkpoint: the tensors are global) and the step. Returns the step. Collective on a mesh.
+    pub fn load_checkpoint(&mut self, dir: &Path) -> Result<u64, TrainError> {
+        let meta_path = dir.join(CHECKPOINT_META);
+        let bad = |message: String| TrainError::Weights(WeightsError::Import { message });
+        let text = std::fs::read_to_string(&meta_path).map_err(|e| {
+            bad(format!("{} is not a parc checkpoint: cannot read {}: {e}", dir.display(), meta_path.display()))
+        })?;
+        let meta: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("{} is not valid JSON: {e}", meta_path.display())))?;
+        if meta["format"].as_str() != Some(CHECKPOINT_FORMAT) {
+            return Err(bad(format!("{}: format is not \"{CHECKPOINT_FORMAT}\"", meta_path.display())));
+        }
+        let step = meta["step"]
+            .as_u64()
+            .ok_or_else(|| bad(format!("{}: \"step\" is not a whole number", meta_path.display())))?;
+        let table = self.model_table()?;
+        let (states, prefixes) = self.state_entries()?;
+        let mut all: Vec<(String, Vec<usize>)> = table.params.clone();
+        for (name, shape) in &table.params {
+            for prefix in &prefixes {
+                all.push((format!("{prefix}.{name}"), shape.clone()));
+            }
+        }
+        let expected: Vec<(&str, &[usize])> = all.iter().map(|(n, s)| (n.as_str(), s.as_slice())).collect();
+        let file = crate::hf::InitWeights::open(&dir.join(CHECKPOINT_TENSORS), &expected)?;
+        self.sync_host()?;
+        self.device_stale = true;
+        let (mesh, rank) = (self.mesh, self.rank);
+        for p in &self.pieces {
+            p.fill(&mut self.exec.arena, |layout, dst| {
+                file.read(&layout.name, layout.local_indices(&mesh, rank), dst)
+            })?;
+        }
+        for e in &states {
+            let dst = self.exec.arena.f32_mut(&e.buf);
+            file.read(&e.tensor, e.layout.local_indices(&mesh, rank), dst)?;
+        }
+        self.steps_done = step;
+        Ok(step)
     }
 
     /// Runs one training step on the CPU and on `accel` side by side, kernel by kernel
