@@ -93,7 +93,7 @@ pub fn tokens(data: &[u8]) {
     let micro_batch = usize::from((head[7] >> 2) & 3) + 1;
     let global_batch = dp * micro_batch * (usize::from(head[7] >> 4) % 3 + 1);
 
-    let path = std::env::temp_dir().join(format!("parc-fuzz-tokens-{}", std::process::id()));
+    let path = scratch_dir().join(format!("parc-fuzz-tokens-{}", std::process::id()));
     std::fs::File::create(&path).and_then(|mut f| f.write_all(file)).expect("write the input file");
     let tokens = match TokenData::from_file(&path, width, seq_len, vocab) {
         Ok(tokens) => tokens,
@@ -124,12 +124,24 @@ pub fn tokens(data: &[u8]) {
     }
 }
 
+/// Where the targets that read files write each input: a memory file system when the machine
+/// has one (/dev/shm), so that an input never waits on a disk that is flushing (the fuzzer counts
+/// an input over 1 s as a hang), else the temporary directory.
+fn scratch_dir() -> std::path::PathBuf {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() && std::fs::metadata(shm).is_ok_and(|m| !m.permissions().readonly()) {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
 /// The two safetensors readers, on the same bytes: `weights::load` (the whole file) and
 /// `WeightsFile` (the header, then positioned reads of element runs). Each refuses the file with an
 /// error (which must render) or reads it; they must agree on whether the file is valid, and read
 /// the same bits for every element, also when the elements are read in pieces.
 pub fn safetensors(data: &[u8]) {
-    let path = std::env::temp_dir().join(format!("parc-fuzz-safetensors-{}", std::process::id()));
+    let path = scratch_dir().join(format!("parc-fuzz-safetensors-{}", std::process::id()));
     std::fs::File::create(&path).and_then(|mut f| f.write_all(data)).expect("write the input file");
     let whole = load(&path);
     let pieces = WeightsFile::open(&path);

@@ -166,9 +166,33 @@ impl InitWeights {
         Ok(InitWeights { path: path.to_path_buf(), files, sources })
     }
 
+    /// The bytes of tensor data read so far, over every file.
+    pub fn data_bytes_read(&self) -> u64 {
+        self.files.iter().map(WeightsFile::data_bytes_read).sum()
+    }
+
     /// The path the weights were opened from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// [`InitWeights::read`] of a rank's piece: a piece of consecutive elements stored as they
+    /// are is read in large runs, without visiting each index.
+    pub fn read_piece(
+        &self,
+        name: &str,
+        indices: crate::shards::LocalIndices,
+        out: &mut [f32],
+    ) -> Result<(), WeightsError> {
+        if let (Some(s), Some((first, n, _))) = (self.sources.get(name), indices.contiguous()) {
+            if s.map == IndexMap::Same && n <= out.len() {
+                let (data, padding) = out.split_at_mut(n);
+                self.files[s.file].read_range(&s.tensor, first, data)?;
+                padding.fill(0.0);
+                return Ok(());
+            }
+        }
+        self.read(name, indices, out)
     }
 
     /// Fills `out` with elements of parc parameter `name`: `indices` gives the global flat index
@@ -592,6 +616,65 @@ mod tests {
         assert_eq!(hf_name(l, "layers.0.attn.o.weight").unwrap().0, "model.layers.0.self_attn.o_proj.weight");
         assert!(hf_name(l, "layers.0.attn.o.bias").is_none());
         assert!(hf_name(l, "layers.x.attn.o.weight").is_none());
+    }
+
+    /// A tensor-parallel rank's piece of a transposed weight and of GPT-2's fused q/k/v reads only
+    /// the bytes of that piece from the checkpoint, never another rank's.
+    #[test]
+    fn a_rank_reads_only_its_own_piece() {
+        let dir = std::env::temp_dir().join(format!("parc-hf-reads-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A Llama-layout q_proj [out 8, in 6] and a GPT-2-layout c_attn [6, 3·4].
+        let q: Vec<f32> = (0..48).map(|x| x as f32).collect();
+        let llama = dir.join("llama.safetensors");
+        crate::weights::save_as(
+            &llama,
+            &[
+                ("model.embed_tokens.weight", &[4, 6], &[0.0; 24]),
+                ("model.layers.0.self_attn.q_proj.weight", &[8, 6], &q),
+            ],
+            "pt",
+        )
+        .unwrap();
+        let expected: Vec<(&str, &[usize])> =
+            vec![("embed.tokens.weight", &[4, 6]), ("layers.0.attn.q.weight", &[6, 8])];
+        let w = InitWeights::open(&llama, &expected).unwrap();
+        // tp rank 1 of 2 holds columns 4..8 of parc's [6, 8]: rows 4..8 of the file's [8, 6].
+        let piece: Vec<Option<usize>> = (0..6).flat_map(|i| (4..8).map(move |j| Some(i * 8 + j))).collect();
+        let mut out = vec![0.0f32; piece.len()];
+        w.read("layers.0.attn.q.weight", piece.clone(), &mut out).unwrap();
+        assert_eq!(w.data_bytes_read(), 4 * 4 * 6, "only the piece's 4 rows of 6");
+        for (k, g) in piece.iter().enumerate() {
+            let (i, j) = (g.unwrap() / 8, g.unwrap() % 8);
+            assert_eq!(out[k], q[j * 6 + i]);
+        }
+        // GPT-2's fused q/k/v: rank 0 of tp 2 holds columns 0..2 of v [6, 4].
+        let c: Vec<f32> = (0..72).map(|x| x as f32).collect();
+        let gpt2 = dir.join("gpt2.safetensors");
+        crate::weights::save_as(
+            &gpt2,
+            &[
+                ("transformer.wte.weight", &[4, 6], &[0.0; 24]),
+                ("transformer.wpe.weight", &[3, 6], &[0.0; 18]),
+                ("transformer.h.0.attn.c_attn.weight", &[6, 12], &c),
+            ],
+            "pt",
+        )
+        .unwrap();
+        let expected: Vec<(&str, &[usize])> = vec![
+            ("embed.tokens.weight", &[4, 6]),
+            ("embed.positions.weight", &[2, 6]),
+            ("layers.0.attn.q.weight", &[6, 4]),
+            ("layers.0.attn.k.weight", &[6, 4]),
+            ("layers.0.attn.v.weight", &[6, 4]),
+        ];
+        let w = InitWeights::open(&gpt2, &expected).unwrap();
+        let piece: Vec<Option<usize>> = (0..6).flat_map(|i| (0..2).map(move |j| Some(i * 4 + j))).collect();
+        let mut out = vec![0.0f32; piece.len()];
+        w.read("layers.0.attn.v.weight", piece, &mut out).unwrap();
+        assert_eq!(w.data_bytes_read(), 4 * 12, "only the piece's 12 elements");
+        assert_eq!(out[..4], [8.0, 9.0, 20.0, 21.0]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

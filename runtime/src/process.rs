@@ -154,9 +154,7 @@ pub fn run_rank(
     while trainer.steps_done < opts.steps {
         let r = trainer.step()?;
         reporter.report(&r)?;
-        if let Some(dir) = opts.checkpoint.due(r.step) {
-            trainer.save_checkpoint(&dir)?;
-        }
+        opts.checkpoint.save_if_due(&mut trainer, r.step)?;
     }
     let seconds = started.elapsed().as_secs_f64();
     let comm_stats = stats(&trainer).since(&setup);

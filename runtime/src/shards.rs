@@ -375,6 +375,34 @@ pub struct LocalIndices {
 }
 
 impl LocalIndices {
+    /// When the remaining indices are consecutive global elements (a piece that is a run of whole
+    /// rows: a replicated tensor, a split of the first dimension, a ZeRO chunk of either),
+    /// `(first global index, elements, padding after them)`; else None. Readers use it to move
+    /// the piece in large reads instead of element by element.
+    pub fn contiguous(&self) -> Option<(usize, usize, usize)> {
+        let first_row = match self.dims.first() {
+            None => 0,
+            Some(rows) => {
+                let start = (*rows.first()?)?;
+                if rows.iter().enumerate().any(|(k, c)| *c != Some(start + k)) {
+                    return None;
+                }
+                start
+            }
+        };
+        for d in 1..self.dims.len() {
+            let full = self.strides[d - 1] / self.strides[d].max(1);
+            if self.dims[d].len() != full || self.dims[d].iter().enumerate().any(|(k, c)| *c != Some(k)) {
+                return None;
+            }
+        }
+        let base = first_row * self.strides.first().copied().unwrap_or(1);
+        let real_end = self.end.min(self.block);
+        let elements = real_end.saturating_sub(self.next);
+        let padding = self.end.saturating_sub(self.next.max(self.block));
+        Some((base + self.next.min(real_end), elements, padding))
+    }
+
     /// The same indices from element `offset` of the piece on.
     pub fn from_offset(mut self, offset: usize) -> LocalIndices {
         self.seek(offset);
@@ -446,6 +474,43 @@ mod tests {
             zero_flat,
             state_flat: false,
         }
+    }
+
+    #[test]
+    fn contiguous_pieces_are_recognized_and_agree_with_the_iterator() {
+        let mesh = Mesh::new(2, 1, 2, 1).unwrap();
+        // (layout, whether every rank's piece is recognized as one run)
+        let cases = [
+            (layout("w", &[6, 4], "[]", false), true),
+            (layout("w", &[6, 4], "[S(0)]", false), true),
+            (layout("w", &[6, 4], "[R, S(0)]", false), true),
+            (layout("w", &[6, 4], "[R, S(1)]", false), false),
+            (layout("w", &[7, 3], "[]", true), true),
+            (layout("w", &[5, 4], "[R, S(0)]", true), false),
+        ];
+        for (l, recognized) in &cases {
+            for rank in 0..mesh.world_size() {
+                let it = l.local_indices(&mesh, rank);
+                let all: Vec<Option<usize>> = it.clone().collect();
+                match it.contiguous() {
+                    Some((first, n, pad)) => {
+                        let want: Vec<Option<usize>> =
+                            (first..first + n).map(Some).chain(std::iter::repeat_n(None, pad)).collect();
+                        assert_eq!(all, want, "{l:?} rank {rank}");
+                    }
+                    // Not recognized: the readers go element by element, which is always right.
+                    None => assert!(!recognized, "{l:?} rank {rank}: {all:?}"),
+                }
+                // From an offset, too.
+                if let Some((first, n, pad)) = l.local_indices(&mesh, rank).from_offset(2).contiguous() {
+                    let want: Vec<Option<usize>> =
+                        (first..first + n).map(Some).chain(std::iter::repeat_n(None, pad)).collect();
+                    assert_eq!(all[2.min(all.len())..].to_vec(), want, "{l:?} rank {rank} from 2");
+                }
+            }
+        }
+        // A column split is not one run.
+        assert!(layout("w", &[6, 4], "[R, S(1)]", false).local_indices(&mesh, 0).contiguous().is_none());
     }
 
     /// The index map as it was first written: the whole global tensor's indices, cut axis by

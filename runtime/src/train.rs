@@ -328,7 +328,7 @@ pub struct Trainer<'p> {
     /// Every parameter of this rank's program, in table order.
     pieces: Vec<Piece>,
     mesh: Mesh,
-    rank: usize,
+    pub(crate) rank: usize,
 }
 
 impl<'p> Trainer<'p> {
@@ -616,7 +616,7 @@ impl<'p> Trainer<'p> {
         let (mesh, rank) = (self.mesh, self.rank);
         for p in &self.pieces {
             p.fill(&mut self.exec.arena, |layout, dst| {
-                file.read(&layout.name, layout.local_indices(&mesh, rank), dst)
+                file.read_piece(&layout.name, layout.local_indices(&mesh, rank), dst)
             })?;
         }
         Ok(())
@@ -878,12 +878,12 @@ impl<'p> Trainer<'p> {
         let (mesh, rank) = (self.mesh, self.rank);
         for p in &self.pieces {
             p.fill(&mut self.exec.arena, |layout, dst| {
-                file.read(&layout.name, layout.local_indices(&mesh, rank), dst)
+                file.read_piece(&layout.name, layout.local_indices(&mesh, rank), dst)
             })?;
         }
         for e in &states {
             let dst = self.exec.arena.f32_mut(&e.buf);
-            file.read(&e.tensor, e.layout.local_indices(&mesh, rank), dst)?;
+            file.read_piece(&e.tensor, e.layout.local_indices(&mesh, rank), dst)?;
         }
         self.steps_done = step;
         Ok(step)

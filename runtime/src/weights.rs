@@ -328,6 +328,8 @@ pub struct WeightsFile {
     path: PathBuf,
     file: File,
     tensors: HashMap<String, StoredTensor>,
+    /// Bytes of tensor data read so far ([`WeightsFile::data_bytes_read`]).
+    data_read: std::sync::atomic::AtomicU64,
 }
 
 impl WeightsFile {
@@ -380,7 +382,7 @@ impl WeightsFile {
             let begin = data_start + info.data_offsets.0 as u64;
             tensors.insert(name, StoredTensor { dtype: info.dtype, shape: info.shape, begin });
         }
-        Ok(WeightsFile { path: path.to_path_buf(), file, tensors })
+        Ok(WeightsFile { path: path.to_path_buf(), file, tensors, data_read: Default::default() })
     }
 
     /// The file's path.
@@ -388,9 +390,40 @@ impl WeightsFile {
         &self.path
     }
 
+    /// The bytes of tensor data this reader has read (headers not counted): what a rank's
+    /// reads cost, checked by the tests to be its own elements only.
+    pub fn data_bytes_read(&self) -> u64 {
+        self.data_read.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The names of the file's tensors, in no particular order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.tensors.keys().map(String::as_str)
+    }
+
+    /// Fills `out` with the consecutive elements `first..first + out.len()` of tensor `name`, in
+    /// reads of [`RUN_ELEMENTS`].
+    pub fn read_range(&self, name: &str, first: usize, out: &mut [f32]) -> Result<(), WeightsError> {
+        let t = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })?;
+        let elements = t.elements();
+        if first.saturating_add(out.len()) > elements {
+            return Err(WeightsError::ElementOutOfRange {
+                path: self.path.clone(),
+                tensor: name.to_string(),
+                index: first.saturating_add(out.len()).saturating_sub(1),
+                elements,
+            });
+        }
+        let width = if t.dtype == Dtype::F32 { 4 } else { 2 };
+        let mut bytes = Vec::new();
+        for start in (0..out.len()).step_by(RUN_ELEMENTS) {
+            let len = RUN_ELEMENTS.min(out.len() - start);
+            self.read_run(t, name, (first + start, start, len), width, &mut bytes, out)?;
+        }
+        Ok(())
     }
 
     /// As [`WeightsFile::read_elements`], for indices in any order (a transposed read): the span
@@ -517,6 +550,7 @@ impl WeightsFile {
         out: &mut [f32],
     ) -> Result<(), WeightsError> {
         bytes.resize(len * width, 0);
+        self.data_read.fetch_add((len * width) as u64, std::sync::atomic::Ordering::Relaxed);
         crate::pio::read_exact_at(&self.file, bytes, t.begin + (first * width) as u64).map_err(|source| {
             WeightsError::Io {
                 action: "read",
