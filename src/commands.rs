@@ -280,6 +280,12 @@ fn fits_before_loading(out: &Path) -> Result<(), CompileError> {
 pub fn launch(target: PathBuf, mesh: &str, training: TrainingOverrides, args: &TrainArgs) -> Result<(), CompileError> {
     let mut opts = options(args)?;
     let (programs, from_dir) = if target.is_dir() && !parc_compiler::hf::is_hf_model(&target) {
+        if let Some(t) = &training.training_file {
+            return Err(user(
+                format!("--training {t}: {} is a compiled plan, whose training settings are fixed", target.display()),
+                "--training is for a Hugging Face model directory; recompile to change the training settings",
+            ));
+        }
         fits_before_loading(&target)?;
         opts.kernels = read_kernels(&target, args.backend)?;
         (load_dir(&target)?, true)

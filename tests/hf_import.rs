@@ -224,6 +224,11 @@ fn the_training_file_is_required_and_checked() {
     let toml = repo_root().join("examples/gpt-tiny.toml");
     let run = run_parc(&["compile", &s(&toml), "--training", &s(&no_seq), "-o", &s(&cwd.join("o"))], &cwd);
     refused(&run, &["is for Hugging Face models"]);
+    // --training with a compiled plan.
+    let out = cwd.join("plan");
+    run_parc(&["compile", &s(&toml), "-o", &s(&out)], &cwd).assert_success();
+    let run = run_parc(&["launch", &s(&out), "--training", &s(&no_seq), "--steps", "1"], &cwd);
+    refused(&run, &["is a compiled plan"]);
 }
 
 #[test]

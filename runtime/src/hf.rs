@@ -192,6 +192,32 @@ impl InitWeights {
                 return Ok(());
             }
         }
+        // A tensor-parallel rectangle of a transposed weight: rows `cols` of the file, each the
+        // run `rows` (one read when the rows are whole), transposed into place.
+        if let (Some(s), Some((rows, cols))) = (self.sources.get(name), indices.rectangle()) {
+            if let IndexMap::Transpose { a, .. } = s.map {
+                let (h, w) = (rows.len(), cols.len());
+                if h * w == out.len() {
+                    let file = &self.files[s.file];
+                    let mut run = vec![0.0f32; if h == a { h * w } else { h }];
+                    if h == a {
+                        file.read_range(&s.tensor, cols.start * a, &mut run)?;
+                    }
+                    for (c, j) in cols.enumerate() {
+                        let src = if h == a {
+                            &run[c * a..(c + 1) * a]
+                        } else {
+                            file.read_range(&s.tensor, j * a + rows.start, &mut run)?;
+                            &run[..]
+                        };
+                        for (r, &v) in src.iter().enumerate() {
+                            out[r * w + c] = v;
+                        }
+                    }
+                    return Ok(());
+                }
+            }
+        }
         self.read(name, indices, out)
     }
 
@@ -647,6 +673,26 @@ mod tests {
         for (k, g) in piece.iter().enumerate() {
             let (i, j) = (g.unwrap() / 8, g.unwrap() % 8);
             assert_eq!(out[k], q[j * 6 + i]);
+        }
+        // The same pieces through read_piece's rectangle path (one read of the piece's rows), and
+        // the other split: rows 3..6 of parc's [6, 8] are columns 3..6 of every file row.
+        let mesh = parc_dialects::mesh::Mesh::new(1, 1, 2, 1).unwrap();
+        let layout = |placement: &str| crate::shards::ParamLayout {
+            name: "layers.0.attn.q.weight".into(),
+            global_shape: vec![6, 8],
+            placement: parc_dialects::dist::Sharding::parse(placement).unwrap(),
+            zero_flat: false,
+            state_flat: false,
+        };
+        for placement in ["[S(1)]", "[S(0)]"] {
+            let l = layout(placement);
+            let idx = l.local_indices(&mesh, 1);
+            let want: Vec<f32> = idx.clone().map(|g| q[(g.unwrap() % 8) * 6 + g.unwrap() / 8]).collect();
+            let mut got = vec![0.0f32; want.len()];
+            let before = w.data_bytes_read();
+            w.read_piece("layers.0.attn.q.weight", idx, &mut got).unwrap();
+            assert_eq!(got, want, "{placement}");
+            assert_eq!(w.data_bytes_read() - before, 4 * 24, "{placement}: only the piece's 24 elements");
         }
         // GPT-2's fused q/k/v: rank 0 of tp 2 holds columns 0..2 of v [6, 4].
         let c: Vec<f32> = (0..72).map(|x| x as f32).collect();

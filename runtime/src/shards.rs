@@ -375,6 +375,19 @@ pub struct LocalIndices {
 }
 
 impl LocalIndices {
+    /// When the piece is a whole rectangle of a 2-D tensor (a tensor-parallel split of either
+    /// dimension, no padding, not a ZeRO chunk, none of it consumed): its global rows and columns.
+    pub fn rectangle(&self) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+        if self.dims.len() != 2 || self.next != 0 || self.begin != 0 || self.end != self.block {
+            return None;
+        }
+        let range = |rows: &[Option<usize>]| -> Option<std::ops::Range<usize>> {
+            let start = (*rows.first()?)?;
+            rows.iter().enumerate().all(|(k, c)| *c == Some(start + k)).then_some(start..start + rows.len())
+        };
+        Some((range(&self.dims[0])?, range(&self.dims[1])?))
+    }
+
     /// When the remaining indices are consecutive global elements (a piece that is a run of whole
     /// rows: a replicated tensor, a split of the first dimension, a ZeRO chunk of either),
     /// `(first global index, elements, padding after them)`; else None. Readers use it to move
@@ -509,6 +522,12 @@ mod tests {
                 }
             }
         }
+        // Rectangles: the tensor-parallel splits of a matrix, not its ZeRO chunks.
+        let rect = |l: &ParamLayout, rank| l.local_indices(&mesh, rank).rectangle();
+        assert_eq!(rect(&layout("w", &[6, 4], "[R, S(1)]", false), 1), Some((0..6, 2..4)));
+        assert_eq!(rect(&layout("w", &[6, 4], "[R, S(0)]", false), 3), Some((3..6, 0..4)));
+        assert_eq!(rect(&layout("w", &[6, 4], "[]", true), 1), None);
+        assert_eq!(rect(&layout("w", &[5, 4], "[R, S(0)]", false), 1), None, "a padded piece");
         // A column split is not one run.
         assert!(layout("w", &[6, 4], "[R, S(1)]", false).local_indices(&mesh, 0).contiguous().is_none());
     }

@@ -426,44 +426,55 @@ impl WeightsFile {
         Ok(())
     }
 
-    /// As [`WeightsFile::read_elements`], for indices in any order (a transposed read): the span
-    /// from the smallest index asked for to the largest is read at once, then gathered. The span
-    /// of a rank's piece of a tensor split by tensor parallelism is that piece's rows in the file.
+    /// As [`WeightsFile::read_elements`], for indices in any order (a transposed read): the
+    /// indices are taken in chunks of [`RUN_ELEMENTS`], each sorted and read as runs of
+    /// consecutive elements, so a piece costs its own bytes and one read per run, whatever order
+    /// it wants them in.
     pub fn read_gathered<I>(&self, name: &str, indices: I, out: &mut [f32]) -> Result<(), WeightsError>
     where
         I: IntoIterator<Item = Option<usize>>,
-        I::IntoIter: Clone,
     {
         let t = self
             .tensors
             .get(name)
             .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })?;
         let elements = t.elements();
-        let indices = indices.into_iter();
-        let (mut lo, mut hi) = (usize::MAX, 0usize);
-        for index in indices.clone().take(out.len()).flatten() {
-            if index >= elements {
-                return Err(WeightsError::ElementOutOfRange {
-                    path: self.path.clone(),
-                    tensor: name.to_string(),
-                    index,
-                    elements,
-                });
+        let width = if t.dtype == Dtype::F32 { 4 } else { 2 };
+        let mut indices = indices.into_iter().take(out.len()).enumerate();
+        let (mut pairs, mut bytes, mut run_values) = (Vec::new(), Vec::new(), Vec::new());
+        loop {
+            pairs.clear();
+            for (pos, index) in indices.by_ref().take(RUN_ELEMENTS) {
+                match index {
+                    None => out[pos] = 0.0,
+                    Some(i) if i >= elements => {
+                        return Err(WeightsError::ElementOutOfRange {
+                            path: self.path.clone(),
+                            tensor: name.to_string(),
+                            index: i,
+                            elements,
+                        })
+                    }
+                    Some(i) => pairs.push((i, pos)),
+                }
             }
-            (lo, hi) = (lo.min(index), hi.max(index));
-        }
-        let mut span = Vec::new();
-        if lo <= hi {
-            span = vec![0.0f32; hi - lo + 1];
-            let width = if t.dtype == Dtype::F32 { 4 } else { 2 };
-            let mut bytes = Vec::new();
-            for start in (0..span.len()).step_by(RUN_ELEMENTS) {
-                let len = RUN_ELEMENTS.min(span.len() - start);
-                self.read_run(t, name, (lo + start, start, len), width, &mut bytes, &mut span)?;
+            if pairs.is_empty() {
+                break;
             }
-        }
-        for (o, index) in out.iter_mut().zip(indices) {
-            *o = index.map_or(0.0, |i| span[i - lo]);
+            pairs.sort_unstable();
+            let mut k = 0;
+            while k < pairs.len() {
+                let mut len = 1;
+                while k + len < pairs.len() && pairs[k + len].0 == pairs[k].0 + len {
+                    len += 1;
+                }
+                run_values.resize(len, 0.0f32);
+                self.read_run(t, name, (pairs[k].0, 0, len), width, &mut bytes, &mut run_values)?;
+                for (j, &(_, pos)) in pairs[k..k + len].iter().enumerate() {
+                    out[pos] = run_values[j];
+                }
+                k += len;
+            }
         }
         Ok(())
     }
