@@ -14,9 +14,10 @@
 //! - **columns**: GPT-2's fused `c_attn` (`[hidden, 3·hidden]`, then q, k, v) gives each of
 //!   q, k and v a block of columns.
 //!
-//! A rank reads only the elements of its own pieces ([`InitWeights::read`]): runs of
-//! consecutive elements for the first and last maps, and for a transposed weight the rows of
-//! the file that hold its piece (the rows of its tensor-parallel slice), read at once.
+//! A rank reads only the elements of its own pieces ([`InitWeights::read_piece`]): a piece of
+//! consecutive elements in large runs; a tensor-parallel rectangle of a transposed weight as its
+//! rows of the file (one read when they are whole rows, else one per row); anything else sorted
+//! into runs of consecutive elements.
 //! Checkpoint buffers that are not parameters (GPT-2's `attn.bias` masks, `rotary_emb.inv_freq`)
 //! and a tied model's saved `lm_head.weight` are skipped; any other tensor the model lacks is an
 //! error, as is a missing or misshapen one.
