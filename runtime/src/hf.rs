@@ -227,7 +227,6 @@ impl InitWeights {
     pub fn read<I>(&self, name: &str, indices: I, out: &mut [f32]) -> Result<(), WeightsError>
     where
         I: IntoIterator<Item = Option<usize>>,
-        I::IntoIter: Clone,
     {
         let s = self
             .sources

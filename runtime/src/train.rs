@@ -242,6 +242,18 @@ pub const CHECKPOINT_META: &str = "checkpoint.json";
 /// A checkpoint directory's tensors: parameters and optimizer states, global shapes.
 pub const CHECKPOINT_TENSORS: &str = "state.safetensors";
 
+/// A checkpoint's tensors, the same on every rank: the model's parameters (every stage's), then
+/// each one's optimizer states `PREFIX.NAME`, all with the parameter's global shape.
+fn checkpoint_tensors(table: &ModelTable, prefixes: &[String]) -> Vec<(String, Vec<usize>)> {
+    let mut all = table.params.clone();
+    for (name, shape) in &table.params {
+        for prefix in prefixes {
+            all.push((format!("{prefix}.{name}"), shape.clone()));
+        }
+    }
+    all
+}
+
 /// Where a checkpoint for `dir` is written before it is renamed to `dir`.
 fn partial_dir(dir: &Path) -> PathBuf {
     let mut name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_default();
@@ -654,17 +666,7 @@ impl<'p> Trainer<'p> {
 
     /// The steps of [`Trainer::save_shared`] after the header: the parameters.
     fn write_shared(&mut self, table: &ModelTable, save: &SharedSave) -> Result<(), TrainError> {
-        let entries: Vec<Entry> = self
-            .pieces
-            .iter()
-            .map(|p| Entry {
-                tensor: p.name().to_string(),
-                param: p.name().to_string(),
-                buf: p.buf.clone(),
-                layout: p.layout.clone(),
-                state: false,
-            })
-            .collect();
+        let entries = self.param_entries();
         self.write_entries(table, save, &entries)
     }
 
@@ -715,6 +717,20 @@ impl<'p> Trainer<'p> {
             save.finish()?;
         }
         Ok(())
+    }
+
+    /// Every parameter piece as a shared-save entry under its own name.
+    fn param_entries(&self) -> Vec<Entry> {
+        self.pieces
+            .iter()
+            .map(|p| Entry {
+                tensor: p.name().to_string(),
+                param: p.name().to_string(),
+                buf: p.buf.clone(),
+                layout: p.layout.clone(),
+                state: false,
+            })
+            .collect()
     }
 
     /// The optimizer-state tensors of every parameter piece, as checkpoint entries: `PREFIX.NAME`
@@ -792,29 +808,13 @@ impl<'p> Trainer<'p> {
             weights::save(&file, &refs)?;
         } else {
             let table = self.model_table()?;
-            // Every rank's header: the parameters of all stages and each one's states.
-            let mut all: Vec<(String, Vec<usize>)> = table.params.clone();
-            for (name, shape) in &table.params {
-                for prefix in &prefixes {
-                    all.push((format!("{prefix}.{name}"), shape.clone()));
-                }
-            }
+            let all = checkpoint_tensors(&table, &prefixes);
             let expected: Vec<(&str, &[usize])> = all.iter().map(|(n, s)| (n.as_str(), s.as_slice())).collect();
             if let Some(ctx) = self.exec.rank.as_mut() {
                 ctx.barrier()?;
             }
             let save = SharedSave::new(&file, &expected)?;
-            let mut entries: Vec<Entry> = self
-                .pieces
-                .iter()
-                .map(|p| Entry {
-                    tensor: p.name().to_string(),
-                    param: p.name().to_string(),
-                    buf: p.buf.clone(),
-                    layout: p.layout.clone(),
-                    state: false,
-                })
-                .collect();
+            let mut entries = self.param_entries();
             entries.extend(states);
             let result = self.write_entries(&table, &save, &entries);
             if result.is_err() && self.rank == 0 {
@@ -865,12 +865,7 @@ impl<'p> Trainer<'p> {
             .ok_or_else(|| bad(format!("{}: \"step\" is not a whole number", meta_path.display())))?;
         let table = self.model_table()?;
         let (states, prefixes) = self.state_entries()?;
-        let mut all: Vec<(String, Vec<usize>)> = table.params.clone();
-        for (name, shape) in &table.params {
-            for prefix in &prefixes {
-                all.push((format!("{prefix}.{name}"), shape.clone()));
-            }
-        }
+        let all = checkpoint_tensors(&table, &prefixes);
         let expected: Vec<(&str, &[usize])> = all.iter().map(|(n, s)| (n.as_str(), s.as_slice())).collect();
         let file = crate::hf::InitWeights::open(&dir.join(CHECKPOINT_TENSORS), &expected)?;
         self.sync_host()?;

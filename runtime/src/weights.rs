@@ -314,6 +314,15 @@ struct StoredTensor {
 }
 
 impl StoredTensor {
+    /// Bytes per element: F32, or the 16-bit BF16 and F16.
+    fn width(&self) -> usize {
+        if self.dtype == Dtype::F32 {
+            4
+        } else {
+            2
+        }
+    }
+
     fn elements(&self) -> usize {
         // Validated at open: the product fits, and so does its byte size.
         self.shape.iter().product()
@@ -390,6 +399,13 @@ impl WeightsFile {
         &self.path
     }
 
+    /// The stored tensor `name`, or the error naming the file.
+    fn stored(&self, name: &str) -> Result<&StoredTensor, WeightsError> {
+        self.tensors
+            .get(name)
+            .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })
+    }
+
     /// The bytes of tensor data this reader has read (headers not counted): what a rank's
     /// reads cost, checked by the tests to be its own elements only.
     pub fn data_bytes_read(&self) -> u64 {
@@ -404,10 +420,7 @@ impl WeightsFile {
     /// Fills `out` with the consecutive elements `first..first + out.len()` of tensor `name`, in
     /// reads of [`RUN_ELEMENTS`].
     pub fn read_range(&self, name: &str, first: usize, out: &mut [f32]) -> Result<(), WeightsError> {
-        let t = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })?;
+        let t = self.stored(name)?;
         let elements = t.elements();
         if first.saturating_add(out.len()) > elements {
             return Err(WeightsError::ElementOutOfRange {
@@ -417,7 +430,7 @@ impl WeightsFile {
                 elements,
             });
         }
-        let width = if t.dtype == Dtype::F32 { 4 } else { 2 };
+        let width = t.width();
         let mut bytes = Vec::new();
         for start in (0..out.len()).step_by(RUN_ELEMENTS) {
             let len = RUN_ELEMENTS.min(out.len() - start);
@@ -434,12 +447,9 @@ impl WeightsFile {
     where
         I: IntoIterator<Item = Option<usize>>,
     {
-        let t = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })?;
+        let t = self.stored(name)?;
         let elements = t.elements();
-        let width = if t.dtype == Dtype::F32 { 4 } else { 2 };
+        let width = t.width();
         let mut indices = indices.into_iter().take(out.len()).enumerate();
         let (mut pairs, mut bytes, mut run_values) = (Vec::new(), Vec::new(), Vec::new());
         loop {
@@ -507,12 +517,9 @@ impl WeightsFile {
         indices: impl IntoIterator<Item = Option<usize>>,
         out: &mut [f32],
     ) -> Result<(), WeightsError> {
-        let t = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })?;
+        let t = self.stored(name)?;
         let elements = t.elements();
-        let width = if t.dtype == Dtype::F32 { 4 } else { 2 };
+        let width = t.width();
         let mut bytes = Vec::new();
         // The pending run: its first global index, its first position in `out`, its length.
         let mut run: Option<(usize, usize, usize)> = None;

@@ -66,6 +66,17 @@ impl Run {
         self
     }
 
+    /// Panics unless the run was refused as bad input: exit code 2, every one of `needles` in
+    /// stderr, and no panic.
+    pub fn assert_refused(&self, needles: &[&str]) -> &Self {
+        self.assert_code(2);
+        for n in needles {
+            assert!(self.stderr.contains(n), "no `{n}` in:\n{}", self.stderr);
+        }
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        self
+    }
+
     /// Panics unless the run succeeded.
     pub fn assert_success(&self) -> &Self {
         self.assert_code(0)
