@@ -151,6 +151,7 @@ pub fn run_rank(
     let mut reporter = Reporter::new(opts);
     reporter.quiet = rank != 0;
     let started = Instant::now();
+    let first_step = trainer.steps_done;
     while trainer.steps_done < opts.steps {
         let r = trainer.step()?;
         reporter.report(&r)?;
@@ -164,7 +165,8 @@ pub fn run_rank(
             eprintln!("saved the weights to {}", path.display());
         }
     }
-    let tokens = (info.global_batch * info.seq_len) as f64 * opts.steps as f64;
+    // The steps this process ran (after --resume, fewer than the last step's number).
+    let tokens = (info.global_batch * info.seq_len) as f64 * (trainer.steps_done - first_step) as f64;
     Ok(RankSummary {
         rank,
         world_size,
