@@ -9,6 +9,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 
 mod commands;
+mod plan_cmd;
 use parc_compiler::driver::{compile_file, write_artifacts, CompileError, CompileOptions, TrainingOverrides};
 use parc_compiler::frontend::{Precision, Recompute};
 use parc_compiler::mesh::Mesh;
@@ -55,6 +56,9 @@ enum Command {
     /// Write a model's weights as a Hugging Face checkpoint (config.json + safetensors).
     #[command(after_help = EXPORT_HELP)]
     Export(ExportArgs),
+    /// Search the parallel layouts of a model on N GPUs; print the fastest that fit, with why the others lose.
+    #[command(after_help = plan_cmd::PLAN_HELP)]
+    Plan(plan_cmd::PlanArgs),
 }
 
 const EXPORT_HELP: &str = "\
@@ -389,6 +393,7 @@ fn main() -> ExitCode {
             None => commands::inspect(&args.out, args.rank, args.memory, args.comm, args.json),
         },
         Command::Check(args) => commands::check(&args.out, args.json),
+        Command::Plan(args) => plan_cmd::run(args),
         Command::Export(args) => commands::export(
             &args.model,
             args.training.as_deref(),
@@ -464,7 +469,21 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
     }
     let fit = match &gpu {
         Some(gpu) => {
-            let fit = parc_compiler::hardware::check_fits(&output.plan, gpu)?;
+            let fit = match parc_compiler::hardware::check_fits(&output.plan, gpu) {
+                Ok(fit) => fit,
+                Err(mut d) => {
+                    // The nearest layouts that fit: the planner's best on as many GPUs.
+                    let nearest = nearest_fitting(&args.model, &opts, gpu);
+                    if !nearest.is_empty() {
+                        let help = d.help.take().unwrap_or_default();
+                        d = d.with_help(format!(
+                            "{help}\n  layouts of the same {} GPUs that fit (parc plan, estimated):\n{nearest}",
+                            mesh.world_size()
+                        ));
+                    }
+                    return Err(CompileError::User(d));
+                }
+            };
             let prediction = parc_compiler::cost::predict_output(&output, gpu).map_err(CompileError::Internal)?;
             output.plan.prediction = Some(prediction);
             Some((gpu, fit))
@@ -528,6 +547,33 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
         }
     }
     Ok(())
+}
+
+/// The planner's three best layouts of the model on as many GPUs as `opts.mesh` that fit `gpu`,
+/// one per line (empty when none does or the search fails).
+fn nearest_fitting(model: &str, opts: &CompileOptions, gpu: &parc_compiler::hardware::GpuProfile) -> String {
+    let Ok(mut spec) = parc_compiler::frontend::load_model_with(model, opts.training.training_file.as_deref()) else {
+        return String::new();
+    };
+    opts.training.apply(&mut spec);
+    let pins = parc_compiler::planner::Pins::default();
+    let Ok(found) = parc_compiler::planner::search(&spec, gpu, opts.mesh.world_size(), &pins, |_, _| {}) else {
+        return String::new();
+    };
+    found
+        .plans
+        .iter()
+        .take(3)
+        .map(|p| {
+            format!(
+                "    {} (peak {}, {:.1} TFLOP/s per GPU)",
+                p.layout().flags(),
+                parc_compiler::hardware::gib(p.peak_memory_bytes),
+                p.tflops_per_gpu
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `1.5B`, `124.4M`, `3.2K`: a parameter count for people.

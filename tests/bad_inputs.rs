@@ -677,3 +677,15 @@ fn run_a_program_whose_arena_is_too_large_to_allocate() {
         &["exec.memory.arena is 9223372036854775807 bytes", "more than the largest arena a process can allocate"],
     );
 }
+
+#[test]
+fn sequence_parallel_needs_tp_to_divide_seq_len() {
+    let model = edit("seq_len = 32", "seq_len = 30");
+    check(
+        "sequence_parallel_seq_len",
+        Some(&model),
+        &["compile", "model.toml", "--mesh", "1x1x4", "--sequence-parallel", "-o", "out"],
+        &["seq_len = 30 is not divisible by tp = 4", "tp can be", "turn sequence parallelism off"],
+        Some("model.toml:7:11"),
+    );
+}

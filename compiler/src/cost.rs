@@ -102,7 +102,7 @@ impl CostModel<'_> {
 
     /// Seconds for a collective moving `bus_bytes` over the group of `axis`, for a message of
     /// `message_bytes`.
-    fn collective(&self, axis: &str, message_bytes: f64, bus_bytes: f64) -> f64 {
+    pub fn collective(&self, axis: &str, message_bytes: f64, bus_bytes: f64) -> f64 {
         let peak =
             if self.spans_nodes(axis) { self.gpu.inter_node_bus_bandwidth } else { self.gpu.intra_node_bus_bandwidth };
         let p = &self.params;
@@ -111,7 +111,7 @@ impl CostModel<'_> {
     }
 
     /// Seconds for a GEMM of `flops` on operands of `dtype` with dimensions m, n, k.
-    fn gemm(&self, dtype: DType, flops: f64, dims: [f64; 3]) -> f64 {
+    pub fn gemm(&self, dtype: DType, flops: f64, dims: [f64; 3]) -> f64 {
         let peak = if dtype == DType::F32 { self.gpu.peak_fp32_flops } else { self.gpu.peak_bf16_flops };
         let knee = self.params.gemm_knee;
         let shape: f64 = dims.iter().map(|&d| d / (d + knee)).product();
@@ -119,7 +119,7 @@ impl CostModel<'_> {
         self.params.kernel_overhead_s + if efficiency > 0.0 { flops / (peak * efficiency) } else { 0.0 }
     }
 
-    fn memory_bound(&self, bytes: f64) -> f64 {
+    pub fn memory_bound(&self, bytes: f64) -> f64 {
         self.params.kernel_overhead_s + bytes / (self.gpu.hbm_bandwidth * self.params.memory_efficiency)
     }
 

@@ -15,6 +15,7 @@ pub mod models;
 pub mod passes;
 pub mod pipeline;
 pub mod plan;
+pub mod planner;
 pub mod sharding;
 
 pub use driver::{compile_file, compile_spec, write_artifacts, CompileError, CompileOptions, CompileOutput};

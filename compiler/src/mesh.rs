@@ -51,6 +51,21 @@ pub fn check_model(mesh: &Mesh, spec: &ModelSpec) -> Result<(), Diagnostic> {
                 or_list(&shorten(&ok_dp))
             )));
     }
+    if t.sequence_parallel && tp > 1 && m.seq_len % tp != 0 {
+        return Err(spec
+            .error_at(
+                "model.seq_len",
+                format!(
+                    "seq_len = {} is not divisible by tp = {tp}, which sequence parallelism needs {flag}",
+                    m.seq_len
+                ),
+            )
+            .with_help(format!(
+                "sequence parallelism splits every sequence into tp equal pieces; tp can be {}, or turn sequence \
+                 parallelism off (no --sequence-parallel, sequence_parallel = false)",
+                or_list(&shorten(&divisors(m.seq_len)))
+            )));
+    }
     if mesh.ep > 1 {
         return Err(Diagnostic::new(format!(
             "ep = {} needs a mixture-of-experts model, but {} has no experts {flag}",

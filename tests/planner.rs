@@ -1,0 +1,267 @@
+//! The planner's analytical estimates against compiled plans: memory per stage against the static
+//! plan, step time against the cost model's prediction over the compiled programs.
+
+use std::time::Instant;
+
+use parc_compiler::cost::predict_output;
+use parc_compiler::driver::{compile_spec, CompileOptions, TrainingOverrides};
+use parc_compiler::frontend::{parse_model, ModelSpec, Recompute};
+use parc_compiler::hardware::built_in;
+use parc_compiler::mesh::Mesh;
+use parc_compiler::pipeline::{ScheduleKind, ScheduleOptions};
+use parc_compiler::planner::{evaluate, memory_of, search, Layout, Pins};
+
+/// A GPT and a Llama of realistic shape, few layers so that each compiles in a fraction of a
+/// second.
+fn model(family: &str, layers: usize) -> ModelSpec {
+    let body = if family == "gpt" {
+        "norm = \"layernorm\"\nactivation = \"gelu\"\nposition = \"learned\"\ntie_embeddings = true\nbias = true\nheads = 32\nffn = 16384"
+    } else {
+        "norm = \"rmsnorm\"\nactivation = \"swiglu\"\nposition = \"rope\"\ntie_embeddings = false\nbias = false\nheads = 32\nkv_heads = 8\nffn = 11008"
+    };
+    let text = format!(
+        "[model]\nname = \"{family}-probe\"\nvocab = 32000\nhidden = 4096\nlayers = {layers}\nseq_len = 2048\n{body}\n\n\
+         [training]\nglobal_batch = 32\nmicro_batch = 1\nprecision = \"bf16\"\n\n[training.optimizer]\ntype = \"adamw\"\nlr = 1e-4\ngrad_clip = 1.0\n"
+    );
+    parse_model(&format!("{family}-probe.toml"), &text).unwrap()
+}
+
+fn compiled(spec: &ModelSpec, l: &Layout) -> parc_compiler::driver::CompileOutput {
+    let recompute = match l.recompute {
+        "none" => Recompute::None,
+        "selective" => Recompute::Selective,
+        _ => Recompute::Full,
+    };
+    let mut spec = spec.clone();
+    spec.training.micro_batch = l.micro_batch;
+    let opts = CompileOptions {
+        mesh: Mesh::new(l.dp, l.pp, l.tp, 1).unwrap(),
+        training: TrainingOverrides {
+            zero: Some(l.zero),
+            sequence_parallel: l.sequence_parallel,
+            recompute: Some(recompute),
+            schedule: ScheduleOptions {
+                kind: if l.pp > 1 { ScheduleKind::parse(l.schedule).unwrap() } else { ScheduleKind::OneF1B },
+                chunks: l.chunks,
+                stages: None,
+            },
+            ..Default::default()
+        },
+        pipeline: Default::default(),
+    };
+    opts.training.apply(&mut spec);
+    compile_spec(spec, &opts, Instant::now()).unwrap()
+}
+
+/// A layout: mesh (dp, pp, tp), ZeRO stage, sequence parallelism, schedule and chunks,
+/// micro-batch, recomputation.
+fn layout(
+    (dp, pp, tp): (usize, usize, usize),
+    zero: u8,
+    sp: bool,
+    (schedule, chunks): (&'static str, usize),
+    mb: usize,
+    recompute: &'static str,
+) -> Layout {
+    Layout { dp, pp, tp, zero, sequence_parallel: sp, schedule, chunks, micro_batch: mb, recompute }
+}
+
+fn grid() -> Vec<Layout> {
+    let mut out = Vec::new();
+    for (dp, pp, tp) in [(4, 1, 1), (2, 1, 2), (1, 2, 2), (2, 2, 2), (1, 4, 1), (2, 1, 4)] {
+        for zero in [0u8, 1, 2, 3] {
+            if dp == 1 && zero > 0 {
+                continue;
+            }
+            for recompute in ["none", "selective", "full"] {
+                let sp = tp > 1 && zero == 1;
+                let schedule = if pp > 1 { "1f1b" } else { "none" };
+                out.push(layout((dp, pp, tp), zero, sp, (schedule, 1), 1, recompute));
+            }
+        }
+    }
+    out.push(layout((1, 2, 2), 0, true, ("interleaved", 2), 1, "selective"));
+    out.push(layout((2, 2, 1), 2, false, ("1f1b", 1), 2, "none"));
+    out.push(layout((1, 2, 1), 0, false, ("gpipe", 1), 1, "full"));
+    out
+}
+
+/// Every stage of every layout of the grid, both families: parameters, gradients and optimizer
+/// state exactly; the GPT family's stash exactly; the peak within the stated error (the issue's
+/// goal is 1%, not reached yet: docs/planner.md); the step time within 8% of the compiled plan's
+/// prediction.
+#[test]
+fn estimates_against_compiled_plans() {
+    let gpu = built_in("a100-80g").unwrap();
+    let (mut worst_peak, mut worst_peak_zero3, mut worst_time) = (0.0f64, 0.0f64, 0.0f64);
+    for family in ["gpt", "llama"] {
+        let spec = model(family, 4);
+        for l in grid() {
+            let out = compiled(&spec, &l);
+            let est = memory_of(&spec, &l).unwrap();
+            let actual: Vec<_> = match &out.plan.pipeline {
+                Some(p) => p.per_stage.iter().map(|s| s.memory.clone().unwrap()).collect(),
+                None => vec![out.plan.programs.memory.clone().unwrap()],
+            };
+            assert_eq!(est.len(), actual.len(), "{family} {l}: stages");
+            for (e, a) in est.iter().zip(&actual) {
+                let at = format!("{family} {l} stage {}", e.stage);
+                assert_eq!(e.parameters, a.parameters, "{at}: parameters");
+                assert_eq!(e.gradients, a.gradients, "{at}: gradients");
+                assert_eq!(e.optimizer_state, a.optimizer_state, "{at}: optimizer state");
+                if family == "gpt" {
+                    let err = (e.stash as f64 - a.stash as f64).abs() / (a.stash as f64).max(1.0);
+                    assert!(err < 0.01, "{at}: stash {} against the compiled {}", e.stash, a.stash);
+                }
+                let err = (e.peak as f64 / a.peak as f64 - 1.0).abs();
+                eprintln!(
+                    "{at}: peak {} against {} ({:+.2}%)",
+                    e.peak,
+                    a.peak,
+                    100.0 * (e.peak as f64 / a.peak as f64 - 1.0)
+                );
+                if l.zero == 3 {
+                    worst_peak_zero3 = worst_peak_zero3.max(err);
+                } else {
+                    worst_peak = worst_peak.max(err);
+                }
+            }
+            let predicted = predict_output(&out, &gpu).unwrap().step_time_s;
+            let row = evaluate(&spec, &gpu, &l).unwrap().expect("the grid's layouts compile");
+            let err = (row.step_time_s / predicted - 1.0).abs();
+            eprintln!(
+                "{family} {l}: step {:.4} s against {:.4} s ({:+.1}%)",
+                row.step_time_s,
+                predicted,
+                100.0 * (row.step_time_s / predicted - 1.0)
+            );
+            worst_time = worst_time.max(err);
+        }
+    }
+    eprintln!(
+        "largest errors: peak {:.1}% (ZeRO 0-2), {:.1}% (ZeRO-3), step time {:.1}%",
+        100.0 * worst_peak,
+        100.0 * worst_peak_zero3,
+        100.0 * worst_time
+    );
+    assert!(worst_peak < 0.13, "peak memory off by {:.1}%", 100.0 * worst_peak);
+    assert!(worst_peak_zero3 < 0.13, "ZeRO-3 peak memory off by {:.1}%", 100.0 * worst_peak_zero3);
+    assert!(worst_time < 0.08, "step time off by {:.1}%", 100.0 * worst_time);
+}
+
+/// The search is deterministic, its plans fit and come fastest first, and pins hold.
+#[test]
+fn search_ranks_fitting_plans_deterministically() {
+    let gpu = built_in("a100-80g").unwrap();
+    let spec = model("gpt", 8);
+    let pins = Pins::default();
+    let a = search(&spec, &gpu, 16, &pins, |_, _| {}).unwrap();
+    let b = search(&spec, &gpu, 16, &pins, |_, _| {}).unwrap();
+    assert!(a.fitting > 10, "{} plans fit", a.fitting);
+    assert_eq!(a.plans, b.plans);
+    for w in a.plans.windows(2) {
+        assert!(w[0].step_time_s <= w[1].step_time_s);
+    }
+    for p in &a.plans {
+        assert!(p.peak_memory_bytes <= gpu.usable_bytes());
+        assert_eq!(p.dp * p.pp * p.tp, 16);
+        assert!(p.tp <= 8, "tp stays inside a node: {}", p.mesh);
+    }
+    let pinned = Pins { tp: Some(2), recompute: Some(Recompute::Full), ..Pins::default() };
+    let c = search(&spec, &gpu, 16, &pinned, |_, _| {}).unwrap();
+    assert!(c.fitting > 0 && c.plans.iter().all(|p| p.tp == 2 && p.recompute == "full"));
+    // More GPUs than the batch allows data-parallel replicas of: every layout has dp | 32.
+    let d = search(&spec, &gpu, 128, &pins, |_, _| {}).unwrap();
+    assert!(d.plans.iter().all(|p| 32 % p.dp == 0));
+}
+
+fn parc(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_parc")).args(args).output().unwrap()
+}
+
+#[test]
+fn plan_command_prints_a_table_and_json() {
+    let out = parc(&["plan", "examples/gpt-tiny.toml", "--gpus", "4", "--gpu", "a100-80g", "--top", "3"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("layouts pass the compiler's checks") && err.contains("  1  dp="), "{err}");
+    assert!(err.contains("parc compile examples/gpt-tiny.toml --gpu a100-80g --mesh"), "{err}");
+    let out = parc(&["plan", "examples/gpt-tiny.toml", "--gpus", "4", "--gpu", "h100-sxm", "--json", "--top", "2"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plans = v["plans"].as_array().unwrap();
+    assert_eq!(plans.len(), 2);
+    for key in [
+        "mesh",
+        "zero",
+        "sequence_parallel",
+        "schedule",
+        "chunks",
+        "micro_batch",
+        "recompute",
+        "step_time_s",
+        "tflops_per_gpu",
+        "mfu",
+        "peak_memory_bytes",
+        "breakdown",
+    ] {
+        assert!(plans[0].get(key).is_some(), "plan without {key}: {}", plans[0]);
+    }
+}
+
+#[test]
+fn plan_command_refuses_bad_input() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["plan", "examples/gpt-tiny.toml", "--gpus", "4", "--gpu", "a100"], "a100"),
+        (&["plan", "examples/gpt-tiny.toml", "--gpus", "0", "--gpu", "a100-80g"], "at least one GPU"),
+        (
+            &["plan", "examples/gpt-tiny.toml", "--gpus", "8", "--gpu", "a100-80g", "--tp", "3"],
+            "does not divide --gpus 8",
+        ),
+        (
+            &[
+                "plan",
+                "examples/gpt-tiny.toml",
+                "--gpus",
+                "8",
+                "--gpu",
+                "a100-80g",
+                "--dp",
+                "2",
+                "--pp",
+                "2",
+                "--tp",
+                "1",
+            ],
+            "make 4 GPUs",
+        ),
+        (
+            &[
+                "plan",
+                "examples/gpt-tiny.toml",
+                "--gpus",
+                "8",
+                "--gpu",
+                "a100-80g",
+                "--schedule",
+                "1f1b",
+                "--chunks",
+                "2",
+            ],
+            "only the interleaved",
+        ),
+        (&["plan", "examples/gpt-tiny.toml", "--gpus", "7", "--gpu", "a100-80g", "--tp", "7"], "no layout"),
+        (&["plan", "examples/llama2-7b.toml", "--gpus", "1", "--gpu", "a100-80g"], "does not fit on 1"),
+        (&["plan", "no-such-model.toml", "--gpus", "8", "--gpu", "a100-80g"], "no-such-model.toml"),
+    ];
+    for (args, needle) in cases {
+        let out = parc(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: wanted {needle:?} in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // The model that does not fit says where it would.
+    let out = parc(&["plan", "examples/llama2-7b.toml", "--gpus", "1", "--gpu", "a100-80g"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it fits on"), "{}", String::from_utf8_lossy(&out.stderr));
+}
