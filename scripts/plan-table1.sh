@@ -7,6 +7,8 @@
 # (the planner's model FLOPs) and the rank of the published mesh's best plan in the search.
 #
 #   bash scripts/plan-table1.sh            # builds parc (release) first
+#   PINS="--zero 0 --sequence-parallel off --recompute full" bash scripts/plan-table1.sh
+#                                          # Megatron-LM's features of 2021 only (PINS: parc plan flags)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --bin parc -q
@@ -46,7 +48,7 @@ precision = "bf16"
 grad_reduce_dtype = "bf16"
 TOML
     start=$(date +%s.%N)
-    "$parc" plan "$work/m.toml" --gpus "$gpus" --gpu a100-80g --json --top 1000000 >"$work/all.json" 2>"$work/err" || {
+    "$parc" plan "$work/m.toml" --gpus "$gpus" --gpu a100-80g --json --top 1000000 ${PINS:-} >"$work/all.json" 2>"$work/err" || {
         echo "row $params: $(tail -2 "$work/err")"
         continue
     }

@@ -587,8 +587,9 @@ pub fn verify(
     Ok(())
 }
 
-/// `parc inspect OUT --timeline FILE.json`: the pipeline schedule of OUT's plan, simulated with
-/// unit costs, as Chrome trace JSON (and SVG beside it).
+/// `parc inspect OUT --timeline FILE.json`: the pipeline schedule of OUT's plan as Chrome trace
+/// JSON (and SVG beside it), simulated in predicted seconds when the plan was compiled with
+/// `--gpu` (plan.json's `prediction.chunk_s`), in unit costs otherwise.
 pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
     use parc_compiler::pipeline::{chrome_trace, simulate, svg, ScheduleKind, UnitCosts};
     let plan = read_plan(out)?;
@@ -603,11 +604,27 @@ pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
         user(format!("{}: {e}", out.join("plan.json").display()), "recompile with this version of parc")
     })?;
     let n = |k: &str| p[k].as_u64().unwrap_or(1) as usize;
-    let costs = UnitCosts { forward: 1.0, backward_input: 1.0, backward_weight: 1.0 };
+    let predicted = &plan["prediction"]["chunk_s"];
+    let seconds = |k: &str| predicted[k].as_f64().filter(|x| x.is_finite() && *x >= 0.0);
+    let (costs, micros_per_unit, unit, gpu) =
+        match (seconds("forward_s"), seconds("backward_input_s"), seconds("backward_weight_s")) {
+            (Some(forward), Some(backward_input), Some(backward_weight)) => (
+                UnitCosts { forward, backward_input, backward_weight },
+                1e6,
+                "s",
+                format!(", predicted on the {}", plan["prediction"]["gpu"].as_str().unwrap_or("GPU")),
+            ),
+            _ => (
+                UnitCosts { forward: 1.0, backward_input: 1.0, backward_weight: 1.0 },
+                1000.0,
+                " units",
+                " (unit costs: compile with --gpu for predicted seconds)".to_string(),
+            ),
+        };
     let t = simulate(kind, n("stages"), n("microbatches"), n("chunks"), costs)
         .map_err(|e| CompileError::Internal(e.to_string()))?;
     let names: Vec<String> = (0..t.stages).map(|s| format!("stage {s}")).collect();
-    let json = serde_json::to_string_pretty(&chrome_trace(&t, &names, 1000.0))
+    let json = serde_json::to_string_pretty(&chrome_trace(&t, &names, micros_per_unit))
         .map_err(|e| CompileError::Internal(e.to_string()))?;
     let write = |file: &Path, text: &str| {
         std::fs::write(file, text)
@@ -616,14 +633,16 @@ pub fn timeline(out: &Path, path: &Path) -> Result<(), CompileError> {
     write(path, &json)?;
     let svg_path = path.with_extension("svg");
     write(&svg_path, &svg(&t))?;
+    let ideal = t.microbatches as f64 * (costs.forward + costs.backward_input + costs.backward_weight);
     eprintln!(
-        "{} schedule, {} stages x {} chunk(s), {} micro-batches: makespan {:.2} units, bubble {:.2}% of the ideal -> {} and {}",
+        "{} schedule, {} stages x {} chunk(s), {} micro-batches: makespan {:.4}{unit}, bubble {:.2}% of the ideal{gpu} \
+         -> {} and {}",
         kind,
         t.stages,
         t.chunks,
         t.microbatches,
         t.makespan,
-        100.0 * (t.makespan - 3.0 * t.microbatches as f64) / (3.0 * t.microbatches as f64),
+        100.0 * (t.makespan - ideal) / ideal,
         path.display(),
         svg_path.display()
     );

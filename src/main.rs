@@ -352,8 +352,8 @@ struct CompileArgs {
     json: bool,
     /// Check the plan against a GPU: exit 2, writing nothing, if a rank's planned peak memory
     /// exceeds its usable memory; otherwise print the cost model's predicted step time, TFLOP/s
-    /// per GPU and MFU, also written to plan.json as `prediction` (not yet calibrated;
-    /// docs/cost-model.md). Built in: a100-80g, h100-sxm, h200 (docs/hardware.md).
+    /// per GPU and MFU, also written to plan.json as `prediction` (the cost model calibrated
+    /// on Megatron-LM's Table 1; docs/cost-model.md). Built in: a100-80g, h100-sxm, h200 (docs/hardware.md).
     #[arg(long, value_name = "NAME", conflicts_with = "gpu_file")]
     gpu: Option<String>,
     /// As --gpu, with a GPU described in a TOML file (docs/hardware.md).
@@ -531,9 +531,9 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
             if let Some(p) = &plan.prediction {
                 let comm: f64 = p.breakdown.comm_s.values().sum();
                 eprintln!(
-                    "predicted (uncalibrated cost model, docs/cost-model.md): {:.3} s per step, {:.0} tokens/s, \
-                     {:.1} TFLOP/s per GPU, MFU {:.1}% (GEMMs {:.3} s, other kernels {:.3} s, communication {:.3} s, \
-                     pipeline bubble {:.3} s)",
+                    "predicted (cost model calibrated on Megatron-LM's Table 1, docs/cost-model.md): {:.3} s per \
+                     step, {:.0} tokens/s, {:.1} TFLOP/s per GPU, MFU {:.1}% (GEMMs {:.3} s, other kernels {:.3} s, \
+                     communication {:.3} s, pipeline bubble {:.3} s, pipeline overhead {:.3} s)",
                     p.step_time_s,
                     p.tokens_per_s,
                     p.tflops_per_gpu,
@@ -541,7 +541,8 @@ fn run_compile(args: CompileArgs) -> Result<(), CompileError> {
                     p.breakdown.gemm_s,
                     p.breakdown.memory_s,
                     comm,
-                    p.breakdown.pp_bubble_s
+                    p.breakdown.pp_bubble_s,
+                    p.breakdown.pp_overhead_s
                 );
             }
         }

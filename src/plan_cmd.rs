@@ -291,7 +291,7 @@ fn print_table(
     let model = &spec.model.name;
     let mut out = format!(
         "{model} on {} {} GPUs: {} layouts pass the compiler's checks, {} fit in {} ({:.2?}; predicted by the planner's \
-         analytical model, uncalibrated: docs/planner.md)\n\n",
+         analytical model over the calibrated cost model: docs/planner.md)\n\n",
         r.gpus,
         gpu.name,
         r.considered,
@@ -301,7 +301,7 @@ fn print_table(
     );
     out.push_str(&format!(
         "{:>3}  {:<22} {:>4} {:>3} {:<11} {:>3} {:>3} {:<9} | {:>10} {:>8} {:>6} {:>10} | {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-        "#", "mesh", "zero", "sp", "schedule", "v", "mb", "recompute", "step", "TFLOP/s", "MFU", "peak", "compute", "tp comm", "bubble", "dp comm", "pp comm"
+        "#", "mesh", "zero", "sp", "schedule", "v", "mb", "recompute", "step", "TFLOP/s", "MFU", "peak", "compute", "tp comm", "pipeline", "dp comm", "pp comm"
     ));
     let first = r.plans.first();
     for (i, p) in r.plans.iter().take(top).enumerate() {
@@ -322,7 +322,7 @@ fn print_table(
             gib(p.peak_memory_bytes),
             secs(b.gemm_s + b.other_kernels_s + b.optimizer_s),
             secs(b.tp_comm_s),
-            secs(b.pp_bubble_s),
+            secs(b.pp_bubble_s + b.pp_overhead_s),
             secs(b.dp_comm_s),
             secs(b.pp_comm_s)
         ));
@@ -362,7 +362,7 @@ fn why_slower(first: &PlanRow, p: &PlanRow) -> String {
         [
             ("compute", b.gemm_s + b.other_kernels_s + b.optimizer_s),
             ("tensor-parallel communication", b.tp_comm_s),
-            ("pipeline bubble", b.pp_bubble_s),
+            ("pipeline bubble and overhead", b.pp_bubble_s + b.pp_overhead_s),
             ("data-parallel communication", b.dp_comm_s),
             ("pipeline sends", b.pp_comm_s),
         ]

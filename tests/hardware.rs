@@ -30,12 +30,12 @@ fn a_plan_that_fits_says_so_and_one_that_does_not_writes_nothing() {
     let largest = peak.max().unwrap();
     let shown = format!("peaks at {:.2} GiB of 78.00 GiB usable", largest as f64 / (1u64 << 30) as f64);
     assert!(r.stderr.contains(&shown), "{shown}\n{}", r.stderr);
-    // The cost model's prediction, printed and in plan.json, said to be uncalibrated.
+    // The cost model's prediction, printed and in plan.json, with the fitted parameters.
     let p = &plan["prediction"];
     assert_eq!(p["gpu"], "a100-80g");
-    assert_eq!(p["calibrated"], false);
+    assert_eq!(p["calibrated"], true);
     assert!(p["step_time_s"].as_f64().unwrap() > 0.0 && p["mfu"].as_f64().unwrap() < 1.0, "{p}");
-    assert!(r.stderr.contains("predicted (uncalibrated cost model"), "{}", r.stderr);
+    assert!(r.stderr.contains("predicted (cost model calibrated on Megatron-LM's Table 1"), "{}", r.stderr);
     // Without --gpu, no prediction.
     let r = run_parc(&["compile", gpt3, "--mesh", "dp=2,pp=16,tp=8", "-o", "plain"], &dir);
     r.assert_success();

@@ -119,6 +119,36 @@ fn the_timeline_is_a_chrome_trace_with_every_action() {
     assert_eq!(events.len(), 2 * 4 * 3);
     let svg = std::fs::read_to_string(dir.join("t.svg")).expect("t.svg");
     assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..40.min(svg.len())]);
+    assert!(run.stderr.contains("units, bubble") && run.stderr.contains("compile with --gpu"), "{}", run.stderr);
+
+    // Compiled for a GPU: the same schedule in predicted seconds, each event as long as the
+    // prediction's per-micro-batch chunk time, and the makespan within the predicted step.
+    run_parc(
+        &["compile", &example("gpt-tiny"), "--mesh", "1x2x1", "--schedule", "zb-h1", "--gpu", "h100-sxm", "-o", "gpu"],
+        &dir,
+    )
+    .assert_success();
+    let run = run_parc(&["inspect", "gpu", "--timeline", "g.json"], &dir);
+    run.assert_success();
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("gpu/plan.json")).unwrap()).unwrap();
+    let chunk = &plan["prediction"]["chunk_s"];
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("g.json")).unwrap()).unwrap();
+    let events: Vec<&Value> = trace["traceEvents"].as_array().unwrap().iter().filter(|e| e["ph"] == "X").collect();
+    assert_eq!(events.len(), 2 * 4 * 3);
+    for e in &events {
+        let key = match e["cat"].as_str().unwrap() {
+            "forward" => "forward_s",
+            "backward_input" => "backward_input_s",
+            _ => "backward_weight_s",
+        };
+        let expected_us = chunk[key].as_f64().unwrap() * 1e6;
+        let dur = e["dur"].as_f64().unwrap();
+        assert!((dur - expected_us).abs() <= 1e-3 + 1e-6 * expected_us, "{e} vs {key} = {expected_us} us");
+    }
+    let end = events.iter().map(|e| e["ts"].as_f64().unwrap() + e["dur"].as_f64().unwrap()).fold(0.0, f64::max);
+    let step_us = plan["prediction"]["step_time_s"].as_f64().unwrap() * 1e6;
+    assert!(end > 0.0 && end <= step_us, "makespan {end} us, step {step_us} us");
+    assert!(run.stderr.contains("s, bubble") && run.stderr.contains("predicted on the h100-sxm"), "{}", run.stderr);
 }
 
 /// Runs a compile that must fail with exit code 2 and say `expect`.

@@ -5,8 +5,8 @@
 //! stages the schedule is simulated with each stage's chunk times. docs/cost-model.md states
 //! every assumption.
 //!
-//! The model's free parameters ([`FreeParams`]) are not yet fitted to published runs: the
-//! predictions are those of the stated assumptions, not calibrated figures.
+//! The model's free parameters ([`FreeParams`]) are fitted to Megatron-LM's published Table 1
+//! and frozen ([`FreeParams::FITTED`]); every prediction uses them.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::hardware::GpuProfile;
 use crate::pipeline::{simulate, ScheduleKind, UnitCosts};
 
-/// The figures a profile does not give, each an assumption until fitted (docs/cost-model.md).
+/// The figures a profile does not give: fitted to published runs, then frozen (docs/cost-model.md).
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct FreeParams {
     /// A GEMM of dimensions m, n, k reaches `gemm_max_efficiency · Π d / (d + gemm_knee)` of the
@@ -33,17 +33,42 @@ pub struct FreeParams {
     pub collective_latency_s: f64,
     /// The message size at which a collective reaches half its bus bandwidth, bytes.
     pub half_bandwidth_bytes: f64,
+    /// The fraction of the profile's best-shape GEMM efficiency a training step's GEMMs reach.
+    pub gemm_efficiency: f64,
+    /// The fraction of the profile's collective bus bandwidth (nccl-tests) reached in a step.
+    pub collective_efficiency: f64,
+    /// With pipeline stages, the speed of a stage's chunk calls relative to the same work
+    /// without them (what a pipelined step loses beyond the simulated bubble).
+    pub pipeline_efficiency: f64,
 }
 
 impl FreeParams {
-    /// The assumptions in use: a knee of 64, 80% of HBM bandwidth, 4 µs per kernel, 20 µs per
-    /// collective ("tens of microseconds" for small messages), half bandwidth at 8 MB.
+    /// The assumptions before the fit: a knee of 64, 80% of HBM bandwidth, 4 µs per kernel,
+    /// 20 µs per collective ("tens of microseconds" for small messages), half bandwidth at 8 MB,
+    /// the profile's GEMM and collective figures as they are, no pipeline overhead.
     pub const ASSUMED: FreeParams = FreeParams {
         gemm_knee: 64.0,
         memory_efficiency: 0.8,
         kernel_overhead_s: 4e-6,
         collective_latency_s: 20e-6,
         half_bandwidth_bytes: 8e6,
+        gemm_efficiency: 1.0,
+        collective_efficiency: 1.0,
+        pipeline_efficiency: 1.0,
+    };
+
+    /// The values fitted to Megatron-LM's Table 1 (Narayanan et al. 2021; A100 80GB, GPT 1.7B
+    /// to 1T) and frozen: `cargo run --release -p parc-compiler --example calibrate -- --fit`
+    /// finds them, docs/cost-model.md reports the fit row by row.
+    pub const FITTED: FreeParams = FreeParams {
+        gemm_knee: 128.0,
+        memory_efficiency: 0.7,
+        kernel_overhead_s: 6e-6,
+        collective_latency_s: 10e-6,
+        half_bandwidth_bytes: 8e6,
+        gemm_efficiency: 1.0,
+        collective_efficiency: 1.0,
+        pipeline_efficiency: 0.85,
     };
 }
 
@@ -106,7 +131,7 @@ impl CostModel<'_> {
         let peak =
             if self.spans_nodes(axis) { self.gpu.inter_node_bus_bandwidth } else { self.gpu.intra_node_bus_bandwidth };
         let p = &self.params;
-        let bandwidth = peak * message_bytes / (message_bytes + p.half_bandwidth_bytes);
+        let bandwidth = p.collective_efficiency * peak * message_bytes / (message_bytes + p.half_bandwidth_bytes);
         p.collective_latency_s + if bandwidth > 0.0 { bus_bytes / bandwidth } else { 0.0 }
     }
 
@@ -115,7 +140,7 @@ impl CostModel<'_> {
         let peak = if dtype == DType::F32 { self.gpu.peak_fp32_flops } else { self.gpu.peak_bf16_flops };
         let knee = self.params.gemm_knee;
         let shape: f64 = dims.iter().map(|&d| d / (d + knee)).product();
-        let efficiency = self.gpu.gemm_max_efficiency * shape;
+        let efficiency = self.params.gemm_efficiency * self.gpu.gemm_max_efficiency * shape;
         self.params.kernel_overhead_s + if efficiency > 0.0 { flops / (peak * efficiency) } else { 0.0 }
     }
 
@@ -215,7 +240,10 @@ pub struct Prediction {
     /// Where the step goes on the slowest rank: GEMMs, other kernels, each axis' collectives,
     /// and with pipeline stages the bubble (idle time of that rank's stage).
     pub breakdown: StepBreakdown,
-    /// Whether the free parameters were fitted to published runs (not yet).
+    /// With pipeline stages, what the schedule is simulated with (`parc inspect --timeline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chunk_s: Option<ChunkSeconds>,
+    /// Whether the prediction used the free parameters fitted to published runs ([`FreeParams::FITTED`]).
     pub calibrated: bool,
 }
 
@@ -225,6 +253,17 @@ pub struct StepBreakdown {
     pub memory_s: f64,
     pub comm_s: BTreeMap<String, f64>,
     pub pp_bubble_s: f64,
+    /// With pipeline stages, the time the fitted pipeline efficiency adds to the chunks.
+    pub pp_overhead_s: f64,
+}
+
+/// One micro-batch through the slowest stage's chunks, seconds, the fitted pipeline efficiency
+/// included: the costs the schedule is simulated with.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChunkSeconds {
+    pub forward_s: f64,
+    pub backward_input_s: f64,
+    pub backward_weight_s: f64,
 }
 
 /// What [`predict`] needs of the plan besides its programs.
@@ -271,17 +310,18 @@ pub fn predict(model: &CostModel, modules: &[Module], facts: &StepFacts) -> Resu
         }
         stages.push((step, forward, backward_input, backward_weight));
     }
-    let (slowest, step_time, bubble) = match facts.pipeline {
+    let mut chunk_s = None;
+    let (slowest, step_time, bubble, overhead) = match facts.pipeline {
         None => {
             let (i, s) = stages
                 .iter()
                 .enumerate()
                 .max_by(|a, b| a.1 .0.time.total().total_cmp(&b.1 .0.time.total()))
                 .ok_or("no program to predict")?;
-            (i, s.0.time.total(), 0.0)
+            (i, s.0.time.total(), 0.0, 0.0)
         }
         Some((kind, chunks, microbatches)) => {
-            let m = microbatches as f64;
+            let m = microbatches as f64 * model.params.pipeline_efficiency;
             // The schedule with the slowest stage's per-micro-batch costs on every stage.
             let costs = UnitCosts {
                 forward: stages.iter().map(|s| s.1 / m).fold(0.0, f64::max),
@@ -289,6 +329,11 @@ pub fn predict(model: &CostModel, modules: &[Module], facts: &StepFacts) -> Resu
                 backward_weight: stages.iter().map(|s| s.3 / m).fold(0.0, f64::max),
             };
             let timeline = simulate(kind, stages.len(), microbatches, chunks, costs).map_err(|e| e.to_string())?;
+            chunk_s = Some(ChunkSeconds {
+                forward_s: costs.forward,
+                backward_input_s: costs.backward_input,
+                backward_weight_s: costs.backward_weight,
+            });
             // Outside the schedule: the optimizer step, gradient reduction, what the step does
             // between chunk calls (sends and receives included).
             let (i, outside) = stages
@@ -297,8 +342,9 @@ pub fn predict(model: &CostModel, modules: &[Module], facts: &StepFacts) -> Resu
                 .enumerate()
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .ok_or("no stage to predict")?;
-            let busy = stages[i].1 + stages[i].2 + stages[i].3;
-            (i, timeline.makespan + outside, (timeline.makespan - busy).max(0.0))
+            let work = stages[i].1 + stages[i].2 + stages[i].3;
+            let busy = work / model.params.pipeline_efficiency;
+            (i, timeline.makespan + outside, (timeline.makespan - busy).max(0.0), busy - work)
         }
     };
     let s = &stages[slowest].0;
@@ -317,8 +363,10 @@ pub fn predict(model: &CostModel, modules: &[Module], facts: &StepFacts) -> Resu
             memory_s: s.time.memory_s,
             comm_s: s.time.comm_s.clone(),
             pp_bubble_s: bubble,
+            pp_overhead_s: overhead,
         },
-        calibrated: false,
+        chunk_s,
+        calibrated: model.params == FreeParams::FITTED,
     })
 }
 
@@ -343,11 +391,11 @@ fn call_counts(module: &Module, name: &str) -> BTreeMap<String, u64> {
     out
 }
 
-/// The prediction for a compiled plan on `gpu` with the assumed free parameters.
+/// The prediction for a compiled plan on `gpu` with the fitted free parameters.
 pub fn predict_output(out: &crate::driver::CompileOutput, gpu: &GpuProfile) -> Result<Prediction, String> {
     let plan = &out.plan;
     let mesh = Mesh::new(plan.mesh.dp, plan.mesh.pp, plan.mesh.tp, plan.mesh.ep)?;
-    let model = CostModel { gpu, mesh, params: FreeParams::ASSUMED };
+    let model = CostModel { gpu, mesh, params: FreeParams::FITTED };
     let tokens = plan.training.tokens_per_step as f64;
     let m = &plan.model;
     let facts = StepFacts {

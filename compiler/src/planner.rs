@@ -106,6 +106,8 @@ pub struct TimeBreakdown {
     pub dp_comm_s: f64,
     pub pp_comm_s: f64,
     pub pp_bubble_s: f64,
+    /// What the fitted pipeline efficiency adds to the chunk calls (docs/cost-model.md).
+    pub pp_overhead_s: f64,
     pub optimizer_s: f64,
 }
 
@@ -531,6 +533,7 @@ fn add_into(a: &mut TimeBreakdown, b: &TimeBreakdown, k: f64) {
     a.dp_comm_s += k * b.dp_comm_s;
     a.pp_comm_s += k * b.pp_comm_s;
     a.pp_bubble_s += k * b.pp_bubble_s;
+    a.pp_overhead_s += k * b.pp_overhead_s;
     a.optimizer_s += k * b.optimizer_s;
 }
 
@@ -564,6 +567,7 @@ fn breakdown_of(c: &crate::cost::FunctionCost) -> TimeBreakdown {
         dp_comm_s: comm("dp"),
         pp_comm_s: c.time.comm_s.iter().filter(|(k, _)| k.starts_with("pp")).map(|(_, v)| v).sum(),
         pp_bubble_s: 0.0,
+        pp_overhead_s: 0.0,
         optimizer_s: 0.0,
     }
 }
@@ -596,7 +600,7 @@ fn probe_stages(
              recompute {recompute}) did not compile: {e}"
         )
     })?;
-    let model = CostModel { gpu, mesh, params: FreeParams::ASSUMED };
+    let model = CostModel { gpu, mesh, params: FreeParams::FITTED };
     let mut stages = Vec::new();
     for m in &out.stages {
         let mut memo = std::collections::BTreeMap::new();
@@ -738,7 +742,7 @@ fn evaluate_cached(
             p
         }
     };
-    let cost = CostModel { gpu, mesh, params: FreeParams::ASSUMED };
+    let cost = CostModel { gpu, mesh, params: FreeParams::FITTED };
     let unit = estimate_time(l, &st, &probe);
     let mb = st.microbatches as f64;
     // Outside the schedule: the optimizer, the step's own work, the data-parallel collectives
@@ -781,9 +785,11 @@ fn evaluate_cached(
     }
     let updated = if l.zero >= 1 { p / l.dp as f64 } else { p };
     outside.optimizer_s += probe.optimizer_per_param_s * updated + probe.step_per_param_s * p;
-    let (step_time, bubble) = if l.pp > 1 {
-        let f = total(&unit.forward);
-        let bw = total(&unit.backward);
+    let (step_time, bubble, overhead) = if l.pp > 1 {
+        // The fitted pipeline efficiency slows every chunk call of a pipelined step.
+        let slow = 1.0 / cost.params.pipeline_efficiency;
+        let f = total(&unit.forward) * slow;
+        let bw = total(&unit.backward) * slow;
         // The makespan scales with the costs: one simulation per backward-to-forward ratio.
         let ratio = bw / f;
         let cached = st.makespans.borrow().get(&ratio.to_bits()).copied();
@@ -798,9 +804,9 @@ fn evaluate_cached(
         };
         let makespan = per_forward * f;
         let busy = mb * (f + bw);
-        (makespan + total(&outside), (makespan - busy).max(0.0))
+        (makespan + total(&outside), (makespan - busy).max(0.0), busy * (1.0 - 1.0 / slow))
     } else {
-        (mb * (total(&unit.forward) + total(&unit.backward)) + total(&outside), 0.0)
+        (mb * (total(&unit.forward) + total(&unit.backward)) + total(&outside), 0.0, 0.0)
     };
     let per_step = |x: f64| x * mb;
     let breakdown = TimeBreakdown {
@@ -810,6 +816,7 @@ fn evaluate_cached(
         dp_comm_s: per_step(unit.forward.dp_comm_s + unit.backward.dp_comm_s) + outside.dp_comm_s,
         pp_comm_s: per_step(unit.forward.pp_comm_s + unit.backward.pp_comm_s) + outside.pp_comm_s,
         pp_bubble_s: bubble,
+        pp_overhead_s: overhead,
         optimizer_s: outside.optimizer_s,
     };
     let tokens = (spec.training.global_batch * spec.model.seq_len) as f64;
