@@ -713,6 +713,42 @@ pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
     Ok(())
 }
 
+/// `parc reshard CKPT --to OUT [-o DIR]`.
+pub fn reshard(ckpt: &Path, to: &Path, output: Option<&Path>, json: bool) -> Result<(), CompileError> {
+    let out = output.map_or_else(|| to.join("checkpoint"), Path::to_path_buf);
+    let started = Instant::now();
+    let r = parc_runtime::reshard::reshard(ckpt, to, &out).map_err(|e| user(e.message, e.help))?;
+    if json {
+        let v = serde_json::json!({
+            "model": r.model,
+            "step": r.step,
+            "from_mesh": r.from_mesh,
+            "to_mesh": r.to_mesh,
+            "tensors": r.tensors,
+            "bytes": r.bytes,
+            "largest_block_elements": r.largest_block,
+            "dir": r.dir.display().to_string(),
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        print_stdout(&v.to_string());
+    } else {
+        eprintln!(
+            "resharded {} at step {} from mesh {} to {} ({} tensors, {:.1} MB, in {:.1?}) -> {}\nresume with: parc launch {} --resume {} --steps N",
+            r.model,
+            r.step,
+            r.from_mesh,
+            r.to_mesh,
+            r.tensors,
+            r.bytes as f64 / 1e6,
+            started.elapsed(),
+            r.dir.display(),
+            to.display(),
+            r.dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// `parc export MODEL --weights FILE --hf DIR`.
 pub fn export(
     model: &str,

@@ -59,6 +59,42 @@ enum Command {
     /// Search the parallel layouts of a model on N GPUs; print the fastest that fit, with why the others lose.
     #[command(after_help = plan_cmd::PLAN_HELP)]
     Plan(plan_cmd::PlanArgs),
+    /// Map a checkpoint onto another compiled plan of the same model (mesh, ZeRO, pipeline split).
+    #[command(after_help = RESHARD_HELP)]
+    Reshard(ReshardArgs),
+}
+
+const RESHARD_HELP: &str = "\
+A checkpoint (parc launch --checkpoint-every) holds every parameter and optimizer state as a
+global tensor, whatever the mesh it was written on. parc reshard checks, before anything runs,
+that the plan compiled in --to takes exactly these tensors (the same model, global shapes and
+optimizer states, the same global batch), then streams them into a checkpoint stamped with the
+target's mesh, a block of at most 4 MiB at a time. A checkpoint and a plan that differ are
+refused with the differing tensors listed, and nothing is written. Resuming from the result on
+the target gives the losses the original mesh would have, within f32 rounding (README,
+\"Checkpoint a run\").
+
+Examples:
+  parc launch examples/llama-tiny.toml --mesh dp=2,tp=2 --zero 1 --steps 100 \\
+      --checkpoint-every 50 --checkpoint-dir ckpt/
+  parc compile examples/llama-tiny.toml --mesh tp=2,pp=2 -o out2/
+  parc reshard ckpt/step-100 --to out2/                 # writes out2/checkpoint
+  parc launch out2/ --resume out2/checkpoint --steps 200";
+
+/// `parc reshard CKPT --to OUT`.
+#[derive(Args)]
+struct ReshardArgs {
+    /// The checkpoint directory (holding checkpoint.json and state.safetensors).
+    checkpoint: PathBuf,
+    /// The compiled directory (parc compile -o) the run resumes on.
+    #[arg(long, value_name = "OUT")]
+    to: PathBuf,
+    /// Where to write the resharded checkpoint; must not exist. Default: OUT/checkpoint.
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// One JSON object on stdout: the step, meshes, tensors, bytes and directory.
+    #[arg(long)]
+    json: bool,
 }
 
 const EXPORT_HELP: &str = "\
@@ -394,6 +430,7 @@ fn main() -> ExitCode {
         },
         Command::Check(args) => commands::check(&args.out, args.json),
         Command::Plan(args) => plan_cmd::run(args),
+        Command::Reshard(args) => commands::reshard(&args.checkpoint, &args.to, args.output.as_deref(), args.json),
         Command::Export(args) => commands::export(
             &args.model,
             args.training.as_deref(),

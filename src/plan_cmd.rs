@@ -235,10 +235,11 @@ pub fn run(args: PlanArgs) -> Result<(), CompileError> {
         let more = fits_on(&spec, &gpu, args.gpus, &pins);
         return Err(user(
             format!(
-                "{} does not fit on {} {} GPUs in any of the {} layouts searched{smallest}, over the {} usable",
+                "{} does not fit on {} {} GPU{} in any of the {} layouts searched{smallest}, over the {} usable",
                 spec.model.name,
                 args.gpus,
                 gpu.name,
+                if args.gpus == 1 { "" } else { "s" },
                 result.considered,
                 gib(gpu.usable_bytes())
             ),

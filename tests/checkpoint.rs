@@ -150,3 +150,78 @@ fn a_checkpoints_weights_start_a_run_and_export() {
     let (_, _, parc) = &saved["lm_head.weight"];
     assert_eq!(values[64 + 3].to_bits(), parc[3 * 128 + 1].to_bits());
 }
+
+/// `parc reshard` onto a plan of another mesh and ZeRO stage: the resumed losses equal the
+/// uninterrupted run's within 1e-5; the checkpoint is stamped with the target's mesh; a plan of
+/// another model or global batch, an existing output and a non-checkpoint are refused with exit
+/// 2 and nothing written.
+#[test]
+fn reshard_maps_a_checkpoint_onto_another_plan() {
+    let dir = fresh_dir("checkpoint", "reshard-cmd");
+    let flags = ["--zero", "1"];
+    let whole = launch(&dir, "dp=2,tp=2", &flags, &["--steps", "5"]);
+    whole.assert_success();
+    launch(&dir, "dp=2,tp=2", &flags, &["--steps", "3", "--checkpoint-every", "3", "--checkpoint-dir", "ckpt"])
+        .assert_success();
+    let model = s(&example("llama-tiny"));
+    for (name, mesh, zero) in [("pp", "tp=2,pp=2", "0"), ("zero3", "dp=4", "3")] {
+        run_parc(&["compile", &model, "--mesh", mesh, "--zero", zero, "-o", name], &dir).assert_success();
+        let r = run_parc(&["reshard", "ckpt/step-3", "--to", name, "--json"], &dir);
+        r.assert_success();
+        let summary: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+        assert_eq!(summary["step"], 3);
+        assert!(summary["largest_block_elements"].as_u64().unwrap() <= 1 << 20, "{summary}");
+        let meta: Value =
+            serde_json::from_str(&common::read(&dir.join(name).join("checkpoint/checkpoint.json"))).unwrap();
+        assert_eq!(meta["mesh"], summary["to_mesh"]);
+        assert_eq!(meta["resharded_from"], summary["from_mesh"]);
+        assert_ne!(meta["mesh"], meta["resharded_from"]);
+        let out = s(&dir.join(name));
+        let resumed =
+            run_parc(&["launch", &out, "--resume", &format!("{out}/checkpoint"), "--steps", "5", "--json"], &dir);
+        resumed.assert_success();
+        let (got, want) = (losses(&resumed), losses(&whole));
+        assert_eq!(got.iter().map(|x| x.0).collect::<Vec<_>>(), vec![4, 5], "{mesh}");
+        for ((_, g), (_, w)) in got.iter().zip(&want[3..]) {
+            assert!((g - w).abs() / w.abs() <= 1e-5, "{mesh}: {g} vs {w}");
+        }
+    }
+    // The output exists already.
+    refused(&run_parc(&["reshard", "ckpt/step-3", "--to", "pp"], &dir), &["already exists", "-o"]);
+    // A plan of another model: the differing tensors are named, nothing is written.
+    run_parc(&["compile", &s(&example("gpt-tiny")), "--mesh", "dp=2", "-o", "gpt"], &dir).assert_success();
+    let r = run_parc(&["reshard", "ckpt/step-3", "--to", "gpt", "-o", "x"], &dir);
+    refused(&r, &["model \"llama-tiny\"", "\"gpt-tiny\""]);
+    assert!(!dir.join("x").exists());
+    // The same model name, another size: the differing tensors are listed.
+    let text = common::read(&example("llama-tiny")).replace("ffn = 176", "ffn = 192");
+    assert!(text.contains("ffn = 192"), "the example's ffn changed: update this test");
+    std::fs::write(dir.join("wide.toml"), text).unwrap();
+    run_parc(&["compile", "wide.toml", "--mesh", "dp=2", "-o", "wide"], &dir).assert_success();
+    let r = run_parc(&["reshard", "ckpt/step-3", "--to", "wide", "-o", "w"], &dir);
+    refused(
+        &r,
+        &["does not fit the plan", "of another shape", "layers.0.mlp.down.weight [176, 64] (the plan: [192, 64])"],
+    );
+    assert!(!dir.join("w").exists());
+    // The same model, another global batch: the data position would change.
+    let text = common::read(&example("llama-tiny")).replace("global_batch = 8", "global_batch = 16");
+    assert!(text.contains("global_batch = 16"), "the example's global batch changed: update this test");
+    std::fs::write(dir.join("big.toml"), text).unwrap();
+    run_parc(&["compile", "big.toml", "--mesh", "dp=2", "-o", "big"], &dir).assert_success();
+    refused(
+        &run_parc(&["reshard", "ckpt/step-3", "--to", "big", "-o", "y"], &dir),
+        &["global batch 16", "global_batch = 8"],
+    );
+    assert!(!dir.join("y").exists());
+    // A truncated tensor file.
+    std::fs::create_dir_all(dir.join("half")).unwrap();
+    std::fs::copy(dir.join("ckpt/step-3/checkpoint.json"), dir.join("half/checkpoint.json")).unwrap();
+    let bytes = std::fs::read(dir.join("ckpt/step-3/state.safetensors")).unwrap();
+    std::fs::write(dir.join("half/state.safetensors"), &bytes[..bytes.len() / 2]).unwrap();
+    refused(&run_parc(&["reshard", "half", "--to", "wide", "-o", "h"], &dir), &["state.safetensors"]);
+    assert!(!dir.join("h").exists());
+    // Not a checkpoint; not a compiled directory.
+    refused(&run_parc(&["reshard", "pp", "--to", "pp", "-o", "z"], &dir), &["is not a parc checkpoint"]);
+    refused(&run_parc(&["reshard", "ckpt/step-3", "--to", "ckpt", "-o", "z"], &dir), &["is not a compiled directory"]);
+}

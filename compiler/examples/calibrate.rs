@@ -74,8 +74,10 @@ fn main() {
                  precision = \"bf16\"\nrecompute = \"full\"\ngrad_reduce_dtype = \"bf16\"\n"
             );
             let spec = parse_model("row.toml", &text).expect("a valid row");
-            let mut training = TrainingOverrides::default();
-            training.schedule = ScheduleOptions { kind, chunks, stages: None };
+            let training = TrainingOverrides {
+                schedule: ScheduleOptions { kind, chunks, stages: None },
+                ..TrainingOverrides::default()
+            };
             let opts = CompileOptions { training, mesh, pipeline: PipelineOptions::default() };
             let Ok(out) = compile_spec(spec, &opts, Instant::now()) else { continue };
             if check_fits(&out.plan, &gpu).is_err() {

@@ -21,6 +21,7 @@ pub mod pio;
 pub mod process;
 pub mod program;
 pub mod rank;
+pub mod reshard;
 pub mod shards;
 pub mod train;
 pub mod verify;
