@@ -713,6 +713,57 @@ pub fn check(out: &Path, json: bool) -> Result<(), CompileError> {
     Ok(())
 }
 
+/// `parc logits OUT -o FILE`.
+pub fn logits(
+    out: &Path,
+    init: Option<&Path>,
+    data: Option<&Path>,
+    data_dtype: &str,
+    output: &Path,
+    json: bool,
+) -> Result<(), CompileError> {
+    use parc_runtime::logits::{first_batch_logits, DataSource};
+    let width = match data_dtype {
+        "u16" => TokenWidth::U16,
+        "u32" => TokenWidth::U32,
+        other => return Err(user(format!("--data-dtype {other}: unknown token width"), "use u16 or u32")),
+    };
+    let source = match data {
+        Some(p) => DataSource::File(p, width),
+        None => DataSource::Synthetic,
+    };
+    let started = Instant::now();
+    let l = first_batch_logits(out, init, source).map_err(|e| {
+        if e.message.starts_with("internal error") {
+            CompileError::Internal(e.message)
+        } else {
+            user(e.message, e.help)
+        }
+    })?;
+    parc_runtime::weights::save(output, &[("logits", &l.shape[..], &l.values[..])])
+        .map_err(|e| user(e.to_string(), "choose a writable -o path"))?;
+    let max_abs = l.values.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    if json {
+        let v = serde_json::json!({
+            "model": l.model,
+            "file": output.display().to_string(),
+            "shape": l.shape,
+            "max_abs": max_abs,
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        print_stdout(&v.to_string());
+    } else {
+        eprintln!(
+            "logits of {}'s first global batch, {:?}, largest |logit| {max_abs:.4} ({:.1?}) -> {}",
+            l.model,
+            l.shape,
+            started.elapsed(),
+            output.display()
+        );
+    }
+    Ok(())
+}
+
 /// `parc reshard CKPT --to OUT [-o DIR]`.
 pub fn reshard(ckpt: &Path, to: &Path, output: Option<&Path>, json: bool) -> Result<(), CompileError> {
     let out = output.map_or_else(|| to.join("checkpoint"), Path::to_path_buf);

@@ -59,9 +59,49 @@ enum Command {
     /// Search the parallel layouts of a model on N GPUs; print the fastest that fit, with why the others lose.
     #[command(after_help = plan_cmd::PLAN_HELP)]
     Plan(plan_cmd::PlanArgs),
+    /// The logits of the first global batch of a compiled plan's model (f64 reference interpreter).
+    #[command(after_help = LOGITS_HELP)]
+    Logits(LogitsArgs),
     /// Map a checkpoint onto another compiled plan of the same model (mesh, ZeRO, pipeline split).
     #[command(after_help = RESHARD_HELP)]
     Reshard(ReshardArgs),
+}
+
+const LOGITS_HELP: &str = "\
+Evaluates the model's single-device forward graph (OUT/ir/00-input.mlir) with the f64 reference
+interpreter, micro-batch by micro-batch, on the weights a run of OUT starts from (--init, or the
+seeded initialization) and the first global batch it reads (--data, or the synthetic stream),
+and writes the logits as float32 safetensors: one tensor \"logits\" of shape [global_batch,
+seq_len, vocab]. The logits do not depend on OUT's mesh. One thread, f64: meant for comparing a
+model's numerics with another implementation on small models (docs/huggingface.md), not for
+inference at scale.
+
+Examples:
+  parc compile tests/fixtures/hf/llama --training tests/fixtures/hf/llama/train.toml --mesh dp=2,tp=2 -o out/
+  parc logits out/ --init tests/fixtures/hf/llama --data tests/fixtures/hf/tokens.bin --data-dtype u16 \\
+      -o logits.safetensors";
+
+/// `parc logits OUT -o FILE`.
+#[derive(Args)]
+struct LogitsArgs {
+    /// A directory written by parc compile.
+    out: PathBuf,
+    /// The weights (parc's safetensors, a checkpoint's state.safetensors, or a Hugging Face
+    /// checkpoint); default: the seeded initialization of a run.
+    #[arg(long, value_name = "W")]
+    init: Option<PathBuf>,
+    /// The token file a run would read (default: the synthetic stream of the model's seed).
+    #[arg(long, value_name = "PATH")]
+    data: Option<PathBuf>,
+    /// Width of the token ids in --data.
+    #[arg(long, value_name = "u16|u32", default_value = "u32")]
+    data_dtype: String,
+    /// The safetensors file to write.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// One JSON object on stdout: the file, shape and the largest absolute logit.
+    #[arg(long)]
+    json: bool,
 }
 
 const RESHARD_HELP: &str = "\
@@ -430,6 +470,14 @@ fn main() -> ExitCode {
         },
         Command::Check(args) => commands::check(&args.out, args.json),
         Command::Plan(args) => plan_cmd::run(args),
+        Command::Logits(args) => commands::logits(
+            &args.out,
+            args.init.as_deref(),
+            args.data.as_deref(),
+            &args.data_dtype,
+            &args.output,
+            args.json,
+        ),
         Command::Reshard(args) => commands::reshard(&args.checkpoint, &args.to, args.output.as_deref(), args.json),
         Command::Export(args) => commands::export(
             &args.model,

@@ -396,3 +396,61 @@ fn export_refuses_models_without_a_hugging_face_architecture_and_bad_weights() {
     refused(&run, &["is a GPT-2 checkpoint"]);
     assert!(!out.exists(), "nothing may be written");
 }
+
+/// `parc logits` of a compiled fixture model (one rank and partitioned: the logits do not depend
+/// on the mesh) against transformers' logits of the first global batch, within 1e-4 of the
+/// largest logit; bad input refused with exit 2.
+#[test]
+fn first_batch_logits_equal_transformers() {
+    let tokens = fixtures().join("tokens.bin");
+    for (model, mesh) in [("gpt2", "1x1x1"), ("gpt2", "dp=2,pp=2"), ("llama", "dp=2,tp=2")] {
+        let dir = fixtures().join(model);
+        let cwd = fresh_dir("hf_import", &format!("logits-{model}-{mesh}"));
+        run_parc(&["compile", &s(&dir), "--training", &s(&dir.join("train.toml")), "--mesh", mesh, "-o", "out"], &cwd)
+            .assert_success();
+        let run = run_parc(
+            &[
+                "logits",
+                "out",
+                "--init",
+                &s(&dir),
+                "--data",
+                &s(&tokens),
+                "--data-dtype",
+                "u16",
+                "-o",
+                "logits.safetensors",
+                "--json",
+            ],
+            &cwd,
+        );
+        run.assert_success();
+        let got = common::read_safetensors(&cwd.join("logits.safetensors"));
+        let want = common::read_safetensors(&dir.join("logits.safetensors"));
+        let (g, w) = (&got["logits"], &want["logits"]);
+        assert_eq!((g.0.as_str(), &g.1), ("F32", &vec![8, 16, 96]));
+        assert_eq!(g.1, w.1);
+        let largest = w.2.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let diff = g.2.iter().zip(&w.2).fold(0.0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(diff <= 1e-4 * largest, "{model} on {mesh}: largest difference {diff}, largest logit {largest}");
+        let summary: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+        assert_eq!(summary["shape"], serde_json::json!([8, 16, 96]));
+    }
+    // Bad input: not a compiled directory, weights of another model, an unknown token width.
+    let cwd = fresh_dir("hf_import", "logits-bad");
+    refused(
+        &run_parc(&["logits", "nowhere", "-o", "l.safetensors"], &cwd),
+        &["not a directory written by parc compile"],
+    );
+    let gpt2 = fixtures().join("gpt2");
+    run_parc(&["compile", &s(&gpt2), "--training", &s(&gpt2.join("train.toml")), "-o", "out"], &cwd).assert_success();
+    refused(
+        &run_parc(&["logits", "out", "--init", &s(&fixtures().join("llama")), "-o", "l.safetensors"], &cwd),
+        &["--init"],
+    );
+    refused(&run_parc(&["logits", "out", "--data-dtype", "u8", "-o", "l.safetensors"], &cwd), &["--data-dtype u8"]);
+    assert!(!cwd.join("l.safetensors").exists());
+    // Without --init and --data: the seeded initialization on the synthetic stream.
+    run_parc(&["logits", "out", "-o", "seeded.safetensors"], &cwd).assert_success();
+    assert_eq!(common::read_safetensors(&cwd.join("seeded.safetensors"))["logits"].1, vec![8, 16, 96]);
+}

@@ -16,6 +16,7 @@ pub mod hf;
 pub mod init;
 pub mod instr;
 pub mod launch;
+pub mod logits;
 pub mod memory;
 pub mod pio;
 pub mod process;
