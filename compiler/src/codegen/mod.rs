@@ -55,8 +55,8 @@ pub enum OpClass {
     NotAKernel,
     /// A collective: NCCL on GPU (a local copy for `shard_slice`), not rendered.
     Collective,
-    /// A kernel of the partitioned programs that has no CUDA template yet (the vocab-parallel
-    /// cross-entropy pieces): it runs on the CPU backend only.
+    /// A kernel that has no CUDA template yet (the vocab-parallel cross-entropy pieces, the
+    /// mixture-of-experts routing kernels): it runs on the CPU backend only.
     CpuOnly,
 }
 
@@ -78,7 +78,13 @@ pub fn classify(op: ExecOp) -> OpClass {
         | ExecOp::ShardSlice
         | ExecOp::Send
         | ExecOp::Recv => OpClass::Collective,
-        ExecOp::CrossEntropyStats | ExecOp::CrossEntropyFromStats | ExecOp::CrossEntropyGradStats => OpClass::CpuOnly,
+        ExecOp::CrossEntropyStats
+        | ExecOp::CrossEntropyFromStats
+        | ExecOp::CrossEntropyGradStats
+        | ExecOp::TopK
+        | ExecOp::OneHot
+        | ExecOp::MoeScatter
+        | ExecOp::MoeGather => OpClass::CpuOnly,
         ExecOp::Elementwise
         | ExecOp::Copy
         | ExecOp::Slice
@@ -379,7 +385,11 @@ fn render_op(func: &Function, op: Op, kind: ExecOp) -> Result<cuda::KernelSpec, 
         | ExecOp::Recv
         | ExecOp::CrossEntropyStats
         | ExecOp::CrossEntropyFromStats
-        | ExecOp::CrossEntropyGradStats => Err(format!("{} is not a kernel codegen renders", kind.name())),
+        | ExecOp::CrossEntropyGradStats
+        | ExecOp::TopK
+        | ExecOp::OneHot
+        | ExecOp::MoeScatter
+        | ExecOp::MoeGather => Err(format!("{} is not a kernel codegen renders", kind.name())),
     }
 }
 

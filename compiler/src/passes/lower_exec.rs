@@ -520,6 +520,10 @@ impl Lowering<'_> {
                 simple(ExecOp::Reduce)
             }
             GraphOp::ReduceMaxGrad => simple(ExecOp::ReduceMaxGrad),
+            GraphOp::TopK => simple(ExecOp::TopK),
+            GraphOp::OneHot => simple(ExecOp::OneHot),
+            GraphOp::MoeScatter => simple(ExecOp::MoeScatter),
+            GraphOp::MoeGather => simple(ExecOp::MoeGather),
             GraphOp::LrSchedule => simple(ExecOp::LrSchedule),
             GraphOp::ClipCoef => simple(ExecOp::ClipCoef),
             GraphOp::Split => {

@@ -320,6 +320,23 @@ pub fn eval_op(
             let reads = gather_offsets(&shape, &broadcast_strides(&x.shape, &shape));
             vec![Tensor { data: reads.iter().map(|&r| x.data[r]).collect(), shape }]
         }
+        GraphOp::TopK => vec![top_k(x, int_attr(attrs, "k")?)?],
+        GraphOp::OneHot => vec![one_hot(x, int_attr(attrs, "classes")?)?],
+        GraphOp::MoeScatter => {
+            let experts = int_attr(attrs, "experts")?;
+            let slots = moe_slots(inputs[1], experts, int_attr(attrs, "capacity")?, int_attr(attrs, "groups")?)?;
+            let rows = int_attr(attrs, "capacity")? * int_attr(attrs, "groups")?;
+            vec![moe_scatter(x, &slots, experts as usize, rows as usize)]
+        }
+        GraphOp::MoeGather => {
+            let experts = x.shape.first().copied().unwrap_or(0) as i64;
+            let rows = int_attr(attrs, "capacity")? * int_attr(attrs, "groups")?;
+            if x.rank() != 3 || x.shape[1] as i64 != rows {
+                return Err(format!("moe_gather buffer {} needs {rows} rows per expert", shape_str(&x.shape)));
+            }
+            let slots = moe_slots(inputs[1], experts, int_attr(attrs, "capacity")?, int_attr(attrs, "groups")?)?;
+            vec![moe_gather(x, &slots, inputs[1].shape.clone())?]
+        }
         GraphOp::EmbeddingGrad => vec![embedding_grad(x, inputs[1], int_attr(attrs, "vocab")?)?],
         GraphOp::GeluGrad => vec![elementwise(x, inputs[1], |v, dy| Ok(dy * gelu_derivative(v)))?],
         GraphOp::SiluGrad => vec![elementwise(x, inputs[1], |v, dy| {
@@ -773,6 +790,105 @@ fn embedding_grad(ids: &Tensor, dy: &Tensor, vocab: i64) -> Result<Tensor, Strin
         }
     }
     Ok(Tensor { shape: vec![vocab, h], data })
+}
+
+/// The positions of the `k` largest entries of each row of the last dim, largest first; of equal
+/// entries the one at the lower position first (a later entry must be strictly larger to win).
+fn top_k(x: &Tensor, k: i64) -> Result<Tensor, String> {
+    let n = last_dim(x, "top_k input")?;
+    if k < 1 || k as usize > n {
+        return Err(format!("top_k needs 1 <= k <= {n}, found k = {k}"));
+    }
+    let k = k as usize;
+    let mut shape = x.shape.clone();
+    shape[x.rank() - 1] = k;
+    let mut data = Vec::with_capacity(x.numel() / n * k);
+    for row in x.data.chunks(n) {
+        let mut taken = vec![false; n];
+        for _ in 0..k {
+            let mut best = taken.iter().position(|&t| !t).unwrap_or(0);
+            for i in best + 1..n {
+                if !taken[i] && row[i] > row[best] {
+                    best = i;
+                }
+            }
+            taken[best] = true;
+            data.push(best as f64);
+        }
+    }
+    Ok(Tensor { shape, data })
+}
+
+/// 1 at each id's class, 0 elsewhere.
+fn one_hot(ids: &Tensor, classes: i64) -> Result<Tensor, String> {
+    let classes = usize::try_from(classes).map_err(|_| format!("classes {classes} is negative"))?;
+    let mut shape = ids.shape.clone();
+    shape.push(classes);
+    let mut data = vec![0.0; ids.numel() * classes];
+    for (position, &id) in ids.data.iter().enumerate() {
+        let class = index_in(id, classes, "id", position)?;
+        data[position * classes + class] = 1.0;
+    }
+    Ok(Tensor { shape, data })
+}
+
+/// For every (token, choice) pair of `ids[T, k]`, its (expert, row) in the `[experts, groups ·
+/// capacity, H]` buffer, or `None` when it is past its expert's capacity in its group. Pairs take
+/// slots in token order, then choice order, within each group of `T / groups` tokens.
+fn moe_slots(ids: &Tensor, experts: i64, capacity: i64, groups: i64) -> Result<Vec<Option<(usize, usize)>>, String> {
+    let (experts, capacity, groups) = (experts as usize, capacity as usize, groups as usize);
+    let [tokens, k] = ids.shape[..] else {
+        return Err(format!("the experts must be [tokens, k], found {}", shape_str(&ids.shape)));
+    };
+    if groups == 0 || tokens % groups != 0 {
+        return Err(format!("{tokens} tokens do not split into {groups} equal groups"));
+    }
+    let per_group = tokens / groups;
+    let mut slots = Vec::with_capacity(tokens * k);
+    let mut used = vec![0usize; experts];
+    for t in 0..tokens {
+        if t % per_group == 0 {
+            used.iter_mut().for_each(|u| *u = 0);
+        }
+        let group = t / per_group;
+        for j in 0..k {
+            let e = index_in(ids.data[t * k + j], experts, "expert", t * k + j)?;
+            let slot = used[e];
+            used[e] += 1;
+            slots.push((slot < capacity).then_some((e, group * capacity + slot)));
+        }
+    }
+    Ok(slots)
+}
+
+/// `buf[e, row] = x[t, j]` for every kept pair (its slot) of a `[experts, rows, H]` buffer, 0
+/// elsewhere.
+fn moe_scatter(x: &Tensor, slots: &[Option<(usize, usize)>], experts: usize, rows: usize) -> Tensor {
+    let h = x.shape[2];
+    let mut data = vec![0.0; experts * rows * h];
+    for (pair, slot) in slots.iter().enumerate() {
+        if let Some((e, row)) = *slot {
+            let to = (e * rows + row) * h;
+            data[to..to + h].copy_from_slice(&x.data[pair * h..(pair + 1) * h]);
+        }
+    }
+    Tensor { shape: vec![experts, rows, h], data }
+}
+
+/// `y[t, j] = buf[e, row]` for every kept pair, 0 for a dropped one.
+fn moe_gather(buf: &Tensor, slots: &[Option<(usize, usize)>], mut shape: Vec<usize>) -> Result<Tensor, String> {
+    let [_, rows, h] = buf.shape[..] else {
+        return Err(format!("the buffer must be [experts, rows, hidden], found {}", shape_str(&buf.shape)));
+    };
+    shape.push(h);
+    let mut data = vec![0.0; slots.len() * h];
+    for (pair, slot) in slots.iter().enumerate() {
+        if let Some((e, row)) = *slot {
+            let from = (e * rows + row) * h;
+            data[pair * h..(pair + 1) * h].copy_from_slice(&buf.data[from..from + h]);
+        }
+    }
+    Ok(Tensor { shape, data })
 }
 
 /// `y · (dy − Σ dy·y)` over the last dim.
