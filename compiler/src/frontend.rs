@@ -737,13 +737,15 @@ impl Validator {
         self.spans.insert("model.moe.top_k", t.top_k.span());
         let top_k = *t.top_k.get_ref();
         if top_k < 1 || top_k > experts as i64 {
-            let what = if top_k < 1 { "must be at least 1" } else { "is larger than experts" };
-            return Err(self.err(t.top_k.span(), format!("top_k = {top_k} {what} (experts = {experts})")).with_help(
-                format!(
-                    "each token goes to top_k distinct experts; top_k can be {}",
-                    or_list(&shorten(&(1..=experts).collect::<Vec<_>>()))
-                ),
-            ));
+            let what = if top_k < 1 {
+                "must be at least 1".to_string()
+            } else {
+                format!("is larger than experts = {experts}")
+            };
+            return Err(self.err(t.top_k.span(), format!("top_k = {top_k} {what}")).with_help(format!(
+                "each token goes to top_k distinct experts; top_k can be {}",
+                or_list(&shorten(&(1..=experts).collect::<Vec<_>>()))
+            )));
         }
         let expert_ffn = self.opt_positive("model.moe.expert_ffn", &t.expert_ffn, ffn)?;
         let every = self.opt_positive("model.moe.every", &t.every, 1)?;
