@@ -331,6 +331,47 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
     Ok(module)
 }
 
+/// The MoE MLP of layer `layer` alone, as a scalar function for reference checks (the PyTorch
+/// fixture of tests/fixtures/moe): `@moe_probe(h, dy, layer params…) -> Σ moe(h) · dy +
+/// aux_loss_coef · E · Σ_e f_e · P_e`, on one micro-batch (`h`, `dy`: `[micro_batch, S, H]`). Every
+/// argument is a `parc.param`, so the autodiff pass gives `d/d(dy)` = the layer's output along with
+/// the gradients of `h` and of the weights.
+pub fn build_moe_probe(spec: &ModelSpec, layer: usize) -> Result<Function, BuildError> {
+    let m = &spec.model;
+    let not_moe = || BuildError { op: "moe_probe", message: format!("layer {layer} is not a MoE layer") };
+    let moe = m.moe.as_ref().filter(|moe| moe.is_moe_layer(layer)).ok_or_else(not_moe)?;
+    let dtype = match spec.training.precision {
+        Precision::Fp32 => DType::F32,
+        Precision::Bf16 => DType::BF16,
+    };
+    let prefix = format!("layers.{layer}.moe.");
+    let params: Vec<ParamInfo> = param_names(m).into_iter().filter(|p| p.name.starts_with(&prefix)).collect();
+    let act = Type::tensor([spec.training.micro_batch, m.seq_len, m.hidden], dtype);
+    let mut arg_types = vec![act.clone(), act];
+    arg_types.extend(params.iter().map(|p| Type::tensor(p.shape.clone(), dtype)));
+    let mut func = Function::new("moe_probe", arg_types, vec![Type::tensor([], dtype)]);
+    let args = func.args().to_vec();
+    let names: Vec<String> =
+        ["h".to_string(), "dy".to_string()].into_iter().chain(params.iter().map(|p| p.name.clone())).collect();
+    for (i, name) in names.iter().enumerate() {
+        func.arg_attrs[i] = AttrMap::new().with("parc.param", Attr::Str(name.clone()));
+        func.set_name(args[i], name.clone());
+    }
+    let params = Params { by_name: names[2..].iter().cloned().zip(args[2..].iter().copied()).collect() };
+    let mut b = Builder::at_entry(&mut func);
+    let mut state = MoeState { group_rows: spec.training.micro_batch, balance: Vec::new() };
+    let out = moe_mlp(&mut b, m, moe, &params, layer, args[0], &mut state)?;
+    let weighted = b.mul(out, args[1])?;
+    let mut loss = b.reduce(GraphOp::ReduceSum, weighted, &[0, 1, 2], false)?;
+    if let Some(&balance) = state.balance.first() {
+        let balance = if dtype == DType::F32 { balance } else { b.cast(balance, dtype)? };
+        let balance = b.scale(balance, moe.aux_loss_coef * moe.experts as f64)?;
+        loss = b.add(loss, balance)?;
+    }
+    b.ret(&[loss])?;
+    Ok(func)
+}
+
 /// Sets attribute `key` on every op appended to the entry block since it held `start` ops.
 fn tag_since(b: &mut Builder, start: usize, key: &str, value: Attr) {
     let entry = b.func.entry_block();
