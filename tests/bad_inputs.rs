@@ -550,6 +550,25 @@ fn moe_refuses_expert_tensor_and_pipeline_parallelism() {
     );
 }
 
+#[test]
+fn moe_models_are_not_planned_or_exported_yet() {
+    let model = moe("experts = 4\ntop_k = 2\n");
+    check(
+        "moe_plan",
+        Some(&model),
+        &["plan", "model.toml", "--gpus", "4", "--gpu", "h200"],
+        &["parc plan does not model mixture-of-experts layers yet", "--mesh dp=N"],
+        None,
+    );
+    check(
+        "moe_export",
+        Some(&model),
+        &["export", "model.toml", "--weights", "w.safetensors", "--hf", "hf"],
+        &["exporting a mixture-of-experts model ([model.moe]) is not supported yet"],
+        None,
+    );
+}
+
 // ---- files and flags --------------------------------------------------------------------------
 
 #[test]

@@ -1354,6 +1354,55 @@ mod tests {
     }
 
     #[test]
+    fn top_k_takes_the_largest_first_and_breaks_ties_by_position() {
+        let x = t(&[2, 4], &[0.1, 0.7, 0.2, 0.7, 0.25, 0.25, 0.25, 0.25]);
+        let attrs = AttrMap::new().with("k", Attr::Int(3));
+        let got = eval1(GraphOp::TopK, &[&x], &attrs);
+        assert_eq!(got, t(&[2, 3], &[1.0, 3.0, 2.0, 0.0, 1.0, 2.0]));
+        let err = eval(GraphOp::TopK, &[&x], &AttrMap::new().with("k", Attr::Int(5))).unwrap_err();
+        assert!(err.contains("1 <= k <= 4") && err.contains("k = 5"), "{err}");
+    }
+
+    #[test]
+    fn one_hot_marks_each_id() {
+        let ids = t(&[3], &[2.0, 0.0, 2.0]);
+        let attrs = AttrMap::new().with("classes", Attr::Int(3)).with("dtype", Attr::Str("f32".into()));
+        let got = eval_typed(GraphOp::OneHot, &[&ids], &[DType::I32], &attrs).unwrap().remove(0);
+        assert_eq!(got, t(&[3, 3], &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]));
+        let bad = t(&[1], &[3.0]);
+        assert!(eval_typed(GraphOp::OneHot, &[&bad], &[DType::I32], &attrs).unwrap_err().contains("outside [0, 3)"));
+    }
+
+    /// Four tokens in two groups, top-2 over 3 experts, capacity 1: in each group the first pair
+    /// of an expert keeps its slot and later pairs of that expert are dropped, in token order then
+    /// choice order; gather reads back exactly the kept pairs.
+    #[test]
+    fn moe_scatter_fills_slots_in_token_order_and_gather_is_its_transpose() {
+        let ids = t(&[4, 2], &[0.0, 1.0, 1.0, 2.0, 2.0, 0.0, 2.0, 1.0]);
+        let x = Tensor::from_fn([4, 2, 1], |i| (10 * i[0] + i[1] + 1) as f64);
+        let attrs =
+            AttrMap::new().with("experts", Attr::Int(3)).with("capacity", Attr::Int(1)).with("groups", Attr::Int(2));
+        let buf = eval_typed(GraphOp::MoeScatter, &[&x, &ids], &[DType::F32, DType::I32], &attrs).unwrap().remove(0);
+        // Group 0 (tokens 0, 1): expert 0 ← (0,0), expert 1 ← (0,1) and (1,0) dropped, expert 2 ← (1,1).
+        // Group 1 (tokens 2, 3): expert 2 ← (2,0) and (3,0) dropped, expert 0 ← (2,1), expert 1 ← (3,1).
+        assert_eq!(buf, t(&[3, 2, 1], &[1.0, 22.0, 2.0, 32.0, 12.0, 21.0]));
+        let mut gather = attrs.clone();
+        gather.remove("experts");
+        let y = eval_typed(GraphOp::MoeGather, &[&buf, &ids], &[DType::F32, DType::I32], &gather).unwrap().remove(0);
+        assert_eq!(y, t(&[4, 2, 1], &[1.0, 2.0, 0.0, 12.0, 21.0, 22.0, 0.0, 32.0]));
+        // Dropless (capacity = tokens per group): nothing is lost.
+        let dropless = attrs.clone().with("capacity", Attr::Int(2));
+        let buf = eval_typed(GraphOp::MoeScatter, &[&x, &ids], &[DType::F32, DType::I32], &dropless).unwrap().remove(0);
+        let mut gather = dropless.clone();
+        gather.remove("experts");
+        let y = eval_typed(GraphOp::MoeGather, &[&buf, &ids], &[DType::F32, DType::I32], &gather).unwrap().remove(0);
+        assert_eq!(y, x);
+        let bad = t(&[4, 2], &[0.0, 3.0, 1.0, 2.0, 2.0, 0.0, 2.0, 1.0]);
+        let err = eval_typed(GraphOp::MoeScatter, &[&x, &bad], &[DType::F32, DType::I32], &attrs).unwrap_err();
+        assert!(err.contains("expert 3 at position 1 is outside [0, 3)"), "{err}");
+    }
+
+    #[test]
     fn reshape_and_transpose_move_elements() {
         let x = t(&[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         let r = eval1(GraphOp::Reshape, &[&x], &AttrMap::new().with("shape", Attr::Ints(vec![3, 2])));

@@ -861,6 +861,26 @@ mod tests {
     }
 
     #[test]
+    fn moe_shapes_and_their_errors() {
+        let ids = Type::tensor(vec![6, 2], DType::I32);
+        let attrs =
+            AttrMap::new().with("experts", Attr::Int(4)).with("capacity", Attr::Int(3)).with("groups", Attr::Int(2));
+        let out = infer_types(GraphOp::MoeScatter, &[&ty(&[6, 2, 8]), &ids], &attrs).unwrap();
+        assert_eq!(out, vec![ty(&[4, 6, 8])]);
+        let out = infer_types(GraphOp::MoeGather, &[&ty(&[4, 6, 8]), &ids], &attrs).unwrap();
+        assert_eq!(out, vec![ty(&[6, 2, 8])]);
+        let err = infer_types(GraphOp::MoeGather, &[&ty(&[4, 5, 8]), &ids], &attrs).unwrap_err();
+        assert!(err.contains("groups · capacity = 2 · 3"), "{err}");
+        let odd = attrs.clone().with("groups", Attr::Int(4));
+        let err = infer_types(GraphOp::MoeScatter, &[&ty(&[6, 2, 8]), &ids], &odd).unwrap_err();
+        assert!(err.contains("6 tokens do not split into groups = 4"), "{err}");
+        let top = infer_types(GraphOp::TopK, &[&ty(&[6, 4])], &AttrMap::new().with("k", Attr::Int(2))).unwrap();
+        assert_eq!(top, vec![Type::tensor(vec![6, 2], DType::I32)]);
+        let err = infer_types(GraphOp::TopK, &[&ty(&[6, 4])], &AttrMap::new().with("k", Attr::Int(0))).unwrap_err();
+        assert!(err.contains("1 <= k <= 4"), "{err}");
+    }
+
+    #[test]
     fn split_and_reduce_shapes() {
         let attrs = AttrMap::new().with("axis", Attr::Int(-1)).with("sizes", Attr::Ints(vec![2, 6]));
         let out = infer_types(GraphOp::Split, &[&ty(&[3, 8])], &attrs).unwrap();
