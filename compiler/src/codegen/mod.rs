@@ -25,6 +25,7 @@
 mod cuda;
 mod data;
 mod elementwise;
+mod moe;
 mod optim;
 mod reduce;
 mod rows;
@@ -55,8 +56,8 @@ pub enum OpClass {
     NotAKernel,
     /// A collective: NCCL on GPU (a local copy for `shard_slice`), not rendered.
     Collective,
-    /// A kernel that has no CUDA template yet (the vocab-parallel cross-entropy pieces, the
-    /// mixture-of-experts routing kernels): it runs on the CPU backend only.
+    /// A kernel of the partitioned programs that has no CUDA template yet (the vocab-parallel
+    /// cross-entropy pieces): it runs on the CPU backend only.
     CpuOnly,
 }
 
@@ -78,13 +79,7 @@ pub fn classify(op: ExecOp) -> OpClass {
         | ExecOp::ShardSlice
         | ExecOp::Send
         | ExecOp::Recv => OpClass::Collective,
-        ExecOp::CrossEntropyStats
-        | ExecOp::CrossEntropyFromStats
-        | ExecOp::CrossEntropyGradStats
-        | ExecOp::TopK
-        | ExecOp::OneHot
-        | ExecOp::MoeScatter
-        | ExecOp::MoeGather => OpClass::CpuOnly,
+        ExecOp::CrossEntropyStats | ExecOp::CrossEntropyFromStats | ExecOp::CrossEntropyGradStats => OpClass::CpuOnly,
         ExecOp::Elementwise
         | ExecOp::Copy
         | ExecOp::Slice
@@ -106,7 +101,11 @@ pub fn classify(op: ExecOp) -> OpClass {
         | ExecOp::LrSchedule
         | ExecOp::ClipCoef
         | ExecOp::Adamw
-        | ExecOp::Sgd => OpClass::Kernel,
+        | ExecOp::Sgd
+        | ExecOp::TopK
+        | ExecOp::OneHot
+        | ExecOp::MoeScatter
+        | ExecOp::MoeGather => OpClass::Kernel,
     }
 }
 
@@ -369,6 +368,10 @@ fn render_op(func: &Function, op: Op, kind: ExecOp) -> Result<cuda::KernelSpec, 
         ExecOp::ClipCoef => optim::clip_coef(&view),
         ExecOp::Adamw => optim::adamw(&view),
         ExecOp::Sgd => optim::sgd(&view),
+        ExecOp::TopK => moe::top_k(&view),
+        ExecOp::OneHot => moe::one_hot(&view),
+        ExecOp::MoeScatter => moe::moe_move(&view, true),
+        ExecOp::MoeGather => moe::moe_move(&view, false),
         ExecOp::Elementwise
         | ExecOp::Gemm
         | ExecOp::Tensor
@@ -385,11 +388,7 @@ fn render_op(func: &Function, op: Op, kind: ExecOp) -> Result<cuda::KernelSpec, 
         | ExecOp::Recv
         | ExecOp::CrossEntropyStats
         | ExecOp::CrossEntropyFromStats
-        | ExecOp::CrossEntropyGradStats
-        | ExecOp::TopK
-        | ExecOp::OneHot
-        | ExecOp::MoeScatter
-        | ExecOp::MoeGather => Err(format!("{} is not a kernel codegen renders", kind.name())),
+        | ExecOp::CrossEntropyGradStats => Err(format!("{} is not a kernel codegen renders", kind.name())),
     }
 }
 
