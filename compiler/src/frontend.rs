@@ -121,7 +121,7 @@ impl MoeConfig {
         match self.capacity_factor {
             None => tokens,
             Some(cf) => {
-                let c = (cf * (tokens * self.top_k) as f64 / self.experts as f64).ceil();
+                let c = (cf * tokens as f64 * self.top_k as f64 / self.experts as f64).ceil();
                 (c as usize).clamp(1, tokens.max(1))
             }
         }
@@ -444,6 +444,9 @@ fn check_tensor_sizes(spec: &ModelSpec) -> Result<(), Diagnostic> {
             e * b * s * ef,
             "model.moe.experts",
         ));
+        tensors.push(("expert inputs [experts, micro_batch · seq_len, hidden]", e * b * s * h, "model.moe.experts"));
+        let k = moe.top_k as u128;
+        tensors.push(("router choices [micro_batch · seq_len, top_k, experts]", b * s * k * e, "model.moe.top_k"));
         tensors.push(("expert weights [experts, hidden, expert_ffn]", e * h * ef, "model.moe.expert_ffn"));
     }
     for (name, elements, key) in tensors {

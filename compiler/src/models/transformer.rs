@@ -391,15 +391,14 @@ fn norm(b: &mut Builder, m: &ModelConfig, p: &Params, prefix: &str, x: Value) ->
 
 fn linear(b: &mut Builder, p: &Params, prefix: &str, x: Value) -> Result<Value, BuildError> {
     let y = b.matmul(x, p.get(&format!("{prefix}.weight")))?;
-    match p.opt(&format!("{prefix}.bias")) {
+    let Some(bias) = p.opt(&format!("{prefix}.bias")) else { return Ok(y) };
+    match b.shape(bias)[..] {
         // Experts' biases `[E, out]` broadcast over each expert's rows of `y[E, rows, out]`.
-        Some(bias) if b.shape(bias).len() == 2 => {
-            let [e, o] = b.shape(bias)[..] else { unreachable!("a rank-2 shape has two dims") };
+        [e, o] => {
             let bias = b.reshape(bias, &[e, 1, o])?;
             b.add(y, bias)
         }
-        Some(bias) => b.add(y, bias),
-        None => Ok(y),
+        _ => b.add(y, bias),
     }
 }
 
