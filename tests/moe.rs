@@ -77,6 +77,21 @@ fn moe_with_dropped_tokens_data_parallel_equals_one_device() {
     check_data_parallel("moe-drop", dropping_spec);
 }
 
+/// gpt-moe-tiny with one slot per expert (capacity_factor 0.01: ceil(0.01 · 64 · 2 / 8) = 1), so
+/// each expert's buffer is one row and its bias `[E, 1, F]` has the shape of the GEMM output: its
+/// gradient is the output's cotangent itself, reshaped (a lowering corner the dense models never
+/// reach).
+fn one_slot_spec() -> ModelSpec {
+    let text = read(&example("gpt-moe-tiny")).replace("capacity_factor = 1.0", "capacity_factor = 0.01");
+    parc_compiler::parse_model("moe-one-slot.toml", &text).expect("valid model")
+}
+
+#[test]
+fn one_slot_per_expert_data_parallel_equals_one_device() {
+    assert_eq!(one_slot_spec().model.moe.as_ref().map(|m| m.capacity(64)), Some(1));
+    check_data_parallel("moe-one-slot", one_slot_spec);
+}
+
 #[test]
 fn gpt_moe_tiny_data_parallel_equals_one_device() {
     check_data_parallel("gpt-moe-tiny", || spec("gpt-moe-tiny"));
