@@ -190,3 +190,17 @@ fn mixtral_8x7b_parameter_counts() {
     assert_eq!(moe["capacity"].as_u64(), Some(4096));
     assert!(moe["capacity_factor"].is_null());
 }
+
+/// A MoE plan that does not fit a GPU is refused with settings that exist for MoE models.
+#[test]
+fn a_moe_plan_too_large_for_the_gpu_names_moe_settings() {
+    let dir = fresh_dir("moe", "gpu");
+    let model = example("mixtral-8x7b").display().to_string();
+    let run = run_parc(&["compile", &model, "--mesh", "dp=8", "--gpu", "h200", "-o", "out"], &dir);
+    run.assert_refused(&[
+        "the plan does not fit the h200",
+        "a capacity_factor in [model.moe]",
+        "MoE models have no tp, pp or ep yet",
+    ]);
+    assert!(!run.stderr.contains("more tp or pp"), "{}", run.stderr);
+}
