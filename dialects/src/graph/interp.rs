@@ -323,18 +323,20 @@ pub fn eval_op(
         GraphOp::TopK => vec![top_k(x, int_attr(attrs, "k")?)?],
         GraphOp::OneHot => vec![one_hot(x, int_attr(attrs, "classes")?)?],
         GraphOp::MoeScatter => {
-            let experts = int_attr(attrs, "experts")?;
-            let slots = moe_slots(inputs[1], experts, int_attr(attrs, "capacity")?, int_attr(attrs, "groups")?)?;
-            let rows = int_attr(attrs, "capacity")? * int_attr(attrs, "groups")?;
-            vec![moe_scatter(x, &slots, experts as usize, rows as usize)]
+            let (experts, capacity, groups) = moe_sizes(attrs, None)?;
+            let slots = moe_slots(inputs[1], experts, capacity, groups)?;
+            vec![moe_scatter(x, &slots, experts, capacity * groups)]
         }
         GraphOp::MoeGather => {
-            let experts = x.shape.first().copied().unwrap_or(0) as i64;
-            let rows = int_attr(attrs, "capacity")? * int_attr(attrs, "groups")?;
-            if x.rank() != 3 || x.shape[1] as i64 != rows {
-                return Err(format!("moe_gather buffer {} needs {rows} rows per expert", shape_str(&x.shape)));
+            let (experts, capacity, groups) = moe_sizes(attrs, x.shape.first().copied())?;
+            if x.rank() != 3 || x.shape[1] != capacity * groups {
+                return Err(format!(
+                    "moe_gather buffer {} needs {} rows per expert",
+                    shape_str(&x.shape),
+                    capacity * groups
+                ));
             }
-            let slots = moe_slots(inputs[1], experts, int_attr(attrs, "capacity")?, int_attr(attrs, "groups")?)?;
+            let slots = moe_slots(inputs[1], experts, capacity, groups)?;
             vec![moe_gather(x, &slots, inputs[1].shape.clone())?]
         }
         GraphOp::EmbeddingGrad => vec![embedding_grad(x, inputs[1], int_attr(attrs, "vocab")?)?],
@@ -835,8 +837,12 @@ fn one_hot(ids: &Tensor, classes: i64) -> Result<Tensor, String> {
 /// For every (token, choice) pair of `ids[T, k]`, its (expert, row) in the `[experts, groups ·
 /// capacity, H]` buffer, or `None` when it is past its expert's capacity in its group. Pairs take
 /// slots in token order, then choice order, within each group of `T / groups` tokens.
-fn moe_slots(ids: &Tensor, experts: i64, capacity: i64, groups: i64) -> Result<Vec<Option<(usize, usize)>>, String> {
-    let (experts, capacity, groups) = (experts as usize, capacity as usize, groups as usize);
+fn moe_slots(
+    ids: &Tensor,
+    experts: usize,
+    capacity: usize,
+    groups: usize,
+) -> Result<Vec<Option<(usize, usize)>>, String> {
     let [tokens, k] = ids.shape[..] else {
         return Err(format!("the experts must be [tokens, k], found {}", shape_str(&ids.shape)));
     };
@@ -859,6 +865,22 @@ fn moe_slots(ids: &Tensor, experts: i64, capacity: i64, groups: i64) -> Result<V
         }
     }
     Ok(slots)
+}
+
+/// The experts (the attribute, or the buffer's dim 0 when given), capacity and groups of a MoE
+/// op, each at least 1, with `capacity · groups` representable.
+fn moe_sizes(attrs: &AttrMap, experts: Option<usize>) -> Result<(usize, usize, usize), String> {
+    let positive = |name: &str| -> Result<usize, String> {
+        let v = int_attr(attrs, name)?;
+        usize::try_from(v).ok().filter(|&v| v >= 1).ok_or_else(|| format!("{name} = {v} must be positive"))
+    };
+    let experts = match experts {
+        Some(e) => e,
+        None => positive("experts")?,
+    };
+    let (capacity, groups) = (positive("capacity")?, positive("groups")?);
+    capacity.checked_mul(groups).ok_or_else(|| format!("capacity {capacity} · groups {groups} overflows"))?;
+    Ok((experts, capacity, groups))
 }
 
 /// `buf[e, row] = x[t, j]` for every kept pair (its slot) of a `[experts, rows, H]` buffer, 0
