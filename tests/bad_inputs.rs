@@ -507,6 +507,29 @@ fn moe_every_beyond_the_layers() {
 }
 
 #[test]
+fn moe_ffn_that_no_layer_uses() {
+    // BASE has no ffn: write one on line 7 (after seq_len), so [model.moe] starts on line 14.
+    let model = format!(
+        "{}\n[model.moe]\nexperts = 4\ntop_k = 2\nexpert_ffn = 96\n",
+        edit("seq_len = 32\n", "seq_len = 32\nffn = 176\n")
+    );
+    check_model(
+        "moe_unused_ffn",
+        &model,
+        &["ffn = 176 is used by no layer: every layer is a MoE layer (every = 1) with expert_ffn = 96", "remove ffn"],
+        Some("model.toml:8:7"),
+    );
+    // Equal widths, or dense layers left (every = 2), are fine.
+    let ok = format!(
+        "{}\n[model.moe]\nexperts = 4\ntop_k = 2\nexpert_ffn = 96\nevery = 2\n",
+        edit("seq_len = 32\n", "seq_len = 32\nffn = 176\n")
+    );
+    let dir = common::fresh_dir("bad_inputs", "moe_used_ffn");
+    std::fs::write(dir.join("model.toml"), ok).expect("write model.toml");
+    common::run_parc(&["compile", "model.toml", "-o", "out"], &dir).assert_success();
+}
+
+#[test]
 fn moe_unknown_key_suggests_the_right_one() {
     check_model(
         "moe_unknown_key",

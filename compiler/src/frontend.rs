@@ -671,7 +671,7 @@ impl Validator {
                 .with_help("remove rope_theta, or set position = \"rope\""));
         }
         let moe = match &m.moe {
-            Some(t) => Some(self.moe(t.get_ref(), ffn, layers)?),
+            Some(t) => Some(self.moe(t.get_ref(), (ffn, m.ffn.as_ref().map(|f| f.span())), layers)?),
             None => None,
         };
         let tie_embeddings = m.tie_embeddings.as_ref().map_or(position == Position::Learned, |v| *v.get_ref());
@@ -734,8 +734,10 @@ impl Validator {
         })
     }
 
-    /// The `[model.moe]` table; `ffn` is the default expert width.
-    fn moe(&mut self, t: &RawMoe, ffn: usize, layers: usize) -> Result<MoeConfig, Diagnostic> {
+    /// The `[model.moe]` table; `ffn` (its value, and where it was written) is the default expert
+    /// width.
+    fn moe(&mut self, t: &RawMoe, ffn: (usize, Option<Range<usize>>), layers: usize) -> Result<MoeConfig, Diagnostic> {
+        let (ffn, ffn_span) = ffn;
         let experts = self.positive("model.moe.experts", &t.experts)?;
         self.spans.insert("model.moe.top_k", t.top_k.span());
         let top_k = *t.top_k.get_ref();
@@ -759,6 +761,22 @@ impl Validator {
                 .with_help(format!(
                     "layer i (0-based) is a MoE layer when (i + 1) % every == 0; every can be 1 to {layers}"
                 )));
+        }
+        // With every layer a MoE layer, a written ffn that differs from expert_ffn sizes nothing.
+        if let (1, Some(span), Some(e)) = (every, ffn_span, &t.expert_ffn) {
+            if *e.get_ref() != ffn as i64 {
+                return Err(self
+                    .err(
+                        span,
+                        format!(
+                            "ffn = {ffn} is used by no layer: every layer is a MoE layer (every = 1) with expert_ffn = {}",
+                            e.get_ref()
+                        ),
+                    )
+                    .with_help(
+                        "remove ffn (the experts' width is expert_ffn), or set every to 2 or more in [model.moe] to keep dense layers",
+                    ));
+            }
         }
         let capacity_factor = match &t.capacity_factor {
             Some(c) => Some(self.float(

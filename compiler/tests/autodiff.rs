@@ -340,14 +340,13 @@ global_batch = 4
 micro_batch = 2
 "#;
 
-/// GELU experts with biases, dropless, every layer.
+/// GELU experts with biases, dropless, every layer (so no dense ffn).
 const MOE_GPT_MICRO: &str = r#"
 [model]
 vocab = 11
 hidden = 8
 layers = 1
 heads = 2
-ffn = 12
 seq_len = 4
 [model.moe]
 experts = 4
