@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch (CPU, eager, float32) reference of parc's dense transformer training step.
+"""PyTorch (CPU, eager, float32) reference of parc's transformer training step (dense and MoE).
 
 Kept outside CI: it needs torch, safetensors and numpy (see docs/PERFORMANCE.md, "Training
 throughput, gpt-tiny and llama-tiny, one rank (CPU)"). It implements the model families of
@@ -10,7 +10,12 @@ docs/model-format.md ("Model semantics") exactly as parc defines them:
   1/sqrt(head_dim), no dropout;
 - Llama style: RMSNorm, SwiGLU, rotary embeddings in the "rotate half" layout with the model's
   theta, grouped-query attention, untied LM head;
-- and any other combination of the switches (norm, activation, position, bias, tie_embeddings).
+- and any other combination of the switches (norm, activation, position, bias, tie_embeddings);
+- with `[model.moe]` (docs/moe.md): the MLP of every `every`-th layer is `experts` expert MLPs of
+  the model's MLP type and a router (softmax over all experts, top-k, renormalized: Hugging Face
+  Mixtral), dropless or with a capacity per micro-batch (pairs take slots in token order, then
+  choice order), plus the load-balancing loss of each MoE layer scaled by aux_loss_coef · E and
+  averaged over the step's micro-batches.
 
 The training step is parc's: every micro-batch contributes `sum(token losses) / (global_batch ·
 seq_len)`, gradients are accumulated over the micro-batches, then the gradients are clipped with
@@ -101,6 +106,10 @@ class Config:
     lr_schedule: str
     decay_steps: int
     min_lr: float
+    moe: dict | None = None
+
+    def is_moe_layer(self, layer: int) -> bool:
+        return self.moe is not None and (layer + 1) % self.moe["every"] == 0
 
     @property
     def head_dim(self) -> int:
@@ -151,6 +160,16 @@ def read_config(path: str | Path) -> Config:
         decay_steps=int(o.get("decay_steps", 0)),
         min_lr=float(o.get("min_lr", 0.0)),
     )
+    if "moe" in m:
+        e = m["moe"]
+        cfg.moe = {
+            "experts": e["experts"],
+            "top_k": e["top_k"],
+            "expert_ffn": e.get("expert_ffn", cfg.ffn),
+            "every": e.get("every", 1),
+            "capacity_factor": e.get("capacity_factor"),
+            "aux_loss_coef": float(e.get("aux_loss_coef", 0.0)),
+        }
     if cfg.precision != "fp32":
         sys.exit(f"{path}: precision = {cfg.precision!r}: this reference trains in fp32 only")
     if cfg.global_batch % cfg.micro_batch:
@@ -184,6 +203,14 @@ def param_shapes(cfg: Config) -> list[tuple[str, tuple[int, ...]]]:
         linear(f"{p}.attn.v", h, kv_dim)
         linear(f"{p}.attn.o", q_dim, h)
         norm(f"{p}.mlp_norm")
+        if cfg.is_moe_layer(layer):
+            e, ef = cfg.moe["experts"], cfg.moe["expert_ffn"]
+            out.append((f"{p}.moe.router.weight", (h, e)))
+            for name, i, o in ([("gate", h, ef)] if cfg.activation == "swiglu" else []) + [("up", h, ef), ("down", ef, h)]:
+                out.append((f"{p}.moe.experts.{name}.weight", (e, i, o)))
+                if cfg.bias:
+                    out.append((f"{p}.moe.experts.{name}.bias", (e, o)))
+            continue
         if cfg.activation == "swiglu":
             linear(f"{p}.mlp.gate", h, f)
         linear(f"{p}.mlp.up", h, f)
@@ -301,8 +328,74 @@ def build_model(cfg: Config, attention: str):
     d, heads, kv = cfg.head_dim, cfg.heads, cfg.kv_heads
     group = heads // kv
 
-    class Block(nn.Module):
+    class ExpertLinear(nn.Module):
+        """Every expert's linear layer: weight [E, in, out] (parc's layout), bias [E, out]."""
+
+        def __init__(self, e, i, o):
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(e, i, o))
+            self.bias = nn.Parameter(torch.zeros(e, o)) if cfg.bias else None
+
+        def forward(self, x, expert):
+            y = x @ self.weight[expert]
+            return y + self.bias[expert] if self.bias is not None else y
+
+    class Experts(nn.Module):
+        def __init__(self, e, h, ef):
+            super().__init__()
+            if cfg.activation == "swiglu":
+                self.gate = ExpertLinear(e, h, ef)
+            self.up = ExpertLinear(e, h, ef)
+            self.down = ExpertLinear(e, ef, h)
+
+        def forward(self, x, expert):
+            if cfg.activation == "swiglu":
+                a = F.silu(self.gate(x, expert)) * self.up(x, expert)
+            else:
+                a = F.gelu(self.up(x, expert), approximate="tanh")
+            return self.down(a, expert)
+
+    class MoE(nn.Module):
+        """Mixtral's sparse MoE block (written out: one pass per expert over its tokens), with an
+        optional capacity per micro-batch, and the layer's load-balancing term."""
+
         def __init__(self):
+            super().__init__()
+            e = cfg.moe["experts"]
+            self.router = nn.Linear(cfg.hidden, e, bias=False)
+            self.experts = Experts(e, cfg.hidden, cfg.moe["expert_ffn"])
+
+        def forward(self, h):
+            b, s, hidden = h.shape
+            e, k = cfg.moe["experts"], cfg.moe["top_k"]
+            x = h.reshape(b * s, hidden)
+            probs = torch.softmax(self.router(x).float(), dim=-1)
+            top, idx = torch.topk(probs, k, dim=-1)
+            weights = top / top.sum(dim=-1, keepdim=True)
+            tokens = b * s
+            keep = torch.ones(tokens, k, dtype=torch.bool)
+            cf = cfg.moe["capacity_factor"]
+            if cf is not None:
+                capacity = min(max(math.ceil(cf * tokens * k / e), 1), tokens)
+                # Slots in token order, then choice order: a pair's slot is the number of earlier
+                # pairs (in that order) with the same expert.
+                flat = idx.reshape(-1)
+                onehot = F.one_hot(flat, e)
+                slot = ((onehot.cumsum(0) - onehot) * onehot).sum(-1)
+                keep = (slot < capacity).reshape(tokens, k)
+            out = torch.zeros_like(x)
+            for expert in range(e):
+                token, choice = torch.where((idx == expert) & keep)
+                if token.numel() == 0:
+                    continue
+                y = self.experts(x[token], expert) * weights[token, choice, None]
+                out = out.index_add(0, token, y)
+            chosen = F.one_hot(idx, e).float().sum(1)  # [tokens, E]
+            balance = (chosen.mean(0) * probs.mean(0)).sum()
+            return out.reshape(b, s, hidden), balance
+
+    class Block(nn.Module):
+        def __init__(self, layer):
             super().__init__()
             self.attn_norm = make_norm()
             self.q = nn.Linear(cfg.hidden, heads * d, bias=cfg.bias)
@@ -310,6 +403,9 @@ def build_model(cfg: Config, attention: str):
             self.v = nn.Linear(cfg.hidden, kv * d, bias=cfg.bias)
             self.o = nn.Linear(heads * d, cfg.hidden, bias=cfg.bias)
             self.mlp_norm = make_norm()
+            if cfg.is_moe_layer(layer):
+                self.moe = MoE()
+                return
             if cfg.activation == "swiglu":
                 self.gate = nn.Linear(cfg.hidden, cfg.ffn, bias=cfg.bias)
             self.up = nn.Linear(cfg.hidden, cfg.ffn, bias=cfg.bias)
@@ -340,11 +436,14 @@ def build_model(cfg: Config, attention: str):
             o = o.transpose(1, 2).reshape(b, s, heads * d)
             x = x + self.o(o)
             h = self.mlp_norm(x)
+            if hasattr(self, "moe"):
+                y, balance = self.moe(h)
+                return x + y, balance
             if cfg.activation == "swiglu":
                 a = F.silu(self.gate(h)) * self.up(h)
             else:
                 a = F.gelu(self.up(h), approximate="tanh")
-            return x + self.down(a)
+            return x + self.down(a), None
 
     def rotate_half(x):
         x1, x2 = x[..., : d // 2], x[..., d // 2 :]
@@ -356,7 +455,7 @@ def build_model(cfg: Config, attention: str):
             self.tokens = nn.Embedding(cfg.vocab, cfg.hidden)
             if cfg.position == "learned":
                 self.positions = nn.Parameter(torch.zeros(cfg.seq_len, cfg.hidden))
-            self.layers = nn.ModuleList(Block() for _ in range(cfg.layers))
+            self.layers = nn.ModuleList(Block(layer) for layer in range(cfg.layers))
             self.final_norm = make_norm()
             if not cfg.tie_embeddings:
                 self.lm_head = nn.Linear(cfg.hidden, cfg.vocab, bias=False)
@@ -374,12 +473,20 @@ def build_model(cfg: Config, attention: str):
             if cfg.position == "learned":
                 x = x + self.positions
             rope = (self.cos, self.sin) if cfg.position == "rope" else None
+            balances = []
             for layer in self.layers:
-                x = layer(x, rope)
+                x, balance = layer(x, rope)
+                if balance is not None:
+                    balances.append(balance)
             h = self.final_norm(x)
             logits = F.linear(h, self.tokens.weight) if cfg.tie_embeddings else self.lm_head(h)
             loss_sum = F.cross_entropy(logits.view(-1, cfg.vocab), labels.reshape(-1), reduction="sum")
-            return loss_sum / (cfg.global_batch * cfg.seq_len)
+            loss = loss_sum / (cfg.global_batch * cfg.seq_len)
+            if cfg.moe is not None and cfg.moe["aux_loss_coef"] > 0:
+                # Each MoE layer's coef · E · Σ_e f_e · P_e, averaged over the step's micro-batches.
+                scale = cfg.moe["aux_loss_coef"] * cfg.moe["experts"] * cfg.micro_batch / cfg.global_batch
+                loss = loss + scale * sum(balances)
+            return loss
 
     model = Model()
 

@@ -812,6 +812,13 @@ pub fn export(
     use parc_compiler::frontend::{Activation, Norm, Position};
     let spec = parc_compiler::load_model_with(model, training)?;
     let m = &spec.model;
+    if m.moe.is_some() {
+        return Err(user(
+            format!("{model}: exporting a mixture-of-experts model ([model.moe]) is not supported yet"),
+            "parc exports the dense GPT2LMHeadModel and LlamaForCausalLM layouts; a MoE model's weights stay in \
+             parc's safetensors files (parc launch --save)",
+        ));
+    }
     let gpt2 = match (m.norm, m.activation, m.position, m.bias) {
         (Norm::LayerNorm, Activation::Gelu, Position::Learned, true) => true,
         (Norm::RmsNorm, Activation::SwiGlu, Position::Rope, false) => false,

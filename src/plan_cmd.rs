@@ -165,6 +165,13 @@ pub fn run(args: PlanArgs) -> Result<(), CompileError> {
         spec.training.grad_reduce_dtype = precision(g);
     }
     spec.check_training()?;
+    if spec.model.moe.is_some() {
+        return Err(user(
+            format!("parc plan does not model mixture-of-experts layers yet ({} has [model.moe])", spec.model.name),
+            "MoE models train with data parallelism only for now (docs/moe.md): compile a layout and read its memory \
+             report, e.g. parc compile MODEL --mesh dp=N --gpu NAME -o out/",
+        ));
+    }
     let pins = Pins {
         dp: args.dp,
         pp: args.pp,

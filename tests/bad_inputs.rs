@@ -430,6 +430,168 @@ fn expert_parallelism_on_a_dense_model() {
     );
 }
 
+// ---- mixture of experts ([model.moe]) ----------------------------------------------------------
+
+/// `BASE` with a `[model.moe]` table of `keys` after it: line 13 is `[model.moe]`, the keys start
+/// on line 14.
+fn moe(keys: &str) -> String {
+    with(&format!("\n[model.moe]\n{keys}"))
+}
+
+#[test]
+fn moe_top_k_larger_than_experts() {
+    check_model(
+        "moe_top_k_large",
+        &moe("experts = 4\ntop_k = 5\n"),
+        &["top_k = 5 is larger than experts = 4", "top_k can be 1, 2, 3 or 4"],
+        Some("model.toml:15:9"),
+    );
+}
+
+#[test]
+fn moe_top_k_zero() {
+    check_model(
+        "moe_top_k_zero",
+        &moe("experts = 8\ntop_k = 0\n"),
+        &["top_k = 0 must be at least 1", "top_k can be 1, 2, 3, 4, 5, 6, 7 or 8"],
+        Some("model.toml:15:9"),
+    );
+}
+
+#[test]
+fn moe_without_experts() {
+    check_model(
+        "moe_zero_experts",
+        &moe("experts = 0\ntop_k = 1\n"),
+        &["experts = 0 must be a positive integer", "set experts to 1 or more"],
+        Some("model.toml:14:11"),
+    );
+}
+
+#[test]
+fn moe_capacity_factor_not_positive() {
+    for (case, value) in [("moe_capacity_zero", "0.0"), ("moe_capacity_negative", "-1.5")] {
+        check_model(
+            case,
+            &moe(&format!("experts = 4\ntop_k = 2\ncapacity_factor = {value}\n")),
+            &["capacity_factor = ", "it must be greater than 0 (leave it out for dropless routing)"],
+            Some("model.toml:16:19"),
+        );
+    }
+}
+
+#[test]
+fn moe_unknown_router() {
+    check_model(
+        "moe_unknown_router",
+        &moe("experts = 4\ntop_k = 2\nrouter = \"softmax_top2\"\n"),
+        &["router = \"softmax_top2\" is not one of \"softmax_topk\"", "did you mean \"softmax_topk\"?"],
+        Some("model.toml:16:10"),
+    );
+    check_model(
+        "moe_other_router",
+        &moe("experts = 4\ntop_k = 2\nrouter = \"sigmoid\"\n"),
+        &["router = \"sigmoid\" is not one of \"softmax_topk\"", "use one of \"softmax_topk\""],
+        Some("model.toml:16:10"),
+    );
+}
+
+#[test]
+fn moe_every_beyond_the_layers() {
+    check_model(
+        "moe_every",
+        &moe("experts = 4\ntop_k = 2\nevery = 3\n"),
+        &["every = 3 leaves no MoE layer among layers = 2", "every can be 1 to 2"],
+        Some("model.toml:16:9"),
+    );
+}
+
+#[test]
+fn moe_ffn_that_no_layer_uses() {
+    // BASE has no ffn: write one on line 7 (after seq_len), so [model.moe] starts on line 14.
+    let model = format!(
+        "{}\n[model.moe]\nexperts = 4\ntop_k = 2\nexpert_ffn = 96\n",
+        edit("seq_len = 32\n", "seq_len = 32\nffn = 176\n")
+    );
+    check_model(
+        "moe_unused_ffn",
+        &model,
+        &["ffn = 176 is used by no layer: every layer is a MoE layer (every = 1) with expert_ffn = 96", "remove ffn"],
+        Some("model.toml:8:7"),
+    );
+    // Equal widths, or dense layers left (every = 2), are fine.
+    let ok = format!(
+        "{}\n[model.moe]\nexperts = 4\ntop_k = 2\nexpert_ffn = 96\nevery = 2\n",
+        edit("seq_len = 32\n", "seq_len = 32\nffn = 176\n")
+    );
+    let dir = common::fresh_dir("bad_inputs", "moe_used_ffn");
+    std::fs::write(dir.join("model.toml"), ok).expect("write model.toml");
+    common::run_parc(&["compile", "model.toml", "-o", "out"], &dir).assert_success();
+}
+
+#[test]
+fn moe_unknown_key_suggests_the_right_one() {
+    check_model(
+        "moe_unknown_key",
+        &moe("experts = 4\ntopk = 2\n"),
+        &["unknown key `topk` in [model.moe]", "did you mean `top_k`?"],
+        Some("model.toml:15:1"),
+    );
+}
+
+#[test]
+fn moe_refuses_expert_tensor_and_pipeline_parallelism() {
+    let model = moe("experts = 4\ntop_k = 2\n");
+    let cases = [
+        ("moe_ep", "dp=2,ep=2", "ep = 2: expert parallelism is not supported yet"),
+        ("moe_tp", "tp=2", "tp = 2: tensor parallelism of MoE models is not supported yet"),
+        ("moe_pp", "pp=2", "pp = 2: pipeline stages of MoE models are not supported yet"),
+    ];
+    for (case, mesh, message) in cases {
+        check_mesh(
+            case,
+            &model,
+            mesh,
+            &[message, "MoE models run on one device or with data parallelism"],
+            Some("model.toml:14:11"),
+        );
+    }
+    // The same refusal from every command that compiles.
+    check(
+        "moe_ep_launch",
+        Some(&model),
+        &["launch", "model.toml", "--mesh", "dp=2,ep=2", "--steps", "1"],
+        &["expert parallelism is not supported yet"],
+        Some("model.toml:14:11"),
+    );
+    check(
+        "moe_ep_verify",
+        Some(&model),
+        &["verify", "model.toml", "--mesh", "dp=2,ep=2", "--steps", "1"],
+        &["expert parallelism is not supported yet"],
+        Some("model.toml:14:11"),
+    );
+}
+
+#[test]
+fn moe_models_are_not_planned_or_exported_yet() {
+    let model = moe("experts = 4\ntop_k = 2\n");
+    check(
+        "moe_plan",
+        Some(&model),
+        &["plan", "model.toml", "--gpus", "4", "--gpu", "h200"],
+        &["parc plan does not model mixture-of-experts layers yet", "--mesh dp=N"],
+        None,
+    );
+    check(
+        "moe_export",
+        Some(&model),
+        &["export", "model.toml", "--weights", "w.safetensors", "--hf", "hf"],
+        &["exporting a mixture-of-experts model ([model.moe]) is not supported yet"],
+        None,
+    );
+}
+
 // ---- files and flags --------------------------------------------------------------------------
 
 #[test]

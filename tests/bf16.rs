@@ -34,7 +34,7 @@ fn losses(name: &str, precision: Precision, steps: u64) -> Vec<f32> {
 
 #[test]
 fn bf16_training_tracks_fp32_within_two_percent_over_200_steps() {
-    for name in ["gpt-tiny", "llama-tiny"] {
+    for name in ["gpt-tiny", "llama-tiny", "moe-tiny"] {
         let (fp32, bf16) = (losses(name, Precision::Fp32, 200), losses(name, Precision::Bf16, 200));
         assert_eq!(bf16.len(), 200);
         let worst = fp32.iter().zip(&bf16).map(|(a, b)| ((a - b) / a).abs()).fold(0.0f32, f32::max);
@@ -83,6 +83,9 @@ fn partitioned_bf16_tracks_single_device_bf16_within_1e_2_per_step() {
         ("llama-tiny", "pp=2", with(0, false, Interleaved, f32_)),
         ("gpt-tiny", "2x2x2", with(2, true, ZbH1, f32_)),
         ("llama-tiny", "2x2x2", with(1, false, OneF1B, b16)),
+        // Mixture of experts: routing in f32 on bf16 activations, the experts' GEMMs in bf16.
+        ("moe-tiny", "dp=2", with(1, false, OneF1B, f32_)),
+        ("moe-tiny", "dp=2", with(3, false, OneF1B, b16)),
     ];
     let steps = 5;
     let mut single = std::collections::HashMap::new();

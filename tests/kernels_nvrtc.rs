@@ -1,6 +1,6 @@
 //! Every kernel codegen renders for the tiny models compiles with NVRTC for every target
 //! architecture (sm_80 and sm_90), and its PTX defines every entry point the manifest lists:
-//! gpt-tiny and llama-tiny in fp32, both again in bf16, and a hand-written program with the kernel
+//! gpt-tiny and llama-tiny in fp32, both again in bf16, the MoE examples in both, and a hand-written program with the kernel
 //! kinds and element types the models do not use (slice, insert, reduce max and mean,
 //! reduce_max_grad, sgd, f16, integer fills, tensors of more than 2^31 elements). No GPU is needed; without NVRTC these tests fail
 //! with install instructions, unless PARC_SKIP_NVRTC=1 (see docs/cuda.md).
@@ -142,6 +142,23 @@ fn gpt_tiny_bf16_kernels_compile_for_sm80_and_sm90() {
 #[test]
 fn llama_tiny_bf16_kernels_compile_for_sm80_and_sm90() {
     check_model("llama-tiny", true);
+}
+
+/// The mixture-of-experts kernels (top_k, one_hot, moe_scatter, moe_gather) of both MoE examples,
+/// dropless and with a capacity factor, in fp32 and bf16.
+#[test]
+fn moe_kernels_compile_for_sm80_and_sm90() {
+    for bf16 in [false, true] {
+        for name in ["moe-tiny", "gpt-moe-tiny"] {
+            let kernels = kernels_of(name, bf16);
+            for op in ["exec.top_k", "exec.one_hot", "exec.moe_scatter", "exec.moe_gather"] {
+                assert!(kernels.kernels.iter().any(|k| k.source.contains(&format!("// op: {op} "))), "{name}: no {op}");
+            }
+            if nvrtc_for_test(&format!("{name} kernels")) {
+                check_kernels(&format!("{name}{} kernels", if bf16 { " (bf16)" } else { "" }), &kernels);
+            }
+        }
+    }
 }
 
 /// Kernel kinds and element types the tiny models do not use: the hand-written program of

@@ -51,6 +51,9 @@ fn policies_train_bitwise_identically_on_one_rank_and_on_every_pipeline_schedule
     cases.push(("llama-tiny", "1x2x2", with(0, true, ScheduleKind::Interleaved, 2)));
     cases.push(("llama-tiny", "2x2x1", with(3, false, ScheduleKind::GPipe, 1)));
     cases.push(("gpt-tiny", "dp=2,tp=2", with(1, true, ScheduleKind::OneF1B, 1)));
+    // Mixture of experts: the routing, dispatch and combine are recomputed with the layer.
+    cases.push(("moe-tiny", "1x1x1", TrainingOverrides::default()));
+    cases.push(("gpt-moe-tiny", "dp=2", with(1, false, ScheduleKind::OneF1B, 1)));
     for (name, mesh, training) in cases {
         let spec = deep(name);
         let runs: Vec<_> = POLICIES

@@ -69,6 +69,65 @@ impl Optimizer {
     }
 }
 
+/// How a MoE layer picks the experts of a token. A table of one entry today; DeepSeek-style
+/// sigmoid routing or shared experts would be further entries.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Router {
+    /// Softmax over all experts, then the top k, renormalized to sum 1 (Hugging Face Mixtral).
+    SoftmaxTopK,
+}
+
+impl Router {
+    /// Every router, with its name in model.toml.
+    pub const ALL: [(&'static str, Router); 1] = [("softmax_topk", Router::SoftmaxTopK)];
+
+    /// The name in model.toml.
+    pub fn name(self) -> &'static str {
+        match self {
+            Router::SoftmaxTopK => "softmax_topk",
+        }
+    }
+}
+
+/// The `[model.moe]` table, validated: mixture-of-experts MLPs (docs/moe.md).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MoeConfig {
+    /// Experts per MoE layer, E.
+    pub experts: usize,
+    /// Experts each token is sent to, k.
+    pub top_k: usize,
+    /// Inner width of each expert's MLP.
+    pub expert_ffn: usize,
+    /// Layer `i` is a MoE layer when `(i + 1) % every == 0`; the others keep the dense MLP.
+    pub every: usize,
+    /// `None`: dropless. Otherwise each expert takes at most
+    /// `ceil(capacity_factor · tokens · top_k / experts)` tokens of a micro-batch on one rank.
+    pub capacity_factor: Option<f64>,
+    /// Weight of the load-balancing loss (Switch Transformer; 0 = none).
+    pub aux_loss_coef: f64,
+    pub router: Router,
+}
+
+impl MoeConfig {
+    /// Whether layer `layer` (0-based) is a MoE layer.
+    pub fn is_moe_layer(&self, layer: usize) -> bool {
+        (layer + 1) % self.every == 0
+    }
+
+    /// Slots per expert in a micro-batch of `tokens` tokens on one rank: `tokens` when dropless
+    /// (the worst case: every token to one expert), else `ceil(capacity_factor · tokens · top_k /
+    /// experts)`, at least 1 and at most `tokens` (an expert never gets a token twice).
+    pub fn capacity(&self, tokens: usize) -> usize {
+        match self.capacity_factor {
+            None => tokens,
+            Some(cf) => {
+                let c = (cf * tokens as f64 * self.top_k as f64 / self.experts as f64).ceil();
+                (c as usize).clamp(1, tokens.max(1))
+            }
+        }
+    }
+}
+
 /// The `[model]` table, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelConfig {
@@ -87,6 +146,8 @@ pub struct ModelConfig {
     pub rope_theta: f64,
     pub tie_embeddings: bool,
     pub bias: bool,
+    /// Mixture-of-experts MLPs (`[model.moe]`); `None` for a dense model.
+    pub moe: Option<MoeConfig>,
 }
 
 impl ModelConfig {
@@ -219,6 +280,19 @@ struct RawModel {
     rope_theta: Option<S<f64>>,
     tie_embeddings: Option<S<bool>>,
     bias: Option<S<bool>>,
+    moe: Option<S<RawMoe>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMoe {
+    experts: S<i64>,
+    top_k: S<i64>,
+    expert_ffn: Option<S<i64>>,
+    every: Option<S<i64>>,
+    capacity_factor: Option<S<f64>>,
+    aux_loss_coef: Option<S<f64>>,
+    router: Option<S<String>>,
 }
 
 #[derive(Deserialize)]
@@ -269,7 +343,9 @@ const MODEL_KEYS: &[&str] = &[
     "rope_theta",
     "tie_embeddings",
     "bias",
+    "moe",
 ];
+const MOE_KEYS: &[&str] = &["experts", "top_k", "expert_ffn", "every", "capacity_factor", "aux_loss_coef", "router"];
 const TRAINING_KEYS: &[&str] = &[
     "global_batch",
     "micro_batch",
@@ -360,6 +436,19 @@ fn check_tensor_sizes(spec: &ModelSpec) -> Result<(), Diagnostic> {
         ("embedding table [vocab, hidden]", v * h, "model.vocab"),
         ("MLP weight [hidden, ffn]", h * f, "model.ffn"),
     ];
+    let mut tensors = tensors.to_vec();
+    if let Some(moe) = &m.moe {
+        let (e, ef) = (moe.experts as u128, moe.expert_ffn as u128);
+        tensors.push((
+            "expert buffers [experts, micro_batch · seq_len, expert_ffn]",
+            e * b * s * ef,
+            "model.moe.experts",
+        ));
+        tensors.push(("expert inputs [experts, micro_batch · seq_len, hidden]", e * b * s * h, "model.moe.experts"));
+        let k = moe.top_k as u128;
+        tensors.push(("router choices [micro_batch · seq_len, top_k, experts]", b * s * k * e, "model.moe.top_k"));
+        tensors.push(("expert weights [experts, hidden, expert_ffn]", e * h * ef, "model.moe.expert_ffn"));
+    }
     for (name, elements, key) in tensors {
         if elements > MAX_ELEMENTS {
             return Err(spec
@@ -379,12 +468,22 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
         // serde lists the accepted keys in backquotes after the offending one.
         let name = rest.split('`').next().unwrap_or("");
         let keys: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
-        let table = [("[model]", MODEL_KEYS), ("[training]", TRAINING_KEYS), ("[training.optimizer]", OPTIMIZER_KEYS)]
-            .iter()
-            .find(|(_, k)| k.len() == keys.len() && k.iter().all(|x| keys.contains(x)))
-            .map_or("the top level", |(t, _)| t);
+        let table = [
+            ("[model]", MODEL_KEYS),
+            ("[model.moe]", MOE_KEYS),
+            ("[training]", TRAINING_KEYS),
+            ("[training.optimizer]", OPTIMIZER_KEYS),
+        ]
+        .iter()
+        .find(|(_, k)| k.len() == keys.len() && k.iter().all(|x| keys.contains(x)))
+        .map_or("the top level", |(t, _)| t);
         d.message = format!("unknown key `{name}` in {table}");
-        let tables = [("[model]", MODEL_KEYS), ("[training]", TRAINING_KEYS), ("[training.optimizer]", OPTIMIZER_KEYS)];
+        let tables = [
+            ("[model]", MODEL_KEYS),
+            ("[model.moe]", MOE_KEYS),
+            ("[training]", TRAINING_KEYS),
+            ("[training.optimizer]", OPTIMIZER_KEYS),
+        ];
         let home = tables.iter().find(|(t, k)| *t != table && k.contains(&name)).map(|(t, _)| *t);
         d = match (home, did_you_mean(name, keys.iter().copied())) {
             (Some(home), _) => d.with_help(format!("`{name}` belongs in the {home} table; move it there")),
@@ -415,6 +514,7 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diagnostic {
             "a string" => ("a string in quotes", format!("{key} = \"...\"")),
             "struct RawModel" => ("a table", "[model] on a line of its own, then its keys".into()),
             "struct RawTraining" => ("a table", "[training] on a line of its own, then its keys".into()),
+            "struct RawMoe" => ("a table", "[model.moe] on a line of its own, then its keys".into()),
             "struct RawOptimizer" => ("a table", "[training.optimizer] on a line of its own, then its keys".into()),
             other => (other, String::new()),
         };
@@ -570,6 +670,10 @@ impl Validator {
                 .err(t.span(), "rope_theta is set, but position = \"learned\" uses no rotary embedding")
                 .with_help("remove rope_theta, or set position = \"rope\""));
         }
+        let moe = match &m.moe {
+            Some(t) => Some(self.moe(t.get_ref(), (ffn, m.ffn.as_ref().map(|f| f.span())), layers)?),
+            None => None,
+        };
         let tie_embeddings = m.tie_embeddings.as_ref().map_or(position == Position::Learned, |v| *v.get_ref());
         let bias = m.bias.as_ref().map_or(norm == Norm::LayerNorm, |v| *v.get_ref());
         if let Some(n) = &m.name {
@@ -626,7 +730,66 @@ impl Validator {
             rope_theta,
             tie_embeddings,
             bias,
+            moe,
         })
+    }
+
+    /// The `[model.moe]` table; `ffn` (its value, and where it was written) is the default expert
+    /// width.
+    fn moe(&mut self, t: &RawMoe, ffn: (usize, Option<Range<usize>>), layers: usize) -> Result<MoeConfig, Diagnostic> {
+        let (ffn, ffn_span) = ffn;
+        let experts = self.positive("model.moe.experts", &t.experts)?;
+        self.spans.insert("model.moe.top_k", t.top_k.span());
+        let top_k = *t.top_k.get_ref();
+        if top_k < 1 || top_k > experts as i64 {
+            let what = if top_k < 1 {
+                "must be at least 1".to_string()
+            } else {
+                format!("is larger than experts = {experts}")
+            };
+            return Err(self.err(t.top_k.span(), format!("top_k = {top_k} {what}")).with_help(format!(
+                "each token goes to top_k distinct experts; top_k can be {}",
+                or_list(&shorten(&(1..=experts).collect::<Vec<_>>()))
+            )));
+        }
+        let expert_ffn = self.opt_positive("model.moe.expert_ffn", &t.expert_ffn, ffn)?;
+        let every = self.opt_positive("model.moe.every", &t.every, 1)?;
+        if every > layers {
+            let span = t.every.as_ref().map_or(t.experts.span(), |e| e.span());
+            return Err(self
+                .err(span, format!("every = {every} leaves no MoE layer among layers = {layers}"))
+                .with_help(format!(
+                    "layer i (0-based) is a MoE layer when (i + 1) % every == 0; every can be 1 to {layers}"
+                )));
+        }
+        // With every layer a MoE layer, a written ffn that differs from expert_ffn sizes nothing.
+        if let (1, Some(span), Some(e)) = (every, ffn_span, &t.expert_ffn) {
+            if *e.get_ref() != ffn as i64 {
+                return Err(self
+                    .err(
+                        span,
+                        format!(
+                            "ffn = {ffn} is used by no layer: every layer is a MoE layer (every = 1) with expert_ffn = {}",
+                            e.get_ref()
+                        ),
+                    )
+                    .with_help(
+                        "remove ffn (the experts' width is expert_ffn), or set every to 2 or more in [model.moe] to keep dense layers",
+                    ));
+            }
+        }
+        let capacity_factor = match &t.capacity_factor {
+            Some(c) => Some(self.float(
+                "model.moe.capacity_factor",
+                c,
+                ("greater than 0 (leave it out for dropless routing)", |x| x > 0.0),
+            )?),
+            None => None,
+        };
+        let aux_loss_coef =
+            self.opt_float("model.moe.aux_loss_coef", &t.aux_loss_coef, 0.0, ("0 or more", |x| x >= 0.0))?;
+        let router = self.choice("model.moe.router", &t.router, &Router::ALL, Router::SoftmaxTopK)?;
+        Ok(MoeConfig { experts, top_k: top_k as usize, expert_ffn, every, capacity_factor, aux_loss_coef, router })
     }
 
     fn training(&mut self, t: RawTraining) -> Result<TrainingConfig, Diagnostic> {

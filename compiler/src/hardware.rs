@@ -268,12 +268,18 @@ pub fn check_fits(plan: &Plan, gpu: &GpuProfile) -> Result<Fit, Diagnostic> {
         gib(usable),
         lines.join("\n    ")
     ))
-    .with_help(
+    .with_help(if plan.model.moe.is_some() {
+        // Mixture-of-experts models have data parallelism only for now (docs/moe.md).
+        "nothing was written; each part of the peak has its setting: parameters and gradients (--zero 3), \
+         optimizer state (--zero 1 or more), activations (--recompute selective or full, a smaller micro_batch, \
+         a capacity_factor in [model.moe] instead of dropless expert buffers); MoE models have no tp, pp or ep yet \
+         (docs/moe.md); compile without --gpu and run parc inspect OUT --memory to see what each rank holds"
+    } else {
         "nothing was written; each part of the peak has its setting: parameters and gradients (more tp or pp, \
          --zero 3), optimizer state (--zero 1 or more), activations (--recompute selective or full, \
          --sequence-parallel, a smaller micro_batch, more pp); compile without --gpu and run parc inspect OUT \
-         --memory to see what each rank holds",
-    ))
+         --memory to see what each rank holds"
+    }))
 }
 
 #[cfg(test)]

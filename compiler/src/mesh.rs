@@ -66,6 +66,21 @@ pub fn check_model(mesh: &Mesh, spec: &ModelSpec) -> Result<(), Diagnostic> {
                 or_list(&shorten(&divisors(m.seq_len)))
             )));
     }
+    if m.moe.is_some() {
+        // Mixture-of-experts models run on one device or under data parallelism (docs/moe.md).
+        let unsupported = [
+            ("ep", mesh.ep, "expert parallelism is not supported yet"),
+            ("tp", mesh.tp, "tensor parallelism of MoE models is not supported yet"),
+            ("pp", mesh.pp, "pipeline stages of MoE models are not supported yet"),
+        ];
+        if let Some((axis, size, why)) = unsupported.into_iter().find(|u| u.1 > 1) {
+            return Err(spec
+                .error_at("model.moe.experts", format!("{axis} = {size}: {why} {flag}"))
+                .with_help(format!(
+                    "MoE models run on one device or with data parallelism (--mesh dp=N, ZeRO allowed); remove {axis} from --mesh ({axis} = 1)"
+                )));
+        }
+    }
     if mesh.ep > 1 {
         return Err(Diagnostic::new(format!(
             "ep = {} needs a mixture-of-experts model, but {} has no experts {flag}",

@@ -177,6 +177,27 @@ pub struct ModelSummary {
     pub rope_theta: Option<f64>,
     pub tie_embeddings: bool,
     pub bias: bool,
+    /// The `[model.moe]` table resolved (absent for a dense model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moe: Option<MoeSummary>,
+}
+
+/// A mixture-of-experts model's routing, resolved (docs/moe.md).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct MoeSummary {
+    pub experts: usize,
+    pub top_k: usize,
+    pub expert_ffn: usize,
+    pub every: usize,
+    /// The layers (0-based) with a MoE MLP.
+    pub moe_layers: Vec<usize>,
+    pub router: &'static str,
+    /// `null`: dropless.
+    pub capacity_factor: Option<f64>,
+    /// Slots per expert in one micro-batch of one data-parallel rank (`micro_batch · seq_len`
+    /// tokens); dropless plans the worst case, every token to one expert.
+    pub capacity: usize,
+    pub aux_loss_coef: f64,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -234,8 +255,12 @@ pub struct ParamSummary {
     pub dtype: &'static str,
     /// Number of parameter tensors.
     pub tensors: usize,
-    /// Parameter count per part of the model: embedding, attention, mlp, norm, lm_head.
+    /// Parameter count per part of the model: embedding, attention, mlp, norm, lm_head, and for
+    /// a MoE model router and experts.
     pub by_part: BTreeMap<&'static str, u64>,
+    /// Parameters one token uses (a MoE model's token runs top_k of the experts of each layer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_per_token: Option<u64>,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -256,6 +281,10 @@ fn part_of(name: &str) -> &'static str {
         "norm"
     } else if name.contains(".attn.") {
         "attention"
+    } else if name.contains(".moe.router.") {
+        "router"
+    } else if name.contains(".moe.experts.") {
+        "experts"
     } else {
         "mlp"
     }
@@ -330,6 +359,17 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
             rope_theta: (m.position == Position::Rope).then_some(m.rope_theta),
             tie_embeddings: m.tie_embeddings,
             bias: m.bias,
+            moe: m.moe.as_ref().map(|moe| MoeSummary {
+                experts: moe.experts,
+                top_k: moe.top_k,
+                expert_ffn: moe.expert_ffn,
+                every: moe.every,
+                moe_layers: (0..m.layers).filter(|&l| moe.is_moe_layer(l)).collect(),
+                router: moe.router.name(),
+                capacity_factor: moe.capacity_factor,
+                capacity: moe.capacity(t.micro_batch * m.seq_len),
+                aux_loss_coef: moe.aux_loss_coef,
+            }),
         },
         training: TrainingSummary {
             global_batch: t.global_batch,
@@ -355,7 +395,17 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
             world_size: mesh.world_size(),
             rank_order: "rank = (pp_idx * dp + dp_idx) * tp + tp_idx; ep_idx = dp_idx % ep",
         },
-        parameters: ParamSummary { count, bytes: count * elem_bytes, dtype, tensors: params.len(), by_part },
+        parameters: ParamSummary {
+            count,
+            bytes: count * elem_bytes,
+            dtype,
+            tensors: params.len(),
+            active_per_token: m.moe.as_ref().map(|moe| {
+                let experts = by_part.get("experts").copied().unwrap_or(0);
+                count - experts / moe.experts as u64 * (moe.experts - moe.top_k) as u64
+            }),
+            by_part,
+        },
         graph: GraphSummary { functions: module.functions.len(), ops, ops_by_kind },
         programs: program_summary(mesh, module),
         pipeline: None,

@@ -1,8 +1,8 @@
 //! Gradient checks of the autodiff pass against central finite differences, everything evaluated
 //! in f64 by the reference interpreter (`parc_dialects::graph::interp`): for every differentiable
 //! op kind (in the configurations the models use and the corner cases of its rule: transposes,
-//! broadcasting, keepdim, causal masking, GQA-style batch broadcast), and for whole tiny GPT and
-//! Llama models, every parameter element.
+//! broadcasting, keepdim, causal masking, GQA-style batch broadcast, MoE drops), and for whole
+//! tiny GPT, Llama and mixture-of-experts models, every parameter element.
 
 use parc_compiler::models::build_forward;
 use parc_compiler::parse_model;
@@ -127,6 +127,12 @@ fn op_case(case: &str, rng: &mut Rng, args: Vec<Arg>, kind: GraphOp, attrs: Attr
     check_gradients(case, &f, &values);
 }
 
+/// Expert choices of six tokens, top-2 over three experts (distinct per token, as top_k gives).
+fn moe_ids() -> Arg {
+    let ids = [0.0, 1.0, 2.0, 0.0, 0.0, 2.0, 1.0, 2.0, 0.0, 1.0, 2.0, 1.0];
+    Arg::Data(Tensor { shape: vec![6, 2], data: ids.to_vec() }, DType::I32)
+}
+
 fn p(rng: &mut Rng, shape: &[usize]) -> Arg {
     Arg::Param(rng.tensor(shape, -1.0, 1.0))
 }
@@ -218,6 +224,26 @@ fn every_op_kind_matches_finite_differences() {
             none.clone(),
         ),
         ("broadcast", vec![p(&mut r, &[3, 1])], GraphOp::Broadcast, attrs(&[("shape", Ints(vec![2, 3, 4]))])),
+        // Six tokens, top-2 over 3 experts, two groups of three tokens, capacity 2: some pairs
+        // are dropped (expert 0 gets three pairs in the first group), some slots stay empty.
+        (
+            "moe_scatter with drops",
+            vec![p(&mut r, &[6, 2, 3]), moe_ids()],
+            GraphOp::MoeScatter,
+            attrs(&[("experts", Int(3)), ("capacity", Int(2)), ("groups", Int(2))]),
+        ),
+        (
+            "moe_gather with drops",
+            vec![p(&mut r, &[3, 4, 3]), moe_ids()],
+            GraphOp::MoeGather,
+            attrs(&[("capacity", Int(2)), ("groups", Int(2))]),
+        ),
+        (
+            "moe_scatter dropless",
+            vec![p(&mut r, &[6, 2, 2]), moe_ids()],
+            GraphOp::MoeScatter,
+            attrs(&[("experts", Int(3)), ("capacity", Int(6)), ("groups", Int(1))]),
+        ),
     ];
     let mut covered = std::collections::BTreeSet::new();
     for (case, args, kind, attrs) in cases {
@@ -248,6 +274,10 @@ fn every_op_kind_matches_finite_differences() {
         GraphOp::CrossEntropyStats,
         GraphOp::CrossEntropyFromStats,
         GraphOp::CrossEntropyGradStats,
+        // Expert choices are integers, and a one-hot of integers is piecewise constant: no
+        // gradient flows through either (their rule says so; the MoE model check covers them).
+        GraphOp::TopK,
+        GraphOp::OneHot,
     ];
     let missing: Vec<_> = GraphOp::ALL.iter().filter(|k| !covered.contains(k) && !backward.contains(k)).collect();
     assert!(missing.is_empty(), "op kinds without a gradient check: {missing:?}");
@@ -283,6 +313,50 @@ global_batch = 4
 micro_batch = 2
 "#;
 
+/// Llama-style experts, top-2 of 3, a MoE MLP in layer 1 only, the load-balancing loss, and a
+/// capacity factor that must drop pairs: a micro-batch of 2 × 4 tokens makes 16 pairs for 3
+/// experts of capacity ceil(0.75 · 8 · 2 / 3) = 4 each.
+const MOE_LLAMA_MICRO: &str = r#"
+[model]
+vocab = 11
+hidden = 8
+layers = 2
+heads = 2
+kv_heads = 1
+ffn = 12
+seq_len = 4
+norm = "rmsnorm"
+activation = "swiglu"
+position = "rope"
+[model.moe]
+experts = 3
+top_k = 2
+expert_ffn = 6
+every = 2
+capacity_factor = 0.75
+aux_loss_coef = 0.1
+[training]
+global_batch = 4
+micro_batch = 2
+"#;
+
+/// GELU experts with biases, dropless, every layer (so no dense ffn).
+const MOE_GPT_MICRO: &str = r#"
+[model]
+vocab = 11
+hidden = 8
+layers = 1
+heads = 2
+seq_len = 4
+[model.moe]
+experts = 4
+top_k = 2
+expert_ffn = 5
+[training]
+global_batch = 4
+micro_batch = 2
+"#;
+
 fn model_case(case: &str, text: &str, seed: u64) {
     let spec = parse_model(&format!("{case}.toml"), text).expect("valid model");
     let module = build_forward(&spec).expect("builds");
@@ -307,6 +381,14 @@ fn tiny_gpt_gradients_match_finite_differences() {
 #[test]
 fn tiny_llama_gradients_match_finite_differences() {
     model_case("llama-micro", LLAMA_MICRO, 12);
+}
+
+/// The routing is piecewise constant in the parameters: finite differences see the same experts
+/// as long as no perturbation flips a choice, which the step (1e-6) does not do for these seeds.
+#[test]
+fn tiny_moe_gradients_match_finite_differences() {
+    model_case("moe-llama-micro", MOE_LLAMA_MICRO, 13);
+    model_case("moe-gpt-micro", MOE_GPT_MICRO, 14);
 }
 
 /// Rounding has a zero derivative almost everywhere; like PyTorch, the cast's VJP passes the

@@ -196,7 +196,15 @@ fn rendering_is_deterministic() {
 #[test]
 fn every_kernel_kind_of_the_tiny_models_is_rendered() {
     let mut all = BTreeSet::new();
-    for (name, bf16) in [("gpt-tiny", false), ("llama-tiny", false), ("gpt-tiny", true), ("llama-tiny", true)] {
+    let models = [
+        ("gpt-tiny", false),
+        ("llama-tiny", false),
+        ("gpt-tiny", true),
+        ("llama-tiny", true),
+        ("moe-tiny", false),
+        ("gpt-moe-tiny", true),
+    ];
+    for (name, bf16) in models {
         let module = program(name, bf16);
         let kernels = render(&module);
         all.extend(check_coverage(name, &module, &kernels));

@@ -109,6 +109,24 @@ pub enum Kernel {
         shard_axis: Option<Axis>,
         accumulate: bool,
     },
+    /// The positions of each row's `k` largest entries.
+    TopK {
+        k: usize,
+    },
+    OneHot {
+        classes: usize,
+    },
+    /// Tokens to per-expert buffers (docs/moe.md).
+    MoeScatter {
+        experts: usize,
+        capacity: usize,
+        groups: usize,
+    },
+    /// Per-expert buffers back to tokens.
+    MoeGather {
+        capacity: usize,
+        groups: usize,
+    },
     /// This rank's block along `dim` of a replicated value, by its coordinate on `axis`.
     ShardSlice {
         axis: Axis,
@@ -163,6 +181,10 @@ impl Kernel {
             Kernel::CrossEntropyFromStats { .. } => ExecOp::CrossEntropyFromStats,
             Kernel::CrossEntropyGradStats { .. } => ExecOp::CrossEntropyGradStats,
             Kernel::ShardSlice { .. } => ExecOp::ShardSlice,
+            Kernel::TopK { .. } => ExecOp::TopK,
+            Kernel::OneHot { .. } => ExecOp::OneHot,
+            Kernel::MoeScatter { .. } => ExecOp::MoeScatter,
+            Kernel::MoeGather { .. } => ExecOp::MoeGather,
             Kernel::Reduce { .. } => ExecOp::Reduce,
             Kernel::ReduceMaxGrad { .. } => ExecOp::ReduceMaxGrad,
             Kernel::LrSchedule { .. } => ExecOp::LrSchedule,
@@ -360,6 +382,14 @@ pub fn decode(op: ExecOp, attrs: &AttrMap, operands: &[Buf]) -> Result<Decoded, 
             shard_axis: a.opt_axis("shard_axis")?,
             accumulate: acc,
         },
+        ExecOp::TopK => Kernel::TopK { k: a.count("k")? },
+        ExecOp::OneHot => Kernel::OneHot { classes: a.count("classes")? },
+        ExecOp::MoeScatter => Kernel::MoeScatter {
+            experts: a.count("experts")?,
+            capacity: a.count("capacity")?,
+            groups: a.count("groups")?,
+        },
+        ExecOp::MoeGather => Kernel::MoeGather { capacity: a.count("capacity")?, groups: a.count("groups")? },
         ExecOp::ShardSlice => Kernel::ShardSlice { axis: a.axis("axis")?, dim: a.dim("dim", rank_of(operands, 0)?)? },
         ExecOp::Reduce => {
             let kind = match a.str("kind")? {

@@ -25,6 +25,7 @@
 mod cuda;
 mod data;
 mod elementwise;
+mod moe;
 mod optim;
 mod reduce;
 mod rows;
@@ -100,7 +101,11 @@ pub fn classify(op: ExecOp) -> OpClass {
         | ExecOp::LrSchedule
         | ExecOp::ClipCoef
         | ExecOp::Adamw
-        | ExecOp::Sgd => OpClass::Kernel,
+        | ExecOp::Sgd
+        | ExecOp::TopK
+        | ExecOp::OneHot
+        | ExecOp::MoeScatter
+        | ExecOp::MoeGather => OpClass::Kernel,
     }
 }
 
@@ -363,6 +368,10 @@ fn render_op(func: &Function, op: Op, kind: ExecOp) -> Result<cuda::KernelSpec, 
         ExecOp::ClipCoef => optim::clip_coef(&view),
         ExecOp::Adamw => optim::adamw(&view),
         ExecOp::Sgd => optim::sgd(&view),
+        ExecOp::TopK => moe::top_k(&view),
+        ExecOp::OneHot => moe::one_hot(&view),
+        ExecOp::MoeScatter => moe::moe_move(&view, true),
+        ExecOp::MoeGather => moe::moe_move(&view, false),
         ExecOp::Elementwise
         | ExecOp::Gemm
         | ExecOp::Tensor

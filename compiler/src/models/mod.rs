@@ -6,6 +6,6 @@
 pub mod transformer;
 
 pub use transformer::{
-    build_forward, build_forward_rows, build_part, param_names, part_has_param, ParamInfo, Part, TpLayout,
-    STAGE_COTANGENT, STAGE_INPUT,
+    build_forward, build_forward_rows, build_moe_probe, build_part, param_names, part_has_param, ParamInfo, Part,
+    TpLayout, STAGE_COTANGENT, STAGE_INPUT,
 };

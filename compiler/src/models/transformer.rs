@@ -113,6 +113,24 @@ pub fn param_names(m: &ModelConfig) -> Vec<ParamInfo> {
         linear(&mut p, &format!("layers.{l}.attn.v"), h, kv_dim, Column);
         linear(&mut p, &format!("layers.{l}.attn.o"), q_dim, h, Row);
         norm(&mut p, &format!("layers.{l}.mlp_norm"));
+        if let Some(moe) = m.moe.as_ref().filter(|moe| moe.is_moe_layer(l)) {
+            // The router and every expert's MLP, experts stacked along dim 0 (docs/moe.md).
+            let (e, ef) = (moe.experts, moe.expert_ffn);
+            let pre = format!("layers.{l}.moe");
+            p(format!("{pre}.router.weight"), vec![h, e], TpLayout::Replicated);
+            let mut expert = |name: &str, i: usize, o: usize| {
+                p(format!("{pre}.experts.{name}.weight"), vec![e, i, o], TpLayout::Replicated);
+                if m.bias {
+                    p(format!("{pre}.experts.{name}.bias"), vec![e, o], TpLayout::Replicated);
+                }
+            };
+            if m.activation == Activation::SwiGlu {
+                expert("gate", h, ef);
+            }
+            expert("up", h, ef);
+            expert("down", ef, h);
+            continue;
+        }
         if m.activation == Activation::SwiGlu {
             linear(&mut p, &format!("layers.{l}.mlp.gate"), h, f, Column);
         }
@@ -269,9 +287,10 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
     } else {
         args[0]
     };
+    let mut aux = MoeState { group_rows: spec.training.micro_batch, balance: Vec::new() };
     for l in part.layers.clone() {
         let start = b.func.blocks[b.func.entry_block()].ops.len();
-        x = layer(&mut b, m, &params, l, x)?;
+        x = layer(&mut b, m, &params, l, x, &mut aux)?;
         tag_since(&mut b, start, recompute::LAYER, Attr::Int(l as i64));
     }
     if !part.last {
@@ -289,7 +308,19 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
         b.named(token_loss, "token_loss");
         let loss_sum = b.reduce(GraphOp::ReduceSum, token_loss, &[0, 1], false)?;
         let global_tokens = spec.training.global_batch * m.seq_len;
-        let loss = b.scale(loss_sum, 1.0 / global_tokens as f64)?;
+        let mut loss = b.scale(loss_sum, 1.0 / global_tokens as f64)?;
+        if let Some(moe) = m.moe.as_ref().filter(|_| !aux.balance.is_empty()) {
+            // Each MoE layer adds coef · E · Σ_e f_e · P_e of every micro-batch, averaged over the
+            // step's micro-batches (Switch Transformer's per-layer loss).
+            let mut balance = aux.balance[0];
+            for &a in &aux.balance[1..] {
+                balance = b.add(balance, a)?;
+            }
+            let per_step = spec.training.micro_batch as f64 / spec.training.global_batch as f64;
+            let balance = b.scale(balance, moe.aux_loss_coef * moe.experts as f64 * per_step)?;
+            b.named(balance, "aux_loss");
+            loss = b.add(loss, balance)?;
+        }
         b.named(loss, "loss");
         b.ret(&[loss])?;
     }
@@ -298,6 +329,47 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
     module.attrs = model_attrs(spec);
     module.functions.push(func);
     Ok(module)
+}
+
+/// The MoE MLP of layer `layer` alone, as a scalar function for reference checks (the PyTorch
+/// fixture of tests/fixtures/moe): `@moe_probe(h, dy, layer params…) -> Σ moe(h) · dy +
+/// aux_loss_coef · E · Σ_e f_e · P_e`, on one micro-batch (`h`, `dy`: `[micro_batch, S, H]`). Every
+/// argument is a `parc.param`, so the autodiff pass gives `d/d(dy)` = the layer's output along with
+/// the gradients of `h` and of the weights.
+pub fn build_moe_probe(spec: &ModelSpec, layer: usize) -> Result<Function, BuildError> {
+    let m = &spec.model;
+    let not_moe = || BuildError { op: "moe_probe", message: format!("layer {layer} is not a MoE layer") };
+    let moe = m.moe.as_ref().filter(|moe| moe.is_moe_layer(layer)).ok_or_else(not_moe)?;
+    let dtype = match spec.training.precision {
+        Precision::Fp32 => DType::F32,
+        Precision::Bf16 => DType::BF16,
+    };
+    let prefix = format!("layers.{layer}.moe.");
+    let params: Vec<ParamInfo> = param_names(m).into_iter().filter(|p| p.name.starts_with(&prefix)).collect();
+    let act = Type::tensor([spec.training.micro_batch, m.seq_len, m.hidden], dtype);
+    let mut arg_types = vec![act.clone(), act];
+    arg_types.extend(params.iter().map(|p| Type::tensor(p.shape.clone(), dtype)));
+    let mut func = Function::new("moe_probe", arg_types, vec![Type::tensor([], dtype)]);
+    let args = func.args().to_vec();
+    let names: Vec<String> =
+        ["h".to_string(), "dy".to_string()].into_iter().chain(params.iter().map(|p| p.name.clone())).collect();
+    for (i, name) in names.iter().enumerate() {
+        func.arg_attrs[i] = AttrMap::new().with("parc.param", Attr::Str(name.clone()));
+        func.set_name(args[i], name.clone());
+    }
+    let params = Params { by_name: names[2..].iter().cloned().zip(args[2..].iter().copied()).collect() };
+    let mut b = Builder::at_entry(&mut func);
+    let mut state = MoeState { group_rows: spec.training.micro_batch, balance: Vec::new() };
+    let out = moe_mlp(&mut b, m, moe, &params, layer, args[0], &mut state)?;
+    let weighted = b.mul(out, args[1])?;
+    let mut loss = b.reduce(GraphOp::ReduceSum, weighted, &[0, 1, 2], false)?;
+    if let Some(&balance) = state.balance.first() {
+        let balance = if dtype == DType::F32 { balance } else { b.cast(balance, dtype)? };
+        let balance = b.scale(balance, moe.aux_loss_coef * moe.experts as f64)?;
+        loss = b.add(loss, balance)?;
+    }
+    b.ret(&[loss])?;
+    Ok(func)
 }
 
 /// Sets attribute `key` on every op appended to the entry block since it held `start` ops.
@@ -319,13 +391,125 @@ fn norm(b: &mut Builder, m: &ModelConfig, p: &Params, prefix: &str, x: Value) ->
 
 fn linear(b: &mut Builder, p: &Params, prefix: &str, x: Value) -> Result<Value, BuildError> {
     let y = b.matmul(x, p.get(&format!("{prefix}.weight")))?;
-    match p.opt(&format!("{prefix}.bias")) {
-        Some(bias) => b.add(y, bias),
-        None => Ok(y),
+    let Some(bias) = p.opt(&format!("{prefix}.bias")) else { return Ok(y) };
+    match b.shape(bias)[..] {
+        // Experts' biases `[E, out]` broadcast over each expert's rows of `y[E, rows, out]`.
+        [e, o] => {
+            let bias = b.reshape(bias, &[e, 1, o])?;
+            b.add(y, bias)
+        }
+        _ => b.add(y, bias),
     }
 }
 
-fn layer(b: &mut Builder, m: &ModelConfig, p: &Params, l: usize, x: Value) -> Result<Value, BuildError> {
+/// What the MoE layers of one `@forward` share: how many samples form one routing group (one
+/// micro-batch of one data-parallel rank) and the load-balancing terms of the layers built so far.
+struct MoeState {
+    group_rows: usize,
+    balance: Vec<Value>,
+}
+
+/// The dense MLP's activation: `gelu(up(x))` or `silu(gate(x)) · up(x)` with the linear layers of
+/// `prefix` (a dense MLP's weights `[in, out]`, or all experts' `[E, in, out]` on `[E, rows, in]`).
+fn mlp_act(b: &mut Builder, m: &ModelConfig, p: &Params, prefix: &str, h: Value) -> Result<Value, BuildError> {
+    match m.activation {
+        Activation::Gelu => {
+            let up = linear(b, p, &format!("{prefix}.up"), h)?;
+            b.gelu(up)
+        }
+        Activation::SwiGlu => {
+            let gate = linear(b, p, &format!("{prefix}.gate"), h)?;
+            let gate = b.silu(gate)?;
+            let up = linear(b, p, &format!("{prefix}.up"), h)?;
+            b.mul(gate, up)
+        }
+    }
+}
+
+/// A mixture-of-experts MLP on `h[rows, S, H]` (docs/moe.md). The tokens of each micro-batch of
+/// one data-parallel rank (`micro_batch · S` of them, one group) are routed together:
+///
+/// ```text
+/// probs   = softmax(h @ router)                      [T, E]   (f32)
+/// experts = top_k(probs)                             [T, k]   (i32, ties to the lower expert)
+/// weights = probs at experts, divided by their sum   [T, k]
+/// buf     = moe_scatter(broadcast(h, [T, k, H]))     [E, groups · capacity, H]
+/// y       = expert MLPs on buf, batched over E       [E, groups · capacity, H]
+/// out     = Σ_j weights[:, j] · moe_gather(y)[:, j]  [T, H]
+/// ```
+///
+/// With `aux_loss_coef > 0` the layer's load-balancing loss is pushed onto `aux`.
+fn moe_mlp(
+    b: &mut Builder,
+    m: &ModelConfig,
+    moe: &crate::frontend::MoeConfig,
+    p: &Params,
+    l: usize,
+    h: Value,
+    aux: &mut MoeState,
+) -> Result<Value, BuildError> {
+    let pre = format!("layers.{l}.moe");
+    let shape = b.shape(h);
+    let (rows, s, hidden) = (shape[0], shape[1], shape[2]);
+    let dtype = b.ty(h).as_tensor().dtype;
+    let (e, k) = (moe.experts, moe.top_k);
+    let tokens = rows * s;
+    let per_group = aux.group_rows * s;
+    let groups = tokens / per_group;
+    let capacity = moe.capacity(per_group);
+    let x = b.reshape(h, &[tokens, hidden])?;
+    // Router: softmax over all experts in f32, then the top k renormalized (Mixtral).
+    let logits = b.matmul(x, p.get(&format!("{pre}.router.weight")))?;
+    let logits = if dtype == DType::F32 { logits } else { b.cast(logits, DType::F32)? };
+    let probs = b.softmax(logits, false)?;
+    b.named(probs, format!("l{l}.router_probs"));
+    let experts = b.top_k(probs, k)?;
+    b.named(experts, format!("l{l}.experts"));
+    let chosen = b.one_hot(experts, e, DType::F32)?;
+    let probs3 = b.reshape(probs, &[tokens, 1, e])?;
+    let picked = b.mul(chosen, probs3)?;
+    let picked = b.reduce(GraphOp::ReduceSum, picked, &[2], false)?;
+    let total = b.reduce(GraphOp::ReduceSum, picked, &[1], true)?;
+    let weights = b.div(picked, total)?;
+    let weights = if dtype == DType::F32 { weights } else { b.cast(weights, dtype)? };
+    b.named(weights, format!("l{l}.expert_weights"));
+    // Dispatch, the experts as batched GEMMs over E, combine.
+    let x3 = b.reshape(x, &[tokens, 1, hidden])?;
+    let xk = b.broadcast(x3, &[tokens, k, hidden])?;
+    let buf = b.moe_scatter(xk, experts, e, capacity, groups)?;
+    b.named(buf, format!("l{l}.expert_in"));
+    let act = mlp_act(b, m, p, &format!("{pre}.experts"), buf)?;
+    b.named(act, format!("l{l}.expert_act"));
+    let y = linear(b, p, &format!("{pre}.experts.down"), act)?;
+    let yk = b.moe_gather(y, experts, capacity, groups)?;
+    let w3 = b.reshape(weights, &[tokens, k, 1])?;
+    let weighted = b.mul(yk, w3)?;
+    let out = b.reduce(GraphOp::ReduceSum, weighted, &[1], false)?;
+    let out = b.reshape(out, &[rows, s, hidden])?;
+    if moe.aux_loss_coef > 0.0 {
+        // Σ_e f_e · P_e per group: f the fraction of (token, choice) pairs routed to e, P the
+        // mean router probability of e; one group is one micro-batch of one rank.
+        let counts = b.reduce(GraphOp::ReduceSum, chosen, &[1], false)?;
+        let counts = b.reshape(counts, &[groups, per_group, e])?;
+        let f = b.reduce(GraphOp::ReduceMean, counts, &[1], false)?;
+        let probs_g = b.reshape(probs, &[groups, per_group, e])?;
+        let mean_p = b.reduce(GraphOp::ReduceMean, probs_g, &[1], false)?;
+        let fp = b.mul(f, mean_p)?;
+        let sum = b.reduce(GraphOp::ReduceSum, fp, &[0, 1], false)?;
+        b.named(sum, format!("l{l}.balance"));
+        aux.balance.push(sum);
+    }
+    Ok(out)
+}
+
+fn layer(
+    b: &mut Builder,
+    m: &ModelConfig,
+    p: &Params,
+    l: usize,
+    x: Value,
+    aux: &mut MoeState,
+) -> Result<Value, BuildError> {
     let pre = format!("layers.{l}");
     let h = norm(b, m, p, &format!("{pre}.attn_norm"), x)?;
     b.named(h, format!("l{l}.attn_in"));
@@ -334,20 +518,14 @@ fn layer(b: &mut Builder, m: &ModelConfig, p: &Params, l: usize, x: Value) -> Re
     b.named(x, format!("l{l}.resid"));
     let h = norm(b, m, p, &format!("{pre}.mlp_norm"), x)?;
     b.named(h, format!("l{l}.mlp_in"));
-    let act = match m.activation {
-        Activation::Gelu => {
-            let up = linear(b, p, &format!("{pre}.mlp.up"), h)?;
-            b.gelu(up)?
-        }
-        Activation::SwiGlu => {
-            let gate = linear(b, p, &format!("{pre}.mlp.gate"), h)?;
-            let gate = b.silu(gate)?;
-            let up = linear(b, p, &format!("{pre}.mlp.up"), h)?;
-            b.mul(gate, up)?
+    let down = match m.moe.as_ref().filter(|moe| moe.is_moe_layer(l)) {
+        Some(moe) => moe_mlp(b, m, moe, p, l, h, aux)?,
+        None => {
+            let act = mlp_act(b, m, p, &format!("{pre}.mlp"), h)?;
+            b.named(act, format!("l{l}.mlp_act"));
+            linear(b, p, &format!("{pre}.mlp.down"), act)?
         }
     };
-    b.named(act, format!("l{l}.mlp_act"));
-    let down = linear(b, p, &format!("{pre}.mlp.down"), act)?;
     let out = b.add(x, down)?;
     Ok(b.named(out, format!("l{l}.out")))
 }

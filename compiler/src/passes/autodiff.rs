@@ -252,6 +252,18 @@ pub fn vjp(b: &mut Builder, op: Op, dys: &[Option<Value>]) -> Grads {
             vec![Some(b.cast(dy, dtype)?)]
         }
         GraphOp::Fill => Vec::new(),
+        // Expert choices are integers: nothing flows back through them.
+        GraphOp::TopK | GraphOp::OneHot => vec![None],
+        // The two MoE data movements are each other's transposes (same slots, same drops).
+        GraphOp::MoeScatter => {
+            let (capacity, groups) = moe_attrs(&data.attrs);
+            vec![Some(b.moe_gather(dy, x(1), capacity, groups)?), None]
+        }
+        GraphOp::MoeGather => {
+            let (capacity, groups) = moe_attrs(&data.attrs);
+            let experts = shape_of(b, x(0))[0];
+            vec![Some(b.moe_scatter(dy, x(1), experts, capacity, groups)?), None]
+        }
         GraphOp::Broadcast => {
             let x_shape = shape_of(b, x(0));
             vec![Some(sum_to_shape(b, dy, &x_shape)?)]
@@ -277,6 +289,12 @@ pub fn vjp(b: &mut Builder, op: Op, dys: &[Option<Value>]) -> Grads {
             })
         }
     })
+}
+
+/// The `capacity` and `groups` attributes of `moe_scatter` / `moe_gather` (verified present).
+fn moe_attrs(attrs: &AttrMap) -> (usize, usize) {
+    let get = |name: &str| attrs.int(name).unwrap_or(1).max(1) as usize;
+    (get("capacity"), get("groups"))
 }
 
 fn reduced_axes(attrs: &AttrMap, rank: usize) -> Result<Vec<usize>, String> {

@@ -474,6 +474,12 @@ impl Lowering<'_> {
                     b.func.set_name(buf, name.clone());
                 }
                 self.buffers.insert(data.results[0], buf);
+                // A returned reshape whose operand has other readers did not hand its destination
+                // to the operand (a MoE expert's bias gradient when each expert has one row): the
+                // reshaped bytes are copied (or added) into it.
+                if let Some(d) = self.dests.remove(data.results[0]) {
+                    self.copy_into(b, buf, d.buffer, d.accumulate)?;
+                }
                 return Ok(());
             }
             GraphOp::AdamwUpdate | GraphOp::SgdUpdate => {
@@ -520,6 +526,10 @@ impl Lowering<'_> {
                 simple(ExecOp::Reduce)
             }
             GraphOp::ReduceMaxGrad => simple(ExecOp::ReduceMaxGrad),
+            GraphOp::TopK => simple(ExecOp::TopK),
+            GraphOp::OneHot => simple(ExecOp::OneHot),
+            GraphOp::MoeScatter => simple(ExecOp::MoeScatter),
+            GraphOp::MoeGather => simple(ExecOp::MoeGather),
             GraphOp::LrSchedule => simple(ExecOp::LrSchedule),
             GraphOp::ClipCoef => simple(ExecOp::ClipCoef),
             GraphOp::Split => {

@@ -359,6 +359,19 @@ fn localize_attrs(
                 attrs.set("shard_axis", Attr::Str(plan.axes[k].kind.name().into()));
             }
         }
+        // A rank holds whole groups of tokens: its share of the groups.
+        GraphOp::MoeScatter | GraphOp::MoeGather => {
+            let rows = if kind == GraphOp::MoeScatter { out } else { ins[0] };
+            let split: usize = rows
+                .0
+                .iter()
+                .zip(&plan.axes)
+                .filter(|(p, _)| **p == Placement::Shard(1))
+                .map(|(_, axis)| axis.size)
+                .product();
+            let groups = attrs.int("groups").unwrap_or(1);
+            attrs.set("groups", Attr::Int(groups / split.max(1) as i64));
+        }
         GraphOp::EmbeddingGrad => {
             if let Some(k) = out.0.iter().position(|&p| p == Placement::Shard(0)) {
                 attrs.set("shard_axis", Attr::Str(plan.axes[k].kind.name().into()));

@@ -286,6 +286,42 @@ fn rule(op: GraphOp, attrs: &AttrMap, io: Io, cur: &[Placement], size: usize) ->
                 c.push(cand(vec![R, R, SUM], vec![SUM]));
             }
         }
+        GraphOp::TopK | GraphOp::OneHot => {
+            // Row-wise: any shard but one of top_k's last dim (the entries it ranks).
+            if let Shard(d) = cur[0] {
+                if op == GraphOp::OneHot || d != last(ins[0]) {
+                    c.push(cand(vec![Shard(d)], vec![Shard(d)]));
+                }
+            }
+        }
+        GraphOp::MoeScatter => {
+            // (x[T, k, H], experts[T, k]) → [E, groups · capacity, H]. Whole groups of tokens per
+            // rank give each rank its groups' rows of every expert (data parallelism); a shard of
+            // hidden stays one. Linear in x.
+            let groups = attrs.int("groups").unwrap_or(0).max(0) as usize;
+            if (cur[0] == Shard(0) || cur[1] == Shard(0)) && groups % size == 0 && ins[0].shape[0] % size == 0 {
+                c.push(cand(vec![Shard(0), Shard(0)], vec![Shard(1)]));
+            }
+            if cur[0] == Shard(2) {
+                c.push(cand(vec![Shard(2), R], vec![Shard(2)]));
+            }
+            if cur[0] == SUM {
+                c.push(cand(vec![SUM, R], vec![SUM]));
+            }
+        }
+        GraphOp::MoeGather => {
+            // (buf[E, groups · capacity, H], experts[T, k]) → [T, k, H]: the transpose of the above.
+            let groups = attrs.int("groups").unwrap_or(0).max(0) as usize;
+            if (cur[0] == Shard(1) || cur[1] == Shard(0)) && groups % size == 0 && ins[1].shape[0] % size == 0 {
+                c.push(cand(vec![Shard(1), Shard(0)], vec![Shard(0)]));
+            }
+            if cur[0] == Shard(2) {
+                c.push(cand(vec![Shard(2), R], vec![Shard(2)]));
+            }
+            if cur[0] == SUM {
+                c.push(cand(vec![SUM, R], vec![SUM]));
+            }
+        }
         // Everything else runs replicated: constants, the optimizer's ops (partitioned by
         // construction, see `zero`) and the stats ops that only the partitioner emits.
         GraphOp::Fill

@@ -59,6 +59,14 @@ dialect_ops! {
         CrossEntropyStats = "cross_entropy_stats",
         CrossEntropyFromStats = "cross_entropy_from_stats",
         CrossEntropyGradStats = "cross_entropy_grad_stats",
+        /// `top_k(x, y) {k}`: `y` (i32) the positions of each row's `k` largest entries.
+        TopK = "top_k",
+        /// `one_hot(ids, y) {classes, dtype}`.
+        OneHot = "one_hot",
+        /// `moe_scatter(x, experts, buf) {experts, capacity, groups}` (docs/moe.md).
+        MoeScatter = "moe_scatter",
+        /// `moe_gather(buf, experts, y) {capacity, groups}` (docs/moe.md).
+        MoeGather = "moe_gather",
         /// `all_reduce(bufs…) {axis, size, op}`: each buffer becomes the reduction over the axis'
         /// group, in place (several buffers: one bucket, one collective).
         AllReduce = "all_reduce",
@@ -150,6 +158,10 @@ impl ExecOp {
             ExecOp::CrossEntropyStats => (GraphOp::CrossEntropyStats, 3),
             ExecOp::CrossEntropyFromStats => (GraphOp::CrossEntropyFromStats, 3),
             ExecOp::CrossEntropyGradStats => (GraphOp::CrossEntropyGradStats, 5),
+            ExecOp::TopK => (GraphOp::TopK, 1),
+            ExecOp::OneHot => (GraphOp::OneHot, 1),
+            ExecOp::MoeScatter => (GraphOp::MoeScatter, 2),
+            ExecOp::MoeGather => (GraphOp::MoeGather, 2),
             ExecOp::Reduce => match attrs.str("kind") {
                 Some("sum") => (GraphOp::ReduceSum, 1),
                 Some("mean") => (GraphOp::ReduceMean, 1),
@@ -193,6 +205,12 @@ impl ExecOp {
             ExecOp::CrossEntropyStats => kernel(3, 2, const { &[req("vocab", Int), opt("shard_axis", Str)] }),
             ExecOp::CrossEntropyFromStats => kernel(3, 1, const { &[ACC] }),
             ExecOp::CrossEntropyGradStats => kernel(5, 1, const { &[req("vocab", Int), opt("shard_axis", Str), ACC] }),
+            ExecOp::TopK => kernel(1, 1, const { &[req("k", Int)] }),
+            ExecOp::OneHot => kernel(1, 1, const { &[req("classes", Int), req("dtype", Str)] }),
+            ExecOp::MoeScatter => {
+                kernel(2, 1, const { &[req("experts", Int), req("capacity", Int), req("groups", Int)] })
+            }
+            ExecOp::MoeGather => kernel(2, 1, const { &[req("capacity", Int), req("groups", Int)] }),
             ExecOp::AllReduce => {
                 OpInfo::new(AtLeast(1), Exactly(0), const { &[req("axis", Str), req("size", Int), opt("op", Str)] })
             }

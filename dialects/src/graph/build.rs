@@ -35,6 +35,34 @@ impl Builder<'_> {
         self.g(GraphOp::Matmul, &[a, b], attrs)
     }
 
+    /// `graph.top_k`: the positions of the `k` largest entries of each row (i32).
+    pub fn top_k(&mut self, x: Value, k: usize) -> R {
+        self.g(GraphOp::TopK, &[x], AttrMap::new().with("k", Attr::Int(k as i64)))
+    }
+
+    /// `graph.one_hot` over `classes` classes, of element type `dtype`.
+    pub fn one_hot(&mut self, ids: Value, classes: usize, dtype: DType) -> R {
+        let attrs =
+            AttrMap::new().with("classes", Attr::Int(classes as i64)).with("dtype", Attr::Str(dtype.name().into()));
+        self.g(GraphOp::OneHot, &[ids], attrs)
+    }
+
+    /// `graph.moe_scatter` of `x[T, k, H]` to `experts` buffers of `groups · capacity` rows.
+    pub fn moe_scatter(&mut self, x: Value, ids: Value, experts: usize, capacity: usize, groups: usize) -> R {
+        let attrs = AttrMap::new()
+            .with("experts", Attr::Int(experts as i64))
+            .with("capacity", Attr::Int(capacity as i64))
+            .with("groups", Attr::Int(groups as i64));
+        self.g(GraphOp::MoeScatter, &[x, ids], attrs)
+    }
+
+    /// `graph.moe_gather`: the rows `moe_scatter` wrote, back in `[T, k, H]` order.
+    pub fn moe_gather(&mut self, buf: Value, ids: Value, capacity: usize, groups: usize) -> R {
+        let attrs =
+            AttrMap::new().with("capacity", Attr::Int(capacity as i64)).with("groups", Attr::Int(groups as i64));
+        self.g(GraphOp::MoeGather, &[buf, ids], attrs)
+    }
+
     /// `graph.matmul` without transposes.
     pub fn matmul(&mut self, a: Value, b: Value) -> R {
         self.matmul_t(a, b, false, false)

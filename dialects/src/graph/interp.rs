@@ -320,6 +320,25 @@ pub fn eval_op(
             let reads = gather_offsets(&shape, &broadcast_strides(&x.shape, &shape));
             vec![Tensor { data: reads.iter().map(|&r| x.data[r]).collect(), shape }]
         }
+        GraphOp::TopK => vec![top_k(x, int_attr(attrs, "k")?)?],
+        GraphOp::OneHot => vec![one_hot(x, int_attr(attrs, "classes")?)?],
+        GraphOp::MoeScatter => {
+            let (experts, capacity, groups) = moe_sizes(attrs, None)?;
+            let slots = moe_slots(inputs[1], experts, capacity, groups)?;
+            vec![moe_scatter(x, &slots, experts, capacity * groups)]
+        }
+        GraphOp::MoeGather => {
+            let (experts, capacity, groups) = moe_sizes(attrs, x.shape.first().copied())?;
+            if x.rank() != 3 || x.shape[1] != capacity * groups {
+                return Err(format!(
+                    "moe_gather buffer {} needs {} rows per expert",
+                    shape_str(&x.shape),
+                    capacity * groups
+                ));
+            }
+            let slots = moe_slots(inputs[1], experts, capacity, groups)?;
+            vec![moe_gather(x, &slots, inputs[1].shape.clone())?]
+        }
         GraphOp::EmbeddingGrad => vec![embedding_grad(x, inputs[1], int_attr(attrs, "vocab")?)?],
         GraphOp::GeluGrad => vec![elementwise(x, inputs[1], |v, dy| Ok(dy * gelu_derivative(v)))?],
         GraphOp::SiluGrad => vec![elementwise(x, inputs[1], |v, dy| {
@@ -773,6 +792,125 @@ fn embedding_grad(ids: &Tensor, dy: &Tensor, vocab: i64) -> Result<Tensor, Strin
         }
     }
     Ok(Tensor { shape: vec![vocab, h], data })
+}
+
+/// The positions of the `k` largest entries of each row of the last dim, largest first; of equal
+/// entries the one at the lower position first (a later entry must be strictly larger to win).
+fn top_k(x: &Tensor, k: i64) -> Result<Tensor, String> {
+    let n = last_dim(x, "top_k input")?;
+    if k < 1 || k as usize > n {
+        return Err(format!("top_k needs 1 <= k <= {n}, found k = {k}"));
+    }
+    let k = k as usize;
+    let mut shape = x.shape.clone();
+    shape[x.rank() - 1] = k;
+    let mut data = Vec::with_capacity(x.numel() / n * k);
+    for row in x.data.chunks(n) {
+        let mut taken = vec![false; n];
+        for _ in 0..k {
+            let mut best = taken.iter().position(|&t| !t).unwrap_or(0);
+            for i in best + 1..n {
+                if !taken[i] && row[i] > row[best] {
+                    best = i;
+                }
+            }
+            taken[best] = true;
+            data.push(best as f64);
+        }
+    }
+    Ok(Tensor { shape, data })
+}
+
+/// 1 at each id's class, 0 elsewhere.
+fn one_hot(ids: &Tensor, classes: i64) -> Result<Tensor, String> {
+    let classes = usize::try_from(classes).map_err(|_| format!("classes {classes} is negative"))?;
+    let mut shape = ids.shape.clone();
+    shape.push(classes);
+    let mut data = vec![0.0; ids.numel() * classes];
+    for (position, &id) in ids.data.iter().enumerate() {
+        let class = index_in(id, classes, "id", position)?;
+        data[position * classes + class] = 1.0;
+    }
+    Ok(Tensor { shape, data })
+}
+
+/// For every (token, choice) pair of `ids[T, k]`, its (expert, row) in the `[experts, groups ·
+/// capacity, H]` buffer, or `None` when it is past its expert's capacity in its group. Pairs take
+/// slots in token order, then choice order, within each group of `T / groups` tokens.
+fn moe_slots(
+    ids: &Tensor,
+    experts: usize,
+    capacity: usize,
+    groups: usize,
+) -> Result<Vec<Option<(usize, usize)>>, String> {
+    let [tokens, k] = ids.shape[..] else {
+        return Err(format!("the experts must be [tokens, k], found {}", shape_str(&ids.shape)));
+    };
+    if groups == 0 || tokens % groups != 0 {
+        return Err(format!("{tokens} tokens do not split into {groups} equal groups"));
+    }
+    let per_group = tokens / groups;
+    let mut slots = Vec::with_capacity(tokens * k);
+    let mut used = vec![0usize; experts];
+    for t in 0..tokens {
+        if t % per_group == 0 {
+            used.iter_mut().for_each(|u| *u = 0);
+        }
+        let group = t / per_group;
+        for j in 0..k {
+            let e = index_in(ids.data[t * k + j], experts, "expert", t * k + j)?;
+            let slot = used[e];
+            used[e] += 1;
+            slots.push((slot < capacity).then_some((e, group * capacity + slot)));
+        }
+    }
+    Ok(slots)
+}
+
+/// The experts (the attribute, or the buffer's dim 0 when given), capacity and groups of a MoE
+/// op, each at least 1, with `capacity · groups` representable.
+fn moe_sizes(attrs: &AttrMap, experts: Option<usize>) -> Result<(usize, usize, usize), String> {
+    let positive = |name: &str| -> Result<usize, String> {
+        let v = int_attr(attrs, name)?;
+        usize::try_from(v).ok().filter(|&v| v >= 1).ok_or_else(|| format!("{name} = {v} must be positive"))
+    };
+    let experts = match experts {
+        Some(e) => e,
+        None => positive("experts")?,
+    };
+    let (capacity, groups) = (positive("capacity")?, positive("groups")?);
+    capacity.checked_mul(groups).ok_or_else(|| format!("capacity {capacity} · groups {groups} overflows"))?;
+    Ok((experts, capacity, groups))
+}
+
+/// `buf[e, row] = x[t, j]` for every kept pair (its slot) of a `[experts, rows, H]` buffer, 0
+/// elsewhere.
+fn moe_scatter(x: &Tensor, slots: &[Option<(usize, usize)>], experts: usize, rows: usize) -> Tensor {
+    let h = x.shape[2];
+    let mut data = vec![0.0; experts * rows * h];
+    for (pair, slot) in slots.iter().enumerate() {
+        if let Some((e, row)) = *slot {
+            let to = (e * rows + row) * h;
+            data[to..to + h].copy_from_slice(&x.data[pair * h..(pair + 1) * h]);
+        }
+    }
+    Tensor { shape: vec![experts, rows, h], data }
+}
+
+/// `y[t, j] = buf[e, row]` for every kept pair, 0 for a dropped one.
+fn moe_gather(buf: &Tensor, slots: &[Option<(usize, usize)>], mut shape: Vec<usize>) -> Result<Tensor, String> {
+    let [_, rows, h] = buf.shape[..] else {
+        return Err(format!("the buffer must be [experts, rows, hidden], found {}", shape_str(&buf.shape)));
+    };
+    shape.push(h);
+    let mut data = vec![0.0; slots.len() * h];
+    for (pair, slot) in slots.iter().enumerate() {
+        if let Some((e, row)) = *slot {
+            let from = (e * rows + row) * h;
+            data[pair * h..(pair + 1) * h].copy_from_slice(&buf.data[from..from + h]);
+        }
+    }
+    Ok(Tensor { shape, data })
 }
 
 /// `y · (dy − Σ dy·y)` over the last dim.
@@ -1235,6 +1373,55 @@ mod tests {
             x.at(i) * emb.cos() + rotated * emb.sin()
         });
         assert_close(&got, &want, 1e-14);
+    }
+
+    #[test]
+    fn top_k_takes_the_largest_first_and_breaks_ties_by_position() {
+        let x = t(&[2, 4], &[0.1, 0.7, 0.2, 0.7, 0.25, 0.25, 0.25, 0.25]);
+        let attrs = AttrMap::new().with("k", Attr::Int(3));
+        let got = eval1(GraphOp::TopK, &[&x], &attrs);
+        assert_eq!(got, t(&[2, 3], &[1.0, 3.0, 2.0, 0.0, 1.0, 2.0]));
+        let err = eval(GraphOp::TopK, &[&x], &AttrMap::new().with("k", Attr::Int(5))).unwrap_err();
+        assert!(err.contains("1 <= k <= 4") && err.contains("k = 5"), "{err}");
+    }
+
+    #[test]
+    fn one_hot_marks_each_id() {
+        let ids = t(&[3], &[2.0, 0.0, 2.0]);
+        let attrs = AttrMap::new().with("classes", Attr::Int(3)).with("dtype", Attr::Str("f32".into()));
+        let got = eval_typed(GraphOp::OneHot, &[&ids], &[DType::I32], &attrs).unwrap().remove(0);
+        assert_eq!(got, t(&[3, 3], &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]));
+        let bad = t(&[1], &[3.0]);
+        assert!(eval_typed(GraphOp::OneHot, &[&bad], &[DType::I32], &attrs).unwrap_err().contains("outside [0, 3)"));
+    }
+
+    /// Four tokens in two groups, top-2 over 3 experts, capacity 1: in each group the first pair
+    /// of an expert keeps its slot and later pairs of that expert are dropped, in token order then
+    /// choice order; gather reads back exactly the kept pairs.
+    #[test]
+    fn moe_scatter_fills_slots_in_token_order_and_gather_is_its_transpose() {
+        let ids = t(&[4, 2], &[0.0, 1.0, 1.0, 2.0, 2.0, 0.0, 2.0, 1.0]);
+        let x = Tensor::from_fn([4, 2, 1], |i| (10 * i[0] + i[1] + 1) as f64);
+        let attrs =
+            AttrMap::new().with("experts", Attr::Int(3)).with("capacity", Attr::Int(1)).with("groups", Attr::Int(2));
+        let buf = eval_typed(GraphOp::MoeScatter, &[&x, &ids], &[DType::F32, DType::I32], &attrs).unwrap().remove(0);
+        // Group 0 (tokens 0, 1): expert 0 ← (0,0), expert 1 ← (0,1) and (1,0) dropped, expert 2 ← (1,1).
+        // Group 1 (tokens 2, 3): expert 2 ← (2,0) and (3,0) dropped, expert 0 ← (2,1), expert 1 ← (3,1).
+        assert_eq!(buf, t(&[3, 2, 1], &[1.0, 22.0, 2.0, 32.0, 12.0, 21.0]));
+        let mut gather = attrs.clone();
+        gather.remove("experts");
+        let y = eval_typed(GraphOp::MoeGather, &[&buf, &ids], &[DType::F32, DType::I32], &gather).unwrap().remove(0);
+        assert_eq!(y, t(&[4, 2, 1], &[1.0, 2.0, 0.0, 12.0, 21.0, 22.0, 0.0, 32.0]));
+        // Dropless (capacity = tokens per group): nothing is lost.
+        let dropless = attrs.clone().with("capacity", Attr::Int(2));
+        let buf = eval_typed(GraphOp::MoeScatter, &[&x, &ids], &[DType::F32, DType::I32], &dropless).unwrap().remove(0);
+        let mut gather = dropless.clone();
+        gather.remove("experts");
+        let y = eval_typed(GraphOp::MoeGather, &[&buf, &ids], &[DType::F32, DType::I32], &gather).unwrap().remove(0);
+        assert_eq!(y, x);
+        let bad = t(&[4, 2], &[0.0, 3.0, 1.0, 2.0, 2.0, 0.0, 2.0, 1.0]);
+        let err = eval_typed(GraphOp::MoeScatter, &[&x, &bad], &[DType::F32, DType::I32], &attrs).unwrap_err();
+        assert!(err.contains("expert 3 at position 1 is outside [0, 3)"), "{err}");
     }
 
     #[test]

@@ -76,6 +76,22 @@ dialect_ops! {
         Fill = "fill",
         /// `broadcast(x) -> shape`: NumPy broadcast of `x` to `shape`.
         Broadcast = "broadcast",
+        // ---- mixture of experts (docs/moe.md) ------------------------------------------------
+        /// `top_k(x[..., N]) -> [..., k]` i32: the positions of the `k` largest entries of every
+        /// row of the last dim, largest first; equal values are taken in increasing position.
+        TopK = "top_k",
+        /// `one_hot(ids[...]) -> [..., classes]` of element type `dtype`: 1 at each id, 0 elsewhere.
+        OneHot = "one_hot",
+        /// `moe_scatter(x[T, k, H], experts[T, k]) -> [E, groups · capacity, H]`: the `T` tokens form
+        /// `groups` equal consecutive groups; in each group the (token, choice) pairs, in token
+        /// order then choice order, take the next free slot of their expert, and row
+        /// `group · capacity + slot` of expert `e` holds `x[t, j]`. Pairs past `capacity` are
+        /// dropped; slots nobody takes are 0. `E` is the attribute `experts`.
+        MoeScatter = "moe_scatter",
+        /// `moe_gather(buf[E, groups · capacity, H], experts[T, k]) -> [T, k, H]`: the transpose of
+        /// `moe_scatter` with the same slots: `y[t, j]` is the row pair `(t, j)` was scattered to,
+        /// 0 for a dropped pair.
+        MoeGather = "moe_gather",
         // ---- backward ops: the VJP rules of the autodiff pass emit these -------------------
         /// `embedding_grad(ids[...], dy[..., H]) -> [vocab, H]`: row `r` is the sum of the rows
         /// of `dy` at the positions where `ids == r`.
@@ -197,6 +213,16 @@ impl GraphOp {
                 const { &[req("shape", Ints), req("dtype", Str), req("value", Float)] },
             ),
             GraphOp::Broadcast => OpInfo::new(Exactly(1), Exactly(1), const { &[req("shape", Ints)] }),
+            GraphOp::TopK => OpInfo::new(Exactly(1), Exactly(1), const { &[req("k", Int)] }),
+            GraphOp::OneHot => OpInfo::new(Exactly(1), Exactly(1), const { &[req("classes", Int), req("dtype", Str)] }),
+            GraphOp::MoeScatter => OpInfo::new(
+                Exactly(2),
+                Exactly(1),
+                const { &[req("experts", Int), req("capacity", Int), req("groups", Int)] },
+            ),
+            GraphOp::MoeGather => {
+                OpInfo::new(Exactly(2), Exactly(1), const { &[req("capacity", Int), req("groups", Int)] })
+            }
             GraphOp::EmbeddingGrad => {
                 OpInfo::new(Exactly(2), Exactly(1), const { &[req("vocab", Int), opt("shard_axis", Str)] })
             }
@@ -536,6 +562,62 @@ pub fn infer_types(op: GraphOp, operands: &[&Type], attrs: &AttrMap) -> Result<V
             }
             one(TensorType::new(shape, t[0].dtype))
         }
+        GraphOp::TopK => {
+            float_operand(t[0], "top_k input")?;
+            let n = last_dim(t[0], "top_k input")?;
+            let k = attrs.int("k").unwrap_or(0);
+            if k < 1 || k as usize > n {
+                return Err(format!(
+                    "top_k needs 1 <= k <= {n} (the last dim of {}), found k = {k}",
+                    shape_str(&t[0].shape)
+                ));
+            }
+            let mut shape = t[0].shape.clone();
+            if let Some(last) = shape.last_mut() {
+                *last = k as usize;
+            }
+            one(TensorType::new(shape, DType::I32))
+        }
+        GraphOp::OneHot => {
+            if !t[0].dtype.is_int() {
+                return Err(format!("one_hot ids must be integers, found {}", t[0].dtype));
+            }
+            let classes = positive_attr(attrs, "classes")?;
+            let mut shape = t[0].shape.clone();
+            shape.push(classes);
+            one(TensorType::new(shape, dtype_attr(attrs)?))
+        }
+        GraphOp::MoeScatter => {
+            let (x, ids) = (t[0], t[1]);
+            let (tokens, _, h) = moe_pairs(x, ids, "moe_scatter x")?;
+            let experts = positive_attr(attrs, "experts")?;
+            let (capacity, groups) = moe_groups(attrs, tokens)?;
+            one(TensorType::new([experts, groups * capacity, h], x.dtype))
+        }
+        GraphOp::MoeGather => {
+            let (buf, ids) = (t[0], t[1]);
+            float_operand(buf, "moe_gather buffer")?;
+            if buf.rank() != 3 {
+                return Err(format!(
+                    "moe_gather buffer must be [experts, groups · capacity, hidden], found {}",
+                    shape_str(&buf.shape)
+                ));
+            }
+            if !ids.dtype.is_int() || ids.rank() != 2 {
+                return Err(format!(
+                    "moe_gather experts must be integers [tokens, k], found {}",
+                    Type::Tensor(ids.clone())
+                ));
+            }
+            let (capacity, groups) = moe_groups(attrs, ids.shape[0])?;
+            if buf.shape[1] != groups * capacity {
+                return Err(format!(
+                    "moe_gather buffer {} needs dim 1 = groups · capacity = {groups} · {capacity}",
+                    shape_str(&buf.shape)
+                ));
+            }
+            one(TensorType::new([ids.shape[0], ids.shape[1], buf.shape[2]], buf.dtype))
+        }
         GraphOp::EmbeddingGrad => {
             let (ids, dy) = (t[0], t[1]);
             if !ids.dtype.is_int() {
@@ -663,6 +745,37 @@ pub fn infer_types(op: GraphOp, operands: &[&Type], attrs: &AttrMap) -> Result<V
     }
 }
 
+fn positive_attr(attrs: &AttrMap, name: &str) -> Result<usize, String> {
+    match attrs.int(name) {
+        Some(n) if n >= 1 => Ok(n as usize),
+        Some(n) => Err(format!("{name} must be positive, found {n}")),
+        None => Err(format!("missing integer attribute '{name}'")),
+    }
+}
+
+/// `moe_scatter`'s operands: `x[T, k, H]` float and `experts[T, k]` integers; `(T, k, H)`.
+fn moe_pairs(x: &TensorType, ids: &TensorType, what: &str) -> Result<(usize, usize, usize), String> {
+    float_operand(x, what)?;
+    if x.rank() != 3 || !ids.dtype.is_int() || ids.shape[..] != x.shape[..2] {
+        return Err(format!(
+            "{what} must be [tokens, k, hidden] with integer experts [tokens, k], found {} and {}",
+            Type::Tensor(x.clone()),
+            Type::Tensor(ids.clone())
+        ));
+    }
+    Ok((x.shape[0], x.shape[1], x.shape[2]))
+}
+
+/// The `capacity` and `groups` attributes of the MoE ops; `groups` must divide `tokens`.
+fn moe_groups(attrs: &AttrMap, tokens: usize) -> Result<(usize, usize), String> {
+    let capacity = positive_attr(attrs, "capacity")?;
+    let groups = positive_attr(attrs, "groups")?;
+    if tokens % groups != 0 {
+        return Err(format!("{tokens} tokens do not split into groups = {groups} equal groups"));
+    }
+    Ok((capacity, groups))
+}
+
 fn scalar(t: &TensorType, dtype: DType, what: &str) -> Result<(), String> {
     if t.rank() != 0 || t.dtype != dtype {
         return Err(format!("{what} must be a scalar tensor<{dtype}>, found {}", Type::Tensor(t.clone())));
@@ -745,6 +858,26 @@ mod tests {
     fn broadcast_rejects_mismatched_dims() {
         assert_eq!(broadcast_shapes(&[2, 1, 5], &[3, 1]).unwrap(), vec![2, 3, 5]);
         assert!(broadcast_shapes(&[2, 4], &[3]).is_err());
+    }
+
+    #[test]
+    fn moe_shapes_and_their_errors() {
+        let ids = Type::tensor(vec![6, 2], DType::I32);
+        let attrs =
+            AttrMap::new().with("experts", Attr::Int(4)).with("capacity", Attr::Int(3)).with("groups", Attr::Int(2));
+        let out = infer_types(GraphOp::MoeScatter, &[&ty(&[6, 2, 8]), &ids], &attrs).unwrap();
+        assert_eq!(out, vec![ty(&[4, 6, 8])]);
+        let out = infer_types(GraphOp::MoeGather, &[&ty(&[4, 6, 8]), &ids], &attrs).unwrap();
+        assert_eq!(out, vec![ty(&[6, 2, 8])]);
+        let err = infer_types(GraphOp::MoeGather, &[&ty(&[4, 5, 8]), &ids], &attrs).unwrap_err();
+        assert!(err.contains("groups · capacity = 2 · 3"), "{err}");
+        let odd = attrs.clone().with("groups", Attr::Int(4));
+        let err = infer_types(GraphOp::MoeScatter, &[&ty(&[6, 2, 8]), &ids], &odd).unwrap_err();
+        assert!(err.contains("6 tokens do not split into groups = 4"), "{err}");
+        let top = infer_types(GraphOp::TopK, &[&ty(&[6, 4])], &AttrMap::new().with("k", Attr::Int(2))).unwrap();
+        assert_eq!(top, vec![Type::tensor(vec![6, 2], DType::I32)]);
+        let err = infer_types(GraphOp::TopK, &[&ty(&[6, 4])], &AttrMap::new().with("k", Attr::Int(0))).unwrap_err();
+        assert!(err.contains("1 <= k <= 4"), "{err}");
     }
 
     #[test]

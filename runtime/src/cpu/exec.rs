@@ -407,6 +407,21 @@ impl<'p> Executor<'p> {
                     _ => k::shard_slice(r(&o[0]), &o[0].shape, dim, index, w(&o[1])),
                 }
             }
+            &Kernel::TopK { k } => {
+                // SAFETY: as `w`: the output is disjoint from the input.
+                k::top_k(r(&o[0]), last(&o[0]), k, unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) })
+            }
+            &Kernel::OneHot { classes } => k::one_hot(ids(&o[0]), classes, w(&o[1])),
+            &Kernel::MoeScatter { experts, capacity, groups } => {
+                let x = &o[0].shape;
+                let s = k::MoeShape { tokens: x[0], k: x[1], hidden: x[2], experts, capacity, groups };
+                k::moe_scatter(r(&o[0]), ids(&o[1]), &s, w(&o[2]))
+            }
+            &Kernel::MoeGather { capacity, groups } => {
+                let (buf, y) = (&o[0].shape, &o[2].shape);
+                let s = k::MoeShape { tokens: y[0], k: y[1], hidden: y[2], experts: buf[0], capacity, groups };
+                k::moe_gather(r(&o[0]), ids(&o[1]), &s, w(&o[2]))
+            }
             &Kernel::Softmax { causal } => {
                 let (outer, q) =
                     if causal { (prefix(&o[0], 2), o[0].shape[o[0].shape.len() - 2]) } else { (prefix(&o[0], 1), 1) };

@@ -1,0 +1,206 @@
+//! Mixture-of-experts models end to end (docs/moe.md): partitioned training over dp (with ZeRO)
+//! equals one device within 1e-5, dropless and with a capacity factor that drops pairs; `parc
+//! verify` and `parc launch` on examples/moe-tiny.toml; the parameter counts of Mixtral 8x7B in
+//! plan.json.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{example, fresh_dir, read, run_parc};
+use parc_compiler::driver::{compile_spec, CompileOptions, TrainingOverrides};
+use parc_compiler::models::{build_forward, build_forward_rows};
+use parc_compiler::{Mesh, ModelSpec};
+use parc_dialects::exec::ExecOp;
+use parc_dialects::graph::GraphOp;
+use parc_dialects::pass::PipelineOptions;
+use parc_dialects::{OpKind, Type};
+use parc_runtime::program::Program;
+use parc_runtime::verify::{compare, run, Run};
+use serde_json::Value;
+
+const STEPS: u64 = 10;
+const TOLERANCE: f64 = 1e-5;
+
+/// moe-tiny with a capacity factor of 0.5: a micro-batch of 2 × 32 tokens on one rank sends 128
+/// (token, choice) pairs to 4 experts of ceil(0.5 · 64 · 2 / 4) = 16 slots each, so at least 64
+/// pairs are dropped in every MoE layer of every micro-batch.
+fn dropping_spec() -> ModelSpec {
+    let text =
+        read(&example("moe-tiny")).replace("aux_loss_coef = 0.01", "aux_loss_coef = 0.01\ncapacity_factor = 0.5");
+    parc_compiler::parse_model("moe-drop.toml", &text).expect("valid model")
+}
+
+fn spec(name: &str) -> ModelSpec {
+    parc_compiler::load_model(&example(name).display().to_string()).expect("the example is valid")
+}
+
+/// The rank program of `spec` on `mesh` with ZeRO stage `zero`, and the compiled module.
+fn compile(mut spec: ModelSpec, mesh: &str, zero: u8) -> (Program, parc_dialects::Module) {
+    let training = TrainingOverrides { zero: Some(zero), ..Default::default() };
+    training.apply(&mut spec);
+    let opts = CompileOptions {
+        training,
+        mesh: Mesh::parse(mesh).expect("a valid mesh"),
+        pipeline: PipelineOptions { verify_each: true, ..Default::default() },
+    };
+    let out = compile_spec(spec, &opts, Instant::now()).unwrap_or_else(|e| panic!("{mesh}: {e}"));
+    (Program::load(&out.module).expect("the program loads"), out.module)
+}
+
+/// Every mesh of dp ∈ {2, 4} × ZeRO 0–3 trains like one device.
+fn check_data_parallel(name: &str, spec: impl Fn() -> ModelSpec) {
+    let (single, _) = compile(spec(), "1x1x1", 0);
+    let want: Run = run(&[single], None, STEPS).expect("single-device run");
+    let mut failures = Vec::new();
+    for dp in [2, 4] {
+        for zero in 0..=3 {
+            let mesh = format!("dp={dp}");
+            let (parted, _) = compile(spec(), &mesh, zero);
+            let got = run(&[parted], None, STEPS).unwrap_or_else(|e| panic!("{name} {mesh} zero={zero}: {e}"));
+            let c = compare(&got, &want).expect("comparable runs");
+            if !c.within(TOLERANCE) {
+                failures.push(format!("{mesh} zero={zero}: loss {:.1e}, params {:.1e}", c.worst_loss(), c.params));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{name}: meshes that differ from one device:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn moe_tiny_dropless_data_parallel_equals_one_device() {
+    check_data_parallel("moe-tiny", || spec("moe-tiny"));
+}
+
+#[test]
+fn moe_with_dropped_tokens_data_parallel_equals_one_device() {
+    check_data_parallel("moe-drop", dropping_spec);
+}
+
+/// gpt-moe-tiny with one slot per expert (capacity_factor 0.01: ceil(0.01 · 64 · 2 / 8) = 1), so
+/// each expert's buffer is one row and its bias `[E, 1, F]` has the shape of the GEMM output: its
+/// gradient is the output's cotangent itself, reshaped (a lowering corner the dense models never
+/// reach).
+fn one_slot_spec() -> ModelSpec {
+    let text = read(&example("gpt-moe-tiny")).replace("capacity_factor = 1.0", "capacity_factor = 0.01");
+    parc_compiler::parse_model("moe-one-slot.toml", &text).expect("valid model")
+}
+
+#[test]
+fn one_slot_per_expert_data_parallel_equals_one_device() {
+    assert_eq!(one_slot_spec().model.moe.as_ref().map(|m| m.capacity(64)), Some(1));
+    check_data_parallel("moe-one-slot", one_slot_spec);
+}
+
+#[test]
+fn gpt_moe_tiny_data_parallel_equals_one_device() {
+    check_data_parallel("gpt-moe-tiny", || spec("gpt-moe-tiny"));
+}
+
+/// The scatter ops of a function, graph or exec: (experts, capacity, groups, tokens, k).
+fn scatters(f: &parc_dialects::Function) -> Vec<(usize, usize, usize, usize, usize)> {
+    f.walk_ops()
+        .into_iter()
+        .filter(|&op| matches!(f.ops[op].kind, OpKind::Graph(GraphOp::MoeScatter) | OpKind::Exec(ExecOp::MoeScatter)))
+        .map(|op| {
+            let data = &f.ops[op];
+            let x = match f.value_type(data.operands[0]) {
+                Type::Tensor(t) | Type::MemRef(t) => t,
+            };
+            let int = |name: &str| data.attrs.int(name).expect("attribute") as usize;
+            (int("experts"), int("capacity"), int("groups"), x.shape[0], x.shape[1])
+        })
+        .collect()
+}
+
+/// Capacity is per micro-batch on one rank, so a dp rank's buffers are the single device's: the
+/// same capacity, one group per rank. With capacity_factor = 0.5 the slots cannot hold every pair.
+#[test]
+fn capacity_is_per_micro_batch_of_one_rank_and_really_drops() {
+    let one = build_forward(&dropping_spec()).expect("builds");
+    let single = scatters(&one.functions[0]);
+    assert_eq!(single.len(), 2, "one scatter per MoE layer");
+    for &(experts, capacity, groups, tokens, k) in &single {
+        assert_eq!((experts, capacity, groups, tokens, k), (4, 16, 1, 64, 2));
+        // Pigeonhole: fewer slots than pairs in every group.
+        assert!(experts * capacity < tokens / groups * k, "some pairs must be dropped");
+    }
+    // The graph partitioned over dp = 2 holds both ranks' micro-batches (two groups); each rank's
+    // program holds its own, with the single device's capacity.
+    let global = build_forward_rows(&dropping_spec(), 4).expect("builds");
+    let global = scatters(&global.functions[0]);
+    assert!(global.iter().all(|s| *s == (4, 16, 2, 128, 2)), "{global:?}");
+    let (_, two) = compile(dropping_spec(), "dp=2", 0);
+    let local: Vec<_> = two.functions.iter().flat_map(scatters).collect();
+    // Forward, and the backward of each gather.
+    assert_eq!(local.len(), 4, "{local:?}");
+    assert!(local.iter().all(|s| *s == (4, 16, 1, 64, 2)), "{local:?}");
+}
+
+#[test]
+fn verify_and_launch_moe_tiny_from_the_command_line() {
+    let dir = fresh_dir("moe", "cli");
+    let model = example("moe-tiny").display().to_string();
+    for mesh in ["dp=2", "dp=4"] {
+        let run = run_parc(&["verify", &model, "--mesh", mesh, "--steps", "10"], &dir);
+        run.assert_success();
+        // The report goes to stderr, like every human-readable message.
+        assert!(
+            run.stderr.contains("ok: the partitioned plan matches single-device training within 1e-5"),
+            "{mesh}: {}",
+            run.stderr
+        );
+    }
+    let run = run_parc(&["launch", &model, "--steps", "200", "--json"], &dir);
+    run.assert_success();
+    let losses: Vec<f64> = run
+        .stdout
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+            v["loss"].as_f64().expect("a loss")
+        })
+        .collect();
+    assert_eq!(losses.len(), 200);
+    let first = losses[0];
+    // A fresh model guesses uniformly over 128 tokens; the load-balancing loss adds about
+    // 0.01 · (number of MoE layers) · top_k at balance.
+    assert!((first - (128f64).ln()).abs() < 0.3, "first loss {first}");
+    let last = losses[195..].iter().sum::<f64>() / 5.0;
+    assert!(last < first - 1.0, "the loss did not fall: {first} -> {last}");
+}
+
+#[test]
+fn mixtral_8x7b_parameter_counts() {
+    let dir = fresh_dir("moe", "mixtral");
+    let model = example("mixtral-8x7b").display().to_string();
+    run_parc(&["compile", &model, "-o", "out"], &dir).assert_success();
+    let plan: Value = serde_json::from_str(&read(&dir.join("out/plan.json"))).expect("plan.json is JSON");
+    let p = &plan["parameters"];
+    assert_eq!(p["count"].as_u64(), Some(46_702_792_704));
+    assert_eq!(p["active_per_token"].as_u64(), Some(12_879_925_248));
+    // 32 layers of 8 experts of three 4096 × 14336 matrices, and a 4096 × 8 router each.
+    assert_eq!(p["by_part"]["experts"].as_u64(), Some(32 * 8 * 3 * 4096 * 14336));
+    assert_eq!(p["by_part"]["router"].as_u64(), Some(32 * 4096 * 8));
+    let moe = &plan["model"]["moe"];
+    assert_eq!(moe["experts"].as_u64(), Some(8));
+    assert_eq!(moe["top_k"].as_u64(), Some(2));
+    assert_eq!(moe["moe_layers"].as_array().map(|a| a.len()), Some(32));
+    // Dropless: every expert is planned for every token of a micro-batch.
+    assert_eq!(moe["capacity"].as_u64(), Some(4096));
+    assert!(moe["capacity_factor"].is_null());
+}
+
+/// A MoE plan that does not fit a GPU is refused with settings that exist for MoE models.
+#[test]
+fn a_moe_plan_too_large_for_the_gpu_names_moe_settings() {
+    let dir = fresh_dir("moe", "gpu");
+    let model = example("mixtral-8x7b").display().to_string();
+    let run = run_parc(&["compile", &model, "--mesh", "dp=8", "--gpu", "h200", "-o", "out"], &dir);
+    run.assert_refused(&[
+        "the plan does not fit the h200",
+        "a capacity_factor in [model.moe]",
+        "MoE models have no tp, pp or ep yet",
+    ]);
+    assert!(!run.stderr.contains("more tp or pp"), "{}", run.stderr);
+}
