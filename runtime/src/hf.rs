@@ -1,5 +1,5 @@
 //! Initial weights for `--init`: parc's own safetensors files, and Hugging Face checkpoints
-//! (GPT-2, Llama, Mistral) in one file or sharded with `model.safetensors.index.json`.
+//! (GPT-2, Llama, Mistral, Mixtral) in one file or sharded with `model.safetensors.index.json`.
 //!
 //! [`InitWeights::open`] reads only headers. When the files hold every parameter of the model
 //! under parc's names, they are read as they are (exactly the model's tensors, or an error
@@ -7,12 +7,16 @@
 //! a checkpoint directory's weights can start a run or be exported). Otherwise the names are matched to a Hugging Face layout, found by
 //! its first tensors (`transformer.h.0.…` or `h.0.…` for GPT-2, `model.layers.0.…` for the Llama
 //! family), and each parc parameter is read from its Hugging Face tensor through one of three
-//! index maps:
+//! index maps (and Mixtral's experts through two more):
 //! - **same**: the same row-major elements (GPT-2's Conv1D weights are already `[in, out]` as
 //!   parc's; a learned position table longer than `seq_len` is read for its first rows);
 //! - **transpose**: `nn.Linear` weights are `[out, in]`, parc's `[in, out]`;
 //! - **columns**: GPT-2's fused `c_attn` (`[hidden, 3·hidden]`, then q, k, v) gives each of
-//!   q, k and v a block of columns.
+//!   q, k and v a block of columns;
+//! - **stacked**: Mixtral's stacked `gate_up_proj` `[E, 2F, H]` and `down_proj` `[E, H, F]` give
+//!   each expert of parc's `[E, H, F]` / `[E, F, H]` the transpose of its block;
+//! - **per expert**: Mixtral's `experts.{e}.w1/w3` `[F, H]` and `w2` `[H, F]` are one tensor per
+//!   expert, each transposed into expert `e`'s block (a parameter then reads several tensors).
 //!
 //! A rank reads only the elements of its own pieces ([`InitWeights::read_piece`]): a piece of
 //! consecutive elements in large runs; a tensor-parallel rectangle of a transposed weight as its
