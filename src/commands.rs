@@ -812,12 +812,26 @@ pub fn export(
     use parc_compiler::frontend::{Activation, Norm, Position};
     let spec = parc_compiler::load_model_with(model, training)?;
     let m = &spec.model;
-    if m.moe.is_some() {
-        return Err(user(
-            format!("{model}: exporting a mixture-of-experts model ([model.moe]) is not supported yet"),
-            "parc exports the dense GPT2LMHeadModel and LlamaForCausalLM layouts; a MoE model's weights stay in \
-             parc's safetensors files (parc launch --save)",
-        ));
+    if let Some(moe) = &m.moe {
+        // MixtralForCausalLM: every layer a dropless SwiGLU MoE layer without biases.
+        let unlike = if moe.every != 1 {
+            Some(format!("every = {} (Mixtral's every layer is a MoE layer)", moe.every))
+        } else if let Some(f) = moe.capacity_factor {
+            Some(format!("capacity_factor = {f} (Mixtral drops no token)"))
+        } else if (m.norm, m.activation, m.position, m.bias)
+            != (Norm::RmsNorm, Activation::SwiGlu, Position::Rope, false)
+        {
+            Some("a GPT-family MoE model (Mixtral is Llama-family: rmsnorm, swiglu, rope, bias = false)".to_string())
+        } else {
+            None
+        };
+        if let Some(unlike) = unlike {
+            return Err(user(
+                format!("{model}: [model.moe] has {unlike}, which no Hugging Face architecture has"),
+                "parc exports MoE models as MixtralForCausalLM: [model.moe] with every = 1, no capacity_factor, \
+                 in a model with norm = \"rmsnorm\", activation = \"swiglu\", position = \"rope\", bias = false",
+            ));
+        }
     }
     let gpt2 = match (m.norm, m.activation, m.position, m.bias) {
         (Norm::LayerNorm, Activation::Gelu, Position::Learned, true) => true,
@@ -849,11 +863,17 @@ pub fn export(
         layers: m.layers,
         heads: m.heads,
         kv_heads: m.kv_heads,
-        ffn: m.ffn,
+        ffn: m.moe.as_ref().map_or(m.ffn, |moe| moe.expert_ffn),
         seq_len: m.seq_len,
         norm_eps: m.norm_eps,
         rope_theta: m.rope_theta,
         tie_embeddings: m.tie_embeddings,
+        moe: m.moe.as_ref().map(|moe| (moe.experts, moe.top_k)),
+    };
+    let architecture = match (gpt2, m.moe.is_some()) {
+        (true, _) => "GPT2LMHeadModel",
+        (false, true) => "MixtralForCausalLM",
+        (false, false) => "LlamaForCausalLM",
     };
     let params = parc_compiler::models::param_names(m);
     let expected: Vec<(&str, &[usize])> = params.iter().map(|p| (p.name.as_str(), p.shape.as_slice())).collect();
@@ -867,7 +887,7 @@ pub fn export(
     let summary = parc_runtime::hf::export(&config, &source, &expected, dir, max_shard_bytes).map_err(fail)?;
     if json {
         let v = serde_json::json!({
-            "architecture": if gpt2 { "GPT2LMHeadModel" } else { "LlamaForCausalLM" },
+            "architecture": architecture,
             "files": summary.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
             "tensors": summary.tensors,
             "bytes": summary.bytes,
@@ -877,7 +897,7 @@ pub fn export(
         eprintln!(
             "exported {} as {} ({} tensors, {:.1} MB) -> {}",
             m.name,
-            if gpt2 { "GPT2LMHeadModel" } else { "LlamaForCausalLM" },
+            architecture,
             summary.tensors,
             summary.bytes as f64 / 1e6,
             dir.display()

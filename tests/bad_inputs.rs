@@ -574,7 +574,7 @@ fn moe_refuses_expert_tensor_and_pipeline_parallelism() {
 }
 
 #[test]
-fn moe_models_are_not_planned_or_exported_yet() {
+fn moe_models_are_not_planned_yet_and_gpt_family_moe_is_not_exported() {
     let model = moe("experts = 4\ntop_k = 2\n");
     check(
         "moe_plan",
@@ -587,7 +587,7 @@ fn moe_models_are_not_planned_or_exported_yet() {
         "moe_export",
         Some(&model),
         &["export", "model.toml", "--weights", "w.safetensors", "--hf", "hf"],
-        &["exporting a mixture-of-experts model ([model.moe]) is not supported yet"],
+        &["a GPT-family MoE model", "which no Hugging Face architecture has", "MixtralForCausalLM"],
         None,
     );
 }

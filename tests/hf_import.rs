@@ -1,5 +1,6 @@
-//! Hugging Face models in (docs/huggingface.md): tiny random GPT-2 and Llama (grouped-query
-//! attention, a checkpoint sharded over four files with an index) checkpoints, made by
+//! Hugging Face models in (docs/huggingface.md): tiny random GPT-2, Llama (grouped-query
+//! attention, a checkpoint sharded over four files with an index) and Mixtral (4 experts, top-2,
+//! in both checkpoint layouts: one tensor per expert, and stacked experts) checkpoints, made by
 //! tests/fixtures/hf/make.py with transformers, train for 4 AdamW steps under `parc launch`
 //! with the losses transformers gave (expected.json), on one rank and on partitioned meshes;
 //! and every class of bad config, training file and checkpoint is refused with exit 2.
@@ -22,27 +23,34 @@ fn s(p: &Path) -> String {
 /// `parc launch` of the fixture model `dir` (config.json + train.toml) on `mesh`, from `init`,
 /// for 4 steps on the fixture tokens.
 fn launch(dir: &Path, training: &Path, init: &Path, mesh: &str, cwd: &Path) -> Run {
+    launch_with(dir, training, init, mesh, cwd, &[])
+}
+
+/// [`launch`] with `extra` arguments.
+fn launch_with(dir: &Path, training: &Path, init: &Path, mesh: &str, cwd: &Path, extra: &[&str]) -> Run {
     let tokens = fixtures().join("tokens.bin");
-    run_parc(
-        &[
-            "launch",
-            &s(dir),
-            "--training",
-            &s(training),
-            "--mesh",
-            mesh,
-            "--init",
-            &s(init),
-            "--data",
-            &s(&tokens),
-            "--data-dtype",
-            "u16",
-            "--steps",
-            "4",
-            "--json",
-        ],
-        cwd,
-    )
+    let mut args: Vec<String> = [
+        "launch",
+        &s(dir),
+        "--training",
+        &s(training),
+        "--mesh",
+        mesh,
+        "--init",
+        &s(init),
+        "--data",
+        &s(&tokens),
+        "--data-dtype",
+        "u16",
+        "--steps",
+        "4",
+        "--json",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    run_parc(&args, cwd)
 }
 
 fn losses(run: &Run) -> Vec<f64> {
@@ -62,11 +70,17 @@ fn expected(model: &str) -> Vec<f64> {
 
 /// The 4 losses of `model` on `mesh` within 1e-5 (relative) of transformers'.
 fn parity(model: &str, mesh: &str) {
+    parity_of(model, model, mesh, &[]);
+}
+
+/// The 4 losses of fixture directory `model` on `mesh` (with `extra` arguments) within 1e-5
+/// (relative) of transformers' losses for `losses_of` in expected.json.
+fn parity_of(model: &str, losses_of: &str, mesh: &str, extra: &[&str]) {
     let dir = fixtures().join(model);
     let cwd = fresh_dir("hf_import", &format!("{model}-{mesh}"));
-    let run = launch(&dir, &dir.join("train.toml"), &dir, mesh, &cwd);
+    let run = launch_with(&dir, &dir.join("train.toml"), &dir, mesh, &cwd, extra);
     run.assert_success();
-    let (got, want) = (losses(&run), expected(model));
+    let (got, want) = (losses(&run), expected(losses_of));
     assert_eq!(got.len(), 4, "{run:?}");
     for (step, (g, w)) in got.iter().zip(&want).enumerate() {
         let rel = (g - w).abs() / w.abs();
@@ -86,6 +100,101 @@ fn llama_sharded_checkpoint_losses_equal_transformers_on_one_rank_and_partitione
     for mesh in ["1x1x1", "dp=2,tp=2", "pp=2,tp=2"] {
         parity("llama", mesh);
     }
+}
+
+/// Mixtral, both checkpoint layouts (one tensor per expert, sharded; stacked experts, one file):
+/// the losses transformers gave, on one rank and under data parallelism with ZeRO 1.
+#[test]
+fn mixtral_losses_equal_transformers_in_both_layouts_on_one_rank_and_dp() {
+    for model in ["mixtral", "mixtral-fused"] {
+        parity_of(model, "mixtral", "1x1x1", &[]);
+        parity_of(model, "mixtral", "dp=2", &["--zero", "1"]);
+    }
+}
+
+#[test]
+fn mixtral_config_fields_parc_cannot_honour_are_refused_by_name() {
+    let cases: Vec<(&str, Edit, Vec<&str>)> = vec![
+        (
+            "jitter",
+            Box::new(|c| drop(c.insert("router_jitter_noise".into(), 0.01.into()))),
+            vec!["\"router_jitter_noise\"", "0.01"],
+        ),
+        (
+            "router-logits",
+            Box::new(|c| drop(c.insert("output_router_logits".into(), true.into()))),
+            vec!["\"output_router_logits\"", "load-balancing"],
+        ),
+        (
+            "window",
+            Box::new(|c| drop(c.insert("sliding_window".into(), 8.into()))),
+            vec!["\"sliding_window\"", "seq_len <= 8"],
+        ),
+        (
+            "experts-missing",
+            Box::new(|c| drop(c.remove("num_local_experts"))),
+            vec!["\"num_local_experts\"", "missing"],
+        ),
+        ("top-k", Box::new(|c| drop(c.insert("num_experts_per_tok".into(), 5.into()))), vec!["top_k = 5"]),
+    ];
+    for (name, edit, needles) in cases {
+        let dir = edited_model(&format!("mixtral-{name}"), "mixtral", edit);
+        refused(&compile(&dir, Some(&dir.join("train.toml"))), &needles);
+    }
+    // The load-balancing coefficient without output_router_logits: not applied (a note), as in
+    // transformers; the plan has no aux loss.
+    let dir = edited_model("mixtral-coef", "mixtral", |c| drop(c.insert("router_aux_loss_coef".into(), 0.02.into())));
+    let run = compile(&dir, Some(&dir.join("train.toml")));
+    run.assert_success();
+    assert!(run.stderr.contains("note:") && run.stderr.contains("router_aux_loss_coef = 0.02"), "{}", run.stderr);
+}
+
+/// A Mixtral checkpoint with an expert's tensor missing, or a stacked tensor of the wrong shape,
+/// is refused naming the tensor and the checkpoint.
+#[test]
+fn bad_mixtral_checkpoints_are_refused_naming_the_tensor_and_file() {
+    // Per-expert layout: drop expert 2's w3 of layer 1 from its shard and the index.
+    let dir = edited_model("mixtral-missing", "mixtral", |_| {});
+    let index_path = dir.join("model.safetensors.index.json");
+    let mut index: Value = serde_json::from_str(&std::fs::read_to_string(&index_path).unwrap()).unwrap();
+    let gone = "model.layers.1.block_sparse_moe.experts.2.w3.weight";
+    let file = index["weight_map"].as_object_mut().unwrap().remove(gone).unwrap();
+    let file = dir.join(file.as_str().unwrap());
+    let kept: Vec<(String, Vec<usize>, Vec<f32>)> = common::read_safetensors(&file)
+        .into_iter()
+        .filter(|(name, _)| name != gone)
+        .map(|(name, (_, shape, values))| (name, shape, values))
+        .collect();
+    let tensors: Vec<(&str, &[usize], &[f32])> =
+        kept.iter().map(|(n, sh, v)| (n.as_str(), sh.as_slice(), v.as_slice())).collect();
+    parc_runtime::weights::save_as(&file, &tensors, "pt").unwrap();
+    std::fs::write(&index_path, serde_json::to_string(&index).unwrap()).unwrap();
+    let run = launch(&dir, &dir.join("train.toml"), &dir, "1x1x1", &dir);
+    refused(&run, &[gone, "parc's layers.1.moe.experts.up.weight", &s(&dir)]);
+
+    // Stacked layout: gate_up_proj of layer 0 one expert short.
+    let dir = edited_model("mixtral-shape", "mixtral-fused", |_| {});
+    let file = dir.join("model.safetensors");
+    let mut all: Vec<(String, Vec<usize>, Vec<f32>)> =
+        common::read_safetensors(&file).into_iter().map(|(name, (_, shape, values))| (name, shape, values)).collect();
+    let bad = "model.layers.0.mlp.experts.gate_up_proj";
+    let t = all.iter_mut().find(|(n, _, _)| n == bad).unwrap();
+    t.1 = vec![3, 96, 32];
+    t.2.truncate(3 * 96 * 32);
+    let tensors: Vec<(&str, &[usize], &[f32])> =
+        all.iter().map(|(n, sh, v)| (n.as_str(), sh.as_slice(), v.as_slice())).collect();
+    parc_runtime::weights::save_as(&file, &tensors, "pt").unwrap();
+    let run = launch(&dir, &dir.join("train.toml"), &dir, "1x1x1", &dir);
+    refused(
+        &run,
+        &[
+            &format!(
+                "{bad} (parc's layers.0.moe.experts.gate.weight) in model.safetensors: \
+                 expected shape [4, 96, 32], found [3, 96, 32]"
+            ),
+            &format!("{bad} (parc's layers.0.moe.experts.up.weight) in model.safetensors"),
+        ],
+    );
 }
 
 type Config = serde_json::Map<String, Value>;
@@ -254,7 +363,13 @@ fn bad_checkpoints_are_refused_naming_the_tensor_and_file() {
     // A wrong shape: the Llama config with a wider MLP than its checkpoint.
     let dir = edited_model("shape", "llama", |c| drop(c.insert("intermediate_size".into(), 64.into())));
     let run = launch(&dir, &dir.join("train.toml"), &dir, "1x1x1", &dir);
-    refused(&run, &["model.layers.0.mlp.gate_proj.weight (parc's layers.0.mlp.gate.weight): expected shape [64, 32], found [48, 32]"]);
+    refused(
+        &run,
+        &[
+            "model.layers.0.mlp.gate_proj.weight (parc's layers.0.mlp.gate.weight) in model-0000",
+            ".safetensors: expected shape [64, 32], found [48, 32]",
+        ],
+    );
 
     // A truncated shard.
     let dir = edited_model("truncated", "llama", |_| {});
@@ -349,6 +464,66 @@ fn exporting_an_imported_checkpoint_gives_back_its_tensors() {
     }
 }
 
+/// Mixtral: both layouts export as transformers' save_pretrained writes Mixtral (one tensor per
+/// expert): the stacked checkpoint gives exactly the per-expert fixture's tensors, the export
+/// imports back to transformers' losses, and a trained MoE model exports and imports back bit
+/// for bit.
+#[test]
+fn mixtral_exports_one_tensor_per_expert_and_imports_back() {
+    let mixtral = fixtures().join("mixtral");
+    let want = checkpoint(&mixtral);
+    assert!(want.contains_key("model.layers.1.block_sparse_moe.experts.3.w2.weight"));
+    for source in ["mixtral", "mixtral-fused"] {
+        let dir = fixtures().join(source);
+        let cwd = fresh_dir("hf_export", source);
+        let out = cwd.join("hf");
+        let run = export(&dir, Some(&dir.join("train.toml")), &dir, &out, &["--max-shard-bytes", "60000", "--json"]);
+        run.assert_success();
+        let summary: Value = serde_json::from_str(&run.stdout).expect("--json");
+        assert_eq!(summary["architecture"], "MixtralForCausalLM");
+        assert_eq!(summary["tensors"].as_u64(), Some(41));
+        assert_eq!(checkpoint(&out), want, "{source}");
+        let config: Value = serde_json::from_str(&common::read(&out.join("config.json"))).unwrap();
+        assert_eq!(config["architectures"][0], "MixtralForCausalLM");
+        assert_eq!((config["num_local_experts"].as_u64(), config["num_experts_per_tok"].as_u64()), (Some(4), Some(2)));
+        assert_eq!(config["intermediate_size"].as_u64(), Some(48));
+        let run = launch(&out, &mixtral.join("train.toml"), &out, "1x1x1", &cwd);
+        run.assert_success();
+        assert_eq!(losses(&run).len(), 4);
+        for (g, w) in losses(&run).iter().zip(expected("mixtral")) {
+            assert!((g - w).abs() / w.abs() <= 1e-5, "{source}: {g} vs {w}");
+        }
+    }
+    // A trained MoE model: continuing from its export gives the same losses, bit for bit.
+    let cwd = fresh_dir("hf_export", "moe-trained");
+    let model = repo_root().join("examples/moe-tiny.toml");
+    let saved = cwd.join("trained.safetensors");
+    run_parc(&["launch", &s(&model), "--steps", "2", "--save", &s(&saved)], &cwd).assert_success();
+    let out = cwd.join("hf");
+    export(&model, None, &saved, &out, &[]).assert_success();
+    let from = |init: &Path| {
+        let run = run_parc(&["launch", &s(&model), "--steps", "2", "--init", &s(init), "--json"], &cwd);
+        run.assert_success();
+        losses(&run)
+    };
+    let (native, exported) = (from(&saved), from(&out));
+    assert_eq!(native.len(), 2);
+    assert_eq!(
+        native.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        exported.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
+    // MoE models no Hugging Face architecture has: dense layers between MoE layers, token drops.
+    for (name, edit) in [("every", "every = 2\n"), ("capacity", "capacity_factor = 1.0\n")] {
+        let path = cwd.join(format!("{name}.toml"));
+        let text = common::read(&model).replace("aux_loss_coef = 0.01\n", &format!("aux_loss_coef = 0.01\n{edit}"));
+        let text = if name == "every" { text.replace("bias = false\n", "bias = false\nffn = 96\n") } else { text };
+        std::fs::write(&path, text).unwrap();
+        let out = cwd.join(format!("o-{name}"));
+        refused(&export(&path, None, &saved, &out, &[]), &[name, "MixtralForCausalLM"]);
+        assert!(!out.exists(), "nothing may be written");
+    }
+}
+
 #[test]
 fn trained_weights_export_and_import_back_bitwise() {
     // Train llama-tiny a few steps, save, export, and continue from each: identical losses.
@@ -403,7 +578,13 @@ fn export_refuses_models_without_a_hugging_face_architecture_and_bad_weights() {
 #[test]
 fn first_batch_logits_equal_transformers() {
     let tokens = fixtures().join("tokens.bin");
-    for (model, mesh) in [("gpt2", "1x1x1"), ("gpt2", "dp=2,pp=2"), ("llama", "dp=2,tp=2")] {
+    for (model, mesh) in [
+        ("gpt2", "1x1x1"),
+        ("gpt2", "dp=2,pp=2"),
+        ("llama", "dp=2,tp=2"),
+        ("mixtral", "1x1x1"),
+        ("mixtral-fused", "dp=2"),
+    ] {
         let dir = fixtures().join(model);
         let cwd = fresh_dir("hf_import", &format!("logits-{model}-{mesh}"));
         run_parc(&["compile", &s(&dir), "--training", &s(&dir.join("train.toml")), "--mesh", mesh, "-o", "out"], &cwd)

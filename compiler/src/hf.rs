@@ -1,5 +1,5 @@
 //! Hugging Face models in: a model directory's `config.json` (GPT2LMHeadModel, LlamaForCausalLM,
-//! MistralForCausalLM) and a training file become a [`ModelSpec`], exactly as if the user had
+//! MistralForCausalLM, MixtralForCausalLM) and a training file become a [`ModelSpec`], exactly as if the user had
 //! written the equivalent model.toml (docs/huggingface.md).
 //!
 //! Every field of the config that changes the numbers is mapped or refused: a field parc cannot
@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 use crate::frontend::{parse_model, ModelSpec};
 
 /// The architectures parc imports, as `config.json` names them in `architectures`.
-pub const ARCHITECTURES: &[&str] = &["GPT2LMHeadModel", "LlamaForCausalLM", "MistralForCausalLM"];
+pub const ARCHITECTURES: &[&str] = &["GPT2LMHeadModel", "LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM"];
 
 /// Whether `path` names a Hugging Face model: a directory holding `config.json`, or a
 /// `config.json` file itself.
@@ -231,6 +231,7 @@ fn architecture(c: &Config) -> Result<&'static str, Diagnostic> {
         Some("gpt2") => Some("GPT2LMHeadModel"),
         Some("llama") => Some("LlamaForCausalLM"),
         Some("mistral") => Some("MistralForCausalLM"),
+        Some("mixtral") => Some("MixtralForCausalLM"),
         _ => None,
     };
     let name = named.clone().or(from_type.map(str::to_string));
@@ -375,6 +376,9 @@ fn model_table(c: &Config, seq_len: i64, notes: &mut Vec<String>) -> Result<toml
             }
         }
         c.dropout_notes(&["attention_dropout"], notes)?;
+        if arch == "MixtralForCausalLM" {
+            set("moe", toml::Value::Table(moe_table(c, notes)?));
+        }
         ("max_position_embeddings", c.int("max_position_embeddings")?.unwrap_or(i64::MAX))
     };
     if seq_len > positions.1 {
@@ -386,4 +390,47 @@ fn model_table(c: &Config, seq_len: i64, notes: &mut Vec<String>) -> Result<toml
     }
     m.insert("seq_len".into(), toml::Value::Integer(seq_len));
     Ok(m)
+}
+
+/// Mixtral's sparse MoE block as `[model.moe]`: every layer's MLP is `num_local_experts` SwiGLU
+/// experts of width `intermediate_size`, `num_experts_per_tok` per token, routed by softmax, top k
+/// and renormalization (parc's `softmax_topk`), with no capacity limit (dropless).
+///
+/// The load-balancing loss: transformers adds it to the training loss only with
+/// `output_router_logits = true`, and then as one loss over every layer's router outputs together,
+/// where parc's `aux_loss_coef` adds one per layer; the two differ, so `true` is refused and
+/// `false` imports as `aux_loss_coef = 0` (cross-entropy only, as transformers trains it).
+fn moe_table(c: &Config, notes: &mut Vec<String>) -> Result<toml::Table, Diagnostic> {
+    let mut moe = toml::Table::new();
+    moe.insert("experts".into(), toml::Value::Integer(c.required_int("num_local_experts")?));
+    moe.insert("top_k".into(), toml::Value::Integer(c.int("num_experts_per_tok")?.unwrap_or(2)));
+    moe.insert("expert_ffn".into(), toml::Value::Integer(c.required_int("intermediate_size")?));
+    moe.insert("router".into(), "softmax_topk".into());
+    if let Some(noise) = c.float("router_jitter_noise")? {
+        if noise != 0.0 {
+            return Err(c.err(
+                "router_jitter_noise",
+                format!("{noise} is not supported: parc's router does not scale its input by random noise"),
+                "set router_jitter_noise to 0.0 (transformers' default)",
+            ));
+        }
+    }
+    let coef = c.float("router_aux_loss_coef")?.unwrap_or(0.0);
+    if c.bool("output_router_logits")? == Some(true) {
+        return Err(c.err(
+            "output_router_logits",
+            format!(
+                "true is not supported: transformers then adds router_aux_loss_coef ({coef}) times one                  load-balancing loss over all layers' routers, which parc does not compute"
+            ),
+            "set it to false to train on cross-entropy alone, or write a model.toml with [model.moe]              aux_loss_coef for parc's per-layer load-balancing loss (docs/huggingface.md)",
+        ));
+    }
+    if coef != 0.0 {
+        notes.push(format!(
+            "{}: router_aux_loss_coef = {coef} is not applied: output_router_logits is false, so transformers              trains on cross-entropy alone, and so does parc (aux_loss_coef = 0)",
+            c.file
+        ));
+    }
+    moe.insert("aux_loss_coef".into(), toml::Value::Float(0.0));
+    Ok(moe)
 }

@@ -1,5 +1,5 @@
 //! Initial weights for `--init`: parc's own safetensors files, and Hugging Face checkpoints
-//! (GPT-2, Llama, Mistral) in one file or sharded with `model.safetensors.index.json`.
+//! (GPT-2, Llama, Mistral, Mixtral) in one file or sharded with `model.safetensors.index.json`.
 //!
 //! [`InitWeights::open`] reads only headers. When the files hold every parameter of the model
 //! under parc's names, they are read as they are (exactly the model's tensors, or an error
@@ -7,12 +7,16 @@
 //! a checkpoint directory's weights can start a run or be exported). Otherwise the names are matched to a Hugging Face layout, found by
 //! its first tensors (`transformer.h.0.…` or `h.0.…` for GPT-2, `model.layers.0.…` for the Llama
 //! family), and each parc parameter is read from its Hugging Face tensor through one of three
-//! index maps:
+//! index maps (and Mixtral's experts through two more):
 //! - **same**: the same row-major elements (GPT-2's Conv1D weights are already `[in, out]` as
 //!   parc's; a learned position table longer than `seq_len` is read for its first rows);
 //! - **transpose**: `nn.Linear` weights are `[out, in]`, parc's `[in, out]`;
 //! - **columns**: GPT-2's fused `c_attn` (`[hidden, 3·hidden]`, then q, k, v) gives each of
-//!   q, k and v a block of columns.
+//!   q, k and v a block of columns;
+//! - **stacked**: Mixtral's stacked `gate_up_proj` `[E, 2F, H]` and `down_proj` `[E, H, F]` give
+//!   each expert of parc's `[E, H, F]` / `[E, F, H]` the transpose of its block;
+//! - **per expert**: Mixtral's `experts.{e}.w1/w3` `[F, H]` and `w2` `[H, F]` are one tensor per
+//!   expert, each transposed into expert `e`'s block (a parameter then reads several tensors).
 //!
 //! A rank reads only the elements of its own pieces ([`InitWeights::read_piece`]): a piece of
 //! consecutive elements in large runs; a tensor-parallel rectangle of a transposed weight as its
@@ -37,6 +41,9 @@ enum IndexMap {
     /// parc `[r, cols]` (or `[cols]`) from columns `offset..offset + cols` of the file's
     /// `[r, width]` (or `[width]`).
     Columns { width: usize, offset: usize, cols: usize },
+    /// parc `[E, a, b]` from a stacked `[E, ·, a]` tensor: expert `e`'s `[a, b]` is the transpose
+    /// of the `[b, a]` block at `e · stride + offset` (Mixtral's fused `gate_up_proj`, `down_proj`).
+    Stacked { a: usize, b: usize, stride: usize, offset: usize },
 }
 
 impl IndexMap {
@@ -45,6 +52,10 @@ impl IndexMap {
             IndexMap::Same => g,
             IndexMap::Transpose { a, b } => (g % b) * a + g / b,
             IndexMap::Columns { width, offset, cols } => (g / cols) * width + offset + g % cols,
+            IndexMap::Stacked { a, b, stride, offset } => {
+                let (e, r) = (g / (a * b), g % (a * b));
+                e * stride + offset + (r % b) * a + r / b
+            }
         }
     }
 }
@@ -55,6 +66,10 @@ struct Source {
     tensor: String,
     file: usize,
     map: IndexMap,
+    /// Per-expert tensors (Mixtral's `experts.{e}.w1` …): expert `e`'s block of the parc
+    /// parameter `[E, a, b]` is read from `experts[e]` (tensor, file) through `map`; empty for a
+    /// parameter read from one tensor.
+    experts: Vec<(String, usize)>,
 }
 
 /// The layouts of Hugging Face checkpoints parc reads.
@@ -64,8 +79,11 @@ enum Layout {
     Parc,
     /// GPT-2 (`GPT2LMHeadModel`), with its name prefix (`transformer.` or none).
     Gpt2(&'static str),
-    /// Llama and Mistral (`LlamaForCausalLM`), with its name prefix (`model.` or none).
-    Llama(&'static str),
+    /// Llama, Mistral and Mixtral, with its name prefix (`model.` or none) and, for Mixtral's
+    /// experts, whether they are stacked (`mlp.experts.gate_up_proj`, `mlp.experts.down_proj`,
+    /// router `mlp.gate`) rather than one tensor per expert (`block_sparse_moe.experts.{e}.w1`,
+    /// `w2`, `w3`, router `block_sparse_moe.gate`).
+    Llama(&'static str, bool),
 }
 
 /// The weights of `--init`, opened: which file holds each tensor, and where each parc parameter
@@ -89,7 +107,7 @@ impl InitWeights {
         } else if let Some(p) = ["transformer.", ""].into_iter().find(|p| has(&format!("{p}wte.weight"))) {
             Layout::Gpt2(p)
         } else if let Some(p) = ["model.", ""].into_iter().find(|p| has(&format!("{p}embed_tokens.weight"))) {
-            Layout::Llama(p)
+            Layout::Llama(p, owner.keys().any(|k| k.ends_with(".mlp.experts.gate_up_proj")))
         } else {
             Layout::Parc
         };
@@ -111,7 +129,9 @@ impl InitWeights {
             crate::weights::check_shapes_of(stored, expected, path)?;
             let sources = owner
                 .iter()
-                .map(|(name, &file)| (name.clone(), Source { tensor: name.clone(), file, map: IndexMap::Same }))
+                .map(|(name, &file)| {
+                    (name.clone(), Source { tensor: name.clone(), file, map: IndexMap::Same, experts: Vec::new() })
+                })
                 .collect();
             return Ok(InitWeights { path: path.to_path_buf(), files, sources });
         }
@@ -136,6 +156,35 @@ impl InitWeights {
                 report.missing.push((format!("{name} (no Hugging Face tensor maps to it)"), shape.to_vec()));
                 continue;
             };
+            if let MapOf::PerExpert = map_of {
+                // One tensor per expert, each the transpose of the expert's block.
+                let (Some(&n), [_, a, b]) = (shape.first(), shape) else { continue };
+                let mut experts = Vec::with_capacity(n);
+                for e in 0..n {
+                    let t = tensor.replace("{e}", &e.to_string());
+                    match owner.get_key_value(&t) {
+                        None => report.missing.push((described(&t, name), vec![*b, *a])),
+                        Some((key, &file)) => {
+                            used.push(key.as_str());
+                            let found = files[file].shape(&t).unwrap_or(&[]).to_vec();
+                            if found != [*b, *a] {
+                                report.wrong_shape.push(ShapeMismatch {
+                                    name: in_file(&described(&t, name), &files[file]),
+                                    expected: vec![*b, *a],
+                                    found,
+                                });
+                            }
+                            experts.push((t, file));
+                        }
+                    }
+                }
+                if experts.len() == n {
+                    let (t0, f0) = experts[0].clone();
+                    let map = IndexMap::Transpose { a: *a, b: *b };
+                    sources.insert(name.to_string(), Source { tensor: t0, file: f0, map, experts });
+                }
+                continue;
+            }
             let Some(&file) = owner.get(&tensor) else {
                 report.missing.push((described(&tensor, name), hf_shape(map_of, shape)));
                 continue;
@@ -144,10 +193,10 @@ impl InitWeights {
             let found = files[file].shape(&tensor).unwrap_or(&[]).to_vec();
             match index_map(map_of, shape, &found) {
                 Some(map) => {
-                    sources.insert(name.to_string(), Source { tensor, file, map });
+                    sources.insert(name.to_string(), Source { tensor, file, map, experts: Vec::new() });
                 }
                 None => report.wrong_shape.push(ShapeMismatch {
-                    name: described(&tensor, name),
+                    name: in_file(&described(&tensor, name), &files[file]),
                     expected: hf_shape(map_of, shape),
                     found,
                 }),
@@ -185,7 +234,8 @@ impl InitWeights {
         indices: crate::shards::LocalIndices,
         out: &mut [f32],
     ) -> Result<(), WeightsError> {
-        if let (Some(s), Some((first, n, _))) = (self.sources.get(name), indices.contiguous()) {
+        let source = self.sources.get(name).filter(|s| s.experts.is_empty());
+        if let (Some(s), Some((first, n, _))) = (source, indices.contiguous()) {
             if s.map == IndexMap::Same && n <= out.len() {
                 let (data, padding) = out.split_at_mut(n);
                 self.files[s.file].read_range(&s.tensor, first, data)?;
@@ -195,7 +245,7 @@ impl InitWeights {
         }
         // A tensor-parallel rectangle of a transposed weight: rows `cols` of the file, each the
         // run `rows` (one read when the rows are whole), transposed into place.
-        if let (Some(s), Some((rows, cols))) = (self.sources.get(name), indices.rectangle()) {
+        if let (Some(s), Some((rows, cols))) = (source, indices.rectangle()) {
             if let IndexMap::Transpose { a, .. } = s.map {
                 let (h, w) = (rows.len(), cols.len());
                 if h * w == out.len() {
@@ -232,11 +282,43 @@ impl InitWeights {
             .sources
             .get(name)
             .ok_or_else(|| WeightsError::NoTensor { path: self.path.clone(), tensor: name.to_string() })?;
-        let file = &self.files[s.file];
         let map = s.map;
+        if let (false, IndexMap::Transpose { a, b }) = (s.experts.is_empty(), map) {
+            // Per-expert tensors: each expert's elements gathered from its own tensor.
+            let block = a * b;
+            let all: Vec<Option<usize>> = indices.into_iter().take(out.len()).collect();
+            let mut mine: Vec<Vec<usize>> = vec![Vec::new(); s.experts.len()];
+            for (at, g) in all.iter().enumerate() {
+                match g {
+                    None => out[at] = 0.0,
+                    Some(g) => match mine.get_mut(g / block) {
+                        Some(m) => m.push(at),
+                        None => {
+                            return Err(WeightsError::ElementOutOfRange {
+                                path: self.files[s.file].path().to_path_buf(),
+                                tensor: name.to_string(),
+                                index: *g,
+                                elements: block * s.experts.len(),
+                            })
+                        }
+                    },
+                }
+            }
+            for (e, ats) in mine.iter().enumerate().filter(|(_, ats)| !ats.is_empty()) {
+                let (tensor, file) = &s.experts[e];
+                let mut values = vec![0.0f32; ats.len()];
+                let local = ats.iter().map(|&at| all[at].map(|g| map.apply(g - e * block)));
+                self.files[*file].read_gathered(tensor, local, &mut values)?;
+                for (&at, v) in ats.iter().zip(values) {
+                    out[at] = v;
+                }
+            }
+            return Ok(());
+        }
+        let file = &self.files[s.file];
         let mapped = indices.into_iter().map(move |i| i.map(|g| map.apply(g)));
         match map {
-            IndexMap::Transpose { .. } => file.read_gathered(&s.tensor, mapped, out),
+            IndexMap::Transpose { .. } | IndexMap::Stacked { .. } => file.read_gathered(&s.tensor, mapped, out),
             _ => file.read_elements(&s.tensor, mapped, out),
         }
     }
@@ -330,14 +412,24 @@ enum MapOf {
     Transpose,
     /// Block `k` of 3 column blocks (GPT-2's fused q, k, v).
     Third(usize),
+    /// parc `[E, a, b]` from block `k` of `parts` in the middle dimension of a stacked
+    /// `[E, parts · b, a]` tensor, each block transposed (Mixtral's fused experts).
+    Stacked {
+        k: usize,
+        parts: usize,
+    },
+    /// parc `[E, a, b]` from `E` tensors `[b, a]`, the name's `{e}` the expert (Mixtral's
+    /// per-expert `w1`, `w2`, `w3`).
+    PerExpert,
 }
 
 /// The checkpoint tensor parc parameter `name` is read from in `layout`.
 fn hf_name(layout: Layout, name: &str) -> Option<(String, MapOf)> {
+    let fused = matches!(layout, Layout::Llama(_, true));
     let (prefix, gpt2) = match layout {
         Layout::Parc => return Some((name.to_string(), MapOf::Same)),
         Layout::Gpt2(p) => (p, true),
-        Layout::Llama(p) => (p, false),
+        Layout::Llama(p, _) => (p, false),
     };
     let same = |t: String| Some((t, MapOf::Same));
     if name == "lm_head.weight" {
@@ -384,6 +476,26 @@ fn hf_name(layout: Layout, name: &str) -> Option<(String, MapOf)> {
             "mlp_norm" => same(format!("{l}.post_attention_layernorm.{param}")),
             "attn.q" | "attn.k" | "attn.v" | "attn.o" => linear(format!("{l}.self_attn.{}_proj.weight", &module[5..])),
             "mlp.gate" | "mlp.up" | "mlp.down" => linear(format!("{l}.mlp.{}_proj.weight", &module[4..])),
+            _ if param != "weight" => None,
+            "moe.router" if fused => linear(format!("{l}.mlp.gate.weight")),
+            "moe.router" => linear(format!("{l}.block_sparse_moe.gate.weight")),
+            "moe.experts.gate" if fused => {
+                Some((format!("{l}.mlp.experts.gate_up_proj"), MapOf::Stacked { k: 0, parts: 2 }))
+            }
+            "moe.experts.up" if fused => {
+                Some((format!("{l}.mlp.experts.gate_up_proj"), MapOf::Stacked { k: 1, parts: 2 }))
+            }
+            "moe.experts.down" if fused => {
+                Some((format!("{l}.mlp.experts.down_proj"), MapOf::Stacked { k: 0, parts: 1 }))
+            }
+            "moe.experts.gate" | "moe.experts.up" | "moe.experts.down" => {
+                let w = match &module[12..] {
+                    "gate" => "w1",
+                    "up" => "w3",
+                    _ => "w2",
+                };
+                Some((format!("{l}.block_sparse_moe.experts.{{e}}.{w}.weight"), MapOf::PerExpert))
+            }
             _ => None,
         }
     }
@@ -398,12 +510,26 @@ fn described(tensor: &str, name: &str) -> String {
     }
 }
 
+/// A checkpoint tensor's description with the file that holds it.
+fn in_file(described: &str, file: &WeightsFile) -> String {
+    let name = file.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    format!("{described} in {name}")
+}
+
 /// The shape the checkpoint tensor should have for a parc parameter of shape `shape` (for a
 /// position table, the least).
 fn hf_shape(map: MapOf, shape: &[usize]) -> Vec<usize> {
     match map {
         MapOf::Same | MapOf::Rows => shape.to_vec(),
         MapOf::Transpose => shape.iter().rev().copied().collect(),
+        MapOf::Stacked { parts, .. } => match shape {
+            [e, a, b] => vec![*e, parts * b, *a],
+            _ => shape.to_vec(),
+        },
+        MapOf::PerExpert => match shape {
+            [_, a, b] => vec![*b, *a],
+            _ => shape.to_vec(),
+        },
         MapOf::Third(_) => {
             let mut s = shape.to_vec();
             if let Some(last) = s.last_mut() {
@@ -423,6 +549,16 @@ fn index_map(map: MapOf, shape: &[usize], found: &[usize]) -> Option<IndexMap> {
             .then_some(IndexMap::Same),
         MapOf::Transpose => (shape.len() == 2 && found == hf_shape(map, shape).as_slice())
             .then_some(IndexMap::Transpose { a: shape[0], b: shape[1] }),
+        MapOf::Stacked { k, parts } => match shape {
+            [_, a, b] if found == hf_shape(map, shape).as_slice() => {
+                Some(IndexMap::Stacked { a: *a, b: *b, stride: parts * a * b, offset: k * a * b })
+            }
+            _ => None,
+        },
+        MapOf::PerExpert => match shape {
+            [_, a, b] if found == [*b, *a] => Some(IndexMap::Transpose { a: *a, b: *b }),
+            _ => None,
+        },
         MapOf::Third(k) => {
             let cols = *shape.last()?;
             (found == hf_shape(map, shape).as_slice()).then_some(IndexMap::Columns {
@@ -461,6 +597,8 @@ pub struct HfConfig {
     pub norm_eps: f64,
     pub rope_theta: f64,
     pub tie_embeddings: bool,
+    /// A mixture-of-experts model (`MixtralForCausalLM`): experts per layer and experts per token.
+    pub moe: Option<(usize, usize)>,
 }
 
 impl HfConfig {
@@ -482,6 +620,30 @@ impl HfConfig {
                 "embd_pdrop": 0.0,
                 "attn_pdrop": 0.0,
                 "scale_attn_weights": true,
+                "tie_word_embeddings": self.tie_embeddings,
+                "torch_dtype": "float32",
+            })
+        } else if let Some((experts, top_k)) = self.moe {
+            serde_json::json!({
+                "architectures": ["MixtralForCausalLM"],
+                "model_type": "mixtral",
+                "vocab_size": self.vocab,
+                "hidden_size": self.hidden,
+                "intermediate_size": self.ffn,
+                "num_hidden_layers": self.layers,
+                "num_attention_heads": self.heads,
+                "num_key_value_heads": self.kv_heads,
+                "head_dim": self.hidden / self.heads.max(1),
+                "hidden_act": "silu",
+                "max_position_embeddings": self.seq_len,
+                "rms_norm_eps": self.norm_eps,
+                "rope_theta": self.rope_theta,
+                "num_local_experts": experts,
+                "num_experts_per_tok": top_k,
+                "output_router_logits": false,
+                "router_aux_loss_coef": 0.0,
+                "router_jitter_noise": 0.0,
+                "sliding_window": null,
                 "tie_word_embeddings": self.tie_embeddings,
                 "torch_dtype": "float32",
             })
@@ -535,7 +697,8 @@ pub fn export(
     dir: &Path,
     max_shard_bytes: u64,
 ) -> Result<ExportSummary, WeightsError> {
-    let layout = if config.gpt2 { Layout::Gpt2("transformer.") } else { Layout::Llama("model.") };
+    // Mixtral's experts are written one tensor per expert, as transformers' save_pretrained writes them.
+    let layout = if config.gpt2 { Layout::Gpt2("transformer.") } else { Layout::Llama("model.", false) };
     // Checkpoint tensor name -> (shape, data), assembled from parc's parameters.
     let mut out: BTreeMap<String, (Vec<usize>, Vec<f32>)> = BTreeMap::new();
     for &(name, shape) in params {
@@ -546,10 +709,23 @@ pub fn export(
             ),
         })?;
         let hf = hf_shape(map_of, shape);
+        let n: usize = shape.iter().product();
+        if let (MapOf::PerExpert, [experts, a, b]) = (map_of, shape) {
+            let mut values = vec![0.0f32; n];
+            weights.read(name, (0..n).map(Some), &mut values)?;
+            let map = IndexMap::Transpose { a: *a, b: *b };
+            for (e, block) in values.chunks(a * b).enumerate().take(*experts) {
+                let mut data = vec![0.0f32; a * b];
+                for (g, v) in block.iter().enumerate() {
+                    data[map.apply(g)] = *v;
+                }
+                out.insert(tensor.replace("{e}", &e.to_string()), (hf.clone(), data));
+            }
+            continue;
+        }
         let map = index_map(map_of, shape, &hf).ok_or_else(|| WeightsError::Import {
             message: format!("internal error: parameter {name} {shape:?} does not map onto {tensor} {hf:?}"),
         })?;
-        let n: usize = shape.iter().product();
         let mut values = vec![0.0f32; n];
         weights.read(name, (0..n).map(Some), &mut values)?;
         let entry = out.entry(tensor).or_insert_with(|| (hf.clone(), vec![0.0f32; hf.iter().product()]));
@@ -637,7 +813,7 @@ mod tests {
         assert_eq!(hf_name(g, "layers.3.attn.k.bias").unwrap().0, "transformer.h.3.attn.c_attn.bias");
         assert_eq!(hf_name(g, "embed.positions.weight").unwrap().0, "transformer.wpe.weight");
         assert_eq!(hf_name(g, "final_norm.bias").unwrap().0, "transformer.ln_f.bias");
-        let l = Layout::Llama("model.");
+        let l = Layout::Llama("model.", false);
         assert_eq!(hf_name(l, "layers.1.mlp.gate.weight").unwrap().0, "model.layers.1.mlp.gate_proj.weight");
         assert_eq!(hf_name(l, "layers.0.attn.o.weight").unwrap().0, "model.layers.0.self_attn.o_proj.weight");
         assert!(hf_name(l, "layers.0.attn.o.bias").is_none());
@@ -720,6 +896,85 @@ mod tests {
         w.read("layers.0.attn.v.weight", piece, &mut out).unwrap();
         assert_eq!(w.data_bytes_read(), 4 * 12, "only the piece's 12 elements");
         assert_eq!(out[..4], [8.0, 9.0, 20.0, 21.0]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Mixtral's experts: parc's gate / up `[E, H, F]` and down `[E, F, H]` from the stacked
+    /// `gate_up_proj` `[E, 2F, H]` and `down_proj` `[E, H, F]`, and from per-expert `[F, H]` /
+    /// `[H, F]` tensors, element by element; an element of one expert reads only that expert's
+    /// tensor.
+    #[test]
+    fn mixtral_experts_map_from_both_layouts() {
+        let (e, h, f) = (3usize, 2usize, 4usize);
+        let gate_up: Vec<f32> = (0..e * 2 * f * h).map(|x| x as f32).collect();
+        let down: Vec<f32> = (0..e * h * f).map(|x| 1000.0 + x as f32).collect();
+        let dir = std::env::temp_dir().join(format!("parc-hf-mixtral-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let stacked = dir.join("stacked.safetensors");
+        crate::weights::save_as(
+            &stacked,
+            &[
+                ("model.embed_tokens.weight", &[4, h], &[0.0; 8]),
+                ("model.layers.0.mlp.experts.gate_up_proj", &[e, 2 * f, h], &gate_up),
+                ("model.layers.0.mlp.experts.down_proj", &[e, h, f], &down),
+            ],
+            "pt",
+        )
+        .unwrap();
+        // Per expert: w1 = rows 0..F of the expert's gate_up block, w3 = rows F..2F, w2 = down.
+        let mut per: Vec<(String, Vec<usize>, Vec<f32>)> =
+            vec![("model.embed_tokens.weight".into(), vec![4, h], vec![0.0; 8])];
+        for x in 0..e {
+            let block = &gate_up[x * 2 * f * h..(x + 1) * 2 * f * h];
+            let l = "model.layers.0.block_sparse_moe.experts";
+            per.push((format!("{l}.{x}.w1.weight"), vec![f, h], block[..f * h].to_vec()));
+            per.push((format!("{l}.{x}.w3.weight"), vec![f, h], block[f * h..].to_vec()));
+            per.push((format!("{l}.{x}.w2.weight"), vec![h, f], down[x * h * f..(x + 1) * h * f].to_vec()));
+        }
+        let split = dir.join("per-expert.safetensors");
+        let tensors: Vec<(&str, &[usize], &[f32])> =
+            per.iter().map(|(n, s, v)| (n.as_str(), s.as_slice(), v.as_slice())).collect();
+        crate::weights::save_as(&split, &tensors, "pt").unwrap();
+        let gs = [e, h, f];
+        let ds = [e, f, h];
+        let expected: Vec<(&str, &[usize])> = vec![
+            ("embed.tokens.weight", &[4, 2]),
+            ("layers.0.moe.experts.gate.weight", &gs),
+            ("layers.0.moe.experts.up.weight", &gs),
+            ("layers.0.moe.experts.down.weight", &ds),
+        ];
+        for path in [&stacked, &split] {
+            let w = InitWeights::open(path, &expected).unwrap();
+            let n = e * h * f;
+            for (param, want) in [
+                // parc (x, i, j) of gate is gate_up[x, j, i]; of up, gate_up[x, F + j, i].
+                (
+                    "layers.0.moe.experts.gate.weight",
+                    (0..n)
+                        .map(|g| gate_up[(g / (h * f)) * 2 * f * h + (g % f) * h + (g % (h * f)) / f])
+                        .collect::<Vec<_>>(),
+                ),
+                (
+                    "layers.0.moe.experts.up.weight",
+                    (0..n).map(|g| gate_up[(g / (h * f)) * 2 * f * h + (f + g % f) * h + (g % (h * f)) / f]).collect(),
+                ),
+                // parc (x, j, i) of down [E, F, H] is down_proj[x, i, j].
+                (
+                    "layers.0.moe.experts.down.weight",
+                    (0..n).map(|g| down[(g / (h * f)) * h * f + (g % h) * f + (g % (h * f)) / h]).collect(),
+                ),
+            ] {
+                let mut got = vec![0.0f32; n];
+                w.read(param, (0..n).map(Some), &mut got).unwrap();
+                assert_eq!(got, want, "{param} from {}", path.display());
+            }
+            // Expert 1's elements only: 8 elements read, none of experts 0 and 2.
+            let before = w.data_bytes_read();
+            let mut got = vec![0.0f32; h * f];
+            w.read("layers.0.moe.experts.down.weight", (h * f..2 * h * f).map(Some), &mut got).unwrap();
+            assert_eq!(w.data_bytes_read() - before, 4 * (h * f) as u64, "{}", path.display());
+            assert!(got.iter().all(|v| (1000.0 + (h * f) as f32..1000.0 + (2 * h * f) as f32).contains(v)));
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
