@@ -183,6 +183,9 @@ pub enum Collective {
     AllGather { group: GroupKind, dim: usize },
     /// The output (+)= this rank's block along `dim` of the sum of every member's input.
     ReduceScatter { group: GroupKind, dim: usize, accumulate: bool },
+    /// The input's `dim` is split into one equal chunk per member; chunk j goes to member j, and
+    /// the output's chunk i is what member i sent (the output has the input's shape).
+    AllToAll { group: GroupKind, dim: usize },
     /// Sends the operand to the rank `shift` steps further along `axis`, on queue `tag`.
     Send { axis: Axis, shift: i64, tag: usize },
     /// Receives the operand from the rank `shift` steps further along `axis`, from queue `tag`.
@@ -196,6 +199,7 @@ impl Collective {
             Collective::AllReduce { .. } => ExecOp::AllReduce,
             Collective::AllGather { .. } => ExecOp::AllGather,
             Collective::ReduceScatter { .. } => ExecOp::ReduceScatter,
+            Collective::AllToAll { .. } => ExecOp::AllToAll,
             Collective::Send { .. } => ExecOp::Send,
             Collective::Recv { .. } => ExecOp::Recv,
         }
@@ -419,6 +423,11 @@ pub fn decode(op: ExecOp, attrs: &AttrMap, operands: &[Buf]) -> Result<Decoded, 
                 dim,
                 accumulate: acc,
             }));
+        }
+        ExecOp::AllToAll => {
+            // `dim` defaults to 0.
+            let dim = if attrs.get("dim").is_some() { a.dim("dim", rank_of(operands, 0)?)? } else { 0 };
+            return Ok(Decoded::Collective(Collective::AllToAll { group: a.group("axis")?, dim }));
         }
         ExecOp::Send | ExecOp::Recv => {
             let (axis, shift, tag) = (a.axis("axis")?, a.int("shift")?, a.count("tag")?);

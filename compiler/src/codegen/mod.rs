@@ -76,6 +76,7 @@ pub fn classify(op: ExecOp) -> OpClass {
         | ExecOp::AllGather
         | ExecOp::ReduceScatter
         | ExecOp::ShardSlice
+        | ExecOp::AllToAll
         | ExecOp::Send
         | ExecOp::Recv => OpClass::Collective,
         ExecOp::CrossEntropyStats | ExecOp::CrossEntropyFromStats | ExecOp::CrossEntropyGradStats => OpClass::CpuOnly,
@@ -375,6 +376,7 @@ fn render_op(func: &Function, op: Op, kind: ExecOp) -> Result<cuda::KernelSpec, 
         | ExecOp::AllGather
         | ExecOp::ReduceScatter
         | ExecOp::ShardSlice
+        | ExecOp::AllToAll
         | ExecOp::Send
         | ExecOp::Recv
         | ExecOp::CrossEntropyStats
