@@ -109,9 +109,10 @@ pub enum Kernel {
         shard_axis: Option<Axis>,
         accumulate: bool,
     },
-    /// This rank's block along `dim` of a replicated value, by its coordinate on `axis`.
+    /// This rank's block along `dim` of a replicated value, by its index in its group of kind
+    /// `group` (its coordinate, for an axis; `dp / ep` in the edp group).
     ShardSlice {
-        axis: Axis,
+        group: GroupKind,
         dim: usize,
     },
     /// A reduction over `axes` (normalized, in the attribute's order).
@@ -364,7 +365,16 @@ pub fn decode(op: ExecOp, attrs: &AttrMap, operands: &[Buf]) -> Result<Decoded, 
             shard_axis: a.opt_axis("shard_axis")?,
             accumulate: acc,
         },
-        ExecOp::ShardSlice => Kernel::ShardSlice { axis: a.axis("axis")?, dim: a.dim("dim", rank_of(operands, 0)?)? },
+        ExecOp::ShardSlice => {
+            let group = a.group("axis")?;
+            if group == GroupKind::PipelineEnds {
+                return Err(format!(
+                    "attribute 'axis' names the {group} group, but shard_slice splits over one mesh axis (dp, pp, \
+                     tp or ep) or the edp group"
+                ));
+            }
+            Kernel::ShardSlice { group, dim: a.dim("dim", rank_of(operands, 0)?)? }
+        }
         ExecOp::Reduce => {
             let kind = match a.str("kind")? {
                 "sum" => ReduceKind::Sum,

@@ -67,6 +67,12 @@ impl RankContext {
         (self.coords().get(axis), self.mesh.size(axis))
     }
 
+    /// This rank's index in its group of kind `kind` (its position in the group's ranks) and the
+    /// group's size.
+    pub fn index_in(&self, kind: GroupKind) -> (usize, usize) {
+        (kind.index(&self.coords(), &self.mesh), self.mesh.group_size(kind))
+    }
+
     /// This rank's group of kind `kind`: its handle and its ranks.
     pub fn group(&self, kind: GroupKind) -> Result<(GroupId, &Group), String> {
         self.groups
@@ -142,6 +148,8 @@ mod tests {
                         let (id, group) = ctx.group(kind).unwrap();
                         let members = group.ranks.clone();
                         assert_eq!(members, mesh.group(rank, kind));
+                        let (index, size) = ctx.index_in(kind);
+                        assert_eq!((members[index], size), (rank, members.len()), "{kind} of rank {rank}");
                         let mut x = [(1usize << rank) as f32];
                         ctx.comm.all_reduce(id, ReduceOp::Sum, BufMut::F32(&mut x)).unwrap();
                         let want: usize = members.iter().map(|m| 1usize << m).sum();

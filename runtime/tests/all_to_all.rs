@@ -189,3 +189,21 @@ fn a_group_size_that_is_not_the_meshs_is_an_error_not_a_panic() {
         assert!(e.contains("group's 2 members"), "{e}");
     }
 }
+
+#[test]
+fn shard_slice_on_edp_takes_the_block_of_the_ranks_edp_index() {
+    // dp=8, ep=2: the edp groups are dp {0,2,4,6} and {1,3,5,7}; rank r's index is r / 2. A
+    // 2x8 input split along dim 1 into 4 blocks of 2 columns.
+    let mesh = Mesh::parse("dp=8,ep=2").unwrap();
+    let p =
+        program(&mesh, &[2, 8], DType::F32, "shard_slice", "axis = \"edp\", dim = 1 : i64, size = 4 : i64", &[2, 2]);
+    let programs: Vec<Program> = (0..mesh.world_size()).map(|_| p.clone()).collect();
+    for (rank, out) in run(mesh, &programs, DType::F32).into_iter().enumerate() {
+        let out = out.unwrap_or_else(|e| panic!("rank {rank}: {e}"));
+        let x = input(rank, 16, DType::F32);
+        let block = rank / 2;
+        let want: Vec<u32> =
+            (0..2).flat_map(|row| (0..2).map(move |c| row * 8 + block * 2 + c)).map(|i| x[i]).collect();
+        assert_eq!(out, want, "rank {rank}");
+    }
+}

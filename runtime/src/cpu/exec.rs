@@ -397,8 +397,8 @@ impl<'p> Executor<'p> {
                 let (lg, lb, m, se, dy) = (r(&o[0]), ids(&o[1]), r(&o[2]), r(&o[3]), r(&o[4]));
                 k::cross_entropy_grad_stats(lg, lb, m, se, dy, cols, at, vocab, w(&o[5]), acc)
             }
-            &Kernel::ShardSlice { axis, dim } => {
-                let (index, _) = self.coord(axis);
+            &Kernel::ShardSlice { group, dim } => {
+                let index = self.rank.as_ref().map_or(0, |r| r.index_in(group).0);
                 match o[0].dtype {
                     // SAFETY: as `w`: the output is disjoint from the input.
                     DType::I32 => k::shard_slice(ids(&o[0]), &o[0].shape, dim, index, unsafe {
