@@ -1,12 +1,13 @@
 //! `parc check`: runs every rank's program symbolically and proves that the ranks cannot hang or
 //! exchange mismatched data: every collective is issued by every member of its group in the same
-//! order with the same kind, size, element type and reduction, and every send has a matching
-//! receive (same size and type, same queue), with no cycle of waits.
+//! order with the same kind, size, element type and reduction (and, for an all-to-all, the same
+//! dim and chunk per peer), and every send has a matching receive (same size and type, same
+//! queue), with no cycle of waits.
 //!
 //! It works on the structured programs, so it stays fast: `@train_step` and the functions it
 //! calls are flattened into each program's sequence of communication events once. Ranks of one
-//! pipeline stage run the same program, so their collectives on `dp` and `tp` are issued in the
-//! same order by construction; what the check must prove is that the group sizes are the mesh's
+//! pipeline stage run the same program, so their collectives on `dp`, `tp`, `ep` and `edp` are
+//! issued in the same order by construction; what the check must prove is that the group sizes are the mesh's
 //! and that the stages fit together: one column of the mesh (one rank per stage, equal dp and tp
 //! coordinates; every column runs the same programs) is simulated with blocking receives, FIFO
 //! queues per (source, destination, tag) and collectives on the `pp` axes that complete when every
@@ -29,6 +30,8 @@ struct Event {
     shift: i64,
     tag: i64,
     reduce: String,
+    /// The split dim of an all-to-all (its chunks are what each peer receives).
+    dim: i64,
     /// Element count and type of each buffer.
     buffers: Vec<(u64, String)>,
     /// Where: the function and the instruction's index in it.
@@ -41,13 +44,24 @@ impl Event {
         let what = match self.op {
             ExecOp::Send | ExecOp::Recv => format!("{} (tag {}, shift {:+})", self.op.name(), self.tag, self.shift),
             ExecOp::AllReduce => format!("{}({})", self.op.name(), self.reduce),
+            ExecOp::AllToAll => {
+                let per_peer = match self.buffers.first() {
+                    Some((n, t)) if self.size > 0 => format!(", {} {t} per peer", n / self.size as u64),
+                    _ => String::new(),
+                };
+                format!("{}(dim {}{per_peer})", self.op.name(), self.dim)
+            }
             _ => self.op.name().to_string(),
         };
         format!("{what} on {} of [{}] at {}", self.axis, bufs.join(", "), self.at)
     }
 
     fn same_collective(&self, other: &Event) -> bool {
-        self.op == other.op && self.axis == other.axis && self.buffers == other.buffers && self.reduce == other.reduce
+        self.op == other.op
+            && self.axis == other.axis
+            && self.buffers == other.buffers
+            && self.reduce == other.reduce
+            && self.dim == other.dim
     }
 }
 
@@ -68,7 +82,7 @@ pub struct CheckReport {
 /// count, and the events on the pipeline axes in order. Each function is scanned once, however
 /// often it is called (the schedule calls a chunk's functions once per micro-batch).
 struct Stream {
-    /// Events on `dp` and `tp` (checked once per function: same program, same order).
+    /// Events on `dp`, `tp`, `ep` and `edp` (checked once per function: same program, same order).
     local: Vec<Event>,
     /// Events on `pp` and `pp_ends`, in execution order.
     pipeline: Vec<Event>,
@@ -105,7 +119,12 @@ fn stream_of(module: &Module) -> Result<Stream, String> {
                     out.pipeline.extend(callee.pipeline.iter().cloned());
                     out.count += callee.count;
                 }
-                ExecOp::AllReduce | ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::Send | ExecOp::Recv => {
+                ExecOp::AllReduce
+                | ExecOp::AllGather
+                | ExecOp::ReduceScatter
+                | ExecOp::AllToAll
+                | ExecOp::Send
+                | ExecOp::Recv => {
                     let t = |v| -> TensorType { f.value_type(v).as_tensor().clone() };
                     let buffers = data.operands.iter().map(|&v| (t(v).num_elements(), t(v).dtype.name().to_string()));
                     let e = Event {
@@ -116,9 +135,17 @@ fn stream_of(module: &Module) -> Result<Stream, String> {
                         shift: data.attrs.int("shift").unwrap_or(0),
                         tag: data.attrs.int("tag").unwrap_or(0),
                         reduce: data.attrs.str("op").unwrap_or("sum").to_string(),
+                        dim: if kind == ExecOp::AllToAll {
+                            // Normalized, so that -1 and the last dim compare equal.
+                            let rank = f.value_type(data.operands[0]).as_tensor().rank();
+                            parc_dialects::graph::normalize_axis(data.attrs.int("dim").unwrap_or(0), rank)
+                                .map_err(|e| format!("@{name} #{i}: dim: {e}"))? as i64
+                        } else {
+                            0
+                        },
                         buffers: match kind {
-                            // What travels: the input of a gather or a scatter.
-                            ExecOp::AllGather | ExecOp::ReduceScatter => buffers.take(1).collect(),
+                            // What travels: the input of a gather, a scatter or an exchange.
+                            ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::AllToAll => buffers.take(1).collect(),
                             _ => buffers.collect(),
                         },
                         at: format!("@{name} #{i}"),
@@ -150,17 +177,28 @@ pub fn check(programs: &[Module], mesh: &Mesh) -> Result<CheckReport, String> {
         return Err(format!("the mesh has {p} pipeline stage(s) but {} program(s) were given", programs.len()));
     }
     let streams: Vec<Stream> = programs.iter().map(stream_of).collect::<Result<_, _>>()?;
-    // Group sizes must be the mesh's.
+    // Group sizes must be the mesh's, and an all-to-all's dim must split into one equal chunk
+    // per member.
     for (s, stream) in streams.iter().enumerate() {
         for e in stream.local.iter().chain(&stream.pipeline) {
             let want = mesh.group_size(e.axis);
             if e.size != want as i64 {
+                let what = if matches!(e.axis, GroupKind::Axis(_)) { "axis" } else { "group" };
                 return Err(format!(
-                    "stage {s}: {} says the group has {} ranks, the mesh's {} axis has {want}",
+                    "stage {s}: {} says the group has {} ranks, the mesh's {} {what} has {want}",
                     e.describe(),
                     e.size,
                     e.axis
                 ));
+            }
+            if e.op == ExecOp::AllToAll {
+                let (elements, _) = e.buffers.first().cloned().unwrap_or_default();
+                if want == 0 || elements % want as u64 != 0 {
+                    return Err(format!(
+                        "stage {s}: {} exchanges {elements} elements, which do not split into {want} equal chunks",
+                        e.describe()
+                    ));
+                }
             }
         }
     }

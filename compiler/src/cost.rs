@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use parc_dialects::exec::ExecOp;
 use parc_dialects::ir::{Function, Module, OpKind};
-use parc_dialects::mesh::Mesh;
+use parc_dialects::mesh::{Axis, GroupKind, Mesh};
 use parc_dialects::types::DType;
 use serde::Serialize;
 
@@ -112,15 +112,19 @@ pub struct CostModel<'a> {
 }
 
 impl CostModel<'_> {
-    /// Whether the group of `axis` (the one holding rank 0; every group of an axis is laid out
-    /// alike when the node size is a multiple of the inner axes) spans more than one node.
+    /// Whether the group named `axis` (the one holding rank 0; every group of a kind is laid out
+    /// alike when the node size is a multiple of the inner axes) spans more than one node: its
+    /// last member is `gpus_per_node` or more ranks after its first. Ranks go tp innermost, then
+    /// dp, then pp: an ep group is `ep` consecutive dp coordinates, an edp group every ep-th one.
     fn spans_nodes(&self, axis: &str) -> bool {
         let m = &self.mesh;
-        let (size, stride) = match axis {
-            "tp" => (m.tp, 1),
-            "dp" => (m.dp, m.tp),
+        let (size, stride) = match GroupKind::from_name(axis) {
+            Some(GroupKind::Axis(Axis::Tp)) => (m.tp, 1),
+            Some(GroupKind::Axis(Axis::Dp)) => (m.dp, m.tp),
+            Some(GroupKind::Axis(Axis::Ep)) => (m.ep, m.tp),
+            Some(GroupKind::ExpertData) => (m.dp / m.ep, m.ep * m.tp),
             // Pipeline neighbours and the tied embedding's first and last stage.
-            _ => (m.pp, m.dp * m.tp),
+            Some(GroupKind::Axis(Axis::Pp) | GroupKind::PipelineEnds) | None => (m.pp, m.dp * m.tp),
         };
         size > 1 && (size - 1) * stride >= self.gpu.gpus_per_node
     }
@@ -204,6 +208,13 @@ impl CostModel<'_> {
                     comm(self.collective(&axis, out, (n - 1.0) / n * out));
                 }
                 ExecOp::ReduceScatter => {
+                    let input = bytes(0);
+                    comm(self.collective(&axis, input, (n - 1.0) / n * input));
+                }
+                // Each member sends the other n − 1 their chunks: (n−1)/n of the buffer, at the
+                // bus bandwidth (inside a node), or across nodes at the profile's inter-node
+                // figure, one NIC per GPU, which is what an all-to-all reaches there.
+                ExecOp::AllToAll => {
                     let input = bytes(0);
                     comm(self.collective(&axis, input, (n - 1.0) / n * input));
                 }

@@ -63,20 +63,21 @@ pub struct ProgramSummary {
 /// One kind of collective on one mesh axis, per training step and rank.
 #[derive(Serialize, Debug, Clone, PartialEq)]
 pub struct CommSummary {
-    /// `all_reduce`, `all_gather`, `reduce_scatter`, or `send` (pipeline activations and
-    /// gradients to the neighbouring stage).
+    /// `all_reduce`, `all_gather`, `reduce_scatter`, `all_to_all`, or `send` (pipeline
+    /// activations and gradients to the neighbouring stage).
     pub collective: String,
-    /// The mesh axis whose group it runs on (`dp`, `tp`).
+    /// The mesh group it runs on (`dp`, `tp`, `pp`, `ep`, `edp`, `pp_ends`).
     pub axis: String,
     /// The number of ranks in the group.
     pub group_size: usize,
     /// Calls per step.
     pub calls: u64,
     /// Bytes of the buffers the calls reduce or gather (the whole tensor: the output of an
-    /// all-gather, the input of a reduce-scatter).
+    /// all-gather, the input of a reduce-scatter, the send buffer of an all-to-all).
     pub buffer_bytes: u64,
     /// Bytes this rank sends per step with ring algorithms: 2(n−1)/n of the buffer for an
-    /// all-reduce, (n−1)/n for an all-gather or a reduce-scatter.
+    /// all-reduce, (n−1)/n for an all-gather or a reduce-scatter, (n−1)/n for an all-to-all (the
+    /// chunks for the other members; its own chunk stays).
     pub bytes_sent: u64,
 }
 
@@ -110,6 +111,7 @@ pub fn communication(module: &Module) -> Vec<CommSummary> {
                 ExecOp::AllReduce => (0..data.operands.len()).map(bytes).sum(),
                 ExecOp::AllGather => bytes(1),
                 ExecOp::ReduceScatter => bytes(0),
+                ExecOp::AllToAll => bytes(0),
                 ExecOp::Send => bytes(0),
                 _ => continue,
             };

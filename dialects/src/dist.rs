@@ -20,6 +20,11 @@
 //! - `dist.reduce_scatter(x) {axis, size, dim}`: P(sum) → S(dim); `dim` must divide by `size`.
 //! - `dist.shard_slice(x) {axis, size, dim}`: R → S(dim), no communication: the caller's block of
 //!   `ceil(n / size)` rows along `dim`, zero-padded past the end when `n` does not divide.
+//! - `dist.all_to_all(x) {axis, size, dim = 0}`: an exchange, not a reshard (expert parallelism
+//!   moves tokens with it). `x`'s dim `dim` is split into `size` equal chunks; chunk j goes to the
+//!   member at index j of the group; the result has `x`'s shape, and its chunk i is what member i
+//!   sent to this rank. `dim` must divide by `size`. Its `axis` may also name the groups that are
+//!   not one axis (`edp`, `pp_ends`; [`crate::mesh::GroupKind`]).
 
 use std::fmt;
 
@@ -192,6 +197,9 @@ dialect_ops! {
         ReduceScatter = "reduce_scatter",
         /// `shard_slice(x) {axis, size, dim}`: R → S(dim), local.
         ShardSlice = "shard_slice",
+        /// `all_to_all(x) {axis, size, dim = 0}`: chunk j of `x` along `dim` to member j; the
+        /// result's chunk i from member i.
+        AllToAll = "all_to_all",
     }
 }
 
@@ -224,6 +232,9 @@ impl DistOp {
             }
             DistOp::AllGather | DistOp::ReduceScatter | DistOp::ShardSlice => {
                 OpInfo::new(Arity::Exactly(1), Arity::Exactly(1), const { &[AXIS, SIZE, DIM] })
+            }
+            DistOp::AllToAll => {
+                OpInfo::new(Arity::Exactly(1), Arity::Exactly(1), const { &[AXIS, SIZE, opt("dim", AttrKind::Int)] })
             }
         }
     }
@@ -282,6 +293,18 @@ pub fn infer_dist(op: DistOp, operands: &[&Type], attrs: &AttrMap) -> Result<Vec
             shape[dim] /= size
         }
         DistOp::ShardSlice => shape[dim] = shape[dim].div_ceil(size),
+        DistOp::AllToAll => {
+            if let Some(axis) = attrs.str("axis") {
+                crate::mesh::GroupKind::parse(axis).map_err(|e| format!("axis: {e}"))?;
+            }
+            if shape[dim] % size != 0 {
+                return Err(format!(
+                    "all_to_all of {} along dim {dim} over {size} ranks: {} does not divide by {size}",
+                    shape_str(&t.shape),
+                    shape[dim]
+                ));
+            }
+        }
         DistOp::AllReduce => unreachable!("handled above"),
     }
     Ok(vec![Type::Tensor(t.with_shape(shape))])
@@ -299,5 +322,35 @@ mod tests {
         assert!(Sharding::parse("S(0)").is_err());
         assert!(Placement::parse("S(x)").is_err());
         assert!(Placement::parse("P(mean)").is_err());
+    }
+
+    #[test]
+    fn all_to_all_keeps_the_shape_and_needs_a_divisible_dim() {
+        use crate::types::{DType, TensorType};
+        let x = Type::Tensor(TensorType::new(vec![8, 6], DType::F32));
+        let attrs = |dim: Option<i64>, size: i64| {
+            let mut a = AttrMap::new().with("axis", Attr::Str("ep".into())).with("size", Attr::Int(size));
+            if let Some(d) = dim {
+                a.set("dim", Attr::Int(d));
+            }
+            a
+        };
+        for (dim, size) in [(None, 4), (Some(0), 8), (Some(1), 3), (Some(-1), 2), (Some(1), 1)] {
+            assert_eq!(
+                infer_dist(DistOp::AllToAll, &[&x], &attrs(dim, size)).unwrap(),
+                vec![x.clone()],
+                "{dim:?} {size}"
+            );
+        }
+        let err = infer_dist(DistOp::AllToAll, &[&x], &attrs(Some(1), 4)).unwrap_err();
+        assert!(err.contains("all_to_all of [8, 6] along dim 1 over 4 ranks: 6 does not divide by 4"), "{err}");
+        let err = infer_dist(DistOp::AllToAll, &[&x], &attrs(None, 3)).unwrap_err();
+        assert!(err.contains("8 does not divide by 3"), "{err}");
+        let err = infer_dist(DistOp::AllToAll, &[&x], &attrs(Some(2), 2)).unwrap_err();
+        assert!(err.contains("dim") || err.contains("axis"), "{err}");
+        let bad = attrs(None, 2).with("axis", Attr::Str("xp".into()));
+        let err = infer_dist(DistOp::AllToAll, &[&x], &bad).unwrap_err();
+        assert!(err.contains("unknown mesh axis 'xp'"), "{err}");
+        assert!(DistOp::AllToAll.info().attrs.iter().any(|a| a.name == "dim"));
     }
 }

@@ -58,23 +58,31 @@ impl fmt::Display for Axis {
 }
 
 /// A group of ranks that a collective runs over: the ranks that differ from the caller only in
-/// one axis' coordinate, or the pipeline's first and last stage (the holders of a tied
-/// embedding).
+/// one axis' coordinate, the expert-data-parallel group (the replicas of the caller's experts), or
+/// the pipeline's first and last stage (the holders of a tied embedding).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GroupKind {
-    /// Every rank that differs from the caller only on this axis, in coordinate order.
+    /// Every rank that differs from the caller only on this axis, in coordinate order. The ep
+    /// group is the block of `ep` consecutive dp coordinates that holds the caller.
     Axis(Axis),
+    /// Expert data parallelism (`edp`): the ranks with the caller's pp, tp and ep coordinates, whose
+    /// dp coordinates differ from the caller's by multiples of ep: `dp / ep` members, in dp order
+    /// (a member's index is `dp / ep`). They hold the same experts, so expert gradients are reduced
+    /// over this group; it meets the caller's ep group in the caller alone, and with ep = 1 it is
+    /// the dp group.
+    ExpertData,
     /// The rank's peers on the first and the last pipeline stage (same dp and tp coordinates).
     PipelineEnds,
 }
 
 impl GroupKind {
     /// Every group kind.
-    pub const ALL: [GroupKind; 5] = [
+    pub const ALL: [GroupKind; 6] = [
         GroupKind::Axis(Axis::Dp),
         GroupKind::Axis(Axis::Pp),
         GroupKind::Axis(Axis::Tp),
         GroupKind::Axis(Axis::Ep),
+        GroupKind::ExpertData,
         GroupKind::PipelineEnds,
     ];
 
@@ -82,7 +90,18 @@ impl GroupKind {
     pub fn name(self) -> &'static str {
         match self {
             GroupKind::Axis(a) => a.name(),
+            GroupKind::ExpertData => "edp",
             GroupKind::PipelineEnds => "pp_ends",
+        }
+    }
+
+    /// The index of the member at `coords` in its group of this kind (its position in
+    /// [`Mesh::group`]); for the pipeline-ends group, 0 on the first stage and 1 on the others.
+    pub fn index(self, coords: &Coords, mesh: &Mesh) -> usize {
+        match self {
+            GroupKind::Axis(a) => coords.get(a),
+            GroupKind::ExpertData => coords.dp / mesh.ep,
+            GroupKind::PipelineEnds => usize::from(coords.pp > 0),
         }
     }
 
@@ -259,13 +278,15 @@ impl Mesh {
     pub fn group_size(&self, kind: GroupKind) -> usize {
         match kind {
             GroupKind::Axis(axis) => self.size(axis),
+            GroupKind::ExpertData => self.dp / self.ep,
             GroupKind::PipelineEnds => 2,
         }
     }
 
     /// The members of `rank`'s group of kind `kind`, in coordinate order (a member's index in the
-    /// group is its coordinate on the axis). The pipeline-ends group of a mesh without pipeline
-    /// stages is `rank` twice: it exists only where pp > 1.
+    /// group is its coordinate on the axis; in the edp group, its dp coordinate divided by ep; see
+    /// [`GroupKind::index`]). The pipeline-ends group of a mesh without pipeline stages is `rank`
+    /// twice: it exists only where pp > 1.
     pub fn group(&self, rank: usize, kind: GroupKind) -> Vec<usize> {
         let c = self.coords(rank);
         let at = |f: &dyn Fn(&mut Coords, usize), i: usize| {
@@ -281,6 +302,7 @@ impl Mesh {
                 let base = c.dp - c.ep;
                 (0..self.ep).map(|i| at(&|c, i| c.dp = base + i, i)).collect()
             }
+            GroupKind::ExpertData => (0..self.dp / self.ep).map(|i| at(&|c, i| c.dp = i * self.ep + c.ep, i)).collect(),
             GroupKind::PipelineEnds => [0, self.pp - 1].into_iter().map(|i| at(&|c, i| c.pp = i, i)).collect(),
         }
     }
@@ -405,13 +427,78 @@ mod tests {
                 let members = mesh.group(rank, kind);
                 assert_eq!(members.len(), mesh.group_size(kind), "{kind} of rank {rank}");
                 if kind != GroupKind::PipelineEnds {
-                    let GroupKind::Axis(axis) = kind else { unreachable!() };
-                    assert_eq!(members[mesh.coords(rank).get(axis)], rank, "{kind} of rank {rank}");
+                    assert_eq!(members[kind.index(&mesh.coords(rank), &mesh)], rank, "{kind} of rank {rank}");
                     // Every member has the same group.
                     for &m in &members {
                         assert_eq!(mesh.group(m, kind), members);
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn expert_data_groups_stride_dp_by_ep() {
+        // dp=4, ep=2, tp=2: rank = dp·2 + tp. The ep groups are dp {0,1} and {2,3}; the edp groups
+        // dp {0,2} and {1,3}.
+        let mesh = Mesh::parse("dp=4,tp=2,ep=2").unwrap();
+        assert_eq!(mesh.group_size(GroupKind::ExpertData), 2);
+        assert_eq!(mesh.group(0, GroupKind::ExpertData), vec![0, 4]);
+        assert_eq!(mesh.group(3, GroupKind::ExpertData), vec![3, 7]);
+        assert_eq!(mesh.group(5, GroupKind::ExpertData), vec![1, 5]);
+        assert_eq!(mesh.group(5, Axis::Ep.into()), vec![5, 7]);
+        // dp=8, ep=4, pp=2: rank = pp·8 + dp. Rank 14 is pp 1, dp 6, ep 2.
+        let mesh = Mesh::parse("dp=8,pp=2,ep=4").unwrap();
+        assert_eq!(mesh.group(14, GroupKind::ExpertData), vec![10, 14]);
+        assert_eq!(mesh.group(14, Axis::Ep.into()), vec![12, 13, 14, 15]);
+        assert_eq!(mesh.group(1, GroupKind::ExpertData), vec![1, 5]);
+        // ep = 1: edp is dp; ep = dp: edp is the rank alone.
+        let mesh = Mesh::parse("dp=4,tp=2").unwrap();
+        for rank in 0..mesh.world_size() {
+            assert_eq!(mesh.group(rank, GroupKind::ExpertData), mesh.group(rank, Axis::Dp.into()));
+        }
+        let mesh = Mesh::parse("dp=4,ep=4").unwrap();
+        assert_eq!(mesh.group(2, GroupKind::ExpertData), vec![2]);
+    }
+
+    #[test]
+    fn every_rank_is_in_one_group_of_each_kind_and_ep_meets_edp_in_one_rank() {
+        for text in ["dp=4,ep=2", "dp=8,ep=4", "dp=4,pp=3,tp=2,ep=2", "dp=8,pp=2,tp=2,ep=4", "dp=6,tp=3,ep=3", "2x2x2"]
+        {
+            let mesh = Mesh::parse(text).unwrap();
+            let world = mesh.world_size();
+            for kind in GroupKind::ALL {
+                if kind == GroupKind::PipelineEnds {
+                    continue;
+                }
+                // The groups of a kind partition the world: each rank is in exactly one.
+                let mut count = vec![0usize; world];
+                let mut groups = std::collections::BTreeSet::new();
+                for rank in 0..world {
+                    groups.insert(mesh.group(rank, kind));
+                }
+                for g in &groups {
+                    for &m in g {
+                        count[m] += 1;
+                    }
+                }
+                assert!(count.iter().all(|&c| c == 1), "{text} {kind}: {count:?}");
+                assert_eq!(groups.len() * mesh.group_size(kind), world, "{text} {kind}");
+            }
+            for rank in 0..world {
+                let c = mesh.coords(rank);
+                let ep = mesh.group(rank, Axis::Ep.into());
+                let edp = mesh.group(rank, GroupKind::ExpertData);
+                let common: Vec<usize> = ep.iter().copied().filter(|r| edp.contains(r)).collect();
+                assert_eq!(common, vec![rank], "{text}: rank {rank}");
+                for &m in &edp {
+                    let d = mesh.coords(m);
+                    assert_eq!((d.pp, d.tp, d.ep), (c.pp, c.tp, c.ep), "{text}: rank {rank} member {m}");
+                }
+                // Together ep and edp cover the rank's dp group.
+                let mut both: Vec<usize> = ep.iter().flat_map(|&e| mesh.group(e, GroupKind::ExpertData)).collect();
+                both.sort();
+                assert_eq!(both, mesh.group(rank, Axis::Dp.into()), "{text}: rank {rank}");
             }
         }
     }
@@ -435,7 +522,11 @@ mod tests {
             assert!(err.contains(expect), "{attr}: {err}");
         }
         assert!(GroupKind::parse("pp_ends").is_ok());
-        assert!(GroupKind::parse("dq").unwrap_err().contains("dp, pp, tp, ep or pp_ends"));
+        assert_eq!(GroupKind::parse("edp").unwrap(), GroupKind::ExpertData);
+        assert!(GroupKind::parse("dq").unwrap_err().contains("dp, pp, tp, ep, edp or pp_ends"));
+        for kind in GroupKind::ALL {
+            assert_eq!(GroupKind::from_name(kind.name()), Some(kind));
+        }
     }
 
     #[test]

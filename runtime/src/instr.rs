@@ -127,9 +127,10 @@ pub enum Kernel {
         capacity: usize,
         groups: usize,
     },
-    /// This rank's block along `dim` of a replicated value, by its coordinate on `axis`.
+    /// This rank's block along `dim` of a replicated value, by its index in its group of kind
+    /// `group` (its coordinate, for an axis; `dp / ep` in the edp group).
     ShardSlice {
-        axis: Axis,
+        group: GroupKind,
         dim: usize,
     },
     /// A reduction over `axes` (normalized, in the attribute's order).
@@ -205,6 +206,9 @@ pub enum Collective {
     AllGather { group: GroupKind, dim: usize },
     /// The output (+)= this rank's block along `dim` of the sum of every member's input.
     ReduceScatter { group: GroupKind, dim: usize, accumulate: bool },
+    /// The input's `dim` is split into one equal chunk per member; chunk j goes to member j, and
+    /// the output's chunk i is what member i sent (the output has the input's shape).
+    AllToAll { group: GroupKind, dim: usize },
     /// Sends the operand to the rank `shift` steps further along `axis`, on queue `tag`.
     Send { axis: Axis, shift: i64, tag: usize },
     /// Receives the operand from the rank `shift` steps further along `axis`, from queue `tag`.
@@ -218,6 +222,7 @@ impl Collective {
             Collective::AllReduce { .. } => ExecOp::AllReduce,
             Collective::AllGather { .. } => ExecOp::AllGather,
             Collective::ReduceScatter { .. } => ExecOp::ReduceScatter,
+            Collective::AllToAll { .. } => ExecOp::AllToAll,
             Collective::Send { .. } => ExecOp::Send,
             Collective::Recv { .. } => ExecOp::Recv,
         }
@@ -390,7 +395,16 @@ pub fn decode(op: ExecOp, attrs: &AttrMap, operands: &[Buf]) -> Result<Decoded, 
             groups: a.count("groups")?,
         },
         ExecOp::MoeGather => Kernel::MoeGather { capacity: a.count("capacity")?, groups: a.count("groups")? },
-        ExecOp::ShardSlice => Kernel::ShardSlice { axis: a.axis("axis")?, dim: a.dim("dim", rank_of(operands, 0)?)? },
+        ExecOp::ShardSlice => {
+            let group = a.group("axis")?;
+            if group == GroupKind::PipelineEnds {
+                return Err(format!(
+                    "attribute 'axis' names the {group} group, but shard_slice splits over one mesh axis (dp, pp, \
+                     tp or ep) or the edp group"
+                ));
+            }
+            Kernel::ShardSlice { group, dim: a.dim("dim", rank_of(operands, 0)?)? }
+        }
         ExecOp::Reduce => {
             let kind = match a.str("kind")? {
                 "sum" => ReduceKind::Sum,
@@ -449,6 +463,11 @@ pub fn decode(op: ExecOp, attrs: &AttrMap, operands: &[Buf]) -> Result<Decoded, 
                 dim,
                 accumulate: acc,
             }));
+        }
+        ExecOp::AllToAll => {
+            // `dim` defaults to 0.
+            let dim = if attrs.get("dim").is_some() { a.dim("dim", rank_of(operands, 0)?)? } else { 0 };
+            return Ok(Decoded::Collective(Collective::AllToAll { group: a.group("axis")?, dim }));
         }
         ExecOp::Send | ExecOp::Recv => {
             let (axis, shift, tag) = (a.axis("axis")?, a.int("shift")?, a.count("tag")?);

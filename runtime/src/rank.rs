@@ -67,6 +67,12 @@ impl RankContext {
         (self.coords().get(axis), self.mesh.size(axis))
     }
 
+    /// This rank's index in its group of kind `kind` (its position in the group's ranks) and the
+    /// group's size.
+    pub fn index_in(&self, kind: GroupKind) -> (usize, usize) {
+        (kind.index(&self.coords(), &self.mesh), self.mesh.group_size(kind))
+    }
+
     /// This rank's group of kind `kind`: its handle and its ranks.
     pub fn group(&self, kind: GroupKind) -> Result<(GroupId, &Group), String> {
         self.groups
@@ -78,11 +84,13 @@ impl RankContext {
 
     /// A barrier over the whole mesh: returns once every rank has entered it (collective: every
     /// rank calls it at the same point of its collectives). It is an all-reduce (sum) of one f32
-    /// on each of this rank's groups, in the order they were created ([`GroupKind::ALL`]). Every
-    /// rank is in one group of each axis, so leaving the last axis' all-reduce waits, through
-    /// its members and the earlier axes, for every coordinate combination: every rank.
+    /// on each of this rank's axis and pipeline-ends groups, in the order they were created
+    /// ([`GroupKind::ALL`]). Every rank is in one group of each axis, so leaving the last axis'
+    /// all-reduce waits, through its members and the earlier axes, for every coordinate
+    /// combination: every rank. The edp group adds nothing to that (its members are dp peers) and
+    /// is left out.
     pub fn barrier(&mut self) -> Result<(), CommError> {
-        for (_, id, _) in &self.groups {
+        for (_, id, _) in self.groups.iter().filter(|g| g.0 != GroupKind::ExpertData) {
             let mut token = [0.0f32];
             self.comm.all_reduce(*id, ReduceOp::Sum, BufMut::F32(&mut token))?;
         }
@@ -116,6 +124,41 @@ mod tests {
         assert_eq!(group_of(&mesh, 6, Axis::Tp.into()).name, "tp[ranks 4,5,6,7]");
         let mesh = Mesh::parse("2x3x2").unwrap();
         assert_eq!(group_of(&mesh, 5, GroupKind::PipelineEnds).ranks, vec![1, 9]);
+        let mesh = Mesh::parse("dp=4,tp=2,ep=2").unwrap();
+        assert_eq!(group_of(&mesh, 5, GroupKind::ExpertData).name, "edp[ranks 1,5]");
+        assert_eq!(group_of(&mesh, 5, Axis::Ep.into()).name, "ep[ranks 5,7]");
+    }
+
+    /// Every rank of a mesh with experts creates its ep and edp groups, and an all-reduce on each
+    /// sums exactly the members the mesh names.
+    #[test]
+    fn ep_and_edp_groups_are_created_and_reduce_over_their_members() {
+        use crate::comm::LocalMesh;
+        use std::time::Duration;
+        let mesh = Mesh::parse("dp=4,pp=2,ep=2").unwrap();
+        let world = mesh.world_size();
+        let mut local = LocalMesh::open(world, Duration::from_secs(30));
+        let comms: Vec<_> = local.bootstraps().iter().map(|b| local.connect(b).unwrap()).collect();
+        std::thread::scope(|scope| {
+            for comm in comms {
+                scope.spawn(move || {
+                    let rank = comm.rank();
+                    let mut ctx = RankContext::new(mesh, Box::new(comm)).unwrap();
+                    for kind in [GroupKind::Axis(Axis::Ep), GroupKind::ExpertData] {
+                        let (id, group) = ctx.group(kind).unwrap();
+                        let members = group.ranks.clone();
+                        assert_eq!(members, mesh.group(rank, kind));
+                        let (index, size) = ctx.index_in(kind);
+                        assert_eq!((members[index], size), (rank, members.len()), "{kind} of rank {rank}");
+                        let mut x = [(1usize << rank) as f32];
+                        ctx.comm.all_reduce(id, ReduceOp::Sum, BufMut::F32(&mut x)).unwrap();
+                        let want: usize = members.iter().map(|m| 1usize << m).sum();
+                        assert_eq!(x[0], want as f32, "{kind} on rank {rank}");
+                    }
+                    ctx.barrier().unwrap();
+                });
+            }
+        });
     }
 
     #[test]

@@ -464,6 +464,30 @@ fn missing_or_malformed_collective_attributes() {
         d.unwrap_or_else(|e| panic!("{e}")),
         Decoded::Collective(Collective::AllGather { group: GroupKind::Axis(Axis::Tp), dim: 1 })
     );
+    // all_to_all: dim defaults to 0, counts from the end, and its group may be edp.
+    let pair = [buf(&[4, 2]), buf(&[4, 2])];
+    let a2a = |axis: &str| AttrMap::new().with("axis", Attr::Str(axis.into())).with("size", Attr::Int(2));
+    assert_eq!(
+        decode(ExecOp::AllToAll, &a2a("ep"), &pair).unwrap_or_else(|e| panic!("{e}")),
+        Decoded::Collective(Collective::AllToAll { group: GroupKind::Axis(Axis::Ep), dim: 0 })
+    );
+    assert_eq!(
+        decode(ExecOp::AllToAll, &a2a("edp").with("dim", Attr::Int(-1)), &pair).unwrap_or_else(|e| panic!("{e}")),
+        Decoded::Collective(Collective::AllToAll { group: GroupKind::ExpertData, dim: 1 })
+    );
+    check_decode_error(
+        ExecOp::AllToAll,
+        a2a("ep").with("dim", Attr::Int(2)),
+        &pair,
+        &["attribute 'dim'", "out of range"],
+    );
+    check_decode_error(ExecOp::AllToAll, a2a("epp"), &pair, &["attribute 'axis'", "unknown mesh axis 'epp'"]);
+    // shard_slice over the edp group (ZeRO shards of expert weights).
+    let slice = [buf(&[4, 2]), buf(&[2, 2])];
+    assert_eq!(
+        decode(ExecOp::ShardSlice, &a2a("edp").with("dim", Attr::Int(0)), &slice).unwrap_or_else(|e| panic!("{e}")),
+        Decoded::Kernel(Kernel::ShardSlice { group: GroupKind::ExpertData, dim: 0 })
+    );
 }
 
 // ---- calls -----------------------------------------------------------------------------------------

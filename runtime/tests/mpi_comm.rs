@@ -12,16 +12,20 @@
 #![cfg(feature = "mpi")]
 
 mod conformance;
+mod exchange;
 
 use std::process::Command;
 use std::time::Duration;
 
 use conformance::{bits, groups, input, typed_input};
+use parc_dialects::mesh::{Axis, GroupKind, Mesh};
 use parc_dialects::types::DType;
 use parc_runtime::comm::mpi::MpiRuntime;
 use parc_runtime::comm::{
     bf16_to_f32, f32_to_bf16, Buf, BufMut, CollectiveKind, CommError, Communicator, Group, GroupId, Payload, ReduceOp,
 };
+use parc_runtime::cpu::exec::Executor;
+use parc_runtime::rank::RankContext;
 
 /// The environment variable that tells this binary it runs as a rank under mpirun.
 const AS_RANK: &str = "PARC_MPI_COMM_TEST_RANK";
@@ -245,7 +249,26 @@ fn rank_checks() {
     }
     assert_eq!(stats.calls_of(CollectiveKind::Send), 5);
     assert_eq!(stats.calls_of(CollectiveKind::Recv), 5);
-    drop(comm);
+
+    // exec.all_to_all through the CPU executor on the mesh dp=4,ep=2, over the ep group (ranks
+    // {0,1}, {2,3}) and the edp group (ranks {0,2}, {1,3}) that the rank context creates on MPI:
+    // f32 and bf16, along dim 0 and an inner dim, equal to the permutation of the definition.
+    let mesh = Mesh::parse("dp=4,ep=2").unwrap();
+    let mut ctx = Some(RankContext::new(mesh, Box::new(comm)).expect("the rank's groups"));
+    for kind in [GroupKind::Axis(Axis::Ep), GroupKind::ExpertData] {
+        for dtype in [DType::F32, DType::BF16] {
+            for (shape, dim, attr) in [(vec![4, 3], 0, ""), (vec![3, 4, 2], 1, "dim = 1 : i64, ")] {
+                let attrs = format!("axis = \"{kind}\", {attr}size = 2 : i64");
+                let program = exchange::program(&mesh, &shape, dtype, "all_to_all", &attrs, &shape);
+                let mut exec = Executor::with_rank(&program, 1, ctx.take().unwrap()).unwrap();
+                let out = exchange::run_rank(&mut exec, rank, dtype).unwrap_or_else(|e| panic!("rank {rank}: {e}"));
+                let want = exchange::expected(&mesh, kind, rank, &shape, dim, dtype);
+                assert_eq!(out, want, "rank {rank}: exec.all_to_all {dtype:?} {shape:?} on {kind}");
+                ctx = exec.rank.take();
+            }
+        }
+    }
+    drop(ctx);
     drop(runtime);
     let done = std::env::var_os(DONE_DIR).expect("the parent names the directory");
     std::fs::write(std::path::Path::new(&done).join(format!("rank-{rank}.done")), b"ok\n").expect("the marker");

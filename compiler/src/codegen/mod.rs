@@ -77,6 +77,7 @@ pub fn classify(op: ExecOp) -> OpClass {
         | ExecOp::AllGather
         | ExecOp::ReduceScatter
         | ExecOp::ShardSlice
+        | ExecOp::AllToAll
         | ExecOp::Send
         | ExecOp::Recv => OpClass::Collective,
         ExecOp::CrossEntropyStats | ExecOp::CrossEntropyFromStats | ExecOp::CrossEntropyGradStats => OpClass::CpuOnly,
@@ -384,6 +385,7 @@ fn render_op(func: &Function, op: Op, kind: ExecOp) -> Result<cuda::KernelSpec, 
         | ExecOp::AllGather
         | ExecOp::ReduceScatter
         | ExecOp::ShardSlice
+        | ExecOp::AllToAll
         | ExecOp::Send
         | ExecOp::Recv
         | ExecOp::CrossEntropyStats

@@ -648,6 +648,7 @@ impl Lowering<'_> {
             DistOp::AllGather => ExecOp::AllGather,
             DistOp::ReduceScatter => ExecOp::ReduceScatter,
             DistOp::ShardSlice => ExecOp::ShardSlice,
+            DistOp::AllToAll => ExecOp::AllToAll,
             DistOp::AllReduce => unreachable!("handled above"),
         };
         let r = data.results[0];

@@ -48,6 +48,13 @@ impl Group {
         Group { kind: GroupKind::Axis(axis), size }
     }
 
+    /// The group of kind `kind` on `mesh` (any kind: an axis, `edp`, `pp_ends`), with the mesh's
+    /// size for it; `Local::collective(b, DistOp::AllToAll, &Group::on(mesh, kind), x, dim)` builds
+    /// an exchange on it.
+    pub fn on(mesh: &Mesh, kind: GroupKind) -> Group {
+        Group { kind, size: mesh.group_size(kind) }
+    }
+
     /// The attributes that name the group on a `dist` or `exec` collective: `{axis, size}`.
     pub fn attrs(&self) -> AttrMap {
         AttrMap::new().with("axis", Attr::Str(self.kind.name().into())).with("size", Attr::Int(self.size as i64))
@@ -254,4 +261,18 @@ pub fn run_partition(module: &mut Module, plan: &ShardPlan, training: &TrainingC
     module.functions.push(opt);
     module.attrs.set("sharding.params", Attr::Array(layouts));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_on_a_mesh_carry_its_sizes_into_the_attributes() {
+        let mesh = Mesh::parse("dp=8,tp=2,ep=2").unwrap();
+        let attrs = |kind| Group::on(&mesh, kind).attrs().to_string();
+        assert_eq!(attrs(GroupKind::Axis(Axis::Ep)), r#"{axis = "ep", size = 2 : i64}"#);
+        assert_eq!(attrs(GroupKind::ExpertData), r#"{axis = "edp", size = 4 : i64}"#);
+        assert_eq!(attrs(GroupKind::Axis(Axis::Dp)), r#"{axis = "dp", size = 8 : i64}"#);
+    }
 }

@@ -78,6 +78,10 @@ dialect_ops! {
         /// `shard_slice(x, y) {axis, size, dim}`: `y` = this rank's block of `x` along `dim`
         /// (`ceil(n / size)` rows, zero past the end).
         ShardSlice = "shard_slice",
+        /// `all_to_all(x, y) {axis, size, dim = 0}`: chunk j of `x` along `dim` (`size` equal
+        /// chunks) goes to the member at index j of the group; chunk i of `y` is what member i
+        /// sent to this rank. `x` and `y` have one shape and must not overlap.
+        AllToAll = "all_to_all",
         /// `send(x) {axis, size, shift, tag}`: sends `x` to the rank whose `axis` coordinate is this
         /// rank's plus `shift` (mod `size`), on the FIFO queue `tag`.
         Send = "send",
@@ -220,6 +224,7 @@ impl ExecOp {
             ExecOp::ReduceScatter => {
                 kernel(1, 1, const { &[req("axis", Str), req("size", Int), req("dim", Int), ACC] })
             }
+            ExecOp::AllToAll => kernel(1, 1, const { &[req("axis", Str), req("size", Int), opt("dim", Int)] }),
             ExecOp::Send | ExecOp::Recv => OpInfo::new(
                 Exactly(1),
                 Exactly(0),
@@ -327,10 +332,11 @@ pub fn infer_types(op: ExecOp, operands: &[&Type], attrs: &AttrMap) -> Result<Ve
             crate::dist::infer_dist(crate::dist::DistOp::AllReduce, &tensors.iter().collect::<Vec<_>>(), &a)?;
             Ok(Vec::new())
         }
-        ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::ShardSlice => {
+        ExecOp::AllGather | ExecOp::ReduceScatter | ExecOp::ShardSlice | ExecOp::AllToAll => {
             let dist = match op {
                 ExecOp::AllGather => crate::dist::DistOp::AllGather,
                 ExecOp::ReduceScatter => crate::dist::DistOp::ReduceScatter,
+                ExecOp::AllToAll => crate::dist::DistOp::AllToAll,
                 _ => crate::dist::DistOp::ShardSlice,
             };
             let mut a = attrs.clone();

@@ -397,8 +397,8 @@ impl<'p> Executor<'p> {
                 let (lg, lb, m, se, dy) = (r(&o[0]), ids(&o[1]), r(&o[2]), r(&o[3]), r(&o[4]));
                 k::cross_entropy_grad_stats(lg, lb, m, se, dy, cols, at, vocab, w(&o[5]), acc)
             }
-            &Kernel::ShardSlice { axis, dim } => {
-                let (index, _) = self.coord(axis);
+            &Kernel::ShardSlice { group, dim } => {
+                let index = self.rank.as_ref().map_or(0, |r| r.index_in(group).0);
                 match o[0].dtype {
                     // SAFETY: as `w`: the output is disjoint from the input.
                     DType::I32 => k::shard_slice(ids(&o[0]), &o[0].shape, dim, index, unsafe {
@@ -584,6 +584,10 @@ impl Device for Executor<'_> {
             Collective::ReduceScatter { group: kind, dim, accumulate } => {
                 let (group, n) = group(rank, kind)?;
                 typed!(o[0].dtype, T => reduce_scatter::<T>(ar, &mut *rank.comm, group, n, dim, accumulate, o))?;
+            }
+            Collective::AllToAll { group: kind, dim } => {
+                let (group, n) = group(rank, kind)?;
+                typed!(o[0].dtype, T => all_to_all::<T>(ar, &mut *rank.comm, group, n, dim, o))?;
             }
         }
         Ok(())
@@ -797,6 +801,40 @@ fn reduce_scatter<T: Elem>(
     for (d, v) in y.iter_mut().zip(recv) {
         *d = if accumulate { T::add(*d, v) } else { v };
     }
+    Ok(())
+}
+
+/// Exchanges `o[0]`'s chunks along `dim` with the group: chunk j of `o[0]` goes to member j, and
+/// chunk i of `o[1]` (the same shape) is what member i sent. With `dim` outermost the chunks are
+/// contiguous and the buffers go to the communicator as they are; otherwise they are packed
+/// chunk by chunk first and unpacked after.
+fn all_to_all<T: Elem>(
+    ar: &Arena,
+    comm: &mut dyn comm::Communicator,
+    group: comm::GroupId,
+    n: usize,
+    dim: usize,
+    o: &[Buf],
+) -> Result<(), CollectiveError> {
+    let (outer, full, inner) = k::split_dims(&o[0].shape, dim);
+    if full % n != 0 {
+        return Err(CollectiveError::Invalid(format!(
+            "dim {dim} of the input has {full} rows, which do not split into one equal chunk for each of the group's {n} members"
+        )));
+    }
+    let x = ar.slice::<T>(&o[0], T::DTYPE);
+    // SAFETY: the output is disjoint from the input (loader check).
+    let y = unsafe { ar.slice_mut::<T>(&o[1], T::DTYPE) };
+    if outer == 1 {
+        comm.all_to_all(group, T::comm(x), T::comm_mut(y))?;
+        return Ok(());
+    }
+    let rows = full / n;
+    let mut packed = vec![T::default(); x.len()];
+    k::deinterleave_blocks(x, n, outer, rows, inner, &mut packed);
+    let mut recv = vec![T::default(); x.len()];
+    comm.all_to_all(group, T::comm(&packed), T::comm_mut(&mut recv))?;
+    k::interleave_blocks(&recv, n, outer, rows, inner, y);
     Ok(())
 }
 

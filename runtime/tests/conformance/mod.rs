@@ -113,6 +113,10 @@ macro_rules! conformance_suite {
                 suite::mismatch_in_kind_op_root_and_dtype(make);
             }
             #[test]
+            fn all_to_all_mismatches() {
+                suite::all_to_all_mismatches(make);
+            }
+            #[test]
             fn integer_reductions_are_unsupported() {
                 suite::integer_reductions_are_unsupported(make);
             }
@@ -651,6 +655,62 @@ pub fn mismatch_in_kind_op_root_and_dtype<C: Communicator>(make: impl Fn(usize, 
         assert!(types.contains("f32 broadcast(root 0, 2 elements)"), "{types}");
         assert!(types.contains("i32 broadcast(root 0, 2 elements)"), "{types}");
         assert!(types.contains("rank 0") && types.contains("rank 1"), "{types}");
+    }
+}
+
+/// all_to_all against an all_to_all of another size, an all_gather and a reduce_scatter of the
+/// same element count, on 4 members: every member fails that call with the mismatch (naming both
+/// calls), at once, and the group's later calls still match.
+pub fn all_to_all_mismatches<C: Communicator>(make: impl Fn(usize, Duration) -> Vec<C>) {
+    let g = Group::new("ep[0..4]", vec![0, 1, 2, 3]);
+    let start = std::time::Instant::now();
+    let errors = run(make, 4, LONG, |mut c| {
+        let r = c.rank();
+        let id = create(&mut c, &g);
+        let mut es = Vec::new();
+        // Size: rank 3 exchanges 12 elements, the others 8.
+        let len = if r == 3 { 12 } else { 8 };
+        let mut recv = vec![0.0; len];
+        es.push(c.all_to_all(id, Buf::F32(&vec![1.0; len]), BufMut::F32(&mut recv)).unwrap_err());
+        // Kind: rank 1 all-gathers (2 elements each, 8 gathered) where the others exchange 8.
+        let mut recv = vec![0.0; 8];
+        es.push(if r == 1 {
+            c.all_gather(id, Buf::F32(&[0.0; 2]), BufMut::F32(&mut recv)).unwrap_err()
+        } else {
+            c.all_to_all(id, Buf::F32(&[0.0; 8]), BufMut::F32(&mut recv)).unwrap_err()
+        });
+        // Kind: rank 0 reduce-scatters the same 8 elements.
+        let mut small = vec![0.0; 2];
+        es.push(if r == 0 {
+            c.reduce_scatter(id, ReduceOp::Sum, Buf::F32(&[0.0; 8]), BufMut::F32(&mut small)).unwrap_err()
+        } else {
+            c.all_to_all(id, Buf::F32(&[0.0; 8]), BufMut::F32(&mut recv)).unwrap_err()
+        });
+        // The group still works: a matched exchange moves chunk j to member j.
+        let send: Vec<f32> = (0..4).map(|j| (10 * r + j) as f32).collect();
+        let mut recv = vec![0.0; 4];
+        c.all_to_all(id, Buf::F32(&send), BufMut::F32(&mut recv)).unwrap();
+        assert_eq!(recv, (0..4).map(|i| (10 * i + r) as f32).collect::<Vec<_>>(), "rank {r}");
+        es
+    });
+    assert!(start.elapsed() < LONG / 2, "mismatches must fail at once, took {:?}", start.elapsed());
+    for es in &errors {
+        for (seq, e) in es.iter().enumerate() {
+            assert_mismatch(e, "ep[0..4]", seq as u64);
+        }
+        let size = es[0].to_string();
+        assert!(size.contains("all_to_all(8 elements)") && size.contains("all_to_all(12 elements)"), "{size}");
+        assert!(size.contains("rank 3 issued"), "{size}");
+        let gather = es[1].to_string();
+        assert!(
+            gather.contains("all_to_all(8 elements)") && gather.contains("all_gather(2 elements per member)"),
+            "{gather}"
+        );
+        let scatter = es[2].to_string();
+        assert!(
+            scatter.contains("all_to_all(8 elements)") && scatter.contains("reduce_scatter(sum, 8 elements)"),
+            "{scatter}"
+        );
     }
 }
 
