@@ -540,10 +540,9 @@ fn moe_unknown_key_suggests_the_right_one() {
 }
 
 #[test]
-fn moe_refuses_expert_tensor_and_pipeline_parallelism() {
+fn moe_refuses_tensor_and_pipeline_parallelism_and_experts_not_divisible_by_ep() {
     let model = moe("experts = 4\ntop_k = 2\n");
     let cases = [
-        ("moe_ep", "dp=2,ep=2", "ep = 2: expert parallelism is not supported yet"),
         ("moe_tp", "tp=2", "tp = 2: tensor parallelism of MoE models is not supported yet"),
         ("moe_pp", "pp=2", "pp = 2: pipeline stages of MoE models are not supported yet"),
     ];
@@ -552,25 +551,31 @@ fn moe_refuses_expert_tensor_and_pipeline_parallelism() {
             case,
             &model,
             mesh,
-            &[message, "MoE models run on one device or with data parallelism"],
+            &[message, "MoE models run on one device or with data and expert parallelism"],
             Some("model.toml:14:11"),
         );
     }
+    // Experts split evenly over ep; the help lists the ep that divide both the experts and dp.
+    let six = moe("experts = 6\ntop_k = 2\n");
+    check_mesh(
+        "moe_ep_experts",
+        &six,
+        "dp=4,ep=4",
+        &["experts = 6 is not divisible by ep = 4", "with dp = 4, ep can be 1 or 2"],
+        Some("model.toml:14:11"),
+    );
+    // ep must divide dp (the mesh itself).
+    check_mesh("moe_ep_dp", &model, "dp=2,ep=4", &["ep = 4 does not divide dp = 2"], None);
     // The same refusal from every command that compiles.
-    check(
-        "moe_ep_launch",
-        Some(&model),
-        &["launch", "model.toml", "--mesh", "dp=2,ep=2", "--steps", "1"],
-        &["expert parallelism is not supported yet"],
-        Some("model.toml:14:11"),
-    );
-    check(
-        "moe_ep_verify",
-        Some(&model),
-        &["verify", "model.toml", "--mesh", "dp=2,ep=2", "--steps", "1"],
-        &["expert parallelism is not supported yet"],
-        Some("model.toml:14:11"),
-    );
+    for command in ["launch", "verify"] {
+        check(
+            &format!("moe_tp_{command}"),
+            Some(&model),
+            &[command, "model.toml", "--mesh", "tp=2", "--steps", "1"],
+            &["tensor parallelism of MoE models is not supported yet"],
+            Some("model.toml:14:11"),
+        );
+    }
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Mixture-of-experts models end to end (docs/moe.md): partitioned training over dp (with ZeRO)
-//! equals one device within 1e-5, dropless and with a capacity factor that drops pairs; `parc
+//! Mixture-of-experts models end to end (docs/moe.md): partitioned training over dp and ep (with
+//! ZeRO) equals one device within 1e-5, dropless and with a capacity factor that drops pairs; `parc
 //! verify` and `parc launch` on examples/moe-tiny.toml; the parameter counts of Mixtral 8x7B in
 //! plan.json.
 
@@ -50,13 +50,22 @@ fn compile(mut spec: ModelSpec, mesh: &str, zero: u8) -> (Program, parc_dialects
 
 /// Every mesh of dp ∈ {2, 4} × ZeRO 0–3 trains like one device.
 fn check_data_parallel(name: &str, spec: impl Fn() -> ModelSpec) {
+    check_meshes(name, spec, &["dp=2", "dp=4"]);
+}
+
+/// Expert parallelism: dp ∈ {2, 4} × ep ∈ {2, 4} (ep dividing dp) × ZeRO 0–3 trains like one
+/// device: the experts split over ep, tokens moved by all_to_all, expert gradients reduced over edp.
+fn check_expert_parallel(name: &str, spec: impl Fn() -> ModelSpec) {
+    check_meshes(name, spec, &["dp=2,ep=2", "dp=4,ep=2", "dp=4,ep=4"]);
+}
+
+fn check_meshes(name: &str, spec: impl Fn() -> ModelSpec, meshes: &[&str]) {
     let (single, _) = compile(spec(), "1x1x1", 0);
     let want: Run = run(&[single], None, STEPS).expect("single-device run");
     let mut failures = Vec::new();
-    for dp in [2, 4] {
+    for mesh in meshes {
         for zero in 0..=3 {
-            let mesh = format!("dp={dp}");
-            let (parted, _) = compile(spec(), &mesh, zero);
+            let (parted, _) = compile(spec(), mesh, zero);
             let got = run(&[parted], None, STEPS).unwrap_or_else(|e| panic!("{name} {mesh} zero={zero}: {e}"));
             let c = compare(&got, &want).expect("comparable runs");
             if !c.within(TOLERANCE) {
@@ -95,6 +104,61 @@ fn one_slot_per_expert_data_parallel_equals_one_device() {
 #[test]
 fn gpt_moe_tiny_data_parallel_equals_one_device() {
     check_data_parallel("gpt-moe-tiny", || spec("gpt-moe-tiny"));
+}
+
+#[test]
+fn moe_tiny_dropless_expert_parallel_equals_one_device() {
+    check_expert_parallel("moe-tiny", || spec("moe-tiny"));
+}
+
+#[test]
+fn moe_with_dropped_tokens_expert_parallel_equals_one_device() {
+    check_expert_parallel("moe-drop", dropping_spec);
+}
+
+#[test]
+fn gpt_moe_tiny_expert_parallel_equals_one_device() {
+    check_expert_parallel("gpt-moe-tiny", || spec("gpt-moe-tiny"));
+    check_expert_parallel("moe-one-slot", one_slot_spec);
+}
+
+/// The all_to_all traffic of an expert-parallel plan against a count from the model's numbers
+/// alone: per MoE layer and micro-batch, dispatch and combine in the forward and again in the
+/// backward, each moving a rank's `tokens · top_k · hidden` elements (capacity factor 1.0 with
+/// tokens · top_k divisible by the experts: exactly one slot per pair), of which (ep − 1)/ep
+/// leave the rank. Each rank holds experts / ep of every expert weight.
+#[test]
+fn all_to_all_bytes_equal_an_independent_count() {
+    let s = spec("gpt-moe-tiny");
+    let (m, t) = (&s.model, &s.training);
+    let moe = m.moe.clone().expect("a MoE model");
+    for (dp, ep) in [(2usize, 2usize), (4, 2), (4, 4)] {
+        let mesh = format!("dp={dp},ep={ep}");
+        let (program, module) = compile(spec("gpt-moe-tiny"), &mesh, 1);
+        let tokens = t.micro_batch * m.seq_len;
+        assert_eq!(tokens * moe.top_k % moe.experts, 0, "the count assumes whole slots");
+        let micro_batches = t.global_batch / (t.micro_batch * dp);
+        let moe_layers = (0..m.layers).filter(|&l| moe.is_moe_layer(l)).count();
+        let per_call = tokens * moe.top_k * m.hidden * 4;
+        let calls = moe_layers * micro_batches * 4;
+        let want_sent = (calls * per_call * (ep - 1) / ep) as u64;
+        let comm = parc_compiler::plan::communication(&module);
+        let a2a: Vec<_> = comm.iter().filter(|c| c.collective == "all_to_all").collect();
+        assert_eq!(a2a.len(), 1, "{mesh}: {comm:?}");
+        assert_eq!((a2a[0].axis.as_str(), a2a[0].group_size), ("ep", ep), "{mesh}");
+        assert_eq!(a2a[0].calls, calls as u64, "{mesh}");
+        assert_eq!(a2a[0].bytes_sent, want_sent, "{mesh}");
+        // Expert weights: experts / ep of them on every rank; dense weights whole.
+        let up = program.tensor("layers.1.moe.experts.up.weight").expect("an expert weight");
+        assert_eq!(up.buf.shape, vec![moe.experts / ep, m.hidden, moe.expert_ffn], "{mesh}");
+        let q = program.tensor("layers.1.attn.q.weight").expect("a dense weight");
+        assert_eq!(q.buf.shape, vec![m.hidden, m.hidden], "{mesh}");
+        // Expert gradients are reduced over edp (dp / ep ranks) when it has more than one rank,
+        // dense ones over all of dp.
+        let edp = comm.iter().any(|c| c.axis == "edp");
+        assert_eq!(edp, dp / ep > 1, "{mesh}: {comm:?}");
+        assert!(comm.iter().any(|c| c.axis == "dp" && c.group_size == dp), "{mesh}: {comm:?}");
+    }
 }
 
 /// The scatter ops of a function, graph or exec: (experts, capacity, groups, tokens, k).
@@ -141,7 +205,7 @@ fn capacity_is_per_micro_batch_of_one_rank_and_really_drops() {
 fn verify_and_launch_moe_tiny_from_the_command_line() {
     let dir = fresh_dir("moe", "cli");
     let model = example("moe-tiny").display().to_string();
-    for mesh in ["dp=2", "dp=4"] {
+    for mesh in ["dp=2", "dp=4", "dp=4,ep=2", "dp=4,ep=4"] {
         let run = run_parc(&["verify", &model, "--mesh", mesh, "--steps", "10"], &dir);
         run.assert_success();
         // The report goes to stderr, like every human-readable message.
@@ -200,7 +264,8 @@ fn a_moe_plan_too_large_for_the_gpu_names_moe_settings() {
     run.assert_refused(&[
         "the plan does not fit the h200",
         "a capacity_factor in [model.moe]",
-        "MoE models have no tp, pp or ep yet",
+        "MoE models have no tp or pp yet",
+        "more ep",
     ]);
     assert!(!run.stderr.contains("more tp or pp"), "{}", run.stderr);
 }

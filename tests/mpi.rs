@@ -224,6 +224,13 @@ fn gpt_tiny_dp2_pp2_zb_h1_zero3_processes_equal_threads() {
     );
 }
 
+#[test]
+fn moe_tiny_dp4_ep2_zero1_processes_equal_threads_and_resume() {
+    // Expert parallelism: all_to_all over the ep groups, expert gradients over edp, each process
+    // saving and reading its own experts' ZeRO chunks.
+    mpi_equals_threads("moe_dp4_ep2_zero1", "moe-tiny", &["--mesh", "dp=4,ep=2", "--zero", "1"], 4, false, true);
+}
+
 // ---- failures -----------------------------------------------------------------------------------
 
 #[test]

@@ -66,10 +66,10 @@ pub fn check_model(mesh: &Mesh, spec: &ModelSpec) -> Result<(), Diagnostic> {
                 or_list(&shorten(&divisors(m.seq_len)))
             )));
     }
-    if m.moe.is_some() {
-        // Mixture-of-experts models run on one device or under data parallelism (docs/moe.md).
+    if let Some(moe) = &m.moe {
+        // Mixture-of-experts models run on one device, with data and expert parallelism
+        // (docs/moe.md).
         let unsupported = [
-            ("ep", mesh.ep, "expert parallelism is not supported yet"),
             ("tp", mesh.tp, "tensor parallelism of MoE models is not supported yet"),
             ("pp", mesh.pp, "pipeline stages of MoE models are not supported yet"),
         ];
@@ -77,11 +77,24 @@ pub fn check_model(mesh: &Mesh, spec: &ModelSpec) -> Result<(), Diagnostic> {
             return Err(spec
                 .error_at("model.moe.experts", format!("{axis} = {size}: {why} {flag}"))
                 .with_help(format!(
-                    "MoE models run on one device or with data parallelism (--mesh dp=N, ZeRO allowed); remove {axis} from --mesh ({axis} = 1)"
+                    "MoE models run on one device or with data and expert parallelism (--mesh dp=N,ep=M, ZeRO allowed); remove {axis} from --mesh ({axis} = 1)"
+                )));
+        }
+        if moe.experts % mesh.ep != 0 {
+            let ok: Vec<usize> = divisors(moe.experts).into_iter().filter(|d| mesh.dp % d == 0).collect();
+            return Err(spec
+                .error_at(
+                    "model.moe.experts",
+                    format!("experts = {} is not divisible by ep = {} {flag}", moe.experts, mesh.ep),
+                )
+                .with_help(format!(
+                    "each ep rank holds the same number of experts; with dp = {}, ep can be {}",
+                    mesh.dp,
+                    or_list(&shorten(&ok))
                 )));
         }
     }
-    if mesh.ep > 1 {
+    if mesh.ep > 1 && m.moe.is_none() {
         return Err(Diagnostic::new(format!(
             "ep = {} needs a mixture-of-experts model, but {} has no experts {flag}",
             mesh.ep, m.name

@@ -313,6 +313,22 @@ impl Mesh {
         [Axis::Dp, Axis::Tp].into_iter().filter(|&a| self.size(a) > 1).collect()
     }
 
+    /// The groups that a value's placements index, in placement order. Without expert
+    /// parallelism these are [`Mesh::sharded_axes`]. With ep > 1 the dp axis is two placement
+    /// groups, the expert-data-parallel group (outer) and the ep group (inner): a dim split over
+    /// both is cut into `dp / ep` blocks by edp index, each cut into `ep` pieces by ep index, so
+    /// piece `edp · ep + ep_idx` = the dp coordinate, exactly the dp axis' split. Groups of size
+    /// 1 are left out.
+    pub fn sharded_groups(&self) -> Vec<GroupKind> {
+        if self.ep == 1 {
+            return self.sharded_axes().into_iter().map(GroupKind::Axis).collect();
+        }
+        [GroupKind::ExpertData, GroupKind::Axis(Axis::Ep), GroupKind::Axis(Axis::Tp)]
+            .into_iter()
+            .filter(|&g| self.group_size(g) > 1)
+            .collect()
+    }
+
     /// The module attribute that carries the mesh in the IR: `{dp = 2 : i64, tp = 4 : i64}`, every
     /// axis larger than 1 (an axis not written is 1).
     pub fn to_attr(&self) -> Attr {

@@ -859,6 +859,7 @@ mod tests {
             placement: parc_dialects::dist::Sharding::parse(placement).unwrap(),
             zero_flat: false,
             state_flat: false,
+            zero_group: parc_dialects::mesh::GroupKind::Axis(parc_dialects::mesh::Axis::Dp),
         };
         for placement in ["[S(1)]", "[S(0)]"] {
             let l = layout(placement);

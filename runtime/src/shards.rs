@@ -16,7 +16,7 @@ use parc_dialects::dist::{Placement, Sharding};
 
 use crate::init::default_init_into;
 use crate::program::Program;
-use parc_dialects::mesh::{Axis, Coords, Mesh};
+use parc_dialects::mesh::{Axis, Coords, GroupKind, Mesh};
 
 /// What a layout error ends with: `parc compile` writes only valid layouts.
 const RECOMPILE: &str = "recompile the model with parc compile to write a valid program";
@@ -31,6 +31,9 @@ pub struct ParamLayout {
     /// Whether the parameter's optimizer state (Adam's moments, a bf16 parameter's fp32 master
     /// copy) is a flat dp chunk (ZeRO-1 and up): [`ParamLayout::of_state`].
     pub state_flat: bool,
+    /// The group whose ranks hold the ZeRO chunks: dp, or edp for an expert's weight under expert
+    /// parallelism (`zero_group = "edp"` in `exec.params`).
+    pub zero_group: GroupKind,
 }
 
 impl ParamLayout {
@@ -56,12 +59,22 @@ impl ParamLayout {
                     None => Ok(Sharding(Vec::new())),
                 }
                 .map_err(|e| format!("exec.params: parameter {name}: {e}; {RECOMPILE}"))?;
+                let zero_group = match d.str("zero_group") {
+                    None | Some("dp") => GroupKind::Axis(Axis::Dp),
+                    Some("edp") => GroupKind::ExpertData,
+                    Some(other) => {
+                        return Err(format!(
+                            "exec.params: parameter {name} has zero_group = \"{other}\"; ZeRO chunks are cut over dp or edp; {RECOMPILE}"
+                        ))
+                    }
+                };
                 let layout = ParamLayout {
                     name,
                     global_shape,
                     placement,
                     zero_flat: d.get("zero_flat") == Some(&Attr::Bool(true)),
                     state_flat: d.get("state_flat") == Some(&Attr::Bool(true)),
+                    zero_group,
                 };
                 layout.check(program)?;
                 Ok(layout)
@@ -116,6 +129,7 @@ impl ParamLayout {
             placement: Sharding(Vec::new()),
             zero_flat: false,
             state_flat: false,
+            zero_group: GroupKind::Axis(Axis::Dp),
         }
     }
 
@@ -129,16 +143,16 @@ impl ParamLayout {
     /// computed without building it. Call only on a checked layout.
     fn local_len(&self, mesh: &Mesh) -> usize {
         let mut shape = self.global_shape.clone();
-        for (j, axis) in mesh.sharded_axes().into_iter().enumerate() {
+        for (j, group) in mesh.sharded_groups().into_iter().enumerate() {
             if let Some(&Placement::Shard(d)) = self.placement.0.get(j) {
                 if let Some(rows) = shape.get_mut(d) {
-                    *rows = rows.div_ceil(mesh.size(axis));
+                    *rows = rows.div_ceil(mesh.group_size(group));
                 }
             }
         }
         let n: usize = shape.iter().product();
         if self.zero_flat {
-            n.div_ceil(mesh.dp)
+            n.div_ceil(mesh.group_size(self.zero_group))
         } else {
             n
         }
@@ -156,21 +170,23 @@ impl ParamLayout {
     pub fn local_indices(&self, mesh: &Mesh, rank: usize) -> LocalIndices {
         let coords = mesh.coords(rank);
         let mut dims: Vec<Vec<Option<usize>>> = self.global_shape.iter().map(|&n| (0..n).map(Some).collect()).collect();
-        // Placements name the partitioning axes (dp, tp), not the pipeline axis.
-        for (j, axis) in mesh.sharded_axes().into_iter().enumerate() {
+        // Placements name the partitioning groups (dp and tp, or edp, ep and tp), not the
+        // pipeline axis.
+        for (j, group) in mesh.sharded_groups().into_iter().enumerate() {
             if let Some(Placement::Shard(d)) = self.placement.0.get(j).copied() {
                 // `of` rejects a split of a dimension the shape does not have; one built by hand
                 // is left unsplit on this axis.
                 let Some(kept) = dims.get(d) else { continue };
-                let rows = kept.len().div_ceil(mesh.size(axis));
-                let first = coords.get(axis) * rows;
+                let rows = kept.len().div_ceil(mesh.group_size(group));
+                let first = group.index(&coords, mesh) * rows;
                 dims[d] = (first..first + rows).map(|src| kept.get(src).copied().flatten()).collect();
             }
         }
         let block: usize = dims.iter().map(Vec::len).product();
         let (begin, end) = if self.zero_flat {
-            let chunk = block.div_ceil(mesh.dp);
-            (coords.dp * chunk, (coords.dp + 1) * chunk)
+            let chunk = block.div_ceil(mesh.group_size(self.zero_group));
+            let c = self.zero_group.index(&coords, mesh);
+            (c * chunk, (c + 1) * chunk)
         } else {
             (0, block)
         };
@@ -231,46 +247,71 @@ impl ParamLayout {
             at[d] = rest % shape[d];
             rest /= shape[d];
         }
-        let mut coords = Coords { dp: 0, pp: stage, tp: 0, ep: 0 };
-        let mut dp_split = false;
-        for (j, axis) in mesh.sharded_axes().into_iter().enumerate() {
+        // The rank's index in each group, dp split into edp and ep under expert parallelism.
+        let (mut dp, mut tp, mut edp, mut ep) = (0, 0, 0, 0);
+        let mut split = Vec::new();
+        for (j, group) in mesh.sharded_groups().into_iter().enumerate() {
             if let Some(Placement::Shard(d)) = self.placement.0.get(j).copied() {
                 if d >= shape.len() {
                     continue;
                 }
-                let rows = shape[d].div_ceil(mesh.size(axis));
+                let rows = shape[d].div_ceil(mesh.group_size(group));
                 let c = at[d] / rows;
                 at[d] %= rows;
                 shape[d] = rows;
-                match axis {
-                    Axis::Dp => {
-                        coords.dp = c;
-                        dp_split = true;
-                    }
-                    Axis::Tp => coords.tp = c,
-                    // sharded_axes names only dp and tp.
-                    Axis::Pp | Axis::Ep => {}
+                split.push(group);
+                match group {
+                    GroupKind::Axis(Axis::Dp) => dp = c,
+                    GroupKind::Axis(Axis::Tp) => tp = c,
+                    GroupKind::Axis(Axis::Ep) => ep = c,
+                    GroupKind::ExpertData => edp = c,
+                    // sharded_groups names only dp, edp, ep and tp.
+                    GroupKind::Axis(Axis::Pp) | GroupKind::PipelineEnds => {}
                 }
             }
         }
         if self.zero_flat {
             let block: usize = shape.iter().product();
             let flat = at.iter().zip(&shape).fold(0, |acc, (&i, &n)| acc * n + i);
-            let c = flat / block.div_ceil(mesh.dp);
-            // A dp split of the block and then a dp chunk of it agree only on the diagonal.
-            if dp_split && c != coords.dp {
+            let c = flat / block.div_ceil(mesh.group_size(self.zero_group));
+            // A split of the block over the chunks' group and then a chunk of it agree only on
+            // the diagonal.
+            let already = match self.zero_group {
+                GroupKind::ExpertData => split.contains(&GroupKind::ExpertData).then_some(edp),
+                _ => split.contains(&GroupKind::Axis(Axis::Dp)).then_some(dp),
+            };
+            if already.is_some_and(|a| a != c) {
                 return None;
             }
-            coords.dp = c;
+            match self.zero_group {
+                GroupKind::ExpertData => edp = c,
+                _ => {
+                    // A dp chunk index covers edp and ep alike.
+                    (edp, ep) = (c / mesh.ep, c % mesh.ep);
+                    dp = c;
+                }
+            }
         }
-        Some(mesh.rank(coords))
+        if mesh.ep > 1 {
+            dp = edp * mesh.ep + ep;
+        }
+        Some(mesh.rank(Coords { dp, pp: stage, tp, ep: dp % mesh.ep }))
     }
 
-    /// Whether the layout splits the parameter over `axis` (a partitioning axis): a `S(d)`
-    /// placement on a dimension the shape has, or dp under ZeRO-3's flat chunks.
-    fn splits(&self, mesh: &Mesh, j: usize, axis: Axis) -> bool {
+    /// Whether the ZeRO chunks of this layout split the parameter over group `group` (a
+    /// placement group): the chunks' group itself, or either half of dp when the chunks are dp's.
+    fn zero_covers(&self, mesh: &Mesh, group: GroupKind) -> bool {
+        let covered = group == self.zero_group
+            || (self.zero_group == GroupKind::Axis(Axis::Dp)
+                && matches!(group, GroupKind::ExpertData | GroupKind::Axis(Axis::Ep)));
+        self.zero_flat && covered && mesh.group_size(self.zero_group) > 1
+    }
+
+    /// Whether the layout splits the parameter over `group` (a placement group): a `S(d)`
+    /// placement on a dimension the shape has, or ZeRO-3's flat chunks over it.
+    fn splits(&self, mesh: &Mesh, j: usize, group: GroupKind) -> bool {
         let shard = matches!(self.placement.0.get(j), Some(&Placement::Shard(d)) if d < self.global_shape.len());
-        shard || (axis == Axis::Dp && self.zero_flat && mesh.dp > 1)
+        shard || self.zero_covers(mesh, group)
     }
 
     /// Whether `rank` is, on its pipeline stage, the lowest rank holding every element of its
@@ -279,24 +320,28 @@ impl ParamLayout {
     /// coordinate holds it, so this is whether the rank's coordinate is 0 on every unsplit axis.
     pub fn lowest_for_its_elements(&self, mesh: &Mesh, rank: usize) -> bool {
         let coords = mesh.coords(rank);
-        mesh.sharded_axes().into_iter().enumerate().all(|(j, axis)| self.splits(mesh, j, axis) || coords.get(axis) == 0)
+        mesh.sharded_groups()
+            .into_iter()
+            .enumerate()
+            .all(|(j, group)| self.splits(mesh, j, group) || group.index(&coords, mesh) == 0)
     }
 
     /// Whether every element of the tensor is held by some rank of a stage. Only a layout that
-    /// splits a dimension over dp and also takes ZeRO-3 dp chunks of the result does not: rank
-    /// `d` keeps chunk `d` of block `d`, and the other chunks of each block are nobody's.
+    /// splits a dimension over the chunks' group and also takes ZeRO-3 chunks of the result does
+    /// not: rank `d` keeps chunk `d` of block `d`, and the other chunks of each block are nobody's.
     pub fn covers(&self, mesh: &Mesh) -> bool {
-        let dp_split = mesh.sharded_axes().into_iter().enumerate().any(|(j, axis)| {
-            axis == Axis::Dp
-                && matches!(self.placement.0.get(j), Some(&Placement::Shard(d)) if d < self.global_shape.len())
+        let split = mesh.sharded_groups().into_iter().enumerate().any(|(j, group)| {
+            matches!(self.placement.0.get(j), Some(&Placement::Shard(d)) if d < self.global_shape.len())
+                && self.zero_covers(mesh, group)
         });
-        !(dp_split && self.zero_flat && mesh.dp > 1)
+        !split
     }
 
     /// Appends the layout to `out` as 64-bit words, for [`ParamLayout::decode_list`] on another
     /// rank: the name's byte length and bytes (8 per word), the rank and dimensions of the global
     /// shape, one word per placement (the split dimension, or -1 for an unsplit axis) and the
-    /// ZeRO flags (bit 0: the parameter is flat, bit 1: its optimizer state is).
+    /// ZeRO flags (bit 0: the parameter is flat, bit 1: its optimizer state is, bit 2: the chunks are
+    /// edp's).
     pub fn encode(&self, out: &mut Vec<i64>) {
         let bytes = self.name.as_bytes();
         out.push(bytes.len() as i64);
@@ -312,7 +357,8 @@ impl ParamLayout {
             Placement::Shard(d) => *d as i64,
             _ => -1,
         }));
-        out.push(i64::from(self.zero_flat) | i64::from(self.state_flat) << 1);
+        let edp = self.zero_group == GroupKind::ExpertData;
+        out.push(i64::from(self.zero_flat) | i64::from(self.state_flat) << 1 | i64::from(edp) << 2);
     }
 
     /// The layouts that [`ParamLayout::encode`] wrote one after another into `words`. A
@@ -343,11 +389,19 @@ impl ParamLayout {
                 })
                 .collect::<Result<_, String>>()?;
             let flags = next("flags")?;
-            if !(0..4).contains(&flags) {
+            if !(0..8).contains(&flags) {
                 return Err(bad("flags"));
             }
             let (zero_flat, state_flat) = (flags & 1 != 0, flags & 2 != 0);
-            out.push(ParamLayout { name, global_shape, placement: Sharding(placement), zero_flat, state_flat });
+            let zero_group = if flags & 4 != 0 { GroupKind::ExpertData } else { GroupKind::Axis(Axis::Dp) };
+            out.push(ParamLayout {
+                name,
+                global_shape,
+                placement: Sharding(placement),
+                zero_flat,
+                state_flat,
+                zero_group,
+            });
         }
         Ok(out)
     }
@@ -486,6 +540,7 @@ mod tests {
             placement: Sharding::parse(placement).unwrap(),
             zero_flat,
             state_flat: false,
+            zero_group: GroupKind::Axis(Axis::Dp),
         }
     }
 
@@ -538,18 +593,18 @@ mod tests {
         let coords = mesh.coords(rank);
         let mut shape = l.global_shape.clone();
         let mut data: Vec<Option<usize>> = (0..shape.iter().product()).map(Some).collect();
-        for (j, axis) in mesh.sharded_axes().into_iter().enumerate() {
+        for (j, group) in mesh.sharded_groups().into_iter().enumerate() {
             if let Some(Placement::Shard(d)) = l.placement.0.get(j).copied() {
                 if d >= shape.len() {
                     continue;
                 }
-                let rows = shape[d].div_ceil(mesh.size(axis));
+                let rows = shape[d].div_ceil(mesh.group_size(group));
                 let outer: usize = shape[..d].iter().product();
                 let inner: usize = shape[d + 1..].iter().product();
                 let mut out = Vec::new();
                 for o in 0..outer {
                     for r in 0..rows {
-                        let src = coords.get(axis) * rows + r;
+                        let src = group.index(&coords, mesh) * rows + r;
                         for i in 0..inner {
                             out.push(if src < shape[d] { data[(o * shape[d] + src) * inner + i] } else { None });
                         }
@@ -560,8 +615,9 @@ mod tests {
             }
         }
         if l.zero_flat {
-            let chunk = data.len().div_ceil(mesh.dp);
-            data = (0..chunk).map(|j| data.get(coords.dp * chunk + j).copied().flatten()).collect();
+            let chunk = data.len().div_ceil(mesh.group_size(l.zero_group));
+            let c = l.zero_group.index(&coords, mesh);
+            data = (0..chunk).map(|j| data.get(c * chunk + j).copied().flatten()).collect();
         }
         data
     }

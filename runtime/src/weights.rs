@@ -1000,6 +1000,7 @@ mod tests {
             placement: Sharding::parse(placement).unwrap_or_else(|e| panic!("{e}")),
             zero_flat,
             state_flat: false,
+            zero_group: parc_dialects::mesh::GroupKind::Axis(parc_dialects::mesh::Axis::Dp),
         };
         let mesh = |m: &str| Mesh::parse(m).unwrap_or_else(|e| panic!("{e}"));
         vec![

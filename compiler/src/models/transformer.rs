@@ -81,6 +81,9 @@ pub struct ParamInfo {
     pub shape: Vec<usize>,
     /// How tensor parallelism splits it.
     pub tp: TpLayout,
+    /// An expert's weight, stacked over the experts along dim 0 (split by expert parallelism; the
+    /// argument attribute `parc.expert`).
+    pub expert: bool,
 }
 
 /// The model's parameters in argument order, with their shapes.
@@ -88,7 +91,10 @@ pub fn param_names(m: &ModelConfig) -> Vec<ParamInfo> {
     let (h, f, v, s) = (m.hidden, m.ffn, m.vocab, m.seq_len);
     let (q_dim, kv_dim) = (m.heads * m.head_dim(), m.kv_heads * m.head_dim());
     let mut out = Vec::new();
-    let mut p = |name: String, shape: Vec<usize>, tp: TpLayout| out.push(ParamInfo { name, shape, tp });
+    let mut p = |name: String, shape: Vec<usize>, tp: TpLayout| {
+        let expert = name.contains(".moe.experts.");
+        out.push(ParamInfo { name, shape, tp, expert })
+    };
     p("embed.tokens.weight".into(), vec![v, h], TpLayout::Vocab);
     if m.position == Position::Learned {
         p("embed.positions.weight".into(), vec![s, h], TpLayout::Replicated);
@@ -270,6 +276,9 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
         let mut attrs = AttrMap::new().with("parc.param", Attr::Str(p.name.clone()));
         if let Some(tp) = p.tp.name() {
             attrs.set("parc.tp", Attr::Str(tp.into()));
+        }
+        if p.expert {
+            attrs.set("parc.expert", Attr::Bool(true));
         }
         func.arg_attrs[i + n_in] = attrs;
         func.set_name(args[i + n_in], p.name.clone());

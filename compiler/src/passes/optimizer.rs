@@ -61,6 +61,10 @@ pub fn run(module: &mut Module, training: &TrainingConfig) -> Result<(), String>
     Ok(())
 }
 
+/// The number of running sums of squares a [`Layout`] may keep apart (one per combination of the
+/// collectives that complete them).
+pub const NORM_GROUPS: usize = 6;
+
 /// How the optimizer step sees its tensors: the identity on one rank; the partitioner's
 /// [`crate::sharding::zero`] layout shards them on the data-parallel axis and adds the collectives.
 pub trait Layout {
@@ -80,12 +84,13 @@ pub trait Layout {
     ) -> Result<(Vec<Value>, Vec<Value>), BuildError> {
         Ok((params.to_vec(), grads.to_vec()))
     }
-    /// Which running sum of squares gradient `i` adds to (sums are combined by [`Layout::combine`]).
+    /// Which running sum of squares gradient `i` adds to, below [`NORM_GROUPS`] (sums are
+    /// combined by [`Layout::combine`]); [`NORM_GROUPS`] or more leaves it out.
     fn norm_group(&self, _i: usize) -> usize {
         0
     }
     /// The global sum of squares from the running sums of each group.
-    fn combine(&mut self, _b: &mut Builder, sums: [Option<Value>; 2]) -> Result<Option<Value>, BuildError> {
+    fn combine(&mut self, _b: &mut Builder, sums: [Option<Value>; NORM_GROUPS]) -> Result<Option<Value>, BuildError> {
         Ok(sums[0])
     }
     /// The value returned for parameter `i` after its update.
@@ -144,7 +149,7 @@ pub fn build_with(
     let mut clip = None;
     if let Some(max_norm) = t.grad_clip {
         // The global norm over every gradient, accumulated in f32.
-        let mut sums = [None, None];
+        let mut sums = [None; NORM_GROUPS];
         for (i, &g) in grads.iter().enumerate() {
             let g32 = if b.ty(g).as_tensor().dtype == DType::F32 { g } else { b.cast(g, DType::F32)? };
             let sq = b.mul(g32, g32)?;

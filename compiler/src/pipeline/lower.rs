@@ -185,12 +185,12 @@ fn compile_stage(
         locals.push((module, part.first, part.last));
     }
     let flags: Vec<(bool, bool)> = locals.iter().map(|&(_, first, last)| (first, last)).collect();
-    let list: Vec<(String, parc_dialects::types::TensorType, bool)> =
-        params.iter().map(|p| (p.name.clone(), p.local.clone(), p.tp_sharded)).collect();
+    let list: Vec<(String, parc_dialects::types::TensorType, bool, bool)> =
+        params.iter().map(|p| (p.name.clone(), p.local.clone(), p.tp_sharded, p.expert)).collect();
     let partial: Vec<bool> = params.iter().map(|p| p.tp_partial_grad).collect();
     let tied: Vec<bool> = list
         .iter()
-        .map(|(n, _, _)| n == "embed.tokens.weight" && spec.model.tie_embeddings && (s == 0 || s == p - 1))
+        .map(|(n, _, _, _)| n == "embed.tokens.weight" && spec.model.tie_embeddings && (s == 0 || s == p - 1))
         .collect();
     let skip_norm: Vec<bool> = tied.iter().map(|&t| t && s == p - 1).collect();
     let actions = schedule(opts.kind, p, m, v, s).map_err(|e| internal(e.to_string()))?;
@@ -254,7 +254,7 @@ fn lower_stage(
     mesh: &Mesh,
     chunks: &[Chunk],
     opt: &Function,
-    params: &[(String, parc_dialects::types::TensorType, bool)],
+    params: &[(String, parc_dialects::types::TensorType, bool, bool)],
     actions: &[Action],
     m: usize,
 ) -> Result<(Module, Vec<(usize, u64)>), String> {
@@ -266,7 +266,7 @@ fn lower_stage(
         add_tensor(&mut tensors, "labels".into(), Role::Input, batch);
     }
     // Parameter buffers as the optimizer step takes them (a flat dp chunk with ZeRO-3).
-    for (i, (name, _, _)) in params.iter().enumerate() {
+    for (i, (name, _, _, _)) in params.iter().enumerate() {
         let ty = opt.value_type(opt.args()[i]).as_tensor().clone();
         add_tensor(&mut tensors, name.clone(), Role::Param, Type::MemRef(ty));
     }
@@ -421,7 +421,7 @@ fn lower_stage(
     }
     let n = params.len();
     for (k, state) in state_names(&spec.training).iter().enumerate() {
-        for (i, (p, _, _)) in params.iter().enumerate() {
+        for (i, (p, _, _, _)) in params.iter().enumerate() {
             let ty = opt.value_type(opt.args()[(2 + k) * n + i]).as_tensor().clone();
             add_tensor(&mut tensors, format!("{state}.{p}"), Role::State, Type::MemRef(ty));
         }
@@ -456,15 +456,15 @@ fn lower_stage(
             functions.push(lower_function_with(&f.f, &f.args, &f.results, &f.accumulate, &table)?);
         }
     }
-    let mut opt_args: Vec<String> = params.iter().map(|(p, _, _)| p.clone()).collect();
-    opt_args.extend(params.iter().map(|(p, _, _)| format!("grad.{p}")));
+    let mut opt_args: Vec<String> = params.iter().map(|(p, _, _, _)| p.clone()).collect();
+    opt_args.extend(params.iter().map(|(p, _, _, _)| format!("grad.{p}")));
     for state in state_names(&spec.training) {
-        opt_args.extend(params.iter().map(|(p, _, _)| format!("{state}.{p}")));
+        opt_args.extend(params.iter().map(|(p, _, _, _)| format!("{state}.{p}")));
     }
     opt_args.push("step".into());
-    let mut opt_results: Vec<String> = params.iter().map(|(p, _, _)| p.clone()).collect();
+    let mut opt_results: Vec<String> = params.iter().map(|(p, _, _, _)| p.clone()).collect();
     for state in state_names(&spec.training) {
-        opt_results.extend(params.iter().map(|(p, _, _)| format!("{state}.{p}")));
+        opt_results.extend(params.iter().map(|(p, _, _, _)| format!("{state}.{p}")));
     }
     functions.push(lower_function(opt, &opt_args, &opt_results, false, &table)?);
     let step = train_step(mesh, chunks, &cuts, actions, &slot_of, &wslot_of, &tensors, scatter)?;

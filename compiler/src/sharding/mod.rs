@@ -73,7 +73,8 @@ impl std::fmt::Display for Group {
 pub struct ShardPlan {
     /// The whole mesh (written into the IR as `sharding.mesh`).
     pub mesh: Mesh,
-    /// The groups that placements index, in placement order ([`Mesh::sharded_axes`]).
+    /// The groups that placements index, in placement order ([`Mesh::sharded_groups`]: dp and
+    /// tp, or with expert parallelism edp, ep and tp).
     pub axes: Vec<Group>,
     pub dp: usize,
     pub tp: usize,
@@ -89,7 +90,7 @@ impl ShardPlan {
     /// The plan for `spec` on `mesh` (the pipeline axis is not partitioned here); an error for a
     /// ZeRO stage that does not exist.
     pub fn new(spec: &ModelSpec, mesh: &Mesh) -> Result<ShardPlan, String> {
-        let axes = mesh.sharded_axes().into_iter().map(|a| Group::axis(a, mesh.size(a))).collect();
+        let axes = mesh.sharded_groups().into_iter().map(|g| Group::on(mesh, g)).collect();
         Ok(ShardPlan {
             mesh: *mesh,
             axes,
@@ -115,6 +116,23 @@ impl ShardPlan {
     /// The group of `axis`, if it partitions.
     pub fn group(&self, axis: Axis) -> Option<Group> {
         self.axis(axis).map(|k| self.axes[k])
+    }
+
+    /// The placement indices of the groups that split the batch: dp, or edp and ep when expert
+    /// parallelism cuts dp in two (a value split by batch is `S(0)` on each of them).
+    pub fn data_axes(&self) -> Vec<usize> {
+        (0..self.axes.len())
+            .filter(|&k| matches!(self.axes[k].kind, GroupKind::Axis(Axis::Dp | Axis::Ep) | GroupKind::ExpertData))
+            .collect()
+    }
+
+    /// The group over which a parameter's gradient is a partial sum and its ZeRO chunks are cut:
+    /// dp for a dense parameter, edp for an expert's (replicated only over the ranks that hold the
+    /// same experts); None when that group is one rank.
+    pub fn replica_group(&self, expert: bool) -> Option<Group> {
+        let kind = if expert { GroupKind::ExpertData } else { GroupKind::Axis(Axis::Dp) };
+        let g = Group::on(&self.mesh, kind);
+        (g.size > 1).then_some(g)
     }
 
     /// The local shape of a value of global type `t` with placement `s`: sharded dims divided
@@ -158,8 +176,8 @@ impl<'a> Strategy<'a> {
     /// their gradients): split by batch on dp, and by sequence on tp with sequence parallelism.
     pub fn boundary(&self) -> Sharding {
         let mut s = Sharding::replicated(self.plan.axes.len());
-        if let Some(dp) = self.plan.axis(Axis::Dp) {
-            s.0[dp] = Placement::Shard(0);
+        for k in self.plan.data_axes() {
+            s.0[k] = Placement::Shard(0);
         }
         if let (Some(tp), true) = (self.plan.axis(Axis::Tp), self.plan.sequence_parallel) {
             s.0[tp] = Placement::Shard(1);
@@ -173,10 +191,14 @@ impl<'a> Strategy<'a> {
             return Ok(self.boundary());
         }
         let mut s = Sharding::replicated(self.plan.axes.len());
-        if let Some(dp) = self.plan.axis(Axis::Dp) {
-            if attrs.str("parc.input").is_some() && t.rank() > 0 {
-                s.0[dp] = Placement::Shard(0);
+        if attrs.str("parc.input").is_some() && t.rank() > 0 {
+            for k in self.plan.data_axes() {
+                s.0[k] = Placement::Shard(0);
             }
+        }
+        // Expert parallelism: each ep rank holds its block of the experts (dim 0).
+        if let (Some(ep), Some(_)) = (self.plan.axis(Axis::Ep), attrs.get("parc.expert")) {
+            s.0[ep] = Placement::Shard(0);
         }
         if let (Some(tp), Some(layout)) = (self.plan.axis(Axis::Tp), attrs.str("parc.tp")) {
             let layout = TpLayout::from_name(layout).ok_or_else(|| {
@@ -218,6 +240,8 @@ pub struct ParamShard {
     pub tp_sharded: bool,
     /// Whether its gradient is returned partial on tp (reduced once per step by the optimizer).
     pub tp_partial_grad: bool,
+    /// Whether it is an expert's weight (sharded over ep, replicated over edp).
+    pub expert: bool,
     /// Its `exec.params` entry: global shape, placement, ZeRO's flat storage of the parameter and
     /// of its optimizer state.
     pub layout: Attr,
@@ -236,12 +260,15 @@ pub fn param_shards(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Resul
             None => Sharding(Vec::new()),
         };
         let global = fb.value_type(a).as_tensor();
+        let expert = fb.arg_attrs[i].get("parc.expert").is_some();
+        let zero = if plan.replica_group(expert).is_some() { plan.zero } else { zero::ZeroStage::NONE };
         out.push(ParamShard {
             name: name.to_string(),
             local: plan.local_type(global, &s),
             tp_sharded: tp.is_some_and(|k| matches!(s.0.get(k), Some(Placement::Shard(_)))),
             tp_partial_grad: partial.get(out.len()).copied().unwrap_or(false),
-            layout: zero::param_layout(name, global, &s, plan.zero),
+            expert,
+            layout: zero::param_layout(name, global, &s, zero, expert && plan.mesh.ep > 1),
         });
     }
     Ok(out)
@@ -252,7 +279,7 @@ pub fn run_partition(module: &mut Module, plan: &ShardPlan, training: &TrainingC
     let fb = module.function(FORWARD_BACKWARD).ok_or("the partition pass needs @forward_backward")?;
     let local = partition::partition(fb, plan)?;
     let shards = param_shards(fb, plan)?;
-    let params: Vec<_> = shards.iter().map(|p| (p.name.clone(), p.local.clone(), p.tp_sharded)).collect();
+    let params: Vec<_> = shards.iter().map(|p| (p.name.clone(), p.local.clone(), p.tp_sharded, p.expert)).collect();
     let partial: Vec<bool> = shards.iter().map(|p| p.tp_partial_grad).collect();
     let opt = zero::optimizer_step(plan, training, &params, &partial, None)?;
     let layouts = shards.into_iter().map(|p| p.layout).collect();

@@ -29,7 +29,6 @@ use parc_dialects::types::{DType, TensorType, Type};
 
 use super::zero;
 use super::{Group, ShardPlan};
-use crate::mesh::Axis;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -103,6 +102,34 @@ impl Local<'_> {
         Ok(parts[0])
     }
 
+    /// S(d) → S(e) on `axis` by one all_to_all (expert parallelism's dispatch and combine): the
+    /// rank sends block j of its dim `e` to member j and puts what member i sent at block i of
+    /// dim `d`. Dim `e` is split to the front (reshape, transpose), exchanged along dim 0, and the
+    /// member dim is merged back in front of dim `d`. Neither dim may be padded.
+    fn exchange(&self, b: &mut Builder, axis: &Group, x: Value, d: usize, e: usize) -> Result<Value, String> {
+        let n = axis.size;
+        let shape = b.shape(x).to_vec();
+        let r = shape.len();
+        let mut split = shape.clone();
+        split[e] /= n;
+        split.insert(e, n);
+        let mut y = b.reshape(x, &split).map_err(err)?;
+        if e > 0 {
+            let perm: Vec<i64> = std::iter::once(e).chain((0..=r).filter(|&i| i != e)).map(|i| i as i64).collect();
+            y = b.transpose(y, &perm).map_err(err)?;
+        }
+        y = self.collective(b, DistOp::AllToAll, axis, y, 0)?;
+        // [n, rest…]: rest is `shape` with dim e cut by n; move n in front of rest's dim d.
+        if d > 0 {
+            let perm: Vec<i64> = (1..=d).chain(std::iter::once(0)).chain(d + 1..=r).map(|i| i as i64).collect();
+            y = b.transpose(y, &perm).map_err(err)?;
+        }
+        let mut merged = shape;
+        merged[e] /= n;
+        merged[d] *= n;
+        b.reshape(y, &merged).map_err(err)
+    }
+
     /// Lowers a reshard of local value `x` (global type `global`) from `from` to `to`.
     pub fn reshard(
         &self,
@@ -134,6 +161,9 @@ impl Local<'_> {
                     let n = full(d);
                     self.gather(b, axis, x, d, n)?
                 }
+                (Shard(d), Shard(e)) if b.shape(x)[e] % axis.size == 0 && full(d) == b.shape(x)[d] * axis.size => {
+                    self.exchange(b, axis, x, d, e)?
+                }
                 (Shard(d), Shard(e)) => {
                     let n = full(d);
                     let g = self.gather(b, axis, x, d, n)?;
@@ -160,20 +190,24 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
     let place = placements_of(f)?;
     let local = Local { plan };
     let args = f.args().to_vec();
-    let zero3 = plan.zero.parameters && plan.axis(Axis::Dp).is_some();
+    // Each parameter's replica group (dp, or edp for an expert's weight), where ZeRO cuts it.
+    let replica = |i: usize| -> Option<Group> {
+        f.arg_attrs[i].str("parc.param")?;
+        plan.replica_group(f.arg_attrs[i].get("parc.expert").is_some())
+    };
     let mut arg_types = Vec::new();
     for &a in &args {
         let lt = plan.local_type(f.value_type(a).as_tensor(), place.at(a));
         arg_types.push(Type::Tensor(lt));
     }
     // ZeRO-3: parameters arrive as the rank's flat dp shard.
-    let mut zero3_params: SecondaryMap<Value, Option<TensorType>> = SecondaryMap::new();
+    let mut zero3_params: SecondaryMap<Value, Option<(TensorType, Group)>> = SecondaryMap::new();
     let mut out_arg_types = arg_types.clone();
     for (i, &a) in args.iter().enumerate() {
-        if zero3 && f.arg_attrs[i].str("parc.param").is_some() {
+        if let (true, Some(group)) = (plan.zero.parameters, replica(i)) {
             let lt = arg_types[i].as_tensor().clone();
-            out_arg_types[i] = Type::Tensor(zero::flat_shard(&lt, plan.dp));
-            zero3_params.insert(a, lt);
+            out_arg_types[i] = Type::Tensor(zero::flat_shard(&lt, group.size));
+            zero3_params.insert(a, (lt, group));
         }
     }
     let mut out = Function::new(f.name.clone(), out_arg_types, vec![]);
@@ -191,7 +225,6 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
     }
     // Vocab-parallel cross-entropy statistics (max, sum of exponentials) per logits value.
     let mut stats: SecondaryMap<Value, Option<(Value, Value)>> = SecondaryMap::new();
-    let dp_axis = plan.group(Axis::Dp);
 
     for &op in &f.blocks[f.entry_block()].ops {
         let data = f.ops[op].clone();
@@ -199,22 +232,22 @@ pub fn partition(f: &Function, plan: &ShardPlan) -> Result<Function, String> {
         // Operands; ZeRO-3 parameters are gathered for this use.
         let mut operands = Vec::new();
         for &v in &data.operands {
-            match (zero3_params.get(v), &dp_axis) {
-                (Some(lt), Some(dp)) => operands.push(zero::gather_param(&local, &mut b, dp, *map.at(v), lt)?),
-                _ => operands.push(*map.at(v)),
+            match zero3_params.get(v) {
+                Some((lt, group)) => operands.push(zero::gather_param(&local, &mut b, group, *map.at(v), lt)?),
+                None => operands.push(*map.at(v)),
             }
         }
         match data.kind {
             OpKind::Func(FuncOp::Return) => {
                 let mut vals = operands.clone();
                 if plan.zero.gradients {
-                    if let Some(dp) = &dp_axis {
-                        // Parameter gradients (the results after the loss or output activation)
-                        // go to their flat dp shard.
-                        let n_params = f.arg_attrs.iter().filter(|a| a.str("parc.param").is_some()).count();
-                        for v in vals.iter_mut().skip(1).take(n_params) {
+                    // Parameter gradients (the results after the loss or output activation) go
+                    // to their flat shard of the parameter's replica group.
+                    let groups = (0..args.len()).filter(|&i| f.arg_attrs[i].str("parc.param").is_some()).map(replica);
+                    for (v, group) in vals.iter_mut().skip(1).zip(groups.collect::<Vec<_>>()) {
+                        if let Some(group) = group {
                             let g = zero::for_reduction(plan, &mut b, *v).map_err(err)?;
-                            *v = zero::reduce_scatter_flat(&local, &mut b, dp, g)?;
+                            *v = zero::reduce_scatter_flat(&local, &mut b, &group, g)?;
                         }
                     }
                 }

@@ -55,7 +55,8 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
         }
     }
 
-    // What the function must return: the loss and gradients summed over dp (partial), the loss
+    // What the function must return: the loss and gradients summed over dp (partial; on edp and
+    // ep with expert parallelism), the loss
     // replicated on every other axis, each gradient placed like its parameter.
     let ret_op = *fb.blocks[fb.entry_block()].ops.last().ok_or("empty function")?;
     let ret_operands = fb.ops[ret_op].operands.clone();
@@ -68,8 +69,11 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
             strategy.boundary()
         } else if k == 0 || k <= param_of_arg.len() {
             let mut s = if k == 0 { Sharding::replicated(axes.len()) } else { param_of_arg[k - 1].clone() };
-            if let Some(dp) = plan.axis(Axis::Dp) {
-                s.0[dp] = Placement::Partial(ReduceKind::Sum);
+            // Summed over the batch's groups; an expert's weight is split on ep, not summed there.
+            for d in plan.data_axes() {
+                if s.0[d] == Placement::Replicate {
+                    s.0[d] = Placement::Partial(ReduceKind::Sum);
+                }
             }
             s
         } else {

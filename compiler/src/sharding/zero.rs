@@ -28,7 +28,7 @@ use super::partition::Local;
 use super::{Group, ShardPlan};
 use crate::frontend::TrainingConfig;
 use crate::mesh::{Axis, GroupKind};
-use crate::passes::optimizer::{build_with, Layout};
+use crate::passes::optimizer::{build_with, Layout, NORM_GROUPS};
 
 /// What a ZeRO stage keeps as the rank's flat dp chunk instead of whole (the module doc says how
 /// each stage runs). One row per stage of [`ZeroStage::TABLE`]; the passes ask the row, never the
@@ -128,13 +128,15 @@ pub fn reduce_scatter_flat(local: &Local, b: &mut Builder, dp: &Group, x: Value)
     local.collective(b, DistOp::ReduceScatter, dp, flat, 0)
 }
 
-/// The local optimizer step's layout: ZeRO on dp, tensor-parallel shards on tp, and with
-/// pipeline stages the global norm summed over pp and the tied embedding's gradient summed over
-/// the first and the last stage.
+/// The local optimizer step's layout: ZeRO on each parameter's replica group (dp, or edp for an
+/// expert's weight), tensor-parallel shards on tp, expert shards on ep, and with pipeline stages
+/// the global norm summed over pp and the tied embedding's gradient summed over the first and the
+/// last stage.
 struct Sharded<'p> {
     local: Local<'p>,
-    /// Per parameter: its local (tensor-parallel) type and whether tp shards it.
-    params: Vec<(TensorType, bool)>,
+    /// Per parameter: its local (tensor-parallel) type, whether tp shards it and whether it is an
+    /// expert's weight.
+    params: Vec<(TensorType, bool, bool)>,
     /// Per parameter: its gradient arrives partial on tp (reduced here, once per step).
     tp_partial: Vec<bool>,
     pipeline: Option<PipelineRole>,
@@ -157,30 +159,36 @@ impl Sharded<'_> {
         self.local.plan
     }
 
-    fn dp(&self) -> Option<Group> {
-        self.plan().group(Axis::Dp)
+    /// The group parameter `i`'s gradient is reduced over and its ZeRO chunks are cut on.
+    fn group(&self, i: usize) -> Option<Group> {
+        self.plan().replica_group(self.params[i].2)
     }
 
-    fn zero(&self) -> ZeroStage {
-        if self.dp().is_some() {
+    /// Parameter `i`'s ZeRO stage: the plan's, or none when its replica group is one rank.
+    fn zero(&self, i: usize) -> ZeroStage {
+        if self.group(i).is_some() {
             self.plan().zero
         } else {
             ZeroStage::NONE
         }
+    }
+
+    /// Whether parameter `i` is split over ep (an expert's weight on a mesh with ep > 1).
+    fn ep_split(&self, i: usize) -> bool {
+        self.params[i].2 && self.plan().group(Axis::Ep).is_some()
     }
 }
 
 impl Layout for Sharded<'_> {
     fn arg_types(&self, i: usize, param: &Type) -> (Type, Type, Type) {
         let t = param.as_tensor();
-        let dp = self.plan().dp;
-        let flat = flat_shard(t, dp);
-        let z = self.zero();
+        let n = self.group(i).map_or(1, |g| g.size);
+        let flat = flat_shard(t, n);
+        let z = self.zero(i);
         let p = if z.parameters { flat.clone() } else { t.clone() };
         // Gradients reduce-scattered in each micro-batch arrive in the type they were reduced in.
         let g = if z.gradients { flat.with_dtype(reduce_dtype(self.plan(), t.dtype)) } else { t.clone() };
         let s = if z.optimizer_state { flat } else { t.clone() };
-        let _ = i;
         (p.into(), g.into(), s.with_dtype(DType::F32).into())
     }
 
@@ -195,7 +203,6 @@ impl Layout for Sharded<'_> {
         // Every gradient meets its collectives in the reduction type, widened right before the
         // first (so one bucket's widened copies are alive at a time, not every gradient's).
         let plan = self.local.plan;
-        let z = self.zero();
         // Gradients partial on tp: one bucketed all-reduce per step.
         if let Some(tp) = self.plan().group(Axis::Tp) {
             let partial: Vec<usize> = (0..g.len()).filter(|&i| self.tp_partial.get(i) == Some(&true)).collect();
@@ -217,69 +224,96 @@ impl Layout for Sharded<'_> {
                 }
             }
         }
-        let Some(dp) = self.dp() else { return Ok((params.to_vec(), g)) };
-        if !z.any() {
-            // Bucketed all-reduce, in parameter order.
-            let mut start = 0;
-            while start < g.len() {
-                let mut end = start;
-                let mut bytes = 0;
-                let size = |b: &Builder, v: Value| {
-                    let t = b.ty(v).as_tensor();
-                    t.with_dtype(reduce_dtype(plan, t.dtype)).size_bytes()
-                };
-                while end < g.len() && (end == start || bytes + size(b, g[end]) <= BUCKET_BYTES) {
-                    bytes += size(b, g[end]);
-                    end += 1;
-                }
-                for v in &mut g[start..end] {
-                    *v = for_reduction(plan, b, *v)?;
-                }
-                let reduced = self.local.all_reduce(b, &dp, &g[start..end], ReduceKind::Sum).map_err(be)?;
-                for (k, v) in reduced.into_iter().enumerate() {
-                    g[start + k] = v;
-                }
-                start = end;
+        // Without ZeRO: a bucketed all-reduce over each parameter's replica group, in parameter
+        // order (a bucket holds consecutive parameters of one group).
+        let size = |b: &Builder, v: Value| {
+            let t = b.ty(v).as_tensor();
+            t.with_dtype(reduce_dtype(plan, t.dtype)).size_bytes()
+        };
+        let mut start = 0;
+        while start < g.len() {
+            let (Some(group), false) = (self.group(start), self.zero(start).any()) else {
+                start += 1;
+                continue;
+            };
+            let mut end = start;
+            let mut bytes = 0;
+            while end < g.len()
+                && self.group(end) == Some(group)
+                && !self.zero(end).any()
+                && (end == start || bytes + size(b, g[end]) <= BUCKET_BYTES)
+            {
+                bytes += size(b, g[end]);
+                end += 1;
             }
-            return Ok((params.to_vec(), g));
-        }
-        if z.optimizer_state && !z.gradients {
-            // Whole gradients: reduce-scattered once, into the rank's chunk.
-            for v in g.iter_mut() {
-                let x = for_reduction(plan, b, *v)?;
-                *v = reduce_scatter_flat(&self.local, b, &dp, x).map_err(be)?;
+            for v in &mut g[start..end] {
+                *v = for_reduction(plan, b, *v)?;
             }
+            let reduced = self.local.all_reduce(b, &group, &g[start..end], ReduceKind::Sum).map_err(be)?;
+            for (k, v) in reduced.into_iter().enumerate() {
+                g[start + k] = v;
+            }
+            start = end;
         }
         let mut p = params.to_vec();
-        if !z.parameters && need_params {
-            for v in p.iter_mut() {
-                let n: usize = b.ty(*v).as_tensor().shape.iter().product();
-                let flat = b.reshape(*v, &[n])?;
-                *v = self.local.collective(b, DistOp::ShardSlice, &dp, flat, 0).map_err(be)?;
+        for i in 0..g.len() {
+            let (Some(group), z) = (self.group(i), self.zero(i)) else { continue };
+            if z.optimizer_state && !z.gradients {
+                // Whole gradients: reduce-scattered once, into the rank's chunk.
+                let x = for_reduction(plan, b, g[i])?;
+                g[i] = reduce_scatter_flat(&self.local, b, &group, x).map_err(be)?;
+            }
+            if z.optimizer_state && !z.parameters && need_params {
+                let n: usize = b.ty(p[i]).as_tensor().shape.iter().product();
+                let flat = b.reshape(p[i], &[n])?;
+                p[i] = self.local.collective(b, DistOp::ShardSlice, &group, flat, 0).map_err(be)?;
             }
         }
         Ok((p, g))
     }
 
+    /// Six sums, by what completes them: bit 0, an all-reduce over tp (a tp-sharded gradient);
+    /// `2·c`: c = 0 nothing more, 1 an all-reduce over ep (an expert's whole gradient, split by
+    /// experts), 2 an all-reduce over dp (a ZeRO chunk: of dp, or of edp within an ep block).
     fn norm_group(&self, i: usize) -> usize {
         if self.pipeline.as_ref().is_some_and(|p| p.skip_norm.get(i) == Some(&true)) {
             return usize::MAX;
         }
-        usize::from(self.plan().axis(Axis::Tp).is_some() && self.params[i].1)
+        let tp = usize::from(self.plan().axis(Axis::Tp).is_some() && self.params[i].1);
+        let c = if self.zero(i).optimizer_state {
+            2
+        } else if self.ep_split(i) {
+            1
+        } else {
+            0
+        };
+        tp + 2 * c
     }
 
-    fn combine(&mut self, b: &mut Builder, sums: [Option<Value>; 2]) -> Result<Option<Value>, BuildError> {
-        let mut sharded = sums[1];
-        if let (Some(s), Some(tp)) = (sharded, self.plan().group(Axis::Tp)) {
-            sharded = Some(self.local.all_reduce(b, &tp, &[s], ReduceKind::Sum).map_err(be)?[0]);
-        }
-        let mut total = match (sums[0], sharded) {
-            (Some(a), Some(c)) => Some(b.add(a, c)?),
-            (a, c) => a.or(c),
+    fn combine(&mut self, b: &mut Builder, sums: [Option<Value>; NORM_GROUPS]) -> Result<Option<Value>, BuildError> {
+        let add = |b: &mut Builder, x: Option<Value>, y: Option<Value>| -> Result<Option<Value>, BuildError> {
+            Ok(match (x, y) {
+                (Some(a), Some(c)) => Some(b.add(a, c)?),
+                (a, c) => a.or(c),
+            })
         };
-        if let (Some(t), Some(dp), true) = (total, self.dp(), self.zero().optimizer_state) {
-            total = Some(self.local.all_reduce(b, &dp, &[t], ReduceKind::Sum).map_err(be)?[0]);
+        let mut by_rest = [None; 3];
+        for (c, slot) in by_rest.iter_mut().enumerate() {
+            let mut sharded = sums[2 * c + 1];
+            if let (Some(s), Some(tp)) = (sharded, self.plan().group(Axis::Tp)) {
+                sharded = Some(self.local.all_reduce(b, &tp, &[s], ReduceKind::Sum).map_err(be)?[0]);
+            }
+            *slot = add(b, sums[2 * c], sharded)?;
         }
+        let [mut total, mut over_ep, mut over_dp] = by_rest;
+        if let (Some(s), Some(ep)) = (over_ep, self.plan().group(Axis::Ep)) {
+            over_ep = Some(self.local.all_reduce(b, &ep, &[s], ReduceKind::Sum).map_err(be)?[0]);
+        }
+        total = add(b, total, over_ep)?;
+        if let (Some(s), Some(dp)) = (over_dp, self.plan().replica_group(false)) {
+            over_dp = Some(self.local.all_reduce(b, &dp, &[s], ReduceKind::Sum).map_err(be)?[0]);
+        }
+        total = add(b, total, over_dp)?;
         if let (Some(t), Some(pp)) = (total, &self.pipeline) {
             let axis = Group::axis(Axis::Pp, pp.stages);
             total = Some(self.local.all_reduce(b, &axis, &[t], ReduceKind::Sum).map_err(be)?[0]);
@@ -288,33 +322,33 @@ impl Layout for Sharded<'_> {
     }
 
     fn finish(&mut self, b: &mut Builder, i: usize, updated: Value) -> Result<Value, BuildError> {
-        let (Some(dp), z) = (self.dp(), self.zero()) else { return Ok(updated) };
+        let (Some(group), z) = (self.group(i), self.zero(i)) else { return Ok(updated) };
         // The updated chunk goes back into the whole parameter, unless parameters stay chunks.
         if !z.optimizer_state || z.parameters {
             return Ok(updated);
         }
         let lt = self.params[i].0.clone();
-        gather_param(&self.local, b, &dp, updated, &lt).map_err(be)
+        gather_param(&self.local, b, &group, updated, &lt).map_err(be)
     }
 }
 
 /// The rank's `@optimizer_step` for the local parameters `params` (name, local type, whether tp
-/// shards it), whose gradients arrive partial on tp where `tp_partial` says so, on a pipeline
-/// stage when `pipeline` says so.
+/// shards it, whether it is an expert's weight), whose gradients arrive partial on tp where
+/// `tp_partial` says so, on a pipeline stage when `pipeline` says so.
 pub fn optimizer_step(
     plan: &ShardPlan,
     training: &TrainingConfig,
-    params: &[(String, TensorType, bool)],
+    params: &[(String, TensorType, bool, bool)],
     tp_partial: &[bool],
     pipeline: Option<PipelineRole>,
 ) -> Result<Function, String> {
     let mut layout = Sharded {
         local: Local { plan },
-        params: params.iter().map(|(_, t, s)| (t.clone(), *s)).collect(),
+        params: params.iter().map(|(_, t, s, e)| (t.clone(), *s, *e)).collect(),
         tp_partial: tp_partial.to_vec(),
         pipeline,
     };
-    let list: Vec<(String, Type)> = params.iter().map(|(n, t, _)| (n.clone(), Type::Tensor(t.clone()))).collect();
+    let list: Vec<(String, Type)> = params.iter().map(|(n, t, _, _)| (n.clone(), Type::Tensor(t.clone()))).collect();
     build_with(&list, training, &mut layout).map_err(|e| e.to_string())
 }
 
@@ -349,15 +383,18 @@ pub fn tp_partial_grads(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> R
 }
 
 /// The module attribute entry describing how a parameter is stored on every rank: its global
-/// shape, its placement, whether the parameter itself is a flat dp chunk (ZeRO-3) and whether its
-/// optimizer state (moments, fp32 master copy) is (ZeRO-1 and up).
-pub fn param_layout(name: &str, global: &TensorType, placement: &Sharding, zero: ZeroStage) -> Attr {
-    Attr::Dict(
-        AttrMap::new()
-            .with("name", Attr::Str(name.into()))
-            .with("shape", Attr::Ints(global.shape.iter().map(|&d| d as i64).collect()))
-            .with("placement", placement.to_attr())
-            .with("zero_flat", Attr::Bool(zero.parameters))
-            .with("state_flat", Attr::Bool(zero.optimizer_state)),
-    )
+/// shape, its placement, whether the parameter itself is a flat chunk (ZeRO-3) and whether its
+/// optimizer state (moments, fp32 master copy) is (ZeRO-1 and up). The chunks are cut over dp,
+/// or over edp for an expert's weight under expert parallelism (`zero_group = "edp"`).
+pub fn param_layout(name: &str, global: &TensorType, placement: &Sharding, zero: ZeroStage, edp: bool) -> Attr {
+    let mut m = AttrMap::new()
+        .with("name", Attr::Str(name.into()))
+        .with("shape", Attr::Ints(global.shape.iter().map(|&d| d as i64).collect()))
+        .with("placement", placement.to_attr())
+        .with("zero_flat", Attr::Bool(zero.parameters))
+        .with("state_flat", Attr::Bool(zero.optimizer_state));
+    if edp && zero.any() {
+        m.set("zero_group", Attr::Str(GroupKind::ExpertData.name().into()));
+    }
+    Attr::Dict(m)
 }
