@@ -319,7 +319,9 @@ struct TrainArgs {
     /// Number of training steps.
     #[arg(long, default_value_t = 100)]
     steps: u64,
-    /// Print one JSON object per step to stdout: {"step":…, "loss":…, "tokens_per_s":…}.
+    /// Print one JSON object per step to stdout: {"step":…, "loss":…, "tokens_per_s":…}; a MoE
+    /// model adds "moe_routed_pairs" and "moe_dropped_pairs" (token-expert pairs of the step's
+    /// global batch over all MoE layers, and those dropped past an expert's capacity).
     #[arg(long)]
     json: bool,
     /// Start from these weights (safetensors) instead of the seeded initialization.

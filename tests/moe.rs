@@ -269,3 +269,53 @@ fn a_moe_plan_too_large_for_the_gpu_names_moe_settings() {
     ]);
     assert!(!run.stderr.contains("more tp or pp"), "{}", run.stderr);
 }
+
+/// `parc launch --json` reports the step's (token, choice) pairs over the global batch and the MoE
+/// layers, and those dropped: the routed count is global batch × seq_len × top_k × MoE layers;
+/// dropless drops none; with capacity_factor 0.5 every group has fewer slots than pairs, so at
+/// least pairs − experts · capacity per group and layer are dropped; every dp and ep layout, and
+/// full recomputation (which runs the dispatch twice), report one device's counts.
+#[test]
+fn launch_reports_routed_and_dropped_pairs_per_step() {
+    let dir = fresh_dir("moe", "dropped");
+    let pairs = |args: &[&str]| -> Vec<(u64, u64)> {
+        let run = run_parc(args, &dir);
+        run.assert_success();
+        run.stdout
+            .lines()
+            .map(|line| {
+                let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                (v["moe_routed_pairs"].as_u64().expect("routed"), v["moe_dropped_pairs"].as_u64().expect("dropped"))
+            })
+            .collect()
+    };
+    let s = spec("moe-tiny");
+    let (m, t, moe) = (&s.model, &s.training, s.model.moe.clone().expect("MoE"));
+    let layers = (0..m.layers).filter(|&l| moe.is_moe_layer(l)).count() as u64;
+    let routed = (t.global_batch * m.seq_len * moe.top_k) as u64 * layers;
+    let model = example("moe-tiny").display().to_string();
+    let dropless = pairs(&["launch", &model, "--mesh", "dp=4,ep=2", "--steps", "3", "--json"]);
+    assert_eq!(dropless, vec![(routed, 0); 3]);
+    // Capacity 0.5: ceil(0.5 · 64 · 2 / 4) = 16 slots per expert for 128 pairs per group.
+    let text =
+        read(&example("moe-tiny")).replace("aux_loss_coef = 0.01", "aux_loss_coef = 0.01\ncapacity_factor = 0.5");
+    std::fs::write(dir.join("drop.toml"), text).expect("write");
+    let groups = (t.global_batch / t.micro_batch) as u64;
+    let at_least = (routed / (groups * layers) - (moe.experts * 16) as u64) * groups * layers;
+    let one = pairs(&["launch", "drop.toml", "--steps", "4", "--json"]);
+    assert_eq!(one.len(), 4);
+    for &(r, d) in &one {
+        assert_eq!(r, routed);
+        assert!(d >= at_least && d < r, "{d} dropped of {r}, at least {at_least}");
+    }
+    for mesh in ["dp=2", "dp=4,ep=2", "dp=4,ep=4"] {
+        assert_eq!(pairs(&["launch", "drop.toml", "--mesh", mesh, "--steps", "4", "--json"]), one, "{mesh}");
+    }
+    let recomputed =
+        pairs(&["launch", "drop.toml", "--mesh", "dp=2,ep=2", "--recompute", "full", "--steps", "4", "--json"]);
+    assert_eq!(recomputed, one, "recompute full");
+    // A dense model reports no pairs.
+    let dense = run_parc(&["launch", &example("llama-tiny").display().to_string(), "--steps", "1", "--json"], &dir);
+    dense.assert_success();
+    assert!(!dense.stdout.contains("moe_"), "{}", dense.stdout);
+}

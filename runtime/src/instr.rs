@@ -121,6 +121,9 @@ pub enum Kernel {
         experts: usize,
         capacity: usize,
         groups: usize,
+        /// A MoE layer's forward dispatch (`parc.count_drops`): the executor counts the pairs it
+        /// drops ([`crate::cpu::exec::Executor::moe_pairs`]).
+        count: bool,
     },
     /// Per-expert buffers back to tokens.
     MoeGather {
@@ -393,6 +396,7 @@ pub fn decode(op: ExecOp, attrs: &AttrMap, operands: &[Buf]) -> Result<Decoded, 
             experts: a.count("experts")?,
             capacity: a.count("capacity")?,
             groups: a.count("groups")?,
+            count: a.flag("parc.count_drops"),
         },
         ExecOp::MoeGather => Kernel::MoeGather { capacity: a.count("capacity")?, groups: a.count("groups")? },
         ExecOp::ShardSlice => {

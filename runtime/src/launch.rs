@@ -464,15 +464,27 @@ impl Reporter {
     /// `every`-th and the last).
     fn print(&self, r: &StepReport, tokens_per_s: f64) {
         if self.json {
-            let line =
-                format!("{{\"step\":{},\"loss\":{},\"tokens_per_s\":{:.1}}}", r.step, json_f32(r.loss), tokens_per_s);
+            // A MoE model's (token, choice) pairs, summed over its MoE layers and the global batch.
+            let moe = r.moe_pairs.map_or(String::new(), |p| {
+                format!(",\"moe_routed_pairs\":{},\"moe_dropped_pairs\":{}", p.routed, p.dropped)
+            });
+            let line = format!(
+                "{{\"step\":{},\"loss\":{},\"tokens_per_s\":{:.1}{moe}}}",
+                r.step,
+                json_f32(r.loss),
+                tokens_per_s
+            );
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{line}");
         } else if self.tty || r.step % self.every == 0 || r.step == self.steps {
-            let line = format!(
+            let mut line = format!(
                 "step {:>6}/{}  loss {:.4}  {:>9.0} tokens/s  {:.3} s/step",
                 r.step, self.steps, r.loss, tokens_per_s, r.seconds
             );
+            if let Some(p) = r.moe_pairs.filter(|p| p.routed > 0) {
+                let share = 100.0 * p.dropped as f64 / p.routed as f64;
+                line.push_str(&format!("  dropped {}/{} pairs ({share:.1}%)", p.dropped, p.routed));
+            }
             if self.tty {
                 eprint!("\r{line}");
                 if r.step == self.steps {

@@ -158,7 +158,8 @@ pub fn run_rank(
         opts.checkpoint.save_if_due(&mut trainer, r.step)?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let comm_stats = stats(&trainer).since(&setup);
+    // The trainer's own per-step all-reduce of a MoE model's pair counts is not the program's.
+    let comm_stats = stats(&trainer).since(&setup).since(&trainer.bookkeeping);
     if let Some(path) = &opts.save {
         trainer.save_shared(path)?;
         if rank == 0 && !opts.json {

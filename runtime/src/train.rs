@@ -145,6 +145,10 @@ pub struct StepReport {
     /// Tokens processed by the step.
     pub tokens: usize,
     pub seconds: f64,
+    /// A MoE model's (token, choice) pairs of the step's global batch, summed over the MoE
+    /// layers: routed, and dropped past an expert's capacity (docs/moe.md). None for a dense
+    /// model, and on a GPU (its kernels do not count yet).
+    pub moe_pairs: Option<crate::cpu::exec::MoePairs>,
 }
 
 struct Feed<'d> {
@@ -341,6 +345,9 @@ pub struct Trainer<'p> {
     pieces: Vec<Piece>,
     mesh: Mesh,
     pub(crate) rank: usize,
+    /// The collectives the trainer issued itself, outside the program (the MoE pair counts'
+    /// all-reduce): a rank's summary reports the program's traffic without them.
+    pub(crate) bookkeeping: crate::comm::CommStats,
 }
 
 impl<'p> Trainer<'p> {
@@ -416,6 +423,7 @@ impl<'p> Trainer<'p> {
             pieces,
             mesh,
             rank: rank_index,
+            bookkeeping: Default::default(),
         })
     }
 
@@ -906,11 +914,13 @@ impl<'p> Trainer<'p> {
         let loss_buf = program.tensor("loss").ok_or_else(|| TrainError::Program("no loss tensor".into()))?.buf.clone();
         let loss = self.exec.arena.f32(&loss_buf)[0];
         self.steps_done = step;
+        self.exec.moe_pairs = Default::default();
         let report = StepReport {
             step,
             loss,
             tokens: self.info.global_batch * self.info.seq_len,
             seconds: started.elapsed().as_secs_f64(),
+            moe_pairs: None,
         };
         Ok((report, diffs))
     }
@@ -962,11 +972,42 @@ impl<'p> Trainer<'p> {
             }
         };
         self.steps_done = step;
+        let moe_pairs = self.take_moe_pairs()?;
         Ok(StepReport {
             step,
             loss,
             tokens: self.info.global_batch * self.info.seq_len,
             seconds: started.elapsed().as_secs_f64(),
+            moe_pairs,
         })
+    }
+
+    /// The step's MoE pair counts over the global batch (every rank calls this after each step:
+    /// on a mesh it is an all-reduce over dp), the executor's tally reset. None when the program
+    /// has no counting dispatch or a GPU ran the step.
+    fn take_moe_pairs(&mut self) -> Result<Option<crate::cpu::exec::MoePairs>, TrainError> {
+        use crate::instr::Kernel;
+        let local = std::mem::take(&mut self.exec.moe_pairs);
+        let counts =
+            self.exec.program.functions.iter().flatten().any(|i| {
+                matches!(i, crate::program::Instr::Kernel { kernel: Kernel::MoeScatter { count: true, .. }, .. })
+            });
+        if !counts || self.accel.is_some() {
+            return Ok(None);
+        }
+        let Some(ctx) = self.exec.rank.as_mut().filter(|c| c.mesh.dp > 1) else { return Ok(Some(local)) };
+        // Summed as f32 in 8-bit digits (most significant first): every digit's sum is exact for
+        // up to 65,793 ranks.
+        let mut buf = [0f32; 16];
+        for (i, d) in buf.iter_mut().enumerate() {
+            let n = if i < 8 { local.routed } else { local.dropped };
+            *d = ((n >> (8 * (7 - i % 8))) & 0xff) as f32;
+        }
+        let (id, _) = ctx.group(GroupKind::Axis(Axis::Dp)).map_err(TrainError::Program)?;
+        let before = ctx.comm.stats().clone();
+        ctx.comm.all_reduce(id, crate::comm::ReduceOp::Sum, crate::comm::BufMut::F32(&mut buf))?;
+        self.bookkeeping.add(&ctx.comm.stats().since(&before));
+        let number = |d: &[f32]| d.iter().fold(0u64, |acc, &x| (acc << 8) + x as u64);
+        Ok(Some(crate::cpu::exec::MoePairs { routed: number(&buf[..8]), dropped: number(&buf[8..]) }))
     }
 }

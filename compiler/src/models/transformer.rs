@@ -487,6 +487,10 @@ fn moe_mlp(
     let xk = b.broadcast(x3, &[tokens, k, hidden])?;
     let buf = b.moe_scatter(xk, experts, e, capacity, groups)?;
     b.named(buf, format!("l{l}.expert_in"));
+    // The runtime counts the pairs this dispatch drops (the backward's scatters are not tagged).
+    if let Some(op) = b.func.defining_op(buf) {
+        b.func.ops[op].attrs.set(recompute::COUNT_DROPS, Attr::Unit);
+    }
     let act = mlp_act(b, m, p, &format!("{pre}.experts"), buf)?;
     b.named(act, format!("l{l}.expert_act"));
     let y = linear(b, p, &format!("{pre}.experts.down"), act)?;

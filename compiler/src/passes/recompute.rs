@@ -41,6 +41,10 @@ pub const LAYER: &str = "parc.layer";
 pub const ATTENTION_CORE: &str = "parc.attention_core";
 /// The tag of an op the backward recomputes.
 pub const RECOMPUTED: &str = "parc.recomputed";
+/// The model builder's tag of a MoE layer's forward dispatch, whose dropped (token, choice) pairs
+/// the runtime counts per step (docs/moe.md); a recomputed copy does not carry it, so each pair is
+/// counted once.
+pub const COUNT_DROPS: &str = "parc.count_drops";
 
 /// Applies `policy` to the module's `@forward_backward`.
 pub fn run(module: &mut Module, policy: Recompute) -> Result<(), String> {
@@ -182,6 +186,7 @@ fn materialize(
     let data = &f.ops[op];
     let (kind, mut attrs) = (data.kind, data.attrs.clone());
     attrs.set(RECOMPUTED, Attr::Unit);
+    attrs.remove(COUNT_DROPS);
     let results = data.results.clone();
     let types: Vec<_> = results.iter().map(|&r| f.value_type(r).clone()).collect();
     let block = f.entry_block();

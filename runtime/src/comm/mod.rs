@@ -634,6 +634,16 @@ impl CommStats {
         self.bytes.values().sum()
     }
 
+    /// Adds `other`'s calls and bytes to these.
+    pub fn add(&mut self, other: &CommStats) {
+        for (k, v) in &other.calls {
+            *self.calls.entry(*k).or_insert(0) += v;
+        }
+        for (k, v) in &other.bytes {
+            *self.bytes.entry(*k).or_insert(0) += v;
+        }
+    }
+
     /// What was counted after `earlier` (a copy of these statistics taken before): the calls and
     /// bytes of a span of work, e.g. the training steps without the setup.
     pub fn since(&self, earlier: &CommStats) -> CommStats {

@@ -203,6 +203,13 @@ impl Arena {
     }
 }
 
+/// (token, choice) pairs of MoE layers: routed to an expert, and dropped past its capacity.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct MoePairs {
+    pub routed: u64,
+    pub dropped: u64,
+}
+
 /// Runs a program's functions on its arena.
 pub struct Executor<'p> {
     pub program: &'p Program,
@@ -210,6 +217,9 @@ pub struct Executor<'p> {
     par: Par,
     /// The rank's mesh coordinates and communicator, for partitioned programs.
     pub rank: Option<RankContext>,
+    /// (token, choice) pairs the MoE layers' forward dispatches routed and dropped since the
+    /// trainer last took the counts (this rank's tokens only).
+    pub moe_pairs: MoePairs,
 }
 
 impl<'p> Executor<'p> {
@@ -218,7 +228,13 @@ impl<'p> Executor<'p> {
     pub fn new(program: &'p Program, threads: usize) -> Result<Self, ExecError> {
         supported(program)?;
         let par = if threads > 1 { Par::Threads(threads) } else { Par::Seq };
-        Ok(Executor { program, arena: Arena::new(program.arena_bytes)?, par, rank: None })
+        Ok(Executor {
+            program,
+            arena: Arena::new(program.arena_bytes)?,
+            par,
+            rank: None,
+            moe_pairs: MoePairs::default(),
+        })
     }
 
     /// An executor for one rank of a partitioned program.
@@ -412,7 +428,7 @@ impl<'p> Executor<'p> {
                 k::top_k(r(&o[0]), last(&o[0]), k, unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) })
             }
             &Kernel::OneHot { classes } => k::one_hot(ids(&o[0]), classes, w(&o[1])),
-            &Kernel::MoeScatter { experts, capacity, groups } => {
+            &Kernel::MoeScatter { experts, capacity, groups, .. } => {
                 let x = &o[0].shape;
                 let s = k::MoeShape { tokens: x[0], k: x[1], hidden: x[2], experts, capacity, groups };
                 k::moe_scatter(r(&o[0]), ids(&o[1]), &s, w(&o[2]))
@@ -524,6 +540,14 @@ impl Executor<'_> {
 
 impl Device for Executor<'_> {
     fn kernel(&mut self, kernel: &Kernel, o: &[Buf], _at: (usize, usize)) -> Result<(), String> {
+        if let &Kernel::MoeScatter { experts, capacity, groups, count: true } = kernel {
+            let x = &o[0].shape;
+            let s = k::MoeShape { tokens: x[0], k: x[1], hidden: x[2], experts, capacity, groups };
+            let slots = k::moe_slots("moe_scatter", self.arena.slice::<i32>(&o[1], DType::I32), &s)
+                .map_err(|e| e.to_string())?;
+            self.moe_pairs.routed += slots.len() as u64;
+            self.moe_pairs.dropped += slots.iter().filter(|slot| slot.is_none()).count() as u64;
+        }
         if o.iter().any(|b| b.dtype == DType::BF16) {
             return self.widened(kernel, o);
         }
