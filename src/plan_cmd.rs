@@ -168,8 +168,8 @@ pub fn run(args: PlanArgs) -> Result<(), CompileError> {
     if spec.model.moe.is_some() {
         return Err(user(
             format!("parc plan does not model mixture-of-experts layers yet ({} has [model.moe])", spec.model.name),
-            "MoE models train with data and expert parallelism only for now (docs/moe.md): compile a layout and read \
-             its memory report, e.g. parc compile MODEL --mesh dp=N,ep=M --gpu NAME -o out/",
+            "MoE models train with data, tensor and expert parallelism only for now (docs/moe.md): compile a layout \
+             and read its memory report, e.g. parc compile MODEL --mesh dp=N,tp=T,ep=M --gpu NAME -o out/",
         ));
     }
     let pins = Pins {

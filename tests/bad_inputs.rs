@@ -540,21 +540,26 @@ fn moe_unknown_key_suggests_the_right_one() {
 }
 
 #[test]
-fn moe_refuses_tensor_and_pipeline_parallelism_and_experts_not_divisible_by_ep() {
+fn moe_refuses_pipeline_parallelism_and_experts_not_divisible_by_ep_or_tp() {
     let model = moe("experts = 4\ntop_k = 2\n");
-    let cases = [
-        ("moe_tp", "tp=2", "tp = 2: tensor parallelism of MoE models is not supported yet"),
-        ("moe_pp", "pp=2", "pp = 2: pipeline stages of MoE models are not supported yet"),
-    ];
-    for (case, mesh, message) in cases {
-        check_mesh(
-            case,
-            &model,
-            mesh,
-            &[message, "MoE models run on one device or with data and expert parallelism"],
-            Some("model.toml:14:11"),
-        );
-    }
+    check_mesh(
+        "moe_pp",
+        &model,
+        "pp=2",
+        &[
+            "pp = 2: pipeline stages of MoE models are not supported yet",
+            "MoE models run on one device or with data, tensor and expert parallelism",
+        ],
+        Some("model.toml:14:11"),
+    );
+    // Each tp rank holds a slice of every expert's MLP.
+    check_mesh(
+        "moe_tp_expert_ffn",
+        &moe("experts = 4\ntop_k = 2\nexpert_ffn = 90\n"),
+        "tp=4",
+        &["expert_ffn = 90 is not divisible by tp = 4", "tp can be 1, 2, 3, 5, 6, 9, 10, 15, 18, 30, 45 or 90"],
+        Some("model.toml:16:14"),
+    );
     // Experts split evenly over ep; the help lists the ep that divide both the experts and dp.
     let six = moe("experts = 6\ntop_k = 2\n");
     check_mesh(
@@ -569,10 +574,10 @@ fn moe_refuses_tensor_and_pipeline_parallelism_and_experts_not_divisible_by_ep()
     // The same refusal from every command that compiles.
     for command in ["launch", "verify"] {
         check(
-            &format!("moe_tp_{command}"),
+            &format!("moe_pp_{command}"),
             Some(&model),
-            &[command, "model.toml", "--mesh", "tp=2", "--steps", "1"],
-            &["tensor parallelism of MoE models is not supported yet"],
+            &[command, "model.toml", "--mesh", "pp=2", "--steps", "1"],
+            &["pipeline stages of MoE models are not supported yet"],
             Some("model.toml:14:11"),
         );
     }

@@ -35,9 +35,14 @@ fn spec(name: &str) -> ModelSpec {
     parc_compiler::load_model(&example(name).display().to_string()).expect("the example is valid")
 }
 
-/// The rank program of `spec` on `mesh` with ZeRO stage `zero`, and the compiled module.
+/// The rank program of `spec` on `mesh` with ZeRO stage `zero`, and the compiled module; a mesh
+/// ending in `+sp` turns on sequence parallelism.
 fn compile(mut spec: ModelSpec, mesh: &str, zero: u8) -> (Program, parc_dialects::Module) {
-    let training = TrainingOverrides { zero: Some(zero), ..Default::default() };
+    let (mesh, sp) = match mesh.strip_suffix("+sp") {
+        Some(m) => (m, true),
+        None => (mesh, false),
+    };
+    let training = TrainingOverrides { zero: Some(zero), sequence_parallel: sp, ..Default::default() };
     training.apply(&mut spec);
     let opts = CompileOptions {
         training,
@@ -57,6 +62,12 @@ fn check_data_parallel(name: &str, spec: impl Fn() -> ModelSpec) {
 /// device: the experts split over ep, tokens moved by all_to_all, expert gradients reduced over edp.
 fn check_expert_parallel(name: &str, spec: impl Fn() -> ModelSpec) {
     check_meshes(name, spec, &["dp=2,ep=2", "dp=4,ep=2", "dp=4,ep=4"]);
+}
+
+/// Tensor parallelism of the experts (Megatron's column/row split inside each expert), alone, with
+/// sequence parallelism, and with dp and ep, × ZeRO 0–3.
+fn check_tensor_parallel(name: &str, spec: impl Fn() -> ModelSpec) {
+    check_meshes(name, spec, &["tp=2", "dp=2,tp=2+sp", "dp=2,tp=2,ep=2", "dp=2,tp=2,ep=2+sp"]);
 }
 
 fn check_meshes(name: &str, spec: impl Fn() -> ModelSpec, meshes: &[&str]) {
@@ -114,6 +125,17 @@ fn moe_tiny_dropless_expert_parallel_equals_one_device() {
 #[test]
 fn moe_with_dropped_tokens_expert_parallel_equals_one_device() {
     check_expert_parallel("moe-drop", dropping_spec);
+}
+
+#[test]
+fn moe_tiny_tensor_parallel_equals_one_device() {
+    check_tensor_parallel("moe-tiny", || spec("moe-tiny"));
+    check_tensor_parallel("moe-drop", dropping_spec);
+}
+
+#[test]
+fn gpt_moe_tiny_tensor_parallel_equals_one_device() {
+    check_tensor_parallel("gpt-moe-tiny", || spec("gpt-moe-tiny"));
 }
 
 #[test]
@@ -264,8 +286,8 @@ fn a_moe_plan_too_large_for_the_gpu_names_moe_settings() {
     run.assert_refused(&[
         "the plan does not fit the h200",
         "a capacity_factor in [model.moe]",
-        "MoE models have no tp or pp yet",
-        "more ep",
+        "MoE models have no pp yet",
+        "more ep or tp",
     ]);
     assert!(!run.stderr.contains("more tp or pp"), "{}", run.stderr);
 }
@@ -318,4 +340,20 @@ fn launch_reports_routed_and_dropped_pairs_per_step() {
     let dense = run_parc(&["launch", &example("llama-tiny").display().to_string(), "--steps", "1", "--json"], &dir);
     dense.assert_success();
     assert!(!dense.stdout.contains("moe_"), "{}", dense.stdout);
+}
+
+/// With tp and ep together each rank holds experts / ep experts, each split Megatron's way over
+/// tp: gate/up along their output (weight and bias), down along its input (bias whole).
+#[test]
+fn expert_weights_split_over_ep_and_tp() {
+    let s = spec("gpt-moe-tiny");
+    let (m, moe) = (&s.model, s.model.moe.clone().expect("MoE"));
+    let (program, _) = compile(spec("gpt-moe-tiny"), "dp=2,tp=2,ep=2", 1);
+    let shape = |name: &str| program.tensor(name).unwrap_or_else(|| panic!("no {name}")).buf.shape.clone();
+    let (e, f, h) = (moe.experts / 2, moe.expert_ffn / 2, m.hidden);
+    assert_eq!(shape("layers.1.moe.experts.up.weight"), vec![e, h, f]);
+    assert_eq!(shape("layers.1.moe.experts.up.bias"), vec![e, f]);
+    assert_eq!(shape("layers.1.moe.experts.down.weight"), vec![e, f, h]);
+    assert_eq!(shape("layers.1.moe.experts.down.bias"), vec![e, h]);
+    assert_eq!(shape("layers.1.moe.router.weight"), vec![h, moe.experts]);
 }

@@ -26,6 +26,17 @@ pub fn check_model(mesh: &Mesh, spec: &ModelSpec) -> Result<(), Diagnostic> {
                 .with_help(format!("{why}; tp can be {}", or_list(&shorten(&divisors(value))))));
         }
     }
+    if let Some(moe) = m.moe.as_ref().filter(|moe| moe.expert_ffn % tp != 0) {
+        return Err(spec
+            .error_at(
+                "model.moe.expert_ffn",
+                format!("expert_ffn = {} is not divisible by tp = {tp} {flag}", moe.expert_ffn),
+            )
+            .with_help(format!(
+                "every expert's MLP is split along expert_ffn; tp can be {}",
+                or_list(&shorten(&divisors(moe.expert_ffn)))
+            )));
+    }
     if m.layers < mesh.pp {
         return Err(spec
             .error_at(
@@ -67,17 +78,14 @@ pub fn check_model(mesh: &Mesh, spec: &ModelSpec) -> Result<(), Diagnostic> {
             )));
     }
     if let Some(moe) = &m.moe {
-        // Mixture-of-experts models run on one device, with data and expert parallelism
+        // Mixture-of-experts models run on one device, with data, tensor and expert parallelism
         // (docs/moe.md).
-        let unsupported = [
-            ("tp", mesh.tp, "tensor parallelism of MoE models is not supported yet"),
-            ("pp", mesh.pp, "pipeline stages of MoE models are not supported yet"),
-        ];
+        let unsupported = [("pp", mesh.pp, "pipeline stages of MoE models are not supported yet")];
         if let Some((axis, size, why)) = unsupported.into_iter().find(|u| u.1 > 1) {
             return Err(spec
                 .error_at("model.moe.experts", format!("{axis} = {size}: {why} {flag}"))
                 .with_help(format!(
-                    "MoE models run on one device or with data and expert parallelism (--mesh dp=N,ep=M, ZeRO allowed); remove {axis} from --mesh ({axis} = 1)"
+                    "MoE models run on one device or with data, tensor and expert parallelism (--mesh dp=N,tp=T,ep=M, ZeRO and sequence parallelism allowed); remove {axis} from --mesh ({axis} = 1)"
                 )));
         }
         if moe.experts % mesh.ep != 0 {

@@ -38,8 +38,9 @@ pub enum TpLayout {
     /// Column-parallel: the output features (the last dim) are split, for a weight `[in, out]`
     /// and its bias `[out]` alike (q/k/v, MLP up and gate, an untied LM head over the vocabulary).
     Column,
-    /// Row-parallel: a weight's input features (dim 0) are split and its output is partial; its
-    /// bias is added once, after the reduction, so it stays replicated (attention output, MLP down).
+    /// Row-parallel: a weight's input features (dim 0, or dim 1 of experts stacked `[E, in, out]`)
+    /// are split and its output is partial; its bias is added once, after the reduction, so it
+    /// stays replicated (attention output, MLP down).
     Row,
     /// Vocab-parallel embedding table `[vocab, hidden]`: rows (tokens) are split.
     Vocab,
@@ -66,7 +67,7 @@ impl TpLayout {
         match self {
             TpLayout::Replicated => Placement::Replicate,
             TpLayout::Column => Placement::Shard(rank.saturating_sub(1)),
-            TpLayout::Row if rank >= 2 => Placement::Shard(0),
+            TpLayout::Row if rank >= 2 => Placement::Shard(rank - 2),
             TpLayout::Row => Placement::Replicate,
             TpLayout::Vocab => Placement::Shard(0),
         }
@@ -124,17 +125,21 @@ pub fn param_names(m: &ModelConfig) -> Vec<ParamInfo> {
             let (e, ef) = (moe.experts, moe.expert_ffn);
             let pre = format!("layers.{l}.moe");
             p(format!("{pre}.router.weight"), vec![h, e], TpLayout::Replicated);
-            let mut expert = |name: &str, i: usize, o: usize| {
-                p(format!("{pre}.experts.{name}.weight"), vec![e, i, o], TpLayout::Replicated);
+            // Megatron's MLP split inside every expert: gate and up column-parallel (weight and
+            // bias split along the expert's ffn), down row-parallel (its bias added once, after
+            // the reduction).
+            let mut expert = |name: &str, i: usize, o: usize, tp: TpLayout| {
+                p(format!("{pre}.experts.{name}.weight"), vec![e, i, o], tp);
                 if m.bias {
-                    p(format!("{pre}.experts.{name}.bias"), vec![e, o], TpLayout::Replicated);
+                    let bias_tp = if tp == Row { TpLayout::Replicated } else { tp };
+                    p(format!("{pre}.experts.{name}.bias"), vec![e, o], bias_tp);
                 }
             };
             if m.activation == Activation::SwiGlu {
-                expert("gate", h, ef);
+                expert("gate", h, ef, Column);
             }
-            expert("up", h, ef);
-            expert("down", ef, h);
+            expert("up", h, ef, Column);
+            expert("down", ef, h, Row);
             continue;
         }
         if m.activation == Activation::SwiGlu {
