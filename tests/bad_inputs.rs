@@ -540,18 +540,8 @@ fn moe_unknown_key_suggests_the_right_one() {
 }
 
 #[test]
-fn moe_refuses_pipeline_parallelism_and_experts_not_divisible_by_ep_or_tp() {
+fn moe_refuses_experts_not_divisible_by_ep_or_tp() {
     let model = moe("experts = 4\ntop_k = 2\n");
-    check_mesh(
-        "moe_pp",
-        &model,
-        "pp=2",
-        &[
-            "pp = 2: pipeline stages of MoE models are not supported yet",
-            "MoE models run on one device or with data, tensor and expert parallelism",
-        ],
-        Some("model.toml:14:11"),
-    );
     // Each tp rank holds a slice of every expert's MLP.
     check_mesh(
         "moe_tp_expert_ffn",
@@ -574,10 +564,10 @@ fn moe_refuses_pipeline_parallelism_and_experts_not_divisible_by_ep_or_tp() {
     // The same refusal from every command that compiles.
     for command in ["launch", "verify"] {
         check(
-            &format!("moe_pp_{command}"),
-            Some(&model),
-            &[command, "model.toml", "--mesh", "pp=2", "--steps", "1"],
-            &["pipeline stages of MoE models are not supported yet"],
+            &format!("moe_ep_experts_{command}"),
+            Some(&six),
+            &[command, "model.toml", "--mesh", "dp=4,ep=4", "--steps", "1"],
+            &["experts = 6 is not divisible by ep = 4"],
             Some("model.toml:14:11"),
         );
     }

@@ -103,15 +103,17 @@ fn llama_sharded_checkpoint_losses_equal_transformers_on_one_rank_and_partitione
 }
 
 /// Mixtral, both checkpoint layouts (one tensor per expert, sharded; stacked experts, one file):
-/// the losses transformers gave, on one rank, under data parallelism with ZeRO 1, and with the
-/// experts split over ep and tp (each rank reading only its experts' slices of the files).
+/// the losses transformers gave, on one rank, under data parallelism with ZeRO 1, with the
+/// experts split over ep and tp (each rank reading only its experts' slices of the files), and on
+/// pipeline stages.
 #[test]
-fn mixtral_losses_equal_transformers_in_both_layouts_on_one_rank_dp_ep_and_tp() {
+fn mixtral_losses_equal_transformers_in_both_layouts_on_every_axis() {
     for model in ["mixtral", "mixtral-fused"] {
         parity_of(model, "mixtral", "1x1x1", &[]);
         parity_of(model, "mixtral", "dp=2", &["--zero", "1"]);
         parity_of(model, "mixtral", "dp=4,ep=2", &["--zero", "1"]);
         parity_of(model, "mixtral", "dp=2,tp=2,ep=2", &["--zero", "3"]);
+        parity_of(model, "mixtral", "dp=2,pp=2,ep=2", &["--zero", "1", "--schedule", "zb-h1"]);
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Instant;
 use common::{example, fresh_dir, read, run_parc};
 use parc_compiler::driver::{compile_spec, CompileOptions, TrainingOverrides};
 use parc_compiler::models::{build_forward, build_forward_rows};
+use parc_compiler::pipeline::{ScheduleKind, ScheduleOptions};
 use parc_compiler::{Mesh, ModelSpec};
 use parc_dialects::exec::ExecOp;
 use parc_dialects::graph::GraphOp;
@@ -35,14 +36,32 @@ fn spec(name: &str) -> ModelSpec {
     parc_compiler::load_model(&example(name).display().to_string()).expect("the example is valid")
 }
 
-/// The rank program of `spec` on `mesh` with ZeRO stage `zero`, and the compiled module; a mesh
-/// ending in `+sp` turns on sequence parallelism.
-fn compile(mut spec: ModelSpec, mesh: &str, zero: u8) -> (Program, parc_dialects::Module) {
+/// The rank program of `spec` on `mesh` with ZeRO stage `zero` (the first stage's with pp > 1),
+/// and the compiled module; [`compile_all`] reads `mesh`.
+fn compile(spec: ModelSpec, mesh: &str, zero: u8) -> (Program, parc_dialects::Module) {
+    let (mut programs, module) = compile_all(spec, mesh, zero);
+    (programs.remove(0), module)
+}
+
+/// Every stage's rank program of `spec` on `mesh` with ZeRO stage `zero` (one program without
+/// pp), and the compiled module. A mesh ending in `+sp` turns on sequence parallelism, one ending
+/// in `@SCHEDULE` names the pipeline schedule (interleaved with 2 chunks per stage).
+fn compile_all(mut spec: ModelSpec, mesh: &str, zero: u8) -> (Vec<Program>, parc_dialects::Module) {
+    let (mesh, schedule) = match mesh.split_once('@') {
+        Some((m, s)) => (m, ScheduleKind::parse(s).expect("a schedule")),
+        None => (mesh, ScheduleKind::OneF1B),
+    };
     let (mesh, sp) = match mesh.strip_suffix("+sp") {
         Some(m) => (m, true),
         None => (mesh, false),
     };
-    let training = TrainingOverrides { zero: Some(zero), sequence_parallel: sp, ..Default::default() };
+    let chunks = if schedule == ScheduleKind::Interleaved { 2 } else { 1 };
+    let training = TrainingOverrides {
+        zero: Some(zero),
+        sequence_parallel: sp,
+        schedule: ScheduleOptions { kind: schedule, chunks, stages: None },
+        ..Default::default()
+    };
     training.apply(&mut spec);
     let opts = CompileOptions {
         training,
@@ -50,7 +69,12 @@ fn compile(mut spec: ModelSpec, mesh: &str, zero: u8) -> (Program, parc_dialects
         pipeline: PipelineOptions { verify_each: true, ..Default::default() },
     };
     let out = compile_spec(spec, &opts, Instant::now()).unwrap_or_else(|e| panic!("{mesh}: {e}"));
-    (Program::load(&out.module).expect("the program loads"), out.module)
+    let programs = if out.stages.is_empty() {
+        vec![Program::load(&out.module).expect("the program loads")]
+    } else {
+        out.stages.iter().map(|m| Program::load(m).expect("a stage program loads")).collect()
+    };
+    (programs, out.module)
 }
 
 /// Every mesh of dp ∈ {2, 4} × ZeRO 0–3 trains like one device.
@@ -62,6 +86,17 @@ fn check_data_parallel(name: &str, spec: impl Fn() -> ModelSpec) {
 /// device: the experts split over ep, tokens moved by all_to_all, expert gradients reduced over edp.
 fn check_expert_parallel(name: &str, spec: impl Fn() -> ModelSpec) {
     check_meshes(name, spec, &["dp=2,ep=2", "dp=4,ep=2", "dp=4,ep=4"]);
+}
+
+/// Pipeline stages holding MoE layers (their load-balancing loss added to the stage's loss),
+/// with 1F1B, ZB-H1 and GPipe (and interleaved, with 4 layers or more), composed with dp, ep and
+/// tp, × ZeRO 0–3.
+fn check_pipeline(name: &str, spec: impl Fn() -> ModelSpec) {
+    let mut meshes = vec!["pp=2@1f1b", "dp=2,pp=2,ep=2@1f1b", "dp=2,pp=2,ep=2@zb-h1", "dp=2,pp=2,tp=2,ep=2+sp@gpipe"];
+    if spec().model.layers >= 4 {
+        meshes.push("dp=2,pp=2,tp=2,ep=2+sp@interleaved");
+    }
+    check_meshes(name, spec, &meshes);
 }
 
 /// Tensor parallelism of the experts (Megatron's column/row split inside each expert), alone, with
@@ -76,8 +111,8 @@ fn check_meshes(name: &str, spec: impl Fn() -> ModelSpec, meshes: &[&str]) {
     let mut failures = Vec::new();
     for mesh in meshes {
         for zero in 0..=3 {
-            let (parted, _) = compile(spec(), mesh, zero);
-            let got = run(&[parted], None, STEPS).unwrap_or_else(|e| panic!("{name} {mesh} zero={zero}: {e}"));
+            let (parted, _) = compile_all(spec(), mesh, zero);
+            let got = run(&parted, None, STEPS).unwrap_or_else(|e| panic!("{name} {mesh} zero={zero}: {e}"));
             let c = compare(&got, &want).expect("comparable runs");
             if !c.within(TOLERANCE) {
                 failures.push(format!("{mesh} zero={zero}: loss {:.1e}, params {:.1e}", c.worst_loss(), c.params));
@@ -131,6 +166,17 @@ fn moe_with_dropped_tokens_expert_parallel_equals_one_device() {
 fn moe_tiny_tensor_parallel_equals_one_device() {
     check_tensor_parallel("moe-tiny", || spec("moe-tiny"));
     check_tensor_parallel("moe-drop", dropping_spec);
+}
+
+#[test]
+fn moe_tiny_pipeline_parallel_equals_one_device() {
+    check_pipeline("moe-tiny", || spec("moe-tiny"));
+    check_pipeline("moe-drop", dropping_spec);
+}
+
+#[test]
+fn gpt_moe_tiny_pipeline_parallel_equals_one_device() {
+    check_pipeline("gpt-moe-tiny", || spec("gpt-moe-tiny"));
 }
 
 #[test]
@@ -227,7 +273,7 @@ fn capacity_is_per_micro_batch_of_one_rank_and_really_drops() {
 fn verify_and_launch_moe_tiny_from_the_command_line() {
     let dir = fresh_dir("moe", "cli");
     let model = example("moe-tiny").display().to_string();
-    for mesh in ["dp=2", "dp=4", "dp=4,ep=2", "dp=4,ep=4"] {
+    for mesh in ["dp=2", "dp=4", "dp=4,ep=2", "dp=4,ep=4", "dp=2,pp=2,ep=2"] {
         let run = run_parc(&["verify", &model, "--mesh", mesh, "--steps", "10"], &dir);
         run.assert_success();
         // The report goes to stderr, like every human-readable message.
@@ -283,13 +329,7 @@ fn a_moe_plan_too_large_for_the_gpu_names_moe_settings() {
     let dir = fresh_dir("moe", "gpu");
     let model = example("mixtral-8x7b").display().to_string();
     let run = run_parc(&["compile", &model, "--mesh", "dp=8", "--gpu", "h200", "-o", "out"], &dir);
-    run.assert_refused(&[
-        "the plan does not fit the h200",
-        "a capacity_factor in [model.moe]",
-        "MoE models have no pp yet",
-        "more ep or tp",
-    ]);
-    assert!(!run.stderr.contains("more tp or pp"), "{}", run.stderr);
+    run.assert_refused(&["the plan does not fit the h200", "a capacity_factor in [model.moe]", "more ep, tp or pp"]);
 }
 
 /// `parc launch --json` reports the step's (token, choice) pairs over the global batch and the MoE
@@ -330,7 +370,7 @@ fn launch_reports_routed_and_dropped_pairs_per_step() {
         assert_eq!(r, routed);
         assert!(d >= at_least && d < r, "{d} dropped of {r}, at least {at_least}");
     }
-    for mesh in ["dp=2", "dp=4,ep=2", "dp=4,ep=4"] {
+    for mesh in ["dp=2", "dp=4,ep=2", "dp=4,ep=4", "pp=2", "dp=2,pp=2,tp=2,ep=2"] {
         assert_eq!(pairs(&["launch", "drop.toml", "--mesh", mesh, "--steps", "4", "--json"]), one, "{mesh}");
     }
     let recomputed =

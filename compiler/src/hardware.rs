@@ -269,11 +269,12 @@ pub fn check_fits(plan: &Plan, gpu: &GpuProfile) -> Result<Fit, Diagnostic> {
         lines.join("\n    ")
     ))
     .with_help(if plan.model.moe.is_some() {
-        // Mixture-of-experts models have no pipeline stages yet (docs/moe.md).
-        "nothing was written; each part of the peak has its setting: parameters and gradients (more ep or tp, --zero 3), \
-         optimizer state (--zero 1 or more), activations (--recompute selective or full, a smaller micro_batch, \
-         a capacity_factor in [model.moe] instead of dropless expert buffers); MoE models have no pp yet \
-         (docs/moe.md); compile without --gpu and run parc inspect OUT --memory to see what each rank holds"
+        // Mixture-of-experts models: ep splits the experts, a capacity factor bounds their buffers.
+        "nothing was written; each part of the peak has its setting: parameters and gradients (more ep, tp or pp, \
+         --zero 3), optimizer state (--zero 1 or more), activations (--recompute selective or full, \
+         --sequence-parallel, a smaller micro_batch, more pp, a capacity_factor in [model.moe] instead of dropless \
+         expert buffers; docs/moe.md); compile without --gpu and run parc inspect OUT --memory to see what each rank \
+         holds"
     } else {
         "nothing was written; each part of the peak has its setting: parameters and gradients (more tp or pp, \
          --zero 3), optimizer state (--zero 1 or more), activations (--recompute selective or full, \

@@ -78,16 +78,7 @@ pub fn check_model(mesh: &Mesh, spec: &ModelSpec) -> Result<(), Diagnostic> {
             )));
     }
     if let Some(moe) = &m.moe {
-        // Mixture-of-experts models run on one device, with data, tensor and expert parallelism
-        // (docs/moe.md).
-        let unsupported = [("pp", mesh.pp, "pipeline stages of MoE models are not supported yet")];
-        if let Some((axis, size, why)) = unsupported.into_iter().find(|u| u.1 > 1) {
-            return Err(spec
-                .error_at("model.moe.experts", format!("{axis} = {size}: {why} {flag}"))
-                .with_help(format!(
-                    "MoE models run on one device or with data, tensor and expert parallelism (--mesh dp=N,tp=T,ep=M, ZeRO and sequence parallelism allowed); remove {axis} from --mesh ({axis} = 1)"
-                )));
-        }
+        // Mixture-of-experts models take every axis (docs/moe.md): ep splits the experts.
         if moe.experts % mesh.ep != 0 {
             let ok: Vec<usize> = divisors(moe.experts).into_iter().filter(|d| mesh.dp % d == 0).collect();
             return Err(spec

@@ -108,6 +108,8 @@ pub struct ProgramInfo {
     pub global_batch: usize,
     pub micro_batch: usize,
     pub seed: u64,
+    /// A MoE model's number of experts (`parc.model.experts`), on every stage's program.
+    pub experts: Option<usize>,
 }
 
 impl ProgramInfo {
@@ -131,6 +133,7 @@ impl ProgramInfo {
             global_batch: int(&training, "global_batch")? as usize,
             micro_batch: int(&training, "micro_batch")? as usize,
             seed: int(&training, "seed")? as u64,
+            experts: model.int("experts").filter(|&e| e > 0).map(|e| e as usize),
         })
     }
 }
@@ -982,20 +985,15 @@ impl<'p> Trainer<'p> {
         })
     }
 
-    /// The step's MoE pair counts over the global batch (every rank calls this after each step:
-    /// on a mesh it is an all-reduce over dp), the executor's tally reset. None when the program
-    /// has no counting dispatch or a GPU ran the step.
+    /// The step's MoE pair counts over the global batch (every rank of a MoE model calls this
+    /// after each step: on a mesh it is an all-reduce over dp and pp, each stage counting its own
+    /// layers), the executor's tally reset. None for a dense model or when a GPU ran the step.
     fn take_moe_pairs(&mut self) -> Result<Option<crate::cpu::exec::MoePairs>, TrainError> {
-        use crate::instr::Kernel;
         let local = std::mem::take(&mut self.exec.moe_pairs);
-        let counts =
-            self.exec.program.functions.iter().flatten().any(|i| {
-                matches!(i, crate::program::Instr::Kernel { kernel: Kernel::MoeScatter { count: true, .. }, .. })
-            });
-        if !counts || self.accel.is_some() {
+        if self.info.experts.is_none() || self.accel.is_some() {
             return Ok(None);
         }
-        let Some(ctx) = self.exec.rank.as_mut().filter(|c| c.mesh.dp > 1) else { return Ok(Some(local)) };
+        let Some(ctx) = self.exec.rank.as_mut() else { return Ok(Some(local)) };
         // Summed as f32 in 8-bit digits (most significant first): every digit's sum is exact for
         // up to 65,793 ranks.
         let mut buf = [0f32; 16];
@@ -1003,10 +1001,12 @@ impl<'p> Trainer<'p> {
             let n = if i < 8 { local.routed } else { local.dropped };
             *d = ((n >> (8 * (7 - i % 8))) & 0xff) as f32;
         }
-        let (id, _) = ctx.group(GroupKind::Axis(Axis::Dp)).map_err(TrainError::Program)?;
-        let before = ctx.comm.stats().clone();
-        ctx.comm.all_reduce(id, crate::comm::ReduceOp::Sum, crate::comm::BufMut::F32(&mut buf))?;
-        self.bookkeeping.add(&ctx.comm.stats().since(&before));
+        for axis in [Axis::Dp, Axis::Pp].into_iter().filter(|&a| ctx.mesh.size(a) > 1) {
+            let (id, _) = ctx.group(GroupKind::Axis(axis)).map_err(TrainError::Program)?;
+            let before = ctx.comm.stats().clone();
+            ctx.comm.all_reduce(id, crate::comm::ReduceOp::Sum, crate::comm::BufMut::F32(&mut buf))?;
+            self.bookkeeping.add(&ctx.comm.stats().since(&before));
+        }
         let number = |d: &[f32]| d.iter().fold(0u64, |acc, &x| (acc << 8) + x as u64);
         Ok(Some(crate::cpu::exec::MoePairs { routed: number(&buf[..8]), dropped: number(&buf[8..]) }))
     }

@@ -177,12 +177,31 @@ fn model_attrs(spec: &ModelSpec) -> AttrMap {
         .with("position", Attr::Str(if m.position == Position::Learned { "learned" } else { "rope" }.into()))
         .with("tie_embeddings", Attr::Bool(m.tie_embeddings))
         .with("bias", Attr::Bool(m.bias));
+    // A MoE model says so on every stage's program, so that every rank counts its pairs.
+    let model = match &m.moe {
+        Some(moe) => model.with("experts", int(moe.experts)),
+        None => model,
+    };
     let training = AttrMap::new()
         .with("global_batch", int(t.global_batch))
         .with("micro_batch", int(t.micro_batch))
         .with("seed", Attr::Int(t.seed as i64))
         .with("precision", Attr::Str(if t.precision == Precision::Fp32 { "fp32" } else { "bf16" }.into()));
     AttrMap::new().with("parc.model", Attr::Dict(model)).with("parc.training", Attr::Dict(training))
+}
+
+/// The load-balancing loss of the MoE layers built so far: each adds coef · E · Σ_e f_e · P_e of
+/// every micro-batch, averaged over the step's micro-batches (Switch Transformer's per-layer
+/// loss); None without MoE layers or with aux_loss_coef = 0.
+fn balance_loss(b: &mut Builder, spec: &ModelSpec, aux: &MoeState) -> Result<Option<Value>, BuildError> {
+    let Some(moe) = spec.model.moe.as_ref().filter(|_| !aux.balance.is_empty()) else { return Ok(None) };
+    let mut balance = aux.balance[0];
+    for &a in &aux.balance[1..] {
+        balance = b.add(balance, a)?;
+    }
+    let per_step = spec.training.micro_batch as f64 / spec.training.global_batch as f64;
+    let balance = b.scale(balance, moe.aux_loss_coef * moe.experts as f64 * per_step)?;
+    Ok(Some(b.named(balance, "aux_loss")))
 }
 
 /// Parameter handles, looked up by name.
@@ -309,7 +328,13 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
     }
     if !part.last {
         b.named(x, "x_out");
-        b.ret(&[x])?;
+        // A part's MoE layers add their load-balancing loss where they run: returned after the
+        // activation, the autodiff pass seeds it with 1 and the stage adds it to its `loss`
+        // (summed over the stages after the step).
+        match balance_loss(&mut b, spec, &aux)? {
+            Some(balance) => b.ret(&[x, balance])?,
+            None => b.ret(&[x])?,
+        }
     } else {
         let labels = args[1];
         let h = norm(&mut b, m, &params, "final_norm", x)?;
@@ -323,22 +348,17 @@ pub fn build_part(spec: &ModelSpec, rows: usize, part: &Part) -> Result<Module, 
         let loss_sum = b.reduce(GraphOp::ReduceSum, token_loss, &[0, 1], false)?;
         let global_tokens = spec.training.global_batch * m.seq_len;
         let mut loss = b.scale(loss_sum, 1.0 / global_tokens as f64)?;
-        if let Some(moe) = m.moe.as_ref().filter(|_| !aux.balance.is_empty()) {
-            // Each MoE layer adds coef · E · Σ_e f_e · P_e of every micro-batch, averaged over the
-            // step's micro-batches (Switch Transformer's per-layer loss).
-            let mut balance = aux.balance[0];
-            for &a in &aux.balance[1..] {
-                balance = b.add(balance, a)?;
-            }
-            let per_step = spec.training.micro_batch as f64 / spec.training.global_batch as f64;
-            let balance = b.scale(balance, moe.aux_loss_coef * moe.experts as f64 * per_step)?;
-            b.named(balance, "aux_loss");
+        if let Some(balance) = balance_loss(&mut b, spec, &aux)? {
             loss = b.add(loss, balance)?;
         }
         b.named(loss, "loss");
         b.ret(&[loss])?;
     }
 
+    // The results as returned (a part's load-balancing loss after its activation).
+    if let Some(&ret) = func.blocks[func.entry_block()].ops.last() {
+        func.result_types = func.ops[ret].operands.iter().map(|&v| func.value_type(v).clone()).collect();
+    }
     let mut module = Module::new();
     module.attrs = model_attrs(spec);
     module.functions.push(func);

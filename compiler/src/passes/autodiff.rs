@@ -43,7 +43,9 @@ pub fn run(module: &mut Module) -> Result<(), String> {
 }
 
 /// Builds `name`: `forward`'s ops, then the gradients of its single scalar result with respect
-/// to its `parc.param` arguments.
+/// to its `parc.param` arguments. A pipeline part returns its activation, seeded with its
+/// cotangent argument, and may return a scalar loss of its own after it (a MoE part's
+/// load-balancing loss), seeded with 1 and returned last, after the gradients.
 pub fn differentiate(forward: &Function, name: &str) -> Result<Function, String> {
     let mut func = forward.clone();
     func.name = name.to_string();
@@ -52,9 +54,10 @@ pub fn differentiate(forward: &Function, name: &str) -> Result<Function, String>
     // A pipeline stage's part returns its activation and takes the activation's cotangent as an
     // argument (`parc.cotangent`): the backward starts from it instead of from d(loss) = 1.
     let cotangent = func.arg_attrs.iter().position(|a| a.str("parc.cotangent").is_some());
-    let loss = match (func.ops[ret].operands.as_slice(), cotangent) {
-        ([v], None) if func.value_type(*v).as_tensor().rank() == 0 => *v,
-        ([v], Some(_)) => *v,
+    let (loss, part_loss) = match (func.ops[ret].operands.as_slice(), cotangent) {
+        ([v], None) if func.value_type(*v).as_tensor().rank() == 0 => (*v, None),
+        ([v], Some(_)) => (*v, None),
+        ([v, l], Some(_)) if func.value_type(*l).as_tensor().rank() == 0 => (*v, Some(*l)),
         _ => return Err("@forward must return exactly one scalar (the loss) to be differentiated".into()),
     };
     func.remove_ops(&[ret]);
@@ -79,6 +82,10 @@ pub fn differentiate(forward: &Function, name: &str) -> Result<Function, String>
         None => b.fill(&[], loss_type.dtype, 1.0).map_err(err)?,
     };
     grads.insert(loss, seed);
+    if let Some(l) = part_loss {
+        let one = b.fill(&[], b.ty(l).as_tensor().dtype, 1.0).map_err(err)?;
+        grads.insert(l, one);
+    }
     for &op in forward_ops.iter().rev() {
         let results = b.func.ops[op].results.clone();
         if results.iter().all(|r| !grads.contains_key(*r)) {
@@ -112,6 +119,7 @@ pub fn differentiate(forward: &Function, name: &str) -> Result<Function, String>
         b.named(grad, format!("grad.{param}"));
         returned.push(grad);
     }
+    returned.extend(part_loss);
     b.ret(&returned).map_err(err)?;
     func.result_types = returned.iter().map(|&v| func.value_type(v).clone()).collect();
     Ok(func)

@@ -304,7 +304,10 @@ fn lower_stage(
         let mut results = Vec::new();
         for (k, rt) in f.result_types.iter().enumerate() {
             let ty = Type::MemRef(rt.as_tensor().clone());
-            let name = if k == 0 {
+            let name = if k > 0 && !chunk.last && rt.as_tensor().rank() == 0 {
+                // A MoE part's load-balancing loss, added to the stage's loss.
+                "loss".to_string()
+            } else if k == 0 {
                 if chunk.last {
                     "loss".to_string()
                 } else {
@@ -336,11 +339,14 @@ fn lower_stage(
         let f = &chunk.fb;
         let role_arg = |key: &str| f.arg_attrs.iter().position(|a| a.str(key).is_some());
         let x_in: Vec<usize> = role_arg("parc.stage_input").into_iter().collect();
-        let fb = cut(f, &[0], &x_in, &format!("forward_c{c}"), &format!("backward_c{c}"))?;
+        // The forward computes the output (or the loss) and a MoE part's own loss.
+        let mut head = vec![0];
+        head.extend((1..fb_results[c].len()).filter(|&k| fb_results[c][k] == "loss"));
+        let fb = cut(f, &head, &x_in, &format!("forward_c{c}"), &format!("backward_c{c}"))?;
         let saved = crossing_buffers(&mut tensors, &fb, &fb_args[c], &slot_prefix("", c, 0));
-        let mut forward_results = vec![fb_results[c][0].clone()];
+        let mut forward_results: Vec<String> = head.iter().map(|&k| fb_results[c][k].clone()).collect();
+        let mut forward_acc: Vec<bool> = forward_results.iter().map(|n| n == "loss").collect();
         forward_results.extend(saved.head_results.iter().cloned());
-        let mut forward_acc = vec![chunk.last];
         forward_acc.resize(forward_results.len(), false);
         let forward =
             ChunkFn { f: fb.head.clone(), args: fb_args[c].clone(), results: forward_results, accumulate: forward_acc };

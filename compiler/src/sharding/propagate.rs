@@ -61,14 +61,19 @@ pub fn propagate(fb: &Function, plan: &ShardPlan) -> Result<Function, String> {
     let ret_op = *fb.blocks[fb.entry_block()].ops.last().ok_or("empty function")?;
     let ret_operands = fb.ops[ret_op].operands.clone();
     // A pipeline stage's part returns its activation (and the gradient of its input activation
-    // last), placed as the stage boundary says.
+    // after the parameters' gradients), placed as the stage boundary says; a MoE part's own loss
+    // comes last, placed like the loss.
     let stage_output = fb.arg_attrs.iter().any(|a| a.str("parc.cotangent").is_some());
     let mut required = Vec::new();
     for k in 0..ret_operands.len() {
+        // A scalar after a part's gradients is its own loss (a MoE part's load-balancing loss).
+        let part_loss =
+            stage_output && k > param_of_arg.len() && fb.value_type(ret_operands[k]).as_tensor().rank() == 0;
         let s = if k == 0 && stage_output {
             strategy.boundary()
-        } else if k == 0 || k <= param_of_arg.len() {
-            let mut s = if k == 0 { Sharding::replicated(axes.len()) } else { param_of_arg[k - 1].clone() };
+        } else if k == 0 || k <= param_of_arg.len() || part_loss {
+            let mut s =
+                if k == 0 || part_loss { Sharding::replicated(axes.len()) } else { param_of_arg[k - 1].clone() };
             // Summed over the batch's groups; an expert's weight is split on ep, not summed there.
             for d in plan.data_axes() {
                 if s.0[d] == Placement::Replicate {
