@@ -18,7 +18,10 @@
 //!    /proc says about the process over the measured steps: CPU time, context switches, threads;
 //!    and how busy other processes kept the machine.
 //!
-//! Run: `cargo bench --bench partition` (release profile). Takes about 45 s on 2 cores.
+//!    Then GPT-3 175B on 8x4x2 against Mixtral 8x7B on dp=8,pp=4,tp=2,ep=8 and on dp = 8, 64 with
+//!    ep = 8 (two micro-batches per rank).
+//!
+//! Run: `cargo bench --bench partition` (release profile). Takes about a minute on 2 cores.
 //! Figures are recorded in docs/PERFORMANCE.md, "Partitioned plans (dp, tp)".
 
 use std::hint::black_box;
@@ -74,7 +77,7 @@ fn compile_row(label: &str, spec: &ModelSpec, mesh: &str) -> Vec<(String, f64)> 
     let opts = options(mesh);
     let mut spec = spec.clone();
     opts.training.apply(&mut spec);
-    let first = compile_spec(spec.clone(), &opts, Instant::now()).expect("gpt3-175b compiles");
+    let first = compile_spec(spec.clone(), &opts, Instant::now()).expect("the model compiles");
     let ops: usize = first.module.functions.iter().map(|f| f.num_live_ops()).sum();
     let ranks = first.plan.programs.ranks_per_file.unwrap_or(1);
     let files = first.plan.programs.files.len();
@@ -83,7 +86,7 @@ fn compile_row(label: &str, spec: &ModelSpec, mesh: &str) -> Vec<(String, f64)> 
     let mut stages: Vec<(String, Vec<f64>)> = Vec::new();
     for _ in 0..COMPILE_RUNS {
         let t = Instant::now();
-        let out = compile_spec(spec.clone(), &opts, Instant::now()).expect("gpt3-175b compiles");
+        let out = compile_spec(spec.clone(), &opts, Instant::now()).expect("the model compiles");
         times.push(t.elapsed().as_secs_f64() * 1e3);
         for (i, timing) in out.report.timings.iter().enumerate() {
             if stages.len() <= i {
@@ -138,6 +141,18 @@ fn bench_compile() {
             print!(" {:>10.1}", point.get(i).filter(|(n, _)| n == name).map_or(f64::NAN, |(_, t)| *t));
         }
         println!();
+    }
+    // Mixture of experts on every axis: Mixtral 8x7B with the experts split over ep = 8, against
+    // GPT-3 175B on 8x4x2; the dp sweep keeps two micro-batches per rank, as above.
+    let mixtral_path = root().join("examples/mixtral-8x7b.toml");
+    let mixtral = load_model(&mixtral_path.display().to_string()).expect("mixtral-8x7b.toml is valid");
+    println!("\n== compile: gpt3-175b on 8x4x2 against mixtral-8x7b (32 MoE layers) with ep=8, ZeRO-1");
+    compile_row("gpt3 8x4x2", &spec, "dp=8,pp=4,tp=2");
+    compile_row("mixtral 8x4x2 ep=8", &mixtral, "dp=8,pp=4,tp=2,ep=8");
+    for dp in [8usize, 64] {
+        let mut s = mixtral.clone();
+        s.training.global_batch = s.training.micro_batch * dp * 2;
+        compile_row(&format!("mixtral dp={dp},pp=4,tp=2,ep=8"), &s, &format!("dp={dp},pp=4,tp=2,ep=8"));
     }
 }
 

@@ -397,3 +397,23 @@ fn expert_weights_split_over_ep_and_tp() {
     assert_eq!(shape("layers.1.moe.experts.down.bias"), vec![e, h]);
     assert_eq!(shape("layers.1.moe.router.weight"), vec![h, moe.experts]);
 }
+
+/// Experts that receive no tokens: 8 experts, top-1, micro-batches of one sequence of 4 tokens,
+/// so every group routes 4 pairs and at least 4 experts get none (pigeonhole); with ep = 4 some
+/// ranks' experts receive nothing from some peers. The all-to-alls still exchange their
+/// fixed-size buffers (zero rows where no token went), so the plan passes `parc check` at compile
+/// time, runs without a hang, and trains like one device.
+#[test]
+fn experts_that_receive_no_tokens_neither_hang_nor_change_the_result() {
+    let text = read(&example("moe-tiny"))
+        .replace("experts = 4", "experts = 8")
+        .replace("top_k = 2", "top_k = 1")
+        .replace("seq_len = 32", "seq_len = 4")
+        .replace("micro_batch = 2", "micro_batch = 1");
+    let spec = || parc_compiler::parse_model("moe-empty.toml", &text).expect("valid model");
+    let s = spec();
+    let moe = s.model.moe.as_ref().expect("MoE");
+    let pairs_per_group = s.training.micro_batch * s.model.seq_len * moe.top_k;
+    assert!(pairs_per_group < moe.experts, "every group must leave experts without tokens");
+    check_meshes("moe-empty", spec, &["dp=4,ep=4", "dp=8,ep=4", "dp=2,pp=2,ep=2@zb-h1"]);
+}
