@@ -98,7 +98,7 @@ fn compile_row(label: &str, spec: &ModelSpec, mesh: &str) -> Vec<(String, f64)> 
     }
     let (med, min, max) = stats(times);
     println!(
-        "{label:<22} {:>6} {:>7} {files:>5} {:>7} {ops:>8} {med:>9.0} {min:>9.0} {max:>9.0}",
+        "{label:<30} {:>6} {:>7} {files:>5} {:>7} {ops:>8} {med:>9.0} {min:>9.0} {max:>9.0}",
         spec.training.global_batch,
         ranks,
         spec.training.global_batch / (spec.training.micro_batch * opts.mesh.dp),
@@ -118,7 +118,7 @@ fn bench_compile() {
         spec.training.micro_batch
     );
     println!(
-        "{:<22} {:>6} {:>7} {:>5} {:>7} {:>8} {:>9} {:>9} {:>9}",
+        "{:<30} {:>6} {:>7} {:>5} {:>7} {:>8} {:>9} {:>9} {:>9}",
         "mesh", "batch", "ranks", "files", "mb/rank", "ops", "median ms", "min ms", "max ms"
     );
     let mut columns = vec!["dp=8 b1536".to_string()];
