@@ -436,6 +436,33 @@ pub fn inspect(out: &Path, rank: usize, memory: bool, comm: bool, json: bool) ->
     let mesh = &plan["mesh"];
     let sizes: Vec<String> = Axis::ALL.iter().map(|a| format!("{}={}", a.name(), mesh[a.name()])).collect();
     outln!(out, "mesh      {} ({} ranks)", sizes.join(" "), mesh["world_size"]);
+    let moe = &m["moe"];
+    if moe.is_object() {
+        let shape = |v: &serde_json::Value| {
+            let dims: Vec<String> = v.as_array().into_iter().flatten().map(|d| d.to_string()).collect();
+            format!("[{}]", dims.join(", "))
+        };
+        let capacity = match moe["capacity_factor"].as_f64() {
+            Some(cf) => format!("capacity factor {cf}: {} slots", moe["capacity"]),
+            None => format!("dropless: {} slots", moe["capacity"]),
+        };
+        outln!(
+            out,
+            "experts   {} in {} MoE layers, top-{}, {capacity} per expert and micro-batch; each rank holds {} of \
+             width {}",
+            moe["experts"],
+            moe["moe_layers"].as_array().map_or(0, Vec::len),
+            moe["top_k"],
+            moe["experts_per_rank"],
+            moe["expert_ffn_per_rank"]
+        );
+        outln!(
+            out,
+            "          dispatch buffer per layer and micro-batch {} -> {} after the all-to-all over ep",
+            shape(&moe["dispatch_buffer"]),
+            shape(&moe["expert_buffer"])
+        );
+    }
     match &program {
         None => outln!(out, "programs  none: {}", plan["programs"]["note"].as_str().unwrap_or("")),
         Some(_) => {

@@ -417,3 +417,28 @@ fn experts_that_receive_no_tokens_neither_hang_nor_change_the_result() {
     assert!(pairs_per_group < moe.experts, "every group must leave experts without tokens");
     check_meshes("moe-empty", spec, &["dp=4,ep=4", "dp=8,ep=4", "dp=2,pp=2,ep=2@zb-h1"]);
 }
+
+/// plan.json's per-rank MoE facts, against the model's numbers, and the rank program really holds
+/// a buffer of the expert GEMMs' shape: gpt-moe-tiny (8 experts, top-2, capacity factor 1.0, 64
+/// tokens per micro-batch: ceil(64 · 2 / 8) = 16 slots) on dp=4,tp=2,ep=2.
+#[test]
+fn plan_json_reports_experts_and_dispatch_buffers_per_rank() {
+    let dir = fresh_dir("moe", "plan-moe");
+    let model = example("gpt-moe-tiny").display().to_string();
+    run_parc(&["compile", &model, "--mesh", "dp=4,tp=2,ep=2", "-o", "out"], &dir).assert_success();
+    let plan: Value = serde_json::from_str(&read(&dir.join("out/plan.json"))).expect("plan.json is JSON");
+    let moe = &plan["model"]["moe"];
+    let s = spec("gpt-moe-tiny");
+    let (e, f, h) = (8u64, s.model.moe.as_ref().expect("MoE").expert_ffn as u64, s.model.hidden as u64);
+    assert_eq!(moe["experts_per_rank"].as_u64(), Some(e / 2));
+    assert_eq!(moe["expert_ffn_per_rank"].as_u64(), Some(f / 2));
+    assert_eq!(moe["capacity"].as_u64(), Some(16));
+    assert_eq!(moe["dispatch_buffer"], serde_json::json!([e, 16, h]));
+    assert_eq!(moe["expert_buffer"], serde_json::json!([e / 2, 2 * 16, h]));
+    let program = read(&dir.join("out/rank-0000.mlir"));
+    let memref = format!("memref<{}x{}x{}xf32>", e / 2, 2 * 16, h);
+    assert!(program.contains(&memref), "no {memref} buffer in the rank program");
+    let inspect = run_parc(&["inspect", "out"], &dir);
+    inspect.assert_success();
+    assert!(inspect.stdout.contains(&format!("[{e}, 16, {h}] -> [{}, 32, {h}]", e / 2)), "{}", inspect.stdout);
+}

@@ -193,6 +193,16 @@ pub struct MoeSummary {
     pub every: usize,
     /// The layers (0-based) with a MoE MLP.
     pub moe_layers: Vec<usize>,
+    /// Experts each rank holds (`experts / ep`), each split over tp along its ffn
+    /// (`expert_ffn_per_rank`).
+    pub experts_per_rank: usize,
+    pub expert_ffn_per_rank: usize,
+    /// One MoE layer's dispatch buffer on one rank, per micro-batch: as the dispatch fills it
+    /// (`[experts, capacity, hidden]`: the rank's tokens for every expert), and as the expert
+    /// GEMMs read it after the all-to-all over ep (`[experts / ep, ep · capacity, hidden]`: every
+    /// ep peer's tokens for the rank's experts).
+    pub dispatch_buffer: [usize; 3],
+    pub expert_buffer: [usize; 3],
     pub router: &'static str,
     /// `null`: dropless.
     pub capacity_factor: Option<f64>,
@@ -367,6 +377,10 @@ pub fn make_plan(spec: &ModelSpec, mesh: &Mesh, module: &Module, ir: Vec<String>
                 expert_ffn: moe.expert_ffn,
                 every: moe.every,
                 moe_layers: (0..m.layers).filter(|&l| moe.is_moe_layer(l)).collect(),
+                experts_per_rank: moe.experts / mesh.ep,
+                expert_ffn_per_rank: moe.expert_ffn / mesh.tp,
+                dispatch_buffer: [moe.experts, moe.capacity(t.micro_batch * m.seq_len), m.hidden],
+                expert_buffer: [moe.experts / mesh.ep, mesh.ep * moe.capacity(t.micro_batch * m.seq_len), m.hidden],
                 router: moe.router.name(),
                 capacity_factor: moe.capacity_factor,
                 capacity: moe.capacity(t.micro_batch * m.seq_len),
