@@ -168,8 +168,9 @@ pub fn run(args: PlanArgs) -> Result<(), CompileError> {
     if spec.model.moe.is_some() {
         return Err(user(
             format!("parc plan does not model mixture-of-experts layers yet ({} has [model.moe])", spec.model.name),
-            "MoE models train with data, tensor and expert parallelism only for now (docs/moe.md): compile a layout \
-             and read its memory report, e.g. parc compile MODEL --mesh dp=N,tp=T,ep=M --gpu NAME -o out/",
+            "MoE models train on every axis (docs/moe.md), but the planner's memory estimate knows no experts yet: \
+             compile a layout and read its fit, prediction and memory report, e.g. parc compile MODEL --mesh \
+             dp=N,pp=P,tp=T,ep=M --gpu NAME -o out/ && parc inspect out/ --memory",
         ));
     }
     let pins = Pins {

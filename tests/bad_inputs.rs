@@ -580,7 +580,7 @@ fn moe_models_are_not_planned_yet_and_gpt_family_moe_is_not_exported() {
         "moe_plan",
         Some(&model),
         &["plan", "model.toml", "--gpus", "4", "--gpu", "h200"],
-        &["parc plan does not model mixture-of-experts layers yet", "--mesh dp=N"],
+        &["parc plan does not model mixture-of-experts layers yet", "--mesh dp=N,pp=P,tp=T,ep=M"],
         None,
     );
     check(
