@@ -358,6 +358,9 @@ fn launch_reports_routed_and_dropped_pairs_per_step() {
     let model = example("moe-tiny").display().to_string();
     let dropless = pairs(&["launch", &model, "--mesh", "dp=4,ep=2", "--steps", "3", "--json"]);
     assert_eq!(dropless, vec![(routed, 0); 3]);
+    // bf16 runs each dispatch once through its widened f32 copy: counted once.
+    let bf16 = pairs(&["launch", &model, "--precision", "bf16", "--steps", "2", "--json"]);
+    assert_eq!(bf16, vec![(routed, 0); 2]);
     // Capacity 0.5: ceil(0.5 · 64 · 2 / 4) = 16 slots per expert for 128 pairs per group.
     let text =
         read(&example("moe-tiny")).replace("aux_loss_coef = 0.01", "aux_loss_coef = 0.01\ncapacity_factor = 0.5");

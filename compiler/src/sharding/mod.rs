@@ -135,6 +135,16 @@ impl ShardPlan {
         (g.size > 1).then_some(g)
     }
 
+    /// The ZeRO stage of a dense (`expert` false) or expert parameter: the plan's, or none when
+    /// its replica group is one rank.
+    pub fn zero_of(&self, expert: bool) -> zero::ZeroStage {
+        if self.replica_group(expert).is_some() {
+            self.zero
+        } else {
+            zero::ZeroStage::NONE
+        }
+    }
+
     /// The local shape of a value of global type `t` with placement `s`: sharded dims divided
     /// (rounded up: a shard that does not divide is zero-padded, as vocab shards are).
     pub fn local_type(&self, t: &TensorType, s: &Sharding) -> TensorType {
@@ -261,14 +271,13 @@ pub fn param_shards(fb: &parc_dialects::ir::Function, plan: &ShardPlan) -> Resul
         };
         let global = fb.value_type(a).as_tensor();
         let expert = fb.arg_attrs[i].get("parc.expert").is_some();
-        let zero = if plan.replica_group(expert).is_some() { plan.zero } else { zero::ZeroStage::NONE };
         out.push(ParamShard {
             name: name.to_string(),
             local: plan.local_type(global, &s),
             tp_sharded: tp.is_some_and(|k| matches!(s.0.get(k), Some(Placement::Shard(_)))),
             tp_partial_grad: partial.get(out.len()).copied().unwrap_or(false),
             expert,
-            layout: zero::param_layout(name, global, &s, zero, expert && plan.mesh.ep > 1),
+            layout: zero::param_layout(name, global, &s, plan.zero_of(expert), expert && plan.mesh.ep > 1),
         });
     }
     Ok(out)

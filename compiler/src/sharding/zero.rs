@@ -166,11 +166,7 @@ impl Sharded<'_> {
 
     /// Parameter `i`'s ZeRO stage: the plan's, or none when its replica group is one rank.
     fn zero(&self, i: usize) -> ZeroStage {
-        if self.group(i).is_some() {
-            self.plan().zero
-        } else {
-            ZeroStage::NONE
-        }
+        self.plan().zero_of(self.params[i].2)
     }
 
     /// Whether parameter `i` is split over ep (an expert's weight on a mesh with ep > 1).

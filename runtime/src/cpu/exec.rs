@@ -388,6 +388,8 @@ impl<'p> Executor<'p> {
         let w = |b: &Buf| unsafe { ar.slice_mut::<f32>(b, DType::F32) };
         let ids = |b: &Buf| ar.slice::<i32>(b, DType::I32);
         let r = |b: &Buf| ar.f32(b);
+        // A counting dispatch's (routed, dropped) pairs, added to the tally after the match.
+        let mut pairs = MoePairs::default();
         let res = match kernel {
             &Kernel::Embedding { shard_axis, accumulate: acc } => match offset(shard_axis, o[0].shape[0]) {
                 Some(at) => k::embedding_shard(r(&o[0]), o[0].shape[0], o[0].shape[1], at, ids(&o[1]), w(&o[2]), acc),
@@ -428,10 +430,14 @@ impl<'p> Executor<'p> {
                 k::top_k(r(&o[0]), last(&o[0]), k, unsafe { ar.slice_mut::<i32>(&o[1], DType::I32) })
             }
             &Kernel::OneHot { classes } => k::one_hot(ids(&o[0]), classes, w(&o[1])),
-            &Kernel::MoeScatter { experts, capacity, groups, .. } => {
+            &Kernel::MoeScatter { experts, capacity, groups, count } => {
                 let x = &o[0].shape;
                 let s = k::MoeShape { tokens: x[0], k: x[1], hidden: x[2], experts, capacity, groups };
-                k::moe_scatter(r(&o[0]), ids(&o[1]), &s, w(&o[2]))
+                k::moe_scatter(r(&o[0]), ids(&o[1]), &s, w(&o[2])).map(|dropped| {
+                    if count {
+                        pairs = MoePairs { routed: (s.tokens * s.k) as u64, dropped: dropped as u64 };
+                    }
+                })
             }
             &Kernel::MoeGather { capacity, groups } => {
                 let (buf, y) = (&o[0].shape, &o[2].shape);
@@ -492,6 +498,8 @@ impl<'p> Executor<'p> {
                 return Err(format!("'{}' is not a library kernel", kernel.op().name()))
             }
         };
+        self.moe_pairs.routed += pairs.routed;
+        self.moe_pairs.dropped += pairs.dropped;
         res.map_err(|e| e.to_string())
     }
 }
@@ -540,14 +548,6 @@ impl Executor<'_> {
 
 impl Device for Executor<'_> {
     fn kernel(&mut self, kernel: &Kernel, o: &[Buf], _at: (usize, usize)) -> Result<(), String> {
-        if let &Kernel::MoeScatter { experts, capacity, groups, count: true } = kernel {
-            let x = &o[0].shape;
-            let s = k::MoeShape { tokens: x[0], k: x[1], hidden: x[2], experts, capacity, groups };
-            let slots = k::moe_slots("moe_scatter", self.arena.slice::<i32>(&o[1], DType::I32), &s)
-                .map_err(|e| e.to_string())?;
-            self.moe_pairs.routed += slots.len() as u64;
-            self.moe_pairs.dropped += slots.iter().filter(|slot| slot.is_none()).count() as u64;
-        }
         if o.iter().any(|b| b.dtype == DType::BF16) {
             return self.widened(kernel, o);
         }

@@ -105,13 +105,15 @@ pub fn moe_slots(kernel: &'static str, ids: &[i32], s: &MoeShape) -> Result<Vec<
 }
 
 /// `moe_scatter(x[tokens, k, hidden], ids[tokens, k]) -> buf[experts, groups · capacity, hidden]`:
-/// each kept pair's row of `x` at its slot, 0 in the slots nobody takes.
-pub fn moe_scatter(x: &[f32], ids: &[i32], s: &MoeShape, buf: &mut [f32]) -> Result {
+/// each kept pair's row of `x` at its slot, 0 in the slots nobody takes. Returns the number of
+/// pairs dropped past their expert's capacity.
+pub fn moe_scatter(x: &[f32], ids: &[i32], s: &MoeShape, buf: &mut [f32]) -> Result<usize> {
     const K: &str = "moe_scatter";
     let h = s.hidden;
     check_len(K, "x", x.len(), product(K, &[s.tokens, s.k, h])?, || format!("{s:?}"))?;
     check_len(K, "buf", buf.len(), product(K, &[s.experts, s.rows(), h])?, || format!("{s:?}"))?;
     let slots = moe_slots(K, ids, s)?;
+    let dropped = slots.iter().filter(|slot| slot.is_none()).count();
     // The source pair of every buffer row (rows nobody takes stay None).
     let mut source = vec![None; s.experts * s.rows()];
     for (pair, slot) in slots.iter().enumerate() {
@@ -120,7 +122,7 @@ pub fn moe_scatter(x: &[f32], ids: &[i32], s: &MoeShape, buf: &mut [f32]) -> Res
         }
     }
     if h == 0 {
-        return Ok(());
+        return Ok(dropped);
     }
     let rows_per = rows_per_task(h);
     buf.par_chunks_mut(rows_per * h).zip(source.par_chunks(rows_per)).for_each(|(rows, sources)| {
@@ -131,7 +133,7 @@ pub fn moe_scatter(x: &[f32], ids: &[i32], s: &MoeShape, buf: &mut [f32]) -> Res
             }
         }
     });
-    Ok(())
+    Ok(dropped)
 }
 
 /// `moe_gather(buf[experts, groups · capacity, hidden], ids[tokens, k]) -> y[tokens, k, hidden]`:
