@@ -48,7 +48,7 @@ precision = "bf16"
 grad_reduce_dtype = "bf16"
 TOML
     start=$(date +%s.%N)
-    "$parc" plan "$work/m.toml" --gpus "$gpus" --gpu a100-80g --json --top 1000000 ${PINS:-} >"$work/all.json" 2>"$work/err" || {
+    "$parc" plan "$work/m.toml" --gpus "$gpus" --gpu a100-80g --json --top 1000000 --probe 10 ${PINS:-} >"$work/all.json" 2>"$work/err" || {
         echo "row $params: $(tail -2 "$work/err")"
         continue
     }

@@ -645,7 +645,7 @@ fn nearest_fitting(model: &str, opts: &CompileOptions, gpu: &parc_compiler::hard
     };
     opts.training.apply(&mut spec);
     let pins = parc_compiler::planner::Pins::default();
-    let Ok(found) = parc_compiler::planner::search(&spec, gpu, opts.mesh.world_size(), &pins, |_, _| {}) else {
+    let Ok(found) = parc_compiler::planner::search(&spec, gpu, opts.mesh.world_size(), &pins, 3, |_, _| {}) else {
         return String::new();
     };
     found

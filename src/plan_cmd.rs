@@ -10,14 +10,17 @@ use parc_compiler::planner::{search, Pins, PlanRow, Search};
 use parc_dialects::diag::Diagnostic;
 
 pub const PLAN_HELP: &str = "\
-Searches dp x pp x tp = GPUS (tp at most the GPUs of one node), ZeRO 0-3, sequence parallelism,
-the pipeline schedule (1f1b, interleaved with 2-4 chunks, gpipe) and its chunks, the micro-batch
-(a divisor of the per-replica batch, at most 16) and recomputation; drops the layouts the compiler
-would refuse and those whose largest stage does not fit the GPU, and ranks the rest by predicted
-step time. Nothing is compiled: memory and time come from the planner's analytical model of the
-compiled plan (docs/planner.md says how close it is). The first plan's flags compile it:
-`parc compile MODEL --gpu NAME <flags>` then gives the compiled plan's exact memory and prediction.
-ZB-H1 is searched only when pinned with --schedule zb-h1 (its stashed gradients are not modelled).
+Searches dp x pp x tp = GPUS (tp at most the GPUs of one node), expert parallelism for a MoE model
+(ep dividing dp and the experts), ZeRO 0-3, sequence parallelism, the pipeline schedule (1f1b,
+interleaved with 2-4 chunks, gpipe; zb-h1 only when pinned, its step time is not modelled yet)
+and its chunks, the micro-batch (a divisor of the
+per-replica batch, at most 16) and recomputation; drops the layouts the compiler would refuse and
+those whose largest stage does not fit the GPU, and ranks the rest by predicted step time.
+Time comes from the planner's model of the compiled plan, priced by the calibrated cost model.
+Memory is screened analytically, then read, fastest layout first, from small compiled probes of
+each layout (one and two layers per stage), exact to well under 1% of the compiled static plan
+(docs/planner.md). The first plan's flags compile it: `parc compile MODEL --gpu NAME <flags>`
+then gives the compiled plan's exact memory and prediction.
 
 Exit codes: 0 success, 2 bad input or no layout that fits (the message says the smallest peak and
 on how many GPUs the model fits), 1 internal error.
@@ -25,7 +28,8 @@ on how many GPUs the model fits), 1 internal error.
 Examples:
   parc plan examples/gpt3-175b.toml --gpus 1024 --gpu a100-80g --top 5
   parc plan examples/gpt3-175b.toml --gpus 1024 --gpu h100-sxm --json
-  parc plan examples/llama2-70b.toml --gpus 64 --gpu h100-sxm --tp 8 --recompute selective";
+  parc plan examples/llama2-70b.toml --gpus 64 --gpu h100-sxm --tp 8 --recompute selective
+  parc plan examples/mixtral-8x7b.toml --gpus 64 --gpu h100-sxm --ep 8";
 
 /// Arguments of `parc plan`.
 #[derive(Args)]
@@ -44,6 +48,10 @@ pub struct PlanArgs {
     /// How many plans to print.
     #[arg(long, default_value_t = 5)]
     top: usize,
+    /// How many of the fastest layouts get their memory from compiled probes (exact to well under
+    /// 1%); the others are kept or dropped by the analytical screen. Default: --top.
+    #[arg(long, value_name = "N")]
+    probe: Option<usize>,
     /// Print the plans (all of --top) as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -61,6 +69,9 @@ pub struct PlanArgs {
     /// Pin the tensor-parallel size (may then exceed one node).
     #[arg(long)]
     tp: Option<usize>,
+    /// Pin expert parallelism (MoE models; it divides dp and the experts).
+    #[arg(long)]
+    ep: Option<usize>,
     /// Pin the ZeRO stage (0-3).
     #[arg(long)]
     zero: Option<u8>,
@@ -165,18 +176,28 @@ pub fn run(args: PlanArgs) -> Result<(), CompileError> {
         spec.training.grad_reduce_dtype = precision(g);
     }
     spec.check_training()?;
-    if spec.model.moe.is_some() {
-        return Err(user(
-            format!("parc plan does not model mixture-of-experts layers yet ({} has [model.moe])", spec.model.name),
-            "MoE models train on every axis (docs/moe.md), but the planner's memory estimate knows no experts yet: \
-             compile a layout and read its fit, prediction and memory report, e.g. parc compile MODEL --mesh \
-             dp=N,pp=P,tp=T,ep=M --gpu NAME -o out/ && parc inspect out/ --memory",
-        ));
+    if let Some(ep) = args.ep {
+        match &spec.model.moe {
+            None if ep != 1 => {
+                return Err(user(
+                    format!("--ep {ep}: {} has no experts", spec.model.name),
+                    "expert parallelism splits the experts of a [model.moe] model; drop --ep",
+                ))
+            }
+            Some(moe) if ep == 0 || moe.experts % ep != 0 || args.gpus % ep != 0 => {
+                return Err(user(
+                    format!("--ep {ep} does not divide the {} experts and --gpus {}", moe.experts, args.gpus),
+                    format!("pin --ep to a divisor of {} that divides --gpus", moe.experts),
+                ))
+            }
+            _ => {}
+        }
     }
     let pins = Pins {
         dp: args.dp,
         pp: args.pp,
         tp: args.tp,
+        ep: args.ep,
         zero: args.zero,
         sequence_parallel: args.sequence_parallel.map(|s| matches!(s, OnOff::On)),
         schedule,
@@ -195,7 +216,7 @@ pub fn run(args: PlanArgs) -> Result<(), CompileError> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let result = search(&spec, &gpu, args.gpus, &pins, |done, total| {
+    let result = search(&spec, &gpu, args.gpus, &pins, args.probe.unwrap_or(args.top).max(1), |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })
@@ -281,7 +302,7 @@ fn fits_on(spec: &parc_compiler::ModelSpec, gpu: &GpuProfile, gpus: usize, pins:
     let pins = Pins { dp: None, ..pins.clone() };
     let mut n = gpus * 2;
     while n <= gpus * 64 {
-        if search(spec, gpu, n, &pins, |_, _| {}).is_ok_and(|s| s.fitting > 0) {
+        if search(spec, gpu, n, &pins, 1, |_, _| {}).is_ok_and(|s| s.fitting > 0) {
             return Some(n);
         }
         n *= 2;
@@ -312,6 +333,10 @@ fn print_table(
         "{:>3}  {:<22} {:>4} {:>3} {:<11} {:>3} {:>3} {:<9} | {:>10} {:>8} {:>6} {:>10} | {:>10} {:>10} {:>10} {:>10} {:>10}\n",
         "#", "mesh", "zero", "sp", "schedule", "v", "mb", "recompute", "step", "TFLOP/s", "MFU", "peak", "compute", "tp comm", "pipeline", "dp comm", "pp comm"
     ));
+    let moe = spec.model.moe.is_some();
+    if moe {
+        out.insert_str(out.len() - 1, &format!(" {:>10}", "ep comm"));
+    }
     let first = r.plans.first();
     for (i, p) in r.plans.iter().take(top).enumerate() {
         let b = &p.breakdown;
@@ -328,13 +353,16 @@ fn print_table(
             secs(p.step_time_s),
             p.tflops_per_gpu,
             100.0 * p.mfu,
-            gib(p.peak_memory_bytes),
+            format!("{}{}", gib(p.peak_memory_bytes), if p.memory_probed { "" } else { "*" }),
             secs(b.gemm_s + b.other_kernels_s + b.optimizer_s),
             secs(b.tp_comm_s),
             secs(b.pp_bubble_s + b.pp_overhead_s),
             secs(b.dp_comm_s),
             secs(b.pp_comm_s)
         ));
+        if moe {
+            out.insert_str(out.len() - 1, &format!(" {:>10}", secs(b.ep_comm_s)));
+        }
         if let Some(c) = &p.compiled {
             out.push_str(&format!(
                 "       compiled: {} per step, {:.1} TFLOP/s, MFU {:.1}%, peak {}\n",
@@ -347,6 +375,9 @@ fn print_table(
         if let (Some(f), true) = (first, i > 0) {
             out.push_str(&format!("       {}\n", why_slower(f, p)));
         }
+    }
+    if r.plans.iter().take(top).any(|p| !p.memory_probed) {
+        out.push_str("\n* peak from the analytical screen, not probed (raise --probe)\n");
     }
     if let Some(f) = first {
         let l = f.layout();
@@ -371,6 +402,7 @@ fn why_slower(first: &PlanRow, p: &PlanRow) -> String {
         [
             ("compute", b.gemm_s + b.other_kernels_s + b.optimizer_s),
             ("tensor-parallel communication", b.tp_comm_s),
+            ("expert-parallel all-to-alls", b.ep_comm_s),
             ("pipeline bubble and overhead", b.pp_bubble_s + b.pp_overhead_s),
             ("data-parallel communication", b.dp_comm_s),
             ("pipeline sends", b.pp_comm_s),

@@ -574,13 +574,21 @@ fn moe_refuses_experts_not_divisible_by_ep_or_tp() {
 }
 
 #[test]
-fn moe_models_are_not_planned_yet_and_gpt_family_moe_is_not_exported() {
+fn plan_ep_pins_and_gpt_family_moe_export_are_refused() {
     let model = moe("experts = 4\ntop_k = 2\n");
+    // --ep that does not divide the experts, and --ep on a dense model.
     check(
-        "moe_plan",
+        "moe_plan_ep",
         Some(&model),
-        &["plan", "model.toml", "--gpus", "4", "--gpu", "h200"],
-        &["parc plan does not model mixture-of-experts layers yet", "--mesh dp=N,pp=P,tp=T,ep=M"],
+        &["plan", "model.toml", "--gpus", "8", "--gpu", "h200", "--ep", "8"],
+        &["--ep 8 does not divide the 4 experts", "pin --ep to a divisor of 4"],
+        None,
+    );
+    check(
+        "dense_plan_ep",
+        None,
+        &["plan", concat!(env!("CARGO_MANIFEST_DIR"), "/examples/gpt-tiny.toml"), "--gpus", "4", "--gpu", "h200", "--ep", "2"],
+        &["--ep 2: gpt-tiny has no experts", "drop --ep"],
         None,
     );
     check(

@@ -9,7 +9,7 @@ use parc_compiler::frontend::{parse_model, ModelSpec, Recompute};
 use parc_compiler::hardware::built_in;
 use parc_compiler::mesh::Mesh;
 use parc_compiler::pipeline::{ScheduleKind, ScheduleOptions};
-use parc_compiler::planner::{evaluate, memory_of, search, Layout, Pins};
+use parc_compiler::planner::{evaluate, memory_of, screen_memory_of, search, Layout, Pins, SCREEN_MARGIN};
 
 /// A GPT and a Llama of realistic shape, few layers so that each compiles in a fraction of a
 /// second.
@@ -35,7 +35,7 @@ fn compiled(spec: &ModelSpec, l: &Layout) -> parc_compiler::driver::CompileOutpu
     let mut spec = spec.clone();
     spec.training.micro_batch = l.micro_batch;
     let opts = CompileOptions {
-        mesh: Mesh::new(l.dp, l.pp, l.tp, 1).unwrap(),
+        mesh: Mesh::new(l.dp, l.pp, l.tp, l.ep).unwrap(),
         training: TrainingOverrides {
             zero: Some(l.zero),
             sequence_parallel: l.sequence_parallel,
@@ -63,7 +63,7 @@ fn layout(
     mb: usize,
     recompute: &'static str,
 ) -> Layout {
-    Layout { dp, pp, tp, zero, sequence_parallel: sp, schedule, chunks, micro_batch: mb, recompute }
+    Layout { dp, pp, tp, ep: 1, zero, sequence_parallel: sp, schedule, chunks, micro_batch: mb, recompute }
 }
 
 fn grid() -> Vec<Layout> {
@@ -83,36 +83,42 @@ fn grid() -> Vec<Layout> {
     out.push(layout((1, 2, 2), 0, true, ("interleaved", 2), 1, "selective"));
     out.push(layout((2, 2, 1), 2, false, ("1f1b", 1), 2, "none"));
     out.push(layout((1, 2, 1), 0, false, ("gpipe", 1), 1, "full"));
+    out.push(layout((2, 2, 1), 1, false, ("zb-h1", 1), 1, "none"));
+    out.push(layout((1, 4, 2), 0, true, ("zb-h1", 1), 1, "selective"));
+    out.push(layout((1, 2, 1), 0, false, ("interleaved", 2), 2, "full"));
+    out.push(layout((2, 2, 1), 3, false, ("interleaved", 2), 1, "none"));
     out
 }
 
 /// Every stage of every layout of the grid, both families: parameters, gradients and optimizer
-/// state exactly; the GPT family's stash exactly; the peak within the stated error (the issue's
-/// goal is 1%, not reached yet: docs/planner.md); the step time within 8% of the compiled plan's
-/// prediction.
+/// state exactly, the stash and the peak within 1% (from the probes); the analytical screen
+/// never above the compiled peak by the search's margin; the step time within 8% of the compiled
+/// plan's prediction.
 #[test]
 fn estimates_against_compiled_plans() {
     let gpu = built_in("a100-80g").unwrap();
-    let (mut worst_peak, mut worst_peak_zero3, mut worst_time) = (0.0f64, 0.0f64, 0.0f64);
+    let (mut worst_peak, mut worst_screen, mut worst_time) = (0.0f64, 0.0f64, 0.0f64);
     for family in ["gpt", "llama"] {
-        let spec = model(family, 4);
+        // More layers than the probes compile (up to 4 per stage), so that the estimate extends
+        // its lines past them.
+        let spec = model(family, 12);
         for l in grid() {
             let out = compiled(&spec, &l);
             let est = memory_of(&spec, &l).unwrap();
+            let screen = screen_memory_of(&spec, &l).unwrap();
             let actual: Vec<_> = match &out.plan.pipeline {
                 Some(p) => p.per_stage.iter().map(|s| s.memory.clone().unwrap()).collect(),
                 None => vec![out.plan.programs.memory.clone().unwrap()],
             };
             assert_eq!(est.len(), actual.len(), "{family} {l}: stages");
-            for (e, a) in est.iter().zip(&actual) {
+            for ((e, a), sc) in est.iter().zip(&actual).zip(&screen) {
                 let at = format!("{family} {l} stage {}", e.stage);
                 assert_eq!(e.parameters, a.parameters, "{at}: parameters");
                 assert_eq!(e.gradients, a.gradients, "{at}: gradients");
                 assert_eq!(e.optimizer_state, a.optimizer_state, "{at}: optimizer state");
-                if family == "gpt" {
-                    let err = (e.stash as f64 - a.stash as f64).abs() / (a.stash as f64).max(1.0);
-                    assert!(err < 0.01, "{at}: stash {} against the compiled {}", e.stash, a.stash);
-                }
+                let err = (e.stash as f64 - a.stash as f64).abs() / (a.stash as f64).max(1.0);
+                assert!(err < 0.01, "{at}: stash {} against the compiled {}", e.stash, a.stash);
+                worst_screen = worst_screen.max(sc.peak as f64 / a.peak as f64);
                 let err = (e.peak as f64 / a.peak as f64 - 1.0).abs();
                 eprintln!(
                     "{at}: peak {} against {} ({:+.2}%)",
@@ -120,15 +126,13 @@ fn estimates_against_compiled_plans() {
                     a.peak,
                     100.0 * (e.peak as f64 / a.peak as f64 - 1.0)
                 );
-                if l.zero == 3 {
-                    worst_peak_zero3 = worst_peak_zero3.max(err);
-                } else {
-                    worst_peak = worst_peak.max(err);
-                }
+                worst_peak = worst_peak.max(err);
             }
             let predicted = predict_output(&out, &gpu).unwrap().step_time_s;
             let row = evaluate(&spec, &gpu, &l).unwrap().expect("the grid's layouts compile");
             let err = (row.step_time_s / predicted - 1.0).abs();
+            // ZB-H1's time is not modelled yet (its probe is timed as 1F1B; docs/planner.md).
+            let err = if l.schedule == "zb-h1" { 0.0 } else { err };
             eprintln!(
                 "{family} {l}: step {:.4} s against {:.4} s ({:+.1}%)",
                 row.step_time_s,
@@ -139,13 +143,13 @@ fn estimates_against_compiled_plans() {
         }
     }
     eprintln!(
-        "largest errors: peak {:.1}% (ZeRO 0-2), {:.1}% (ZeRO-3), step time {:.1}%",
+        "largest errors: peak {:.3}%, step time {:.1}%; the screen at most {:.3} times the compiled peak",
         100.0 * worst_peak,
-        100.0 * worst_peak_zero3,
-        100.0 * worst_time
+        100.0 * worst_time,
+        worst_screen
     );
-    assert!(worst_peak < 0.13, "peak memory off by {:.1}%", 100.0 * worst_peak);
-    assert!(worst_peak_zero3 < 0.13, "ZeRO-3 peak memory off by {:.1}%", 100.0 * worst_peak_zero3);
+    assert!(worst_peak < 0.01, "peak memory off by {:.2}%", 100.0 * worst_peak);
+    assert!(worst_screen < SCREEN_MARGIN, "the screen is {worst_screen:.3} times a compiled peak");
     assert!(worst_time < 0.08, "step time off by {:.1}%", 100.0 * worst_time);
 }
 
@@ -155,8 +159,8 @@ fn search_ranks_fitting_plans_deterministically() {
     let gpu = built_in("a100-80g").unwrap();
     let spec = model("gpt", 8);
     let pins = Pins::default();
-    let a = search(&spec, &gpu, 16, &pins, |_, _| {}).unwrap();
-    let b = search(&spec, &gpu, 16, &pins, |_, _| {}).unwrap();
+    let a = search(&spec, &gpu, 16, &pins, 20, |_, _| {}).unwrap();
+    let b = search(&spec, &gpu, 16, &pins, 20, |_, _| {}).unwrap();
     assert!(a.fitting > 10, "{} plans fit", a.fitting);
     assert_eq!(a.plans, b.plans);
     for w in a.plans.windows(2) {
@@ -168,10 +172,10 @@ fn search_ranks_fitting_plans_deterministically() {
         assert!(p.tp <= 8, "tp stays inside a node: {}", p.mesh);
     }
     let pinned = Pins { tp: Some(2), recompute: Some(Recompute::Full), ..Pins::default() };
-    let c = search(&spec, &gpu, 16, &pinned, |_, _| {}).unwrap();
+    let c = search(&spec, &gpu, 16, &pinned, 20, |_, _| {}).unwrap();
     assert!(c.fitting > 0 && c.plans.iter().all(|p| p.tp == 2 && p.recompute == "full"));
     // More GPUs than the batch allows data-parallel replicas of: every layout has dp | 32.
-    let d = search(&spec, &gpu, 128, &pins, |_, _| {}).unwrap();
+    let d = search(&spec, &gpu, 128, &pins, 20, |_, _| {}).unwrap();
     assert!(d.plans.iter().all(|p| 32 % p.dp == 0));
 }
 
@@ -264,4 +268,62 @@ fn plan_command_refuses_bad_input() {
     // The model that does not fit says where it would.
     let out = parc(&["plan", "examples/llama2-7b.toml", "--gpus", "1", "--gpu", "a100-80g"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("it fits on"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Mixture-of-experts layouts: the probes' memory against the compiled plan on every stage
+/// (expert weights split over ep, their ZeRO shards over edp, the dispatch buffers), for a model
+/// with a MoE MLP in every layer and one with it in every second layer; the step time within 20%
+/// of the compiled plan's prediction (these models are tiny: a step is milliseconds, and the
+/// per-call latencies of the small collectives the planner does not itemize show).
+#[test]
+fn moe_estimates_against_compiled_plans() {
+    let gpu = built_in("h100-sxm").unwrap();
+    let mut worst_time = 0.0f64;
+    for (file, layers) in [("examples/moe-tiny.toml", 6), ("examples/gpt-moe-tiny.toml", 8)] {
+        let mut spec = parc_compiler::frontend::load_model(file).unwrap();
+        spec.model.layers = layers;
+        spec.training.global_batch = 16;
+        let every = spec.model.moe.as_ref().unwrap().every;
+        let mut grid = vec![
+            Layout { ep: 2, ..layout((4, 1, 1), 1, false, ("none", 1), 2, "none") },
+            Layout { ep: 4, ..layout((4, 1, 1), 3, false, ("none", 1), 1, "selective") },
+            Layout { ep: 2, ..layout((2, 1, 2), 1, true, ("none", 1), 2, "full") },
+            Layout { ep: 2, ..layout((2, 2, 1), 0, false, ("1f1b", 1), 2, "none") },
+            Layout { ep: 2, ..layout((2, 2, 2), 2, true, ("zb-h1", 1), 1, "selective") },
+            Layout { ep: 4, ..layout((4, 2, 1), 1, false, ("gpipe", 1), 1, "full") },
+        ];
+        if every == 1 {
+            grid.push(Layout { ep: 2, ..layout((2, 3, 1), 1, false, ("1f1b", 1), 1, "none") });
+            grid.push(Layout { ep: 2, ..layout((2, 2, 1), 0, false, ("interleaved", 2), 1, "selective") });
+        } else {
+            grid.push(Layout { ep: 2, ..layout((2, 2, 1), 0, false, ("interleaved", 2), 1, "none") });
+        }
+        for l in grid {
+            let out = compiled(&spec, &l);
+            let est = memory_of(&spec, &l).unwrap();
+            let actual: Vec<_> = match &out.plan.pipeline {
+                Some(p) => p.per_stage.iter().map(|s| s.memory.clone().unwrap()).collect(),
+                None => vec![out.plan.programs.memory.clone().unwrap()],
+            };
+            assert_eq!(est.len(), actual.len(), "{file} {l}: stages");
+            for (e, a) in est.iter().zip(&actual) {
+                let at = format!("{file} {l} stage {}", e.stage);
+                eprintln!("{at}: peak {} against {}", e.peak, a.peak);
+                assert_eq!(e.parameters, a.parameters, "{at}: parameters");
+                assert_eq!(e.gradients, a.gradients, "{at}: gradients");
+                assert_eq!(e.optimizer_state, a.optimizer_state, "{at}: optimizer state");
+                assert_eq!(e.stash, a.stash, "{at}: stash");
+                let err = (e.peak as f64 / a.peak as f64 - 1.0).abs();
+                assert!(err < 0.01, "{at}: peak {} against the compiled {}", e.peak, a.peak);
+            }
+            let predicted = predict_output(&out, &gpu).unwrap().step_time_s;
+            let row = evaluate(&spec, &gpu, &l).unwrap().expect("the grid's layouts compile");
+            eprintln!("{file} {l}: step {:.6} s against {:.6} s", row.step_time_s, predicted);
+            if l.schedule != "zb-h1" {
+                worst_time = worst_time.max((row.step_time_s / predicted - 1.0).abs());
+            }
+        }
+    }
+    eprintln!("largest step time error {:.1}%", 100.0 * worst_time);
+    assert!(worst_time < 0.20, "step time off by {:.1}%", 100.0 * worst_time);
 }

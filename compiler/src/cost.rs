@@ -411,7 +411,14 @@ pub fn predict_output(out: &crate::driver::CompileOutput, gpu: &GpuProfile) -> R
     let m = &plan.model;
     let facts = StepFacts {
         tokens,
-        model_flops: model_flops(plan.parameters.count, m.layers, m.hidden, m.seq_len, tokens),
+        // A MoE token passes through top_k of each layer's experts.
+        model_flops: model_flops(
+            plan.parameters.active_per_token.unwrap_or(plan.parameters.count),
+            m.layers,
+            m.hidden,
+            m.seq_len,
+            tokens,
+        ),
         pipeline: match &plan.pipeline {
             Some(p) => Some((ScheduleKind::parse(p.schedule).map_err(|e| e.to_string())?, p.chunks, p.microbatches)),
             None => None,

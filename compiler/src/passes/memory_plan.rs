@@ -208,3 +208,27 @@ fn plan_function(func: &Function) -> Result<FunctionPlan, String> {
     }
     Ok(FunctionPlan { offsets, size, activations_at_peak, temporaries_at_peak })
 }
+
+/// The transient region each function of a planned module needs (its own greedy plan), by name.
+/// The module's transient region is the largest of these.
+pub fn function_sizes(module: &Module) -> Result<Vec<(String, u64)>, String> {
+    module.functions.iter().map(|f| Ok((f.name.clone(), plan_function(f)?.size))).collect()
+}
+
+/// The persistent tensors of a module's exec program: name, role, aligned bytes and bytes, in
+/// table order. The persistent region is the sum of the aligned bytes.
+pub fn persistent_entries(module: &Module) -> Result<Vec<(String, String, u64, u64)>, String> {
+    let Some(Attr::Array(table)) = module.attrs.get("exec.tensors") else {
+        return Err("the memory plan needs an exec program (run lower-exec first)".into());
+    };
+    table
+        .iter()
+        .map(|entry| {
+            let Attr::Dict(d) = entry else { return Err("exec.tensors entries must be dictionaries".to_string()) };
+            let name = d.str("name").ok_or("exec.tensors entry without a name")?.to_string();
+            let role = d.str("role").unwrap_or("?").to_string();
+            let bytes = entry_bytes(d)?;
+            Ok((name, role, align(bytes), bytes))
+        })
+        .collect()
+}

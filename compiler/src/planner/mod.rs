@@ -35,6 +35,10 @@ use crate::hardware::GpuProfile;
 use crate::mesh::{check_model, Mesh};
 use crate::models::transformer::{param_names, part_has_param, Part, TpLayout};
 use crate::pipeline::plan::parts;
+mod memory;
+
+pub use memory::ProbeCache;
+
 use crate::pipeline::{schedule, simulate_lists, stage_chunks, Action, ScheduleKind, ScheduleOptions, UnitCosts};
 
 /// One parallel layout of a training step.
@@ -43,6 +47,8 @@ pub struct Layout {
     pub dp: usize,
     pub pp: usize,
     pub tp: usize,
+    /// Expert parallelism, carved out of dp (1 for a dense model).
+    pub ep: usize,
     pub zero: u8,
     pub sequence_parallel: bool,
     /// `none` without pipeline stages.
@@ -55,7 +61,8 @@ pub struct Layout {
 impl Layout {
     /// The mesh as `--mesh` takes it.
     pub fn mesh(&self) -> String {
-        format!("dp={},pp={},tp={}", self.dp, self.pp, self.tp)
+        let ep = if self.ep > 1 { format!(",ep={}", self.ep) } else { String::new() };
+        format!("dp={},pp={},tp={}{ep}", self.dp, self.pp, self.tp)
     }
 
     /// The `parc compile` flags that build this layout, and its micro-batch.
@@ -103,6 +110,8 @@ pub struct TimeBreakdown {
     pub gemm_s: f64,
     pub other_kernels_s: f64,
     pub tp_comm_s: f64,
+    /// Expert parallelism's all-to-alls (MoE models).
+    pub ep_comm_s: f64,
     pub dp_comm_s: f64,
     pub pp_comm_s: f64,
     pub pp_bubble_s: f64,
@@ -118,6 +127,7 @@ pub struct PlanRow {
     pub dp: usize,
     pub pp: usize,
     pub tp: usize,
+    pub ep: usize,
     pub zero: u8,
     pub sequence_parallel: bool,
     pub schedule: &'static str,
@@ -130,6 +140,9 @@ pub struct PlanRow {
     pub mfu: f64,
     pub peak_memory_bytes: u64,
     pub memory: MemoryEstimate,
+    /// Whether `memory` comes from the layout's compiled probes (the search probes its fastest
+    /// layouts) or from the analytical screen.
+    pub memory_probed: bool,
     pub breakdown: TimeBreakdown,
     /// With `parc plan --exact`: the compiled plan's exact peak and the cost model's prediction
     /// over its programs.
@@ -159,7 +172,7 @@ pub fn compile_layout(
         ScheduleKind::OneF1B
     };
     let opts = crate::driver::CompileOptions {
-        mesh: Mesh::new(l.dp, l.pp, l.tp, 1).map_err(crate::driver::CompileError::Internal)?,
+        mesh: Mesh::new(l.dp, l.pp, l.tp, l.ep).map_err(crate::driver::CompileError::Internal)?,
         training: crate::driver::TrainingOverrides {
             schedule: ScheduleOptions { kind, chunks: l.chunks, stages: None },
             ..Default::default()
@@ -189,6 +202,7 @@ impl PlanRow {
             dp: self.dp,
             pp: self.pp,
             tp: self.tp,
+            ep: self.ep,
             zero: self.zero,
             sequence_parallel: self.sequence_parallel,
             schedule: self.schedule,
@@ -205,6 +219,7 @@ pub struct Pins {
     pub dp: Option<usize>,
     pub pp: Option<usize>,
     pub tp: Option<usize>,
+    pub ep: Option<usize>,
     pub zero: Option<u8>,
     pub sequence_parallel: Option<bool>,
     pub schedule: Option<ScheduleKind>,
@@ -284,13 +299,19 @@ pub fn saved_bytes_per_layer(spec: &ModelSpec, tp: usize, sp: bool, recompute: R
     }
 }
 
-/// Elements of a parameter on one tensor-parallel rank.
-fn local_elements(shape: &[usize], layout: TpLayout, tp: usize) -> u64 {
-    let mut dims: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
-    let split = match layout {
+/// Elements of a parameter on one tensor- and expert-parallel rank.
+fn local_elements(p: &crate::models::transformer::ParamInfo, tp: usize, ep: usize) -> u64 {
+    let mut dims: Vec<u64> = p.shape.iter().map(|&d| d as u64).collect();
+    // Experts are stacked along dim 0 and split over ep; inside an expert, Megatron's MLP split
+    // moves one dimension on.
+    let skip = usize::from(p.expert);
+    if p.expert {
+        dims[0] = dims[0].div_ceil(ep as u64);
+    }
+    let split = match p.tp {
         TpLayout::Replicated => None,
         TpLayout::Column => Some(dims.len() - 1),
-        TpLayout::Row => (dims.len() >= 2).then_some(0),
+        TpLayout::Row => (dims.len() >= 2 + skip).then_some(skip),
         TpLayout::Vocab => Some(0),
     };
     if let Some(i) = split {
@@ -299,8 +320,9 @@ fn local_elements(shape: &[usize], layout: TpLayout, tp: usize) -> u64 {
     dims.iter().product()
 }
 
-/// The parameter tensors (local elements) of each pipeline stage of a layout.
-fn stage_params(spec: &ModelSpec, l: &Layout, ranges: &[std::ops::Range<usize>]) -> Vec<(Vec<u64>, Vec<String>)> {
+/// The parameter tensors of each pipeline stage of a layout: local elements, name, and whether
+/// it is an expert's (its ZeRO group is edp, not dp).
+fn stage_params(spec: &ModelSpec, l: &Layout, ranges: &[std::ops::Range<usize>]) -> Vec<Vec<(u64, String, bool)>> {
     let m = &spec.model;
     let names = param_names(m);
     (0..l.pp)
@@ -318,8 +340,8 @@ fn stage_params(spec: &ModelSpec, l: &Layout, ranges: &[std::ops::Range<usize>])
                         part_has_param(m, &part, &p.name)
                     })
                 })
-                .map(|p| (local_elements(&p.shape, p.tp, l.tp), p.name.clone()))
-                .unzip()
+                .map(|p| (local_elements(p, l.tp, l.ep), p.name.clone(), p.expert))
+                .collect()
         })
         .collect()
 }
@@ -330,6 +352,8 @@ pub struct Stages {
     params: Vec<Vec<u64>>,
     /// The parameters' names, as `params`.
     names: Vec<Vec<String>>,
+    /// Whether each parameter is an expert's, as `params`.
+    experts: Vec<Vec<bool>>,
     /// Per stage and chunk: stash slots for saved activations and for ZB-H1's gradients.
     slots: Vec<Vec<(usize, usize)>>,
     /// Each stage's actions, in order (with pipeline stages).
@@ -342,7 +366,7 @@ pub struct Stages {
 }
 
 fn stages_of(spec: &ModelSpec, l: &Layout, kind: ScheduleKind) -> Result<Stages, String> {
-    let mesh = Mesh::new(l.dp, l.pp, l.tp, 1)?;
+    let mesh = Mesh::new(l.dp, l.pp, l.tp, l.ep)?;
     let opts = ScheduleOptions { kind, chunks: l.chunks, stages: None };
     let microbatches = spec.training.global_batch / (l.micro_batch * l.dp);
     let ranges = if l.pp > 1 {
@@ -378,13 +402,28 @@ fn stages_of(spec: &ModelSpec, l: &Layout, kind: ScheduleKind) -> Result<Stages,
         }
         slots.push(most);
     }
-    let (params, names) = stage_params(spec, l, &ranges).into_iter().unzip();
+    let (mut params, mut names, mut experts) = (Vec::new(), Vec::new(), Vec::new());
+    for stage in stage_params(spec, l, &ranges) {
+        params.push(stage.iter().map(|t| t.0).collect());
+        experts.push(stage.iter().map(|t| t.2).collect());
+        names.push(stage.into_iter().map(|t| t.1).collect());
+    }
     let layer_params = param_names(&spec.model)
         .iter()
         .filter(|p| p.name.starts_with("layers.0."))
-        .map(|p| local_elements(&p.shape, p.tp, l.tp))
+        .map(|p| local_elements(p, l.tp, l.ep))
         .sum();
-    Ok(Stages { ranges, params, names, slots, lists, layer_params, makespans: Default::default(), microbatches })
+    Ok(Stages {
+        ranges,
+        params,
+        names,
+        experts,
+        slots,
+        lists,
+        layer_params,
+        makespans: Default::default(),
+        microbatches,
+    })
 }
 
 /// The memory of each stage of a layout, estimated (module docs).
@@ -411,7 +450,12 @@ fn estimate_memory(spec: &ModelSpec, l: &Layout, st: &Stages, recompute: Recompu
             let tensors = &st.params[stage];
             let shard = |n: u64| n.div_ceil(dp);
             let local: u64 = tensors.iter().sum();
-            let sharded: u64 = tensors.iter().map(|&n| shard(n)).sum();
+            let edp = (l.dp / l.ep.max(1)) as u64;
+            let sharded: u64 = tensors
+                .iter()
+                .zip(&st.experts[stage])
+                .map(|(&n, &expert)| if expert { n.div_ceil(edp) } else { shard(n) })
+                .sum();
             let largest = tensors.iter().copied().max().unwrap_or(0);
             let param_bytes = if bf16 { 2 } else { 4 };
             let parameters = if l.zero >= 3 { sharded * param_bytes } else { local * param_bytes };
@@ -523,13 +567,14 @@ impl Pass {
 }
 
 fn total(b: &TimeBreakdown) -> f64 {
-    b.gemm_s + b.other_kernels_s + b.tp_comm_s + b.dp_comm_s + b.pp_comm_s + b.optimizer_s
+    b.gemm_s + b.other_kernels_s + b.tp_comm_s + b.ep_comm_s + b.dp_comm_s + b.pp_comm_s + b.optimizer_s
 }
 
 fn add_into(a: &mut TimeBreakdown, b: &TimeBreakdown, k: f64) {
     a.gemm_s += k * b.gemm_s;
     a.other_kernels_s += k * b.other_kernels_s;
     a.tp_comm_s += k * b.tp_comm_s;
+    a.ep_comm_s += k * b.ep_comm_s;
     a.dp_comm_s += k * b.dp_comm_s;
     a.pp_comm_s += k * b.pp_comm_s;
     a.pp_bubble_s += k * b.pp_bubble_s;
@@ -552,11 +597,11 @@ pub struct Probe {
     step_per_param_s: f64,
 }
 
-/// The key of a layout's stages: dp, pp, tp, schedule, chunks, micro-batch.
-type StageKey = (usize, usize, usize, &'static str, usize, usize);
+/// The key of a layout's stages: dp, pp, tp, schedule, chunks, micro-batch, ep.
+type StageKey = (usize, usize, usize, &'static str, usize, usize, usize);
 
-/// The key of a probe: tp, sequence parallelism, micro-batch, recomputation.
-type ProbeKey = (usize, bool, usize, &'static str);
+/// The key of a time probe: tp, sequence parallelism, micro-batch, recomputation, ep.
+type ProbeKey = (usize, bool, usize, &'static str, usize);
 
 fn breakdown_of(c: &crate::cost::FunctionCost) -> TimeBreakdown {
     let comm = |axis: &str| c.time.comm_s.get(axis).copied().unwrap_or(0.0);
@@ -564,7 +609,8 @@ fn breakdown_of(c: &crate::cost::FunctionCost) -> TimeBreakdown {
         gemm_s: c.time.gemm_s,
         other_kernels_s: c.time.memory_s,
         tp_comm_s: comm("tp"),
-        dp_comm_s: comm("dp"),
+        ep_comm_s: comm("ep"),
+        dp_comm_s: comm("dp") + comm("edp"),
         pp_comm_s: c.time.comm_s.iter().filter(|(k, _)| k.starts_with("pp")).map(|(_, v)| v).sum(),
         pp_bubble_s: 0.0,
         pp_overhead_s: 0.0,
@@ -579,15 +625,16 @@ fn probe_stages(
     key: ProbeKey,
     layers: usize,
 ) -> Result<Vec<(TimeBreakdown, TimeBreakdown, f64, f64)>, String> {
-    let (tp, sp, mb, recompute) = key;
+    let (tp, sp, mb, recompute, ep) = key;
     let mut s = spec.clone();
     s.model.layers = layers;
     s.training.micro_batch = mb;
-    s.training.global_batch = 2 * mb;
+    // Expert parallelism needs as many data-parallel replicas.
+    s.training.global_batch = 2 * mb * ep;
     s.training.zero = 0;
     s.training.sequence_parallel = sp;
     s.training.recompute = parse_recompute(recompute);
-    let mesh = Mesh::new(1, 2, tp, 1)?;
+    let mesh = Mesh::new(ep, 2, tp, ep)?;
     // Half the layers on each stage, whatever the head costs.
     let training = crate::driver::TrainingOverrides {
         schedule: ScheduleOptions { kind: ScheduleKind::OneF1B, chunks: 1, stages: Some(vec![layers / 2; 2]) },
@@ -596,8 +643,8 @@ fn probe_stages(
     let opts = crate::driver::CompileOptions { mesh, training, pipeline: Default::default() };
     let out = crate::driver::compile_spec(s, &opts, std::time::Instant::now()).map_err(|e| {
         format!(
-            "the planner's probe ({layers} layers on mesh dp=1,pp=2,tp={tp}, micro_batch {mb}, sequence parallel {sp}, \
-             recompute {recompute}) did not compile: {e}"
+            "the planner's probe ({layers} layers on mesh dp={ep},pp=2,tp={tp},ep={ep}, micro_batch {mb}, sequence \
+             parallel {sp}, recompute {recompute}) did not compile: {e}"
         )
     })?;
     let model = CostModel { gpu, mesh, params: FreeParams::FITTED };
@@ -619,24 +666,35 @@ fn probe_stages(
 }
 
 fn probe(spec: &ModelSpec, gpu: &GpuProfile, key: ProbeKey) -> Result<Probe, String> {
-    let small = probe_stages(spec, gpu, key, 2)?;
-    let large = probe_stages(spec, gpu, key, 4)?;
-    let diff = |a: &TimeBreakdown, b: &TimeBreakdown| {
+    // A MoE model with a MoE MLP every `every` layers is probed with whole periods per stage, and
+    // a layer is the period's average.
+    let u = spec.model.moe.as_ref().map_or(1, |m| m.every.max(1));
+    let small = probe_stages(spec, gpu, key, 2 * u)?;
+    let large = probe_stages(spec, gpu, key, 4 * u)?;
+    let diff = |a: &TimeBreakdown, b: &TimeBreakdown, k: f64| {
         let mut d = a.clone();
-        add_into(&mut d, b, -1.0);
+        add_into(&mut d, b, -k);
         d
     };
-    let layer = Pass { forward: diff(&large[0].0, &small[0].0), backward: diff(&large[0].1, &small[0].1) };
-    let rest = |stage: usize| Pass {
-        forward: diff(&small[stage].0, &layer.forward),
-        backward: diff(&small[stage].1, &layer.backward),
+    let per_layer = |a: &TimeBreakdown, b: &TimeBreakdown| {
+        let mut d = TimeBreakdown::default();
+        add_into(&mut d, &diff(a, b, 1.0), 1.0 / u as f64);
+        d
     };
-    let layer_params: u64 = param_names(&spec.model)
-        .iter()
-        .filter(|p| p.name.starts_with("layers.0."))
-        .map(|p| local_elements(&p.shape, p.tp, key.0))
+    let layer =
+        Pass { forward: per_layer(&large[0].0, &small[0].0), backward: per_layer(&large[0].1, &small[0].1) };
+    let rest = |stage: usize| Pass {
+        forward: diff(&small[stage].0, &layer.forward, u as f64),
+        backward: diff(&small[stage].1, &layer.backward, u as f64),
+    };
+    let names = param_names(&spec.model);
+    let period_params: u64 = (0..u)
+        .map(|i| {
+            let prefix = format!("layers.{i}.");
+            names.iter().filter(|p| p.name.starts_with(&prefix)).map(|p| local_elements(p, key.0, key.4)).sum::<u64>()
+        })
         .sum();
-    let per_param = |x: f64| x / layer_params.max(1) as f64;
+    let per_param = |x: f64| x / period_params.max(1) as f64;
     Ok(Probe {
         embedding: rest(0),
         head: rest(1),
@@ -674,12 +732,28 @@ fn estimate_time(l: &Layout, st: &Stages, probe: &Probe) -> Pass {
     worst
 }
 
+/// The parameters one token passes through: all of them for a dense model; a MoE layer's top_k
+/// of its experts (PaLM's model FLOPs count these, as plan.json's `active_per_token`).
+fn active_params(spec: &ModelSpec) -> u64 {
+    let names = param_names(&spec.model);
+    let count = |expert: bool| -> u64 {
+        names.iter().filter(|p| p.expert == expert).map(|p| p.shape.iter().product::<usize>() as u64).sum()
+    };
+    match &spec.model.moe {
+        Some(moe) => count(false) + count(true) / moe.experts as u64 * moe.top_k as u64,
+        None => count(false),
+    }
+}
+
 /// Evaluates one layout: `Ok(None)` when the compiler would refuse it.
 pub fn evaluate(spec: &ModelSpec, gpu: &GpuProfile, l: &Layout) -> Result<Option<PlanRow>, String> {
-    Ok(match evaluate_cached(spec, gpu, l, &mut StageCache::default(), None)? {
-        Some(Evaluated::Plan(row)) => Some(*row),
-        _ => None,
-    })
+    let mut cache = StageCache::default();
+    let Some(Evaluated::Plan(mut row)) = evaluate_cached(spec, gpu, l, &mut cache, None)? else { return Ok(None) };
+    let memory = refine(spec, l, &mut cache)?;
+    row.memory = memory.into_iter().max_by_key(|m| m.peak).unwrap_or_default();
+    row.peak_memory_bytes = row.memory.peak;
+    row.memory_probed = true;
+    Ok(Some(*row))
 }
 
 /// A layout the compiler accepts: its plan, or only its memory when that exceeds the GPU.
@@ -695,8 +769,14 @@ enum Evaluated {
 pub struct StageCache {
     stages: std::collections::HashMap<StageKey, Option<std::rc::Rc<Stages>>>,
     probes: std::collections::HashMap<ProbeKey, std::rc::Rc<Probe>>,
+    memory: ProbeCache,
     total_params: Option<u64>,
 }
+
+/// The screen's margin: a layout whose [`estimate_memory`] exceeds the GPU's usable memory by
+/// more than this factor is dropped without probing. On the grid of `tests/planner.rs` the
+/// screen is never more than 1.15 times the compiled peak (it over-counts ZeRO's transients).
+pub const SCREEN_MARGIN: f64 = 1.25;
 
 fn evaluate_cached(
     spec: &ModelSpec,
@@ -711,13 +791,13 @@ fn evaluate_cached(
         _ => Recompute::Full,
     };
     let spec = with_layout(spec, l, recompute);
-    let Ok(mesh) = Mesh::new(l.dp, l.pp, l.tp, 1) else { return Ok(None) };
+    let Ok(mesh) = Mesh::new(l.dp, l.pp, l.tp, l.ep) else { return Ok(None) };
     if check_model(&mesh, &spec).is_err() {
         return Ok(None);
     }
     let kind =
         if l.pp > 1 { ScheduleKind::parse(l.schedule).map_err(|e| e.to_string())? } else { ScheduleKind::OneF1B };
-    let key = (l.dp, l.pp, l.tp, l.schedule, l.chunks, l.micro_batch);
+    let key = (l.dp, l.pp, l.tp, l.schedule, l.chunks, l.micro_batch, l.ep);
     let st = match cache.stages.get(&key) {
         Some(st) => st.clone(),
         None => {
@@ -727,13 +807,15 @@ fn evaluate_cached(
         }
     };
     let Some(st) = st else { return Ok(None) };
+    // The screen: the analytical estimate, refined by probes later for the layouts the search
+    // keeps (`refine`).
     let memory = estimate_memory(&spec, l, &st, recompute);
     let worst_memory = memory.iter().max_by_key(|m| m.peak).cloned().unwrap_or_default();
-    if usable.is_some_and(|u| worst_memory.peak > u) {
+    if usable.is_some_and(|u| worst_memory.peak as f64 > u as f64 * SCREEN_MARGIN) {
         return Ok(Some(Evaluated::TooLarge(worst_memory)));
     }
     let fp32 = spec.training.precision == Precision::Fp32;
-    let pkey: ProbeKey = (l.tp, l.sequence_parallel, l.micro_batch, l.recompute);
+    let pkey: ProbeKey = (l.tp, l.sequence_parallel, l.micro_batch, l.recompute, l.ep);
     let probe = match cache.probes.get(&pkey) {
         Some(p) => p.clone(),
         None => {
@@ -750,23 +832,35 @@ fn evaluate_cached(
     // for every forward and backward) and the pipeline's sends.
     let mut outside = TimeBreakdown::default();
     // The stage with the most parameters; its collectives run tensor by tensor, as compiled.
-    let tensors: &[u64] = st.params.iter().max_by_key(|p| p.iter().sum::<u64>()).map_or(&[], |p| p.as_slice());
+    let heaviest = (0..st.params.len()).max_by_key(|&i| st.params[i].iter().sum::<u64>()).unwrap_or(0);
+    let (tensors, experts): (&[u64], &[bool]) = match st.params.get(heaviest) {
+        Some(p) => (p, &st.experts[heaviest]),
+        None => (&[], &[]),
+    };
     let p: f64 = tensors.iter().sum::<u64>() as f64;
     let reduce_bytes = if spec.training.grad_reduce() == parc_dialects::types::DType::BF16 { 2.0 } else { 4.0 };
     let e = act_bytes(&spec);
-    if l.dp > 1 {
-        let n = l.dp as f64;
+    // Dense tensors are reduced over dp, experts' over edp (dp / ep replicas of each expert).
+    let groups = [("dp", l.dp as f64, false), ("edp", (l.dp / l.ep) as f64, true)];
+    let mut updated = 0.0;
+    for (axis, n, expert) in groups {
+        let part: Vec<u64> = tensors.iter().zip(experts).filter(|(_, &x)| x == expert).map(|(&t, _)| t).collect();
+        let sum: f64 = part.iter().sum::<u64>() as f64;
+        updated += if l.zero >= 1 { sum / n } else { sum };
+        if n <= 1.0 || part.is_empty() {
+            continue;
+        }
         let (mut reduce_scatter, mut all_gather) = (0.0, 0.0);
-        for &t in tensors {
+        for &t in &part {
             let (grads, params) = (t as f64 * reduce_bytes, t as f64 * e);
-            reduce_scatter += cost.collective("dp", grads, (n - 1.0) / n * grads);
-            all_gather += cost.collective("dp", params, (n - 1.0) / n * params);
+            reduce_scatter += cost.collective(axis, grads, (n - 1.0) / n * grads);
+            all_gather += cost.collective(axis, params, (n - 1.0) / n * params);
         }
         // The compiled step all-reduces every gradient in one call; the ZeRO stages reduce-scatter
         // and gather tensor by tensor.
-        let fused = p * reduce_bytes;
+        let fused = sum * reduce_bytes;
         outside.dp_comm_s += match l.zero {
-            0 => cost.collective("dp", fused, 2.0 * (n - 1.0) / n * fused),
+            0 => cost.collective(axis, fused, 2.0 * (n - 1.0) / n * fused),
             1 => reduce_scatter + all_gather,
             2 => mb * reduce_scatter + all_gather,
             _ => mb * (reduce_scatter + 2.0 * all_gather),
@@ -774,7 +868,7 @@ fn evaluate_cached(
         if l.zero >= 2 {
             // Every micro-batch's gradients widened for the reduction and added to the shard.
             let grad = if fp32 { 4.0 } else { 2.0 };
-            outside.optimizer_s += mb * cost.memory_bound(p * (grad + reduce_bytes + 2.0 * reduce_bytes / n));
+            outside.optimizer_s += mb * cost.memory_bound(sum * (grad + reduce_bytes + 2.0 * reduce_bytes / n));
         }
     }
     if l.pp > 1 {
@@ -783,7 +877,6 @@ fn evaluate_cached(
             (l.micro_batch * m.seq_len * m.hidden) as f64 * e / if l.sequence_parallel { l.tp as f64 } else { 1.0 };
         outside.pp_comm_s += 2.0 * mb * cost.collective("pp", buffer, buffer);
     }
-    let updated = if l.zero >= 1 { p / l.dp as f64 } else { p };
     outside.optimizer_s += probe.optimizer_per_param_s * updated + probe.step_per_param_s * p;
     let (step_time, bubble, overhead) = if l.pp > 1 {
         // The fitted pipeline efficiency slows every chunk call of a pipelined step.
@@ -813,6 +906,7 @@ fn evaluate_cached(
         gemm_s: per_step(unit.forward.gemm_s + unit.backward.gemm_s),
         other_kernels_s: per_step(unit.forward.other_kernels_s + unit.backward.other_kernels_s),
         tp_comm_s: per_step(unit.forward.tp_comm_s + unit.backward.tp_comm_s),
+        ep_comm_s: per_step(unit.forward.ep_comm_s + unit.backward.ep_comm_s),
         dp_comm_s: per_step(unit.forward.dp_comm_s + unit.backward.dp_comm_s) + outside.dp_comm_s,
         pp_comm_s: per_step(unit.forward.pp_comm_s + unit.backward.pp_comm_s) + outside.pp_comm_s,
         pp_bubble_s: bubble,
@@ -820,9 +914,7 @@ fn evaluate_cached(
         optimizer_s: outside.optimizer_s,
     };
     let tokens = (spec.training.global_batch * spec.model.seq_len) as f64;
-    let params = *cache
-        .total_params
-        .get_or_insert_with(|| param_names(&spec.model).iter().map(|p| p.shape.iter().product::<usize>() as u64).sum());
+    let params = *cache.total_params.get_or_insert_with(|| active_params(&spec));
     let flops = model_flops(params, spec.model.layers, spec.model.hidden, spec.model.seq_len, tokens);
     let world = (l.dp * l.pp * l.tp) as f64;
     let per_gpu = flops / step_time / world;
@@ -832,6 +924,7 @@ fn evaluate_cached(
         dp: l.dp,
         pp: l.pp,
         tp: l.tp,
+        ep: l.ep,
         zero: l.zero,
         sequence_parallel: l.sequence_parallel,
         schedule: l.schedule,
@@ -844,23 +937,42 @@ fn evaluate_cached(
         mfu: per_gpu / peak,
         peak_memory_bytes: worst_memory.peak,
         memory: worst_memory,
+        memory_probed: false,
         breakdown,
         compiled: None,
     }))))
 }
 
-/// The per-stage memory estimate of a layout (for the comparison with compiled plans).
+/// The per-stage memory of a layout, from its compiled probes ([`memory`] module).
 pub fn memory_of(spec: &ModelSpec, l: &Layout) -> Result<Vec<MemoryEstimate>, String> {
-    let recompute = match l.recompute {
-        "none" => Recompute::None,
-        "selective" => Recompute::Selective,
-        _ => Recompute::Full,
-    };
+    refine(spec, l, &mut StageCache::default())
+}
+
+/// The analytical screen's per-stage memory of a layout (no compilation).
+pub fn screen_memory_of(spec: &ModelSpec, l: &Layout) -> Result<Vec<MemoryEstimate>, String> {
+    let recompute = parse_recompute(l.recompute);
     let spec = with_layout(spec, l, recompute);
     let kind =
         if l.pp > 1 { ScheduleKind::parse(l.schedule).map_err(|e| e.to_string())? } else { ScheduleKind::OneF1B };
     let st = stages_of(&spec, l, kind)?;
     Ok(estimate_memory(&spec, l, &st, recompute))
+}
+
+/// The per-stage memory of a layout from its probes, compiled once per probe key in `cache`.
+fn refine(spec: &ModelSpec, l: &Layout, cache: &mut StageCache) -> Result<Vec<MemoryEstimate>, String> {
+    let spec = with_layout(spec, l, parse_recompute(l.recompute));
+    let kind =
+        if l.pp > 1 { ScheduleKind::parse(l.schedule).map_err(|e| e.to_string())? } else { ScheduleKind::OneF1B };
+    let key = (l.dp, l.pp, l.tp, l.schedule, l.chunks, l.micro_batch, l.ep);
+    let st = match cache.stages.get(&key).cloned().flatten() {
+        Some(st) => st,
+        None => {
+            let st = std::rc::Rc::new(stages_of(&spec, l, kind)?);
+            cache.stages.insert(key, Some(st.clone()));
+            st
+        }
+    };
+    cache.memory.memory(&spec, l, &st)
 }
 
 /// Every layout of `spec` on `gpus` GPUs that the pins allow, before the compiler's checks.
@@ -885,6 +997,12 @@ pub fn layouts(spec: &ModelSpec, gpus: usize, gpus_per_node: usize, pins: &Pins)
                 continue;
             }
             let per_dp = t.global_batch / dp;
+            // Expert parallelism divides dp and the experts.
+            let eps: Vec<usize> = match &m.moe {
+                Some(moe) => divisors(dp).into_iter().filter(|e| moe.experts % e == 0).collect(),
+                None => vec![1],
+            };
+            let eps: Vec<usize> = eps.into_iter().filter(|&e| pins.ep.is_none_or(|p| p == e)).collect();
             let zeros: Vec<u8> = match pins.zero {
                 Some(z) => vec![z],
                 None if dp == 1 => vec![0],
@@ -898,8 +1016,9 @@ pub fn layouts(spec: &ModelSpec, gpus: usize, gpus_per_node: usize, pins: &Pins)
             let mut schedules: Vec<(ScheduleKind, usize)> = Vec::new();
             if pp > 1 {
                 for kind in [ScheduleKind::OneF1B, ScheduleKind::Interleaved, ScheduleKind::ZbH1, ScheduleKind::GPipe] {
-                    // ZB-H1 also stashes gradients between its two backward passes, which the memory
-                    // estimate does not model yet: searched only when asked for.
+                    // ZB-H1's memory is probed like the others', but its step time is estimated
+                    // about a fifth below the compiled plan's prediction (its probe is timed as
+                    // 1F1B): searched only when asked for.
                     if pins.schedule.is_some_and(|k| k != kind)
                         || (kind == ScheduleKind::ZbH1 && pins.schedule.is_none())
                     {
@@ -935,17 +1054,20 @@ pub fn layouts(spec: &ModelSpec, gpus: usize, gpus_per_node: usize, pins: &Pins)
                     for &zero in &zeros {
                         for &sp in &sps {
                             for &r in &recomputes {
-                                out.push(Layout {
-                                    dp,
-                                    pp,
-                                    tp,
-                                    zero,
-                                    sequence_parallel: sp,
-                                    schedule: if pp > 1 { kind.name() } else { "none" },
-                                    chunks: v,
-                                    micro_batch: mb,
-                                    recompute: recompute_name(r),
-                                });
+                                for &ep in &eps {
+                                    out.push(Layout {
+                                        dp,
+                                        pp,
+                                        tp,
+                                        ep,
+                                        zero,
+                                        sequence_parallel: sp,
+                                        schedule: if pp > 1 { kind.name() } else { "none" },
+                                        chunks: v,
+                                        micro_batch: mb,
+                                        recompute: recompute_name(r),
+                                    });
+                                }
                             }
                         }
                     }
@@ -958,34 +1080,38 @@ pub fn layouts(spec: &ModelSpec, gpus: usize, gpus_per_node: usize, pins: &Pins)
 
 /// Searches the layouts of `spec` on `gpus` GPUs of `gpu`; `progress` is called with (done,
 /// total) as layouts are evaluated.
+///
+/// Every layout is timed and screened by the analytical estimate; then, fastest first, each
+/// layout's memory is read from its compiled probes until `want` of them fit. The plans after
+/// those are the ones the screen says fit (`memory_probed` false).
 pub fn search(
     spec: &ModelSpec,
     gpu: &GpuProfile,
     gpus: usize,
     pins: &Pins,
+    want: usize,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Search, String> {
-    if spec.model.moe.is_some() {
-        // Its probes are pipeline stages, which MoE models do not have yet (docs/moe.md).
-        return Err("the planner does not model mixture-of-experts layers yet".into());
-    }
     let candidates = layouts(spec, gpus, gpu.gpus_per_node, pins);
     let usable = gpu.usable_bytes();
-    let (mut considered, mut plans, mut smallest): (usize, Vec<PlanRow>, Option<MemoryEstimate>) =
+    let (mut considered, mut rows, mut smallest): (usize, Vec<PlanRow>, Option<MemoryEstimate>) =
         (0, Vec::new(), None);
     let total_n = candidates.len();
     let mut cache = StageCache::default();
+    let note_smallest = |m: MemoryEstimate, smallest: &mut Option<MemoryEstimate>| {
+        if smallest.as_ref().is_none_or(|s| m.peak < s.peak) {
+            *smallest = Some(m);
+        }
+    };
     for (i, l) in candidates.iter().enumerate() {
         match evaluate_cached(spec, gpu, l, &mut cache, Some(usable))? {
             Some(Evaluated::Plan(row)) => {
                 considered += 1;
-                plans.push(*row);
+                rows.push(*row);
             }
             Some(Evaluated::TooLarge(m)) => {
                 considered += 1;
-                if smallest.as_ref().is_none_or(|s| m.peak < s.peak) {
-                    smallest = Some(m);
-                }
+                note_smallest(m, &mut smallest);
             }
             None => {}
         }
@@ -993,13 +1119,34 @@ pub fn search(
             progress(i + 1, total_n);
         }
     }
-    plans.sort_by(|a, b| {
+    rows.sort_by(|a, b| {
         a.step_time_s
             .total_cmp(&b.step_time_s)
             .then(a.peak_memory_bytes.cmp(&b.peak_memory_bytes))
             .then_with(|| a.layout().flags().cmp(&b.layout().flags()))
     });
-    let fitting = plans.len();
+    let (mut plans, mut fitting) = (Vec::new(), 0);
+    for mut row in rows {
+        if plans.len() >= want {
+            // Not probed: kept by the screen.
+            if row.peak_memory_bytes <= usable {
+                fitting += 1;
+                plans.push(row);
+            }
+            continue;
+        }
+        let memory = refine(spec, &row.layout(), &mut cache)?;
+        let worst = memory.iter().max_by_key(|m| m.peak).cloned().unwrap_or_default();
+        if worst.peak > usable {
+            note_smallest(worst, &mut smallest);
+            continue;
+        }
+        row.peak_memory_bytes = worst.peak;
+        row.memory = worst;
+        row.memory_probed = true;
+        fitting += 1;
+        plans.push(row);
+    }
     Ok(Search {
         gpus,
         gpu: gpu.name.clone(),
