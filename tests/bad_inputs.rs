@@ -587,7 +587,16 @@ fn plan_ep_pins_and_gpt_family_moe_export_are_refused() {
     check(
         "dense_plan_ep",
         None,
-        &["plan", concat!(env!("CARGO_MANIFEST_DIR"), "/examples/gpt-tiny.toml"), "--gpus", "4", "--gpu", "h200", "--ep", "2"],
+        &[
+            "plan",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/gpt-tiny.toml"),
+            "--gpus",
+            "4",
+            "--gpu",
+            "h200",
+            "--ep",
+            "2",
+        ],
         &["--ep 2: gpt-tiny has no experts", "drop --ep"],
         None,
     );

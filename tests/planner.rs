@@ -97,7 +97,7 @@ fn grid() -> Vec<Layout> {
 #[test]
 fn estimates_against_compiled_plans() {
     let gpu = built_in("a100-80g").unwrap();
-    let (mut worst_peak, mut worst_screen, mut worst_time) = (0.0f64, 0.0f64, 0.0f64);
+    let (mut worst_peak, mut worst_screen, mut worst_time, mut worst_zb) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for family in ["gpt", "llama"] {
         // More layers than the probes compile (up to 4 per stage), so that the estimate extends
         // its lines past them.
@@ -131,8 +131,12 @@ fn estimates_against_compiled_plans() {
             let predicted = predict_output(&out, &gpu).unwrap().step_time_s;
             let row = evaluate(&spec, &gpu, &l).unwrap().expect("the grid's layouts compile");
             let err = (row.step_time_s / predicted - 1.0).abs();
-            // ZB-H1's time is not modelled yet (its probe is timed as 1F1B; docs/planner.md).
-            let err = if l.schedule == "zb-h1" { 0.0 } else { err };
+            // ZB-H1's probe is timed as 1F1B, without the copies into its gradient stash
+            // (docs/planner.md): checked on its own.
+            if l.schedule == "zb-h1" {
+                worst_zb = worst_zb.max(err);
+                continue;
+            }
             eprintln!(
                 "{family} {l}: step {:.4} s against {:.4} s ({:+.1}%)",
                 row.step_time_s,
@@ -151,6 +155,8 @@ fn estimates_against_compiled_plans() {
     assert!(worst_peak < 0.01, "peak memory off by {:.2}%", 100.0 * worst_peak);
     assert!(worst_screen < SCREEN_MARGIN, "the screen is {worst_screen:.3} times a compiled peak");
     assert!(worst_time < 0.08, "step time off by {:.1}%", 100.0 * worst_time);
+    eprintln!("ZB-H1 step time largest error {:.1}%", 100.0 * worst_zb);
+    assert!(worst_zb < 0.10, "ZB-H1 step time off by {:.1}%", 100.0 * worst_zb);
 }
 
 /// The search is deterministic, its plans fit and come fastest first, and pins hold.
@@ -319,9 +325,7 @@ fn moe_estimates_against_compiled_plans() {
             let predicted = predict_output(&out, &gpu).unwrap().step_time_s;
             let row = evaluate(&spec, &gpu, &l).unwrap().expect("the grid's layouts compile");
             eprintln!("{file} {l}: step {:.6} s against {:.6} s", row.step_time_s, predicted);
-            if l.schedule != "zb-h1" {
-                worst_time = worst_time.max((row.step_time_s / predicted - 1.0).abs());
-            }
+            worst_time = worst_time.max((row.step_time_s / predicted - 1.0).abs());
         }
     }
     eprintln!("largest step time error {:.1}%", 100.0 * worst_time);

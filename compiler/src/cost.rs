@@ -319,6 +319,13 @@ pub fn predict(model: &CostModel, modules: &[Module], facts: &StepFacts) -> Resu
                 backward_weight += t / 2.0;
             }
         }
+        if backward_input == 0.0 && backward_weight > 0.0 {
+            // ZB-H1's first chunk has no input gradient to pass back: its weight pass is the
+            // whole backward. The schedule is simulated with one cost per pass for every stage,
+            // so it counts as a whole backward's halves here, as on the other stages.
+            backward_input = backward_weight / 2.0;
+            backward_weight /= 2.0;
+        }
         stages.push((step, forward, backward_input, backward_weight));
     }
     let mut chunk_s = None;

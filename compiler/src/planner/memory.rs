@@ -217,11 +217,7 @@ pub fn probe(spec: &ModelSpec, l: &Layout, key: ProbeKey) -> Result<Probed, Stri
         let opts = crate::driver::CompileOptions {
             mesh: Mesh::new(dp, stages, tp, ep)?,
             training: crate::driver::TrainingOverrides {
-                schedule: ScheduleOptions {
-                    kind,
-                    chunks: 1,
-                    stages: (stages > 1).then(|| vec![per_stage; stages]),
-                },
+                schedule: ScheduleOptions { kind, chunks: 1, stages: (stages > 1).then(|| vec![per_stage; stages]) },
                 ..Default::default()
             },
             pipeline: Default::default(),
