@@ -320,8 +320,8 @@ fn print_table(
 ) {
     let model = &spec.model.name;
     let mut out = format!(
-        "{model} on {} {} GPUs: {} layouts pass the compiler's checks, {} fit in {} ({:.2?}; predicted by the planner's \
-         analytical model over the calibrated cost model: docs/planner.md)\n\n",
+        "{model} on {} {} GPUs: {} layouts pass the compiler's checks, {} fit in {} ({:.2?}; time from the planner's model over \
+         the calibrated cost model, memory of the first plans from compiled probes: docs/planner.md)\n\n",
         r.gpus,
         gpu.name,
         r.considered,

@@ -38,7 +38,7 @@ use crate::mesh::Mesh;
 use crate::passes::memory_plan::{function_sizes, persistent_entries};
 use crate::pipeline::{stage_chunks, ScheduleKind, ScheduleOptions};
 
-use super::{with_layout, Layout, MemoryEstimate, Stages};
+use super::{Layout, MemoryEstimate, Stages};
 
 /// The part of a model a probe stage stands for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -114,6 +114,7 @@ fn facts_of(module: &parc_dialects::ir::Module) -> Result<Facts, String> {
             f.slot += bytes;
             f.slot_raw += raw;
         } else if name.starts_with("stash.") {
+            // The other slots repeat slot 0; the estimate multiplies it by the real schedule's.
         } else if name.ends_with(".c0") {
             f.io += bytes;
         } else {
@@ -170,7 +171,7 @@ fn lines_of(u: usize, f: &[&Facts]) -> Lines {
 }
 
 /// The probes of a layout family: lines for each role present.
-pub struct Probed {
+struct Probed {
     roles: Vec<(Role, Lines)>,
 }
 
@@ -183,15 +184,15 @@ impl Probed {
 /// What the probe of a layout depends on: dp, tp, ep, ZeRO, sequence parallelism, micro-batch,
 /// recomputation, pipeline stages probed (1, 2 or 3), ZB-H1 or not, and the micro-batches
 /// of an unpipelined step (1 or 2).
-pub type ProbeKey = (usize, usize, usize, u8, bool, usize, &'static str, usize, bool, usize);
+type ProbeKey = (usize, usize, usize, u8, bool, usize, &'static str, usize, bool, usize);
 
 /// The layers of one probe period: one layer, or a mixture-of-experts model's `every`.
-fn period(spec: &ModelSpec) -> usize {
+pub(super) fn period(spec: &ModelSpec) -> usize {
     spec.model.moe.as_ref().map_or(1, |m| m.every.max(1))
 }
 
 /// The probe key of a layout whose real step runs `microbatches` micro-batches per replica.
-pub fn probe_key(l: &Layout, microbatches: usize) -> ProbeKey {
+fn probe_key(l: &Layout, microbatches: usize) -> ProbeKey {
     let stages = if l.pp == 1 {
         1
     } else if l.pp == 2 && l.chunks == 1 {
@@ -205,7 +206,7 @@ pub fn probe_key(l: &Layout, microbatches: usize) -> ProbeKey {
 }
 
 /// Compiles the probes of `key` for `spec` (already set to the layout's training settings).
-pub fn probe(spec: &ModelSpec, l: &Layout, key: ProbeKey) -> Result<Probed, String> {
+fn probe(spec: &ModelSpec, l: &Layout, key: ProbeKey) -> Result<Probed, String> {
     let (dp, tp, ep, _, _, mb, _, stages, zb, steps) = key;
     let u = period(spec);
     let compile = |per_stage: usize| -> Result<Vec<Facts>, String> {
@@ -255,7 +256,7 @@ pub fn probe(spec: &ModelSpec, l: &Layout, key: ProbeKey) -> Result<Probed, Stri
 }
 
 /// The memory of each stage of layout `l` of `spec` from its probes.
-pub fn estimate(spec: &ModelSpec, l: &Layout, st: &Stages, probed: &Probed) -> Result<Vec<MemoryEstimate>, String> {
+fn estimate(spec: &ModelSpec, l: &Layout, st: &Stages, probed: &Probed) -> Result<Vec<MemoryEstimate>, String> {
     if l.pp == 1 {
         let lines = probed.role(Role::Only)?;
         let n = spec.model.layers;
@@ -315,18 +316,18 @@ pub fn estimate(spec: &ModelSpec, l: &Layout, st: &Stages, probed: &Probed) -> R
 
 /// The probes of a layout, compiled once per key.
 #[derive(Default)]
-pub struct ProbeCache {
+pub(super) struct ProbeCache {
     probes: std::collections::HashMap<ProbeKey, Rc<Probed>>,
 }
 
 impl ProbeCache {
     /// The memory of each stage of `l`; `spec` carries the layout's training settings.
-    pub fn memory(&mut self, spec: &ModelSpec, l: &Layout, st: &Stages) -> Result<Vec<MemoryEstimate>, String> {
+    pub(super) fn memory(&mut self, spec: &ModelSpec, l: &Layout, st: &Stages) -> Result<Vec<MemoryEstimate>, String> {
         let key = probe_key(l, st.microbatches);
         let probed = match self.probes.get(&key) {
             Some(p) => p.clone(),
             None => {
-                let p = Rc::new(probe(&with_layout(spec, l, super::parse_recompute(l.recompute)), l, key)?);
+                let p = Rc::new(probe(spec, l, key)?);
                 self.probes.insert(key, p.clone());
                 p
             }

@@ -2,17 +2,16 @@
 //! predicted step time.
 //!
 //! Compiling a plan takes from a tenth of a second to seconds, and a search visits thousands of
-//! layouts, so the planner does not compile: it evaluates each layout with an analytical model of
-//! what the compiler would produce, the same quantities the compiled plan reports.
+//! layouts, so the planner does not compile each layout: it evaluates them with a model of what
+//! the compiler would produce, the same quantities the compiled plan reports.
 //!
-//! - **Memory** per pipeline stage ([`estimate_memory`]): parameters, gradients and optimizer
-//!   state counted exactly from the model's parameter table as the stage holds it (tensor-parallel
-//!   layouts, ZeRO sharding); the stash from the per-layer saved bytes of
-//!   docs/activation-memory.md times the schedule's in-flight micro-batches (the pipeline plan's
-//!   own simulation); the transient region estimated from its largest users (the logits, one
-//!   layer's attention scores, the saved activations of an unpipelined step, the optimizer's
-//!   widened gradients). `tests/planner.rs` compares the estimate with the compiled static plan on
-//!   a grid of layouts.
+//! - **Memory** per pipeline stage, in two passes. The screen ([`estimate_memory`]): parameters,
+//!   gradients and optimizer state counted exactly from the model's parameter table as the stage
+//!   holds it (tensor- and expert-parallel layouts, ZeRO sharding); the stash from the per-layer
+//!   saved bytes of docs/activation-memory.md times the schedule's in-flight micro-batches; the
+//!   transient region estimated from its largest users. Then, for the fastest layouts, the
+//!   stage's exact static plan from small compiled probes of the layout ([`memory`]).
+//!   `tests/planner.rs` compares both with the compiled static plan on a grid of layouts.
 //! - **Time** per micro-batch and stage ([`estimate_time`]): every GEMM of a layer, the head and
 //!   their gradients by shape, the memory-bound kernels by the bytes they move, the tensor-,
 //!   data- and pipeline-parallel collectives by size, all priced by the cost model's own
@@ -20,14 +19,18 @@
 //!   [`crate::cost::predict`] does for a compiled plan. `tests/planner.rs` compares the estimate
 //!   with the compiled plan's prediction.
 //!
-//! The search ([`search`]) enumerates dp·pp·tp = GPUs (tp at most the GPUs of a node), ZeRO 0–3,
-//! sequence parallelism, schedule and chunks, micro-batch and recomputation, drops what the
-//! compiler would refuse or what does not fit, and sorts the rest by step time, then by peak
-//! memory, then by the layout's text, so the order is deterministic.
+//! The search ([`search`]) enumerates dp·pp·tp = GPUs (tp at most the GPUs of a node), ep for a
+//! MoE model, ZeRO 0–3, sequence parallelism, schedule and chunks, micro-batch and
+//! recomputation, drops what the compiler would refuse or what does not fit, and sorts the rest
+//! by step time, then by peak memory, then by the layout's text, so the order is deterministic.
 
 use std::fmt;
 
 use serde::Serialize;
+
+mod memory;
+
+use memory::{period, ProbeCache};
 
 use crate::cost::{model_flops, CostModel, FreeParams};
 use crate::frontend::{Activation, ModelSpec, Precision, Recompute};
@@ -35,10 +38,6 @@ use crate::hardware::GpuProfile;
 use crate::mesh::{check_model, Mesh};
 use crate::models::transformer::{param_names, part_has_param, Part, TpLayout};
 use crate::pipeline::plan::parts;
-mod memory;
-
-pub use memory::ProbeCache;
-
 use crate::pipeline::{schedule, simulate_lists, stage_chunks, Action, ScheduleKind, ScheduleOptions, UnitCosts};
 
 /// One parallel layout of a training step.
@@ -63,6 +62,15 @@ impl Layout {
     pub fn mesh(&self) -> String {
         let ep = if self.ep > 1 { format!(",ep={}", self.ep) } else { String::new() };
         format!("dp={},pp={},tp={}{ep}", self.dp, self.pp, self.tp)
+    }
+
+    /// The pipeline schedule (1F1B, which an unpipelined step ignores, without stages).
+    fn schedule_kind(&self) -> Result<ScheduleKind, String> {
+        if self.pp > 1 {
+            ScheduleKind::parse(self.schedule).map_err(|e| e.to_string())
+        } else {
+            Ok(ScheduleKind::OneF1B)
+        }
     }
 
     /// The `parc compile` flags that build this layout, and its micro-batch.
@@ -166,11 +174,7 @@ pub fn compile_layout(
     l: &Layout,
 ) -> Result<crate::driver::CompileOutput, crate::driver::CompileError> {
     let s = with_layout(spec, l, parse_recompute(l.recompute));
-    let kind = if l.pp > 1 {
-        ScheduleKind::parse(l.schedule).map_err(|e| crate::driver::CompileError::Internal(e.to_string()))?
-    } else {
-        ScheduleKind::OneF1B
-    };
+    let kind = l.schedule_kind().map_err(crate::driver::CompileError::Internal)?;
     let opts = crate::driver::CompileOptions {
         mesh: Mesh::new(l.dp, l.pp, l.tp, l.ep).map_err(crate::driver::CompileError::Internal)?,
         training: crate::driver::TrainingOverrides {
@@ -668,7 +672,7 @@ fn probe_stages(
 fn probe(spec: &ModelSpec, gpu: &GpuProfile, key: ProbeKey) -> Result<Probe, String> {
     // A MoE model with a MoE MLP every `every` layers is probed with whole periods per stage, and
     // a layer is the period's average.
-    let u = spec.model.moe.as_ref().map_or(1, |m| m.every.max(1));
+    let u = period(spec);
     let small = probe_stages(spec, gpu, key, 2 * u)?;
     let large = probe_stages(spec, gpu, key, 4 * u)?;
     let diff = |a: &TimeBreakdown, b: &TimeBreakdown, k: f64| {
@@ -766,10 +770,19 @@ enum Evaluated {
 /// sequence-parallel and recomputation choices.
 #[derive(Default)]
 pub struct StageCache {
-    stages: std::collections::HashMap<StageKey, Option<std::rc::Rc<Stages>>>,
+    /// A layout's stages, or why the compiler would refuse them.
+    stages: std::collections::HashMap<StageKey, Result<std::rc::Rc<Stages>, String>>,
     probes: std::collections::HashMap<ProbeKey, std::rc::Rc<Probe>>,
     memory: ProbeCache,
     total_params: Option<u64>,
+}
+
+impl StageCache {
+    /// The stages of layout `l` of `spec` (with the layout's training settings), computed once.
+    fn stages(&mut self, spec: &ModelSpec, l: &Layout) -> Result<std::rc::Rc<Stages>, String> {
+        let key = (l.dp, l.pp, l.tp, l.schedule, l.chunks, l.micro_batch, l.ep);
+        self.stages.entry(key).or_insert_with(|| stages_of(spec, l, l.schedule_kind()?).map(std::rc::Rc::new)).clone()
+    }
 }
 
 /// The screen's margin: a layout whose [`estimate_memory`] exceeds the GPU's usable memory by
@@ -784,28 +797,14 @@ fn evaluate_cached(
     cache: &mut StageCache,
     usable: Option<u64>,
 ) -> Result<Option<Evaluated>, String> {
-    let recompute = match l.recompute {
-        "none" => Recompute::None,
-        "selective" => Recompute::Selective,
-        _ => Recompute::Full,
-    };
+    let recompute = parse_recompute(l.recompute);
     let spec = with_layout(spec, l, recompute);
     let Ok(mesh) = Mesh::new(l.dp, l.pp, l.tp, l.ep) else { return Ok(None) };
     if check_model(&mesh, &spec).is_err() {
         return Ok(None);
     }
-    let kind =
-        if l.pp > 1 { ScheduleKind::parse(l.schedule).map_err(|e| e.to_string())? } else { ScheduleKind::OneF1B };
-    let key = (l.dp, l.pp, l.tp, l.schedule, l.chunks, l.micro_batch, l.ep);
-    let st = match cache.stages.get(&key) {
-        Some(st) => st.clone(),
-        None => {
-            let st = stages_of(&spec, l, kind).ok().map(std::rc::Rc::new);
-            cache.stages.insert(key, st.clone());
-            st
-        }
-    };
-    let Some(st) = st else { return Ok(None) };
+    l.schedule_kind()?;
+    let Ok(st) = cache.stages(&spec, l) else { return Ok(None) };
     // The screen: the analytical estimate, refined by probes later for the layouts the search
     // keeps (`refine`).
     let memory = estimate_memory(&spec, l, &st, recompute);
@@ -951,26 +950,14 @@ pub fn memory_of(spec: &ModelSpec, l: &Layout) -> Result<Vec<MemoryEstimate>, St
 pub fn screen_memory_of(spec: &ModelSpec, l: &Layout) -> Result<Vec<MemoryEstimate>, String> {
     let recompute = parse_recompute(l.recompute);
     let spec = with_layout(spec, l, recompute);
-    let kind =
-        if l.pp > 1 { ScheduleKind::parse(l.schedule).map_err(|e| e.to_string())? } else { ScheduleKind::OneF1B };
-    let st = stages_of(&spec, l, kind)?;
+    let st = stages_of(&spec, l, l.schedule_kind()?)?;
     Ok(estimate_memory(&spec, l, &st, recompute))
 }
 
 /// The per-stage memory of a layout from its probes, compiled once per probe key in `cache`.
 fn refine(spec: &ModelSpec, l: &Layout, cache: &mut StageCache) -> Result<Vec<MemoryEstimate>, String> {
     let spec = with_layout(spec, l, parse_recompute(l.recompute));
-    let kind =
-        if l.pp > 1 { ScheduleKind::parse(l.schedule).map_err(|e| e.to_string())? } else { ScheduleKind::OneF1B };
-    let key = (l.dp, l.pp, l.tp, l.schedule, l.chunks, l.micro_batch, l.ep);
-    let st = match cache.stages.get(&key).cloned().flatten() {
-        Some(st) => st,
-        None => {
-            let st = std::rc::Rc::new(stages_of(&spec, l, kind)?);
-            cache.stages.insert(key, Some(st.clone()));
-            st
-        }
-    };
+    let st = cache.stages(&spec, l)?;
     cache.memory.memory(&spec, l, &st)
 }
 
